@@ -1,0 +1,7 @@
+#include "cli/cli.h"
+
+namespace walnut {
+
+int RunCli(int, char**) { return 0; }
+
+}  // namespace walnut

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace walnut {
+
+// What went wrong, coarsely; main() maps it to an exit code.
+enum class ErrorCode {
+  kInvalidArgument,   // a bad setting, flag or argument: the user can fix it
+  kNotFound,          // an object, file or backup that does not exist
+  kAlreadyExists,
+  kPermissionDenied,
+  kIo,                // local file-system failure
+  kNetwork,           // connection, timeout, TLS
+  kProtocol,          // a server answered something we did not expect
+  kCorruption,        // bytes read back do not decode or do not match their checksum
+  kUnsupported,
+  kCancelled,
+  kInternal,
+};
+
+std::string_view ErrorCodeName(ErrorCode code);
+
+// The one exception type of Walnut. Messages start lowercase, have no trailing period, and name
+// the object, file, host or setting concerned. `retryable` marks transient failures (HTTP 5xx/429,
+// resets, timeouts): only common/retry.h acts on it.
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message, bool retryable = false)
+      : std::runtime_error(message), code_(code), retryable_(retryable) {}
+
+  ErrorCode code() const noexcept { return code_; }
+  bool retryable() const noexcept { return retryable_; }
+
+ private:
+  ErrorCode code_;
+  bool retryable_;
+};
+
+// Throws kIo (or kNotFound / kPermissionDenied / kAlreadyExists for those errnos) with
+// "<what>: <strerror>".
+[[noreturn]] void ThrowSystemError(std::string_view what, int err = errno);
+
+}  // namespace walnut

@@ -1,0 +1,37 @@
+#include "common/retry.h"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "common/error.h"
+#include "common/logging.h"
+
+namespace walnut {
+
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt) {
+  auto cap = policy.base_delay.count();
+  for (int i = 1; i < attempt && cap < policy.max_delay.count(); ++i) cap *= 2;
+  cap = std::min<long long>(cap, policy.max_delay.count());
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<long long> dist(0, std::max<long long>(0, cap));
+  return std::chrono::milliseconds(dist(rng));
+}
+
+void WithRetries(const RetryPolicy& policy, std::string_view what,
+                 const std::function<void()>& fn) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      fn();
+      return;
+    } catch (const Error& e) {
+      if (!e.retryable() || attempt >= policy.max_attempts) throw;
+      auto delay = BackoffDelay(policy, attempt);
+      spdlog::warn("{}: {} (attempt {} of {}, retrying in {} ms)", what, e.what(), attempt,
+                   policy.max_attempts, delay.count());
+      std::this_thread::sleep_for(delay);
+    }
+  }
+}
+
+}  // namespace walnut

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string_view>
+
+namespace walnut {
+
+// Exponential backoff with full jitter: attempt k (from 1) sleeps a random time in
+// [0, min(max_delay, base_delay * 2^(k-1))] before trying again.
+struct RetryPolicy {
+  int max_attempts = 5;  // including the first
+  std::chrono::milliseconds base_delay{200};
+  std::chrono::milliseconds max_delay{10000};
+};
+
+// Calls fn until it returns without throwing. Retries only Error exceptions marked retryable(),
+// logging each retry with `what`; rethrows anything else at once, and the last error when the
+// attempts run out.
+void WithRetries(const RetryPolicy& policy, std::string_view what, const std::function<void()>& fn);
+
+// The delay before retry number `attempt` (1-based); exposed for tests.
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt);
+
+}  // namespace walnut

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "storage/storage.h"
+
+namespace walnut {
+
+// A prefix view of a Storage, as WAL-G's storage.Folder: keys given to a Folder are relative to
+// its path. Cheap to copy; does not own the Storage. Thread-safe as the Storage is.
+class Folder {
+ public:
+  Folder(Storage& storage, std::string path);
+
+  // A folder below this one; `name` may contain '/'.
+  Folder Sub(std::string_view name) const;
+
+  // The full key of `name` in the storage.
+  std::string Key(std::string_view name) const;
+  // The folder's path in the storage: "" for the root, else ending with '/'.
+  const std::string& path() const { return path_; }
+  Storage& storage() const { return *storage_; }
+
+  std::unique_ptr<Reader> Get(std::string_view name, ByteRange range = {}) const;
+  std::optional<ObjectInfo> Stat(std::string_view name) const;
+  std::unique_ptr<Writer> Put(std::string_view name, const PutOptions& options = {}) const;
+  // Lists objects below the folder; the keys reported are relative to the folder.
+  void List(std::string_view prefix, const ListOptions& options,
+            const std::function<void(const ObjectInfo&)>& fn) const;
+  void Delete(std::span<const std::string> names) const;
+
+ private:
+  Storage* storage_;
+  std::string path_;
+};
+
+// Joins key parts with exactly one '/' between them.
+std::string JoinKey(std::string_view a, std::string_view b);
+
+}  // namespace walnut

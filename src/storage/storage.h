@@ -1,0 +1,57 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "io/reader.h"
+#include "io/writer.h"
+#include "storage/object_info.h"
+
+namespace walnut {
+
+// What a backend can do beyond the basics; callers ask instead of switching on the backend.
+enum class StorageFeature : unsigned {
+  kServerSideCopy = 1,
+  kBatchDelete = 2,
+  kAtomicRename = 4,
+};
+
+// An object store: a flat namespace of keys ('/'-separated, relative to the storage root, no
+// leading '/'). Implementations are thread-safe: several threads may call any method at once, each
+// on its own Reader/Writer. Failures throw Error; transient ones are marked retryable, and the
+// backend retries them itself (bounded, with backoff) before throwing.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // A human-readable name of the root ("file:///var/backups", "s3://bucket/path") for messages.
+  virtual std::string Describe() const = 0;
+
+  // Streams an object's bytes. Throws kNotFound naming the key when it does not exist.
+  virtual std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) = 0;
+
+  // Returns nullopt when the object does not exist: absence is not an error.
+  virtual std::optional<ObjectInfo> Stat(std::string_view key) = 0;
+
+  // Starts writing an object. Nothing is visible under `key` before the Writer's Close() returns,
+  // and an aborted or destroyed Writer leaves the previous object (or none) in place.
+  virtual std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) = 0;
+
+  // Calls fn for every object whose key starts with `prefix`, in key order, paginating as needed.
+  virtual void List(std::string_view prefix, const ListOptions& options,
+                    const std::function<void(const ObjectInfo&)>& fn) = 0;
+
+  // Deletes the keys; missing keys are not an error. Backends batch where they can.
+  virtual void Delete(std::span<const std::string> keys) = 0;
+
+  // Copies an object; the default streams it through Get and Put.
+  virtual void Copy(std::string_view from, std::string_view to);
+
+  virtual bool Supports(StorageFeature feature) const = 0;
+};
+
+}  // namespace walnut

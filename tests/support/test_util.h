@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "io/reader.h"
+#include "io/writer.h"
+
+namespace walnut::testing {
+
+// Deterministic pseudo-random bytes (incompressible).
+std::string RandomBytes(size_t size, uint64_t seed = 1);
+// Deterministic text-like bytes that compress a few times over (words from a small vocabulary).
+std::string CompressibleBytes(size_t size, uint64_t seed = 1);
+
+// Writes `data` to `writer` in random-sized pieces (1 byte up to max_chunk), then Close()s it.
+void WriteInRandomChunks(Writer& writer, const std::string& data, size_t max_chunk = 100000,
+                         uint64_t seed = 7);
+// Reads `reader` to the end in random-sized pieces (1 byte up to max_chunk).
+std::string ReadInRandomChunks(Reader& reader, size_t max_chunk = 100000, uint64_t seed = 9);
+std::string ReadAll(Reader& reader);
+
+// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void WriteFile(const std::filesystem::path& path, const std::string& data);
+std::string ReadFile(const std::filesystem::path& path);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // standard output
+  std::string err;  // standard error
+};
+// Runs `command` through /bin/sh with the extra environment assignments prepended
+// ("NAME=value ..."), capturing both output streams. `input` is fed to standard input.
+CommandResult RunCommand(const std::string& command, const std::string& input = "");
+
+// The built walnut binary (WALNUT_BINARY, set by ctest), shell-quoted.
+std::string WalnutBinary();
+std::string ShellQuote(const std::string& s);
+
+}  // namespace walnut::testing

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything Walnut's build, tests and benchmarks need on a fresh Debian 12, as root.
+# Idempotent: packages already present are left alone, npm packages come from package-lock.json.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+packages=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config git
+  # libraries
+  libcurl4-openssl-dev libssl-dev liblz4-dev libzstd-dev libbrotli-dev liblzma-dev libsodium-dev
+  libpq-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # command-line codecs the interoperability tests and benchmarks compare against
+  lz4 zstd brotli xz-utils
+  # fuzzing (clang's libFuzzer) and measuring
+  clang-14 libclang-rt-14-dev time procps
+)
+# The S3 test server runs on Node.js; an existing node with its own npm (not Debian's) is kept.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The S3-compatible test server (s3rver), pinned by package-lock.json.
+if [ ! -x "$here/node_modules/.bin/s3rver" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
