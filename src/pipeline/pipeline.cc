@@ -1,0 +1,76 @@
+#include "pipeline/pipeline.h"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "pipeline/context_reader.h"
+
+namespace walnut {
+
+std::string WithExtension(std::string_view name, CompressionMethod method) {
+  std::string_view ext = GetCompressor(method).FileExtension();
+  if (ext.empty()) return std::string(name);
+  return fmt::format("{}.{}", name, ext);
+}
+
+std::unique_ptr<Writer> MakeUploadWriter(const Folder& folder, std::string_view name,
+                                         const PipelineOptions& options,
+                                         const PutOptions& put_options) {
+  std::unique_ptr<Writer> writer = folder.Put(name, put_options);
+  if (options.crypter) writer = options.crypter->WrapEncrypt(std::move(writer));
+  return GetCompressor(options.compression)
+      .WrapWriter(std::move(writer), options.compression_options);
+}
+
+CompressionMethod CompressionFromObjectName(std::string_view name) {
+  static constexpr std::array<std::string_view, 6> kUndecodable = {"gz", "lzo", "xz",
+                                                                   "bz2", "snappy", "sz"};
+  auto slash = name.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? name : name.substr(slash + 1);
+  auto dot = base.rfind('.');
+  if (dot == std::string_view::npos) return CompressionMethod::kNone;
+  std::string_view ext = base.substr(dot + 1);
+  if (auto method = CompressionMethodFromExtension(ext)) return *method;
+  for (std::string_view undecodable : kUndecodable) {
+    if (ext == undecodable) {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("{}: '.{}' compression is not supported; Walnut reads lz4, zst, br "
+                              "and lzma objects (fetch this one with the tool that wrote it)",
+                              name, ext));
+    }
+  }
+  return CompressionMethod::kNone;
+}
+
+std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_view name,
+                                           const PipelineOptions& options,
+                                           const DownloadOptions& download) {
+  CompressionMethod method =
+      download.decompress ? CompressionFromObjectName(folder.Key(name)) : CompressionMethod::kNone;
+  std::string context = fmt::format("{}/{}", folder.storage().Describe(), folder.Key(name));
+  std::unique_ptr<Reader> reader = folder.Get(name);
+  if (download.decrypt && options.crypter) {
+    reader = options.crypter->WrapDecrypt(std::move(reader));
+  }
+  reader = GetCompressor(method).WrapReader(std::move(reader));
+  return std::make_unique<ContextReader>(std::move(reader), std::move(context));
+}
+
+std::optional<std::string> FindCompressedObject(const Folder& folder, std::string_view base_name,
+                                                CompressionMethod preferred) {
+  static constexpr std::array kOrder = {CompressionMethod::kLz4, CompressionMethod::kLzma,
+                                        CompressionMethod::kZstd, CompressionMethod::kBrotli,
+                                        CompressionMethod::kNone};
+  std::string first = WithExtension(base_name, preferred);
+  if (folder.Stat(first)) return first;
+  for (CompressionMethod method : kOrder) {
+    if (method == preferred) continue;
+    std::string name = WithExtension(base_name, method);
+    if (folder.Stat(name)) return name;
+  }
+  return std::nullopt;
+}
+
+}  // namespace walnut

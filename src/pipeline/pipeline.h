@@ -1,0 +1,59 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "io/reader.h"
+#include "io/writer.h"
+#include "pipeline/compress/compressor.h"
+#include "pipeline/crypto/crypter.h"
+#include "storage/folder.h"
+
+namespace walnut {
+
+// How payload objects (WAL, tars, `st put`) are encoded on the way to storage. The only place that
+// knows the order: compress, then encrypt (as WAL-G: storage never sees plaintext, and ciphertext
+// does not compress). JSON metadata and sentinels bypass the pipeline and are stored raw.
+struct PipelineOptions {
+  CompressionMethod compression = CompressionMethod::kLz4;
+  CompressionOptions compression_options;
+  std::shared_ptr<const Crypter> crypter;  // null: no encryption
+};
+
+// `name` plus the compression extension: "x.lz4", or "x" for no compression (WAL-G's
+// AddFileExtension omits the dot).
+std::string WithExtension(std::string_view name, CompressionMethod method);
+
+// Opens `name` (already carrying its extension) in `folder` for writing: the bytes written are
+// compressed, encrypted and stored, committed by Close().
+std::unique_ptr<Writer> MakeUploadWriter(const Folder& folder, std::string_view name,
+                                         const PipelineOptions& options,
+                                         const PutOptions& put_options = {});
+
+// What to undo when reading an object back.
+struct DownloadOptions {
+  bool decrypt = true;     // decrypt when a crypter is configured
+  bool decompress = true;  // decompress by the object's extension
+};
+
+// Opens `name` for reading with decryption and the decompressor chosen by the name's extension.
+// Errors from any layer are reported as "<storage>/<key>: <what went wrong>".
+// Throws kNotFound when the object does not exist, kUnsupported for a compression Walnut cannot
+// decode (see CompressionFromObjectName).
+std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_view name,
+                                           const PipelineOptions& options,
+                                           const DownloadOptions& download = {});
+
+// The compression method an object name's extension stands for. An extension that names no
+// compression ("00000002.history", "notes.txt") means uncompressed, as in WAL-G; one that names a
+// compression Walnut does not decode (gz, lzo, xz, bz2, snappy) throws kUnsupported.
+CompressionMethod CompressionFromObjectName(std::string_view name);
+
+// Finds `base_name` stored under any compression extension, in WAL-G's probing order (the
+// configured method first, then lz4, lzma, zstd, brotli, none). Returns the full name found.
+std::optional<std::string> FindCompressedObject(const Folder& folder, std::string_view base_name,
+                                                CompressionMethod preferred);
+
+}  // namespace walnut

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it, on a fresh Debian 12 as root:
+#   1. installs the Debian packages and the npm test servers (tools/install-deps.sh),
+#   2. builds Walnut with warnings as errors and runs every test (unit + integration against s3rver),
+#   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again,
+#   4. builds the libFuzzer targets with clang and runs each for a short while.
+# Set WALNUT_TEST_QUICK=1 to stop after step 2.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+fuzz_seconds=${WALNUT_FUZZ_SECONDS:-30}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "install dependencies"
+bash tools/install-deps.sh
+
+step "build (release, -Werror)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALNUT_WERROR=ON
+cmake --build build -j "$jobs"
+
+step "tests: unit and integration"
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
+
+if [ "${WALNUT_TEST_QUICK:-0}" = 1 ]; then
+  exit 0
+fi
+
+step "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWALNUT_WERROR=ON -DWALNUT_SANITIZE=ON \
+  -DWALNUT_BUILD_BENCH=OFF
+cmake --build build-asan -j "$jobs"
+
+step "tests under sanitizers: unit"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit --timeout 900
+
+step "fuzzers (${fuzz_seconds}s each)"
+bash tools/run-fuzzers.sh "$fuzz_seconds"
