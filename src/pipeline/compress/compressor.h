@@ -1,0 +1,55 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "io/reader.h"
+#include "io/writer.h"
+
+namespace walnut {
+
+// The compressions WAL-G writes (walg-reference.md §5.2). kNone stores bytes as they are.
+enum class CompressionMethod { kNone, kLz4, kZstd, kBrotli, kLzma };
+
+struct CompressionOptions {
+  // The codec's own level scale (zstd -131072..22, brotli 0..11, lzma preset 0..9, lz4 frame
+  // level: 0 fast, negative faster, 3..12 HC). nullopt is WAL-G's default for the method.
+  std::optional<int> level;
+};
+
+// A compression format: wraps writers to compress and readers to decompress. Implementations are
+// stateless singletons (see GetCompressor). Thread-safe.
+class Compressor {
+ public:
+  virtual ~Compressor() = default;
+
+  virtual CompressionMethod method() const = 0;
+  // The WALG_COMPRESSION_METHOD value: "lz4", "zstd", "brotli", "lzma" or "none".
+  virtual std::string_view Name() const = 0;
+  // The object name extension without the dot: "lz4", "zst", "br", "lzma"; "" for none.
+  virtual std::string_view FileExtension() const = 0;
+
+  // Returns a Writer that compresses into `next` and owns it. Close() writes the end of the stream
+  // and then closes `next`; Abort() (or destruction without Close) aborts `next`.
+  // Throws kInvalidArgument for a level outside the codec's range.
+  virtual std::unique_ptr<Writer> WrapWriter(std::unique_ptr<Writer> next,
+                                             const CompressionOptions& options = {}) const = 0;
+  // Returns a Reader that decompresses `next` and owns it, in bounded memory. Read() throws
+  // kCorruption ("<codec>: ...") for bytes that do not decode, a stream that ends before its end
+  // of frame (also an empty one) and data after the end of the stream.
+  virtual std::unique_ptr<Reader> WrapReader(std::unique_ptr<Reader> next) const = 0;
+};
+
+// The compressor of `method`; lives for the whole program.
+const Compressor& GetCompressor(CompressionMethod method);
+
+// Parses a WALG_COMPRESSION_METHOD value ("lz4", "zstd", "brotli", "lzma", "none"; exact, lower
+// case as WAL-G). nullopt for anything else.
+std::optional<CompressionMethod> CompressionMethodFromName(std::string_view name);
+
+// Maps an object name extension without the dot ("lz4", "zst", "br", "lzma"; "" is none) to its
+// method. nullopt for anything else, including formats Walnut does not decode (gz, lzo).
+std::optional<CompressionMethod> CompressionMethodFromExtension(std::string_view extension);
+
+}  // namespace walnut
