@@ -1,0 +1,313 @@
+#include "storage/fs/fs_storage.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "storage/fs/fs_error.h"
+#include "storage/fs/fs_key.h"
+#include "storage/fs/fs_reader.h"
+#include "storage/fs/fs_util.h"
+#include "storage/fs/fs_writer.h"
+#include "storage/fs/unique_fd.h"
+
+namespace walnut {
+namespace {
+
+// A directory created by MakeDirectories() can be removed again by a concurrent Delete() of its
+// last object before our file lands in it; that many rounds of "create, retry" settle it.
+constexpr int kCreateAttempts = 8;
+
+std::chrono::system_clock::time_point MtimeOf(const struct stat& st) {
+  auto since_epoch = std::chrono::seconds(st.st_mtim.tv_sec) +
+                     std::chrono::nanoseconds(st.st_mtim.tv_nsec);
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
+}
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using DirPtr = std::unique_ptr<DIR, DirCloser>;
+
+struct DirEntry {
+  std::string sort_key;  // a directory sorts as "name/", as its keys do among their siblings
+  std::string name;
+  bool is_dir = false;
+  uint64_t size = 0;
+  std::chrono::system_clock::time_point mtime;
+};
+
+// Opens a directory for listing; nullptr when it does not exist (nothing to list).
+DirPtr OpenDirectory(const std::string& path) {
+  DirPtr dir(::opendir(path.c_str()));
+  if (!dir && errno != ENOENT && errno != ENOTDIR) {
+    ThrowFsError("cannot list directory", path, errno);
+  }
+  return dir;
+}
+
+// Calls fn(entry) for each entry of `dir` except "." and ".."; throws on a read error.
+template <class Fn>
+void ForEachEntry(DIR* dir, const std::string& path, Fn fn) {
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (entry == nullptr) {
+      if (errno != 0) ThrowFsError("cannot list directory", path, errno);
+      return;
+    }
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    fn(*entry);
+  }
+}
+
+// The regular files and real directories of `path` whose names start with `name_prefix`, in key
+// order. Temporary files, symlinks to directories (possible loops) and special files are left out.
+std::vector<DirEntry> ReadDirectory(const std::string& path, std::string_view name_prefix) {
+  std::vector<DirEntry> entries;
+  DirPtr dir = OpenDirectory(path);
+  if (!dir) return entries;
+  int dir_fd = ::dirfd(dir.get());
+  ForEachEntry(dir.get(), path, [&](const dirent& entry) {
+    std::string_view name = entry.d_name;
+    if (!name.starts_with(name_prefix) || IsTemporaryName(name)) return;
+    struct stat st {};
+    if (::fstatat(dir_fd, entry.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return;  // deleted since readdir()
+      ThrowFsError("cannot stat", fmt::format("{}/{}", path, name), errno);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (::fstatat(dir_fd, entry.d_name, &st, 0) != 0 || !S_ISREG(st.st_mode)) return;
+    }
+    if (S_ISREG(st.st_mode)) {
+      entries.push_back(DirEntry{std::string(name), std::string(name), false,
+                                 static_cast<uint64_t>(st.st_size), MtimeOf(st)});
+    } else if (S_ISDIR(st.st_mode)) {
+      entries.push_back(DirEntry{fmt::format("{}/", name), std::string(name), true, 0, {}});
+    }
+  });
+  // std::string compares as unsigned bytes: the same order as S3's UTF-8 key order.
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.sort_key < b.sort_key; });
+  return entries;
+}
+
+}  // namespace
+
+FsStorage::FsStorage(const std::filesystem::path& root) {
+  if (root.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "file storage root is empty; set WALG_FILE_PREFIX to a directory");
+  }
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(root, ec);
+  if (ec) ThrowFsError("cannot resolve storage root", root.string(), ec.value());
+  root_ = absolute.lexically_normal().string();
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  struct stat st {};
+  if (::stat(root_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("storage root {} exists but is not a directory", root_));
+  }
+}
+
+std::string FsStorage::Describe() const { return "file://" + root_; }
+
+std::string FsStorage::PathOf(std::string_view key) const {
+  return root_ == "/" ? fmt::format("/{}", key) : fmt::format("{}/{}", root_, key);
+}
+
+std::unique_ptr<Reader> FsStorage::Get(std::string_view key, ByteRange range) {
+  CheckFsObjectKey(key);
+  std::string path = PathOf(key);
+  auto not_found = [&] {
+    return Error(ErrorCode::kNotFound, fmt::format("object {} not found in {}", key, Describe()));
+  };
+  // O_NONBLOCK: a FIFO planted under the root must not hang us; it is rejected below.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ENOTDIR) throw not_found();
+    ThrowFsError("cannot open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) ThrowFsError("cannot stat", path, errno);
+  if (!S_ISREG(st.st_mode)) throw not_found();
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t begin = std::min(range.offset, size);
+  uint64_t end = size;
+  if (range.length && *range.length < size - begin) end = begin + *range.length;
+  return std::make_unique<FsReader>(std::move(fd), std::move(path), begin, end);
+}
+
+std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
+  CheckFsObjectKey(key);
+  std::string path = PathOf(key);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    ThrowFsError("cannot stat", path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return std::nullopt;
+  return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size), MtimeOf(st), false};
+}
+
+std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& /*options*/) {
+  return CreateWriter(key);
+}
+
+std::unique_ptr<FsWriter> FsStorage::CreateWriter(std::string_view key) const {
+  CheckFsObjectKey(key);
+  std::string path = PathOf(key);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return FsWriter::Create(path);
+    } catch (const Error& e) {
+      // Only a missing directory is worth another try; FsWriter names the path otherwise.
+      if (e.code() != ErrorCode::kNotFound || attempt == kCreateAttempts) throw;
+    }
+    MakeDirectories(DirName(path));
+  }
+}
+
+void FsStorage::MakeDirectories(const std::string& dir) const {
+  for (int attempt = 1;; ++attempt) {
+    if (::mkdir(dir.c_str(), 0750) == 0) {
+      // The new entry in the parent must be durable too, or a crash could lose the directory
+      // together with the objects that FsWriter synced into it.
+      std::string parent = DirName(dir);
+      if (int err = SyncDirectory(parent)) ThrowFsError("cannot sync directory", parent, err);
+      return;
+    }
+    // An existing non-directory shows up as ENOTDIR when the file is created in it.
+    if (errno == EEXIST) return;
+    if (errno != ENOENT || attempt == kCreateAttempts || dir == "/") {
+      ThrowFsError("cannot create directory", dir, errno);
+    }
+    MakeDirectories(DirName(dir));
+  }
+}
+
+void FsStorage::List(std::string_view prefix, const ListOptions& options,
+                     const std::function<void(const ObjectInfo&)>& fn) {
+  CheckFsListPrefix(prefix);
+  // "wal_005/0000000100" lists directory "wal_005/" for names starting with "0000000100".
+  size_t slash = prefix.rfind('/');
+  std::string dir_key = slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
+  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, fn);
+}
+
+void FsStorage::ListDirectory(const std::string& dir_key, std::string_view name_prefix,
+                              bool recursive,
+                              const std::function<void(const ObjectInfo&)>& fn) const {
+  // The directory is read and closed before fn runs or we descend: open descriptors stay bounded
+  // and fn may modify the storage.
+  std::vector<DirEntry> entries = ReadDirectory(PathOf(dir_key), name_prefix);
+  for (const DirEntry& entry : entries) {
+    std::string key = dir_key + entry.name;
+    if (!entry.is_dir) {
+      fn(ObjectInfo{std::move(key), entry.size, entry.mtime, false});
+    } else if (recursive) {
+      ListDirectory(key + "/", "", true, fn);
+    } else if (ContainsObjects(key + "/")) {
+      // An object store has no empty "directories"; neither do we report one.
+      fn(ObjectInfo{key + "/", 0, {}, true});
+    }
+  }
+}
+
+bool FsStorage::ContainsObjects(const std::string& dir_key) const {
+  std::string path = PathOf(dir_key);
+  DirPtr dir = OpenDirectory(path);
+  if (!dir) return false;
+  int dir_fd = ::dirfd(dir.get());
+  bool found = false;
+  std::vector<std::string> subdirs;
+  ForEachEntry(dir.get(), path, [&](const dirent& entry) {
+    if (found || IsTemporaryName(entry.d_name)) return;
+    unsigned char type = entry.d_type;
+    if (type == DT_LNK || type == DT_UNKNOWN) {
+      struct stat st {};
+      if (::fstatat(dir_fd, entry.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+      if (S_ISLNK(st.st_mode)) {
+        type = ::fstatat(dir_fd, entry.d_name, &st, 0) == 0 && S_ISREG(st.st_mode) ? DT_REG
+                                                                                  : DT_UNKNOWN;
+      } else {
+        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
+      }
+    }
+    if (type == DT_REG) found = true;
+    if (type == DT_DIR) subdirs.push_back(fmt::format("{}{}/", dir_key, entry.d_name));
+  });
+  dir.reset();
+  if (found) return true;
+  return std::any_of(subdirs.begin(), subdirs.end(),
+                     [&](const std::string& sub) { return ContainsObjects(sub); });
+}
+
+void FsStorage::Delete(std::span<const std::string> keys) {
+  for (const std::string& key : keys) CheckFsObjectKey(key);
+  for (const std::string& key : keys) {
+    std::string path = PathOf(key);
+    if (::unlink(path.c_str()) != 0) {
+      // EISDIR: "a" when only "a/b" exists is, as in an object store, simply not an object.
+      if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) continue;
+      ThrowFsError("cannot delete", path, errno);
+    }
+    RemoveEmptyParents(key);
+  }
+}
+
+void FsStorage::RemoveEmptyParents(std::string_view key) const {
+  // Best effort and never past the root: rmdir() refuses non-empty directories, which ends the
+  // walk, and a concurrent Put() that loses its directory recreates it (see CreateWriter).
+  while (true) {
+    size_t slash = key.rfind('/');
+    if (slash == std::string_view::npos) return;
+    key = key.substr(0, slash);
+    if (::rmdir(PathOf(key).c_str()) != 0) return;
+  }
+}
+
+void FsStorage::Copy(std::string_view from, std::string_view to) {
+  CheckFsObjectKey(from);
+  CheckFsObjectKey(to);
+  std::string source = PathOf(from);
+  auto not_found = [&] {
+    return Error(ErrorCode::kNotFound,
+                 fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
+  };
+  UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ENOTDIR) throw not_found();
+    ThrowFsError("cannot open", source, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) ThrowFsError("cannot stat", source, errno);
+  if (!S_ISREG(st.st_mode)) throw not_found();
+  std::unique_ptr<FsWriter> writer = CreateWriter(to);
+  writer->AppendFile(fd.get(), source);
+  writer->Close();
+}
+
+bool FsStorage::Supports(StorageFeature feature) const {
+  switch (feature) {
+    case StorageFeature::kServerSideCopy:  // the kernel copies; no bytes pass through walnut
+    case StorageFeature::kAtomicRename:
+      return true;
+    case StorageFeature::kBatchDelete:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace walnut

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/writer.h"
+#include "storage/fs/unique_fd.h"
+
+namespace walnut {
+
+// Writes one object of an FsStorage atomically: the bytes go to a temporary file in the final
+// directory, and Close() fsyncs it, renames it over the final name and fsyncs the directory. A
+// crash or an Abort() therefore never leaves a partial file under the final name, and an existing
+// object stays intact until the rename. Small writes are gathered in a fixed buffer.
+// Not thread-safe.
+class FsWriter : public Writer {
+ public:
+  // Creates the temporary file next to `final_path`. Throws (naming the path) when it cannot;
+  // kNotFound means the directory does not exist, so the caller may create it and retry.
+  static std::unique_ptr<FsWriter> Create(const std::string& final_path);
+
+  // Use Create(); `fd` is the open temporary file.
+  FsWriter(UniqueFd fd, std::string final_path, std::string temporary_path);
+  ~FsWriter() override;
+
+  void Write(ConstByteSpan src) override;
+  // Makes the object visible under its final name. On failure the temporary file is removed and
+  // no object is committed (except when only the directory fsync failed: the message says so).
+  void Close() override;
+  void Abort() noexcept override;
+
+  // Appends the rest of `src_fd` (from its current offset) to the object, with copy_file_range()
+  // when the kernel can (no copy through user space; reflinks on XFS/btrfs).
+  void AppendFile(int src_fd, const std::string& src_path);
+
+  const std::string& temporary_path() const { return temporary_path_; }
+
+ private:
+  void WriteToFile(ConstByteSpan src);
+  void Flush();
+  void CheckOpen() const;
+  // Removes the temporary file and marks the writer failed; for error paths.
+  void Fail() noexcept;
+
+  enum class State { kOpen, kClosed, kFailed };
+
+  UniqueFd fd_;
+  std::string final_path_;
+  std::string temporary_path_;
+  std::vector<std::byte> buffer_;  // allocated on the first small write
+  size_t buffered_ = 0;
+  State state_ = State::kOpen;
+};
+
+}  // namespace walnut

@@ -1,0 +1,197 @@
+#include "storage/memory/memory_storage.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace walnut {
+namespace {
+
+// List() copies at most this many entries under the lock, then calls fn without it.
+constexpr size_t kListPageSize = 1000;
+
+void CheckKey(std::string_view key) {
+  if (key.empty()) throw Error(ErrorCode::kInvalidArgument, "object key is empty");
+}
+
+// Reads a range of bytes it shares with the storage (or with a replaced object). Not thread-safe.
+class MemoryObjectReader : public Reader {
+ public:
+  MemoryObjectReader(std::shared_ptr<const std::string> data, size_t begin, size_t end)
+      : data_(std::move(data)), pos_(begin), end_(end) {}
+
+  size_t Read(ByteSpan dst) override {
+    size_t n = std::min(dst.size(), end_ - pos_);
+    std::memcpy(dst.data(), data_->data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::shared_ptr<const std::string> data_;
+  size_t pos_;
+  size_t end_;
+};
+
+// Buffers an object and commits it on Close(). Not thread-safe.
+class MemoryObjectWriter : public Writer {
+ public:
+  MemoryObjectWriter(MemoryStorage& storage, std::string key)
+      : storage_(storage), key_(std::move(key)) {}
+
+  void Write(ConstByteSpan src) override {
+    CheckOpen();
+    data_.append(AsChars(src));
+  }
+
+  void Close() override {
+    CheckOpen();
+    open_ = false;
+    storage_.Commit(std::move(key_), std::move(data_));
+  }
+
+  void Abort() noexcept override {
+    open_ = false;
+    data_.clear();
+  }
+
+ private:
+  void CheckOpen() const {
+    if (!open_) {
+      throw Error(ErrorCode::kInternal,
+                  fmt::format("write to object {} after it was closed or aborted", key_));
+    }
+  }
+
+  MemoryStorage& storage_;
+  std::string key_;
+  std::string data_;
+  bool open_ = true;
+};
+
+}  // namespace
+
+MemoryStorage::MemoryStorage(std::string name) : name_(std::move(name)) {}
+
+std::string MemoryStorage::Describe() const { return "memory://" + name_; }
+
+std::unique_ptr<Reader> MemoryStorage::Get(std::string_view key, ByteRange range) {
+  CheckKey(key);
+  std::shared_ptr<const std::string> data;
+  {
+    std::lock_guard lock(mu_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) {
+      throw Error(ErrorCode::kNotFound, fmt::format("object {} not found in {}", key, Describe()));
+    }
+    data = it->second.data;
+  }
+  uint64_t size = data->size();
+  uint64_t begin = std::min(range.offset, size);
+  uint64_t end = size;
+  if (range.length && *range.length < size - begin) end = begin + *range.length;
+  return std::make_unique<MemoryObjectReader>(std::move(data), static_cast<size_t>(begin),
+                                              static_cast<size_t>(end));
+}
+
+std::optional<ObjectInfo> MemoryStorage::Stat(std::string_view key) {
+  CheckKey(key);
+  std::lock_guard lock(mu_);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return std::nullopt;
+  return ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false};
+}
+
+std::unique_ptr<Writer> MemoryStorage::Put(std::string_view key, const PutOptions& /*options*/) {
+  CheckKey(key);
+  return std::make_unique<MemoryObjectWriter>(*this, std::string(key));
+}
+
+void MemoryStorage::Commit(std::string key, std::string data) {
+  Object object{std::make_shared<const std::string>(std::move(data)),
+                std::chrono::system_clock::now()};
+  std::lock_guard lock(mu_);
+  objects_.insert_or_assign(std::move(key), std::move(object));
+}
+
+void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
+                         const std::function<void(const ObjectInfo&)>& fn) {
+  // Where the next page starts: the first key >= cursor.
+  std::string cursor(prefix);
+  while (true) {
+    std::vector<ObjectInfo> page;
+    bool more = false;
+    {
+      std::lock_guard lock(mu_);
+      auto it = objects_.lower_bound(cursor);
+      for (; it != objects_.end() && it->first.starts_with(prefix); ) {
+        if (page.size() == kListPageSize) {
+          more = true;
+          cursor = it->first;
+          break;
+        }
+        size_t slash = options.recursive ? std::string::npos : it->first.find('/', prefix.size());
+        if (slash == std::string::npos) {
+          page.push_back(ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false});
+          ++it;
+          continue;
+        }
+        // A common prefix "p/": report it once and skip its keys ('0' is the byte after '/').
+        std::string common = it->first.substr(0, slash + 1);
+        std::string after = common;
+        after.back() = '0';
+        page.push_back(ObjectInfo{std::move(common), 0, {}, true});
+        it = objects_.lower_bound(after);
+      }
+    }
+    for (const ObjectInfo& info : page) fn(info);
+    if (!more) return;
+  }
+}
+
+void MemoryStorage::Delete(std::span<const std::string> keys) {
+  for (const std::string& key : keys) CheckKey(key);
+  std::lock_guard lock(mu_);
+  for (const std::string& key : keys) objects_.erase(key);
+}
+
+void MemoryStorage::Copy(std::string_view from, std::string_view to) {
+  CheckKey(from);
+  CheckKey(to);
+  std::lock_guard lock(mu_);
+  auto it = objects_.find(from);
+  if (it == objects_.end()) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
+  }
+  Object copy{it->second.data, std::chrono::system_clock::now()};
+  objects_.insert_or_assign(std::string(to), std::move(copy));
+}
+
+bool MemoryStorage::Supports(StorageFeature feature) const {
+  switch (feature) {
+    case StorageFeature::kServerSideCopy:
+    case StorageFeature::kBatchDelete:
+    case StorageFeature::kAtomicRename:
+      return true;
+  }
+  return false;
+}
+
+size_t MemoryStorage::ObjectCount() const {
+  std::lock_guard lock(mu_);
+  return objects_.size();
+}
+
+uint64_t MemoryStorage::TotalBytes() const {
+  std::lock_guard lock(mu_);
+  uint64_t total = 0;
+  for (const auto& [key, object] : objects_) total += object.data->size();
+  return total;
+}
+
+}  // namespace walnut

@@ -1,0 +1,35 @@
+#include "storage/storage_wrapper.h"
+
+namespace walnut {
+
+StorageWrapper::StorageWrapper(std::unique_ptr<Storage> target)
+    : owned_(std::move(target)), target_(owned_.get()) {}
+
+StorageWrapper::StorageWrapper(Storage& target) : target_(&target) {}
+
+std::string StorageWrapper::Describe() const { return target_->Describe(); }
+
+std::unique_ptr<Reader> StorageWrapper::Get(std::string_view key, ByteRange range) {
+  return target_->Get(key, range);
+}
+
+std::optional<ObjectInfo> StorageWrapper::Stat(std::string_view key) { return target_->Stat(key); }
+
+std::unique_ptr<Writer> StorageWrapper::Put(std::string_view key, const PutOptions& options) {
+  return target_->Put(key, options);
+}
+
+void StorageWrapper::List(std::string_view prefix, const ListOptions& options,
+                          const std::function<void(const ObjectInfo&)>& fn) {
+  target_->List(prefix, options, fn);
+}
+
+void StorageWrapper::Delete(std::span<const std::string> keys) { target_->Delete(keys); }
+
+void StorageWrapper::Copy(std::string_view from, std::string_view to) {
+  target_->Copy(from, to);
+}
+
+bool StorageWrapper::Supports(StorageFeature feature) const { return target_->Supports(feature); }
+
+}  // namespace walnut

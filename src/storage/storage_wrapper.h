@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/storage.h"
+
+namespace walnut {
+
+// Forwards every call to a target Storage, as LevelDB's EnvWrapper does: a wrapper (fault
+// injection, rate limiting, metrics) derives from it and overrides only what it changes.
+// Thread-safe when the target is.
+class StorageWrapper : public Storage {
+ public:
+  // Owns the target.
+  explicit StorageWrapper(std::unique_ptr<Storage> target);
+  // Borrows the target. REQUIRES: it outlives this wrapper.
+  explicit StorageWrapper(Storage& target);
+
+  Storage& target() const { return *target_; }
+
+  std::string Describe() const override;
+  std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) override;
+  std::optional<ObjectInfo> Stat(std::string_view key) override;
+  std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) override;
+  void List(std::string_view prefix, const ListOptions& options,
+            const std::function<void(const ObjectInfo&)>& fn) override;
+  void Delete(std::span<const std::string> keys) override;
+  // Forwards to the target's Copy (a server-side copy where it has one), not to Get + Put.
+  void Copy(std::string_view from, std::string_view to) override;
+  bool Supports(StorageFeature feature) const override;
+
+ private:
+  std::unique_ptr<Storage> owned_;
+  Storage* target_;
+};
+
+}  // namespace walnut
