@@ -1,7 +1,111 @@
 #include "cli/cli.h"
 
-namespace walnut {
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
-int RunCli(int, char**) { return 0; }
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/command_context.h"
+#include "cli/flags_command.h"
+#include "cli/st_commands.h"
+#include "cli/version.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "config/config.h"
+#include "config/environment.h"
+#include "config/setting_flags.h"
+#include "net/global_init.h"
+
+namespace walnut {
+namespace {
+
+// Exit codes: WAL-G exits 1 on any failure; we keep that and add 2 for usage and settings errors
+// (as most Unix tools), which PostgreSQL's archive_command treats as a failure all the same.
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int ExitCodeFor(const Error& e) {
+  return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
+// Errors are one line: a message that spans lines (a server's body) is folded.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+int Run(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  SettingFlags setting_flags = ExtractSettingFlags(args);
+
+  Environment env = ProcessEnvironment();
+  auto level_it = env.find("WALG_LOG_LEVEL");
+  InitLogging(level_it == env.end() ? "NORMAL" : level_it->second);
+
+  CLI::App app{"Walnut: PostgreSQL backups and point-in-time recovery, compatible with WAL-G"};
+  app.name("walnut");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(VersionString()));
+  // Both are taken out of the arguments before parsing; declared so that --help lists them.
+  std::string config_path_for_help;
+  app.add_option("--config", config_path_for_help,
+                 "Config file (JSON or YAML); default $WALG_CONFIG_PATH or ~/.walg.json");
+  bool turbo = false;
+  app.add_flag("--turbo", turbo, "Ignore rate limits (accepted for WAL-G compatibility)");
+  app.footer(
+      "Every setting (WALG_*, AWS_*, PG*) may also be given as a flag: --walg-s3-prefix=..., "
+      "--pghost=...; see `walnut flags`.");
+
+  Config config = Config::Load(setting_flags, env);
+  for (const auto& warning : config.warnings()) spdlog::warn("{}", warning);
+  // Re-initialise with the resolved level: it may come from the config file or a flag.
+  InitLogging(config.Get("WALG_LOG_LEVEL").value_or("NORMAL"));
+  config.ExportPgEnvironment();
+
+  CommandContext context(std::move(config));
+  CommandAction action;
+  AddStorageToolCommands(app, context, action);
+  AddFlagsCommand(app, context, action);
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    spdlog::error("{}; run 'walnut --help' for the commands and flags", OneLine(e.what()));
+    return kExitUsage;
+  }
+  if (!action) {
+    spdlog::error("no command given; run 'walnut --help'");
+    return kExitUsage;
+  }
+  return action();
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  try {
+    net::GlobalInit();
+    return Run(argc, argv);
+  } catch (const Error& e) {
+    spdlog::error("{}", OneLine(e.what()));
+    return ExitCodeFor(e);
+  } catch (const std::exception& e) {
+    spdlog::error("unexpected failure: {}", OneLine(e.what()));
+    return kExitFailure;
+  }
+}
 
 }  // namespace walnut

@@ -1,0 +1,270 @@
+#include "cli/st_commands.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "io/copy.h"
+#include "io/fd_stream.h"
+#include "storage/fs/fs_writer.h"
+
+namespace walnut {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Go's time.Time String() form, which WAL-G's `st ls` prints: "2006-01-02 15:04:05.999999999 +0000 UTC".
+std::string GoTimeString(std::chrono::system_clock::time_point t) {
+  if (t == std::chrono::system_clock::time_point{}) return "0001-01-01 00:00:00 +0000 UTC";
+  auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(t - secs).count();
+  std::string out = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::chrono::system_clock::to_time_t(secs)));
+  if (nanos != 0) {
+    std::string frac = fmt::format("{:09d}", nanos);
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    out += "." + frac;
+  }
+  return out + " +0000 UTC";
+}
+
+// Prints rows padded like Go's tabwriter (minwidth 0, padding 1, ' ').
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 1, ' ');
+    }
+    out += '\n';
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+int List(CommandContext& context, const std::string& path, bool recursive) {
+  Folder folder = path.empty() ? context.root() : context.root().Sub(path);
+  std::vector<std::vector<std::string>> rows{{"type", "size", "last modified", "name"}};
+  folder.List("", ListOptions{.recursive = recursive}, [&](const ObjectInfo& info) {
+    rows.push_back({info.is_prefix ? "dir" : "obj", std::to_string(info.size),
+                    GoTimeString(info.is_prefix ? std::chrono::system_clock::time_point{} : info.mtime),
+                    info.key});
+  });
+  PrintTable(rows);
+  return 0;
+}
+
+// Strips the compression extension that `st put` added, for naming a downloaded file.
+std::string LocalNameFor(const std::string& object_path, bool decompress) {
+  std::string name = fs::path(object_path).filename().string();
+  if (decompress && CompressionFromObjectName(name) != CompressionMethod::kNone) {
+    name = fs::path(name).stem().string();
+  }
+  return name;
+}
+
+int Get(CommandContext& context, const std::string& object_path, const std::string& destination,
+        const DownloadOptions& download) {
+  std::string target = destination;
+  if (fs::is_directory(destination)) {
+    target = (fs::path(destination) / LocalNameFor(object_path, download.decompress)).string();
+  }
+  // WAL-G opens the destination with O_EXCL: an existing file is never overwritten.
+  struct stat st {};
+  if (::lstat(target.c_str(), &st) == 0) {
+    throw Error(ErrorCode::kAlreadyExists,
+                fmt::format("{} already exists; remove it or choose another destination", target));
+  }
+  auto reader = MakeDownloadReader(context.root(), object_path, context.pipeline(), download);
+  // The file appears under its name only once complete and synced.
+  auto writer = FsWriter::Create(target);
+  Copy(*reader, *writer);
+  writer->Close();
+  spdlog::info("downloaded {} to {}", object_path, target);
+  return 0;
+}
+
+int Cat(CommandContext& context, const std::string& object_path, const DownloadOptions& download) {
+  auto reader = MakeDownloadReader(context.root(), object_path, context.pipeline(), download);
+  FdWriter out(STDOUT_FILENO, "standard output");
+  Copy(*reader, out);
+  return 0;
+}
+
+int Put(CommandContext& context, const std::string& local_path, const std::string& destination,
+        bool compress, bool encrypt, bool force) {
+  PipelineOptions options = context.pipeline();
+  if (!compress) options.compression = CompressionMethod::kNone;
+  if (!encrypt) options.crypter.reset();
+  std::string object = WithExtension(destination, options.compression);
+
+  std::error_code ec;
+  if (fs::is_directory(local_path, ec)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} is a directory; st put uploads one file", local_path));
+  }
+  if (!force && context.root().Stat(object)) {
+    throw Error(ErrorCode::kAlreadyExists,
+                fmt::format("object {} already exists; add -f to overwrite it", object));
+  }
+  auto reader = local_path == "-" ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
+                                  : FdReader::Open(local_path);
+  auto writer = MakeUploadWriter(context.root(), object, options);
+  uint64_t bytes = Copy(*reader, *writer);
+  writer->Close();
+  spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
+  return 0;
+}
+
+int Remove(CommandContext& context, const std::string& prefix) {
+  std::vector<std::string> keys;
+  context.root().List(prefix, ListOptions{.recursive = true},
+                      [&](const ObjectInfo& info) { keys.push_back(info.key); });
+  if (keys.empty()) {
+    throw Error(ErrorCode::kNotFound, fmt::format("object or folder '{}' does not exist", prefix));
+  }
+  context.root().Delete(keys);
+  spdlog::info("removed {} object(s) under '{}'", keys.size(), prefix);
+  return 0;
+}
+
+int CheckRead(CommandContext& context, const std::vector<std::string>& names) {
+  context.root().List("", ListOptions{.recursive = false}, [](const ObjectInfo&) {});
+  std::vector<std::string> missing;
+  for (const auto& name : names) {
+    if (!context.root().Stat(name)) missing.push_back(name);
+  }
+  if (!missing.empty()) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("files are missing: {}", fmt::join(missing, ", ")));
+  }
+  spdlog::info("Read check OK");
+  return 0;
+}
+
+int CheckWrite(CommandContext& context) {
+  std::random_device rd;
+  std::string name;
+  do {
+    name = fmt::format("walnut-check-{:016x}{:016x}", uint64_t{rd()} << 32 | rd(),
+                       uint64_t{rd()} << 32 | rd());
+  } while (context.root().Stat(name));
+  auto writer = context.root().Put(name, PutOptions{.size_hint = 4});
+  writer->Write(AsBytes("test"));
+  writer->Close();
+  // Read it back: a write that cannot be read is not a working archive.
+  auto reader = context.root().Get(name);
+  std::string back(8, '\0');
+  size_t n = ReadFull(*reader, AsWritableBytes(back));
+  std::vector<std::string> keys{name};
+  context.root().Delete(keys);
+  if (back.substr(0, n) != "test") {
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("write check: {} read back different bytes", context.root().Key(name)));
+  }
+  spdlog::info("Write check OK");
+  return 0;
+}
+
+}  // namespace
+
+void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandAction& action) {
+  CLI::App* st = app.add_subcommand("st", "Storage tools: inspect and change the storage directly");
+  st->require_subcommand(1);
+  std::string target = "default";
+  st->add_option("-t,--target", target, "Storage to use (only the default storage exists)")
+      ->check(CLI::IsMember({"default"}));
+
+  {
+    auto* ls = st->add_subcommand("ls", "Print the objects in a storage folder");
+    auto path = std::make_shared<std::string>();
+    auto recursive = std::make_shared<bool>(false);
+    ls->add_option("path", *path, "Folder, relative to the storage root");
+    ls->add_flag("-r,--recursive", *recursive, "List the folder recursively");
+    ls->callback([&, path, recursive] { action = [&, path, recursive] { return List(context, *path, *recursive); }; });
+  }
+  {
+    auto* get = st->add_subcommand("get", "Download an object, decrypting and decompressing it");
+    auto object = std::make_shared<std::string>();
+    auto dst = std::make_shared<std::string>();
+    auto no_decrypt = std::make_shared<bool>(false);
+    auto no_decompress = std::make_shared<bool>(false);
+    get->add_option("object_path", *object, "Object, relative to the storage root")->required();
+    get->add_option("destination_path", *dst, "Local file (or directory) to create")->required();
+    get->add_flag("--no-decrypt", *no_decrypt, "Do not decrypt the object");
+    get->add_flag("--no-decompress", *no_decompress, "Do not decompress the object");
+    get->callback([&, object, dst, no_decrypt, no_decompress] {
+      action = [&, object, dst, no_decrypt, no_decompress] {
+        return Get(context, *object, *dst,
+                   DownloadOptions{.decrypt = !*no_decrypt, .decompress = !*no_decompress});
+      };
+    });
+  }
+  {
+    auto* cat = st->add_subcommand("cat", "Print an object's stored bytes to standard output");
+    auto object = std::make_shared<std::string>();
+    auto decrypt = std::make_shared<bool>(false);
+    auto decompress = std::make_shared<bool>(false);
+    cat->add_option("object_path", *object, "Object, relative to the storage root")->required();
+    cat->add_flag("--decrypt", *decrypt, "Decrypt the object");
+    cat->add_flag("--decompress", *decompress, "Decompress the object");
+    cat->callback([&, object, decrypt, decompress] {
+      action = [&, object, decrypt, decompress] {
+        return Cat(context, *object, DownloadOptions{.decrypt = *decrypt, .decompress = *decompress});
+      };
+    });
+  }
+  {
+    auto* put = st->add_subcommand("put", "Upload a file, compressing and encrypting it");
+    auto local = std::make_shared<std::string>();
+    auto dst = std::make_shared<std::string>();
+    auto no_encrypt = std::make_shared<bool>(false);
+    auto no_compress = std::make_shared<bool>(false);
+    auto force = std::make_shared<bool>(false);
+    put->add_option("local_path", *local, "File to upload ('-' for standard input)")->required();
+    put->add_option("destination_path", *dst,
+                    "Object path; the compression extension is appended")->required();
+    put->add_flag("--no-encrypt", *no_encrypt, "Do not encrypt the object");
+    put->add_flag("--no-compress", *no_compress, "Do not compress the object");
+    put->add_flag("-f,--force", *force, "Overwrite the existing object");
+    put->callback([&, local, dst, no_encrypt, no_compress, force] {
+      action = [&, local, dst, no_encrypt, no_compress, force] {
+        return Put(context, *local, *dst, !*no_compress, !*no_encrypt, *force);
+      };
+    });
+  }
+  {
+    auto* rm = st->add_subcommand("rm", "Remove an object or a whole folder");
+    auto prefix = std::make_shared<std::string>();
+    rm->add_option("prefix", *prefix, "Object or folder, relative to the storage root")->required();
+    rm->callback([&, prefix] { action = [&, prefix] { return Remove(context, *prefix); }; });
+  }
+  {
+    auto* check = st->add_subcommand("check", "Check access to the storage");
+    check->require_subcommand(1);
+    auto* read = check->add_subcommand("read", "Check read access (and that the files exist)");
+    auto names = std::make_shared<std::vector<std::string>>();
+    read->add_option("filenames", *names, "Objects that must exist");
+    read->callback([&, names] { action = [&, names] { return CheckRead(context, *names); }; });
+    auto* write = check->add_subcommand("write", "Check write access");
+    write->callback([&] { action = [&] { return CheckWrite(context); }; });
+  }
+}
+
+}  // namespace walnut

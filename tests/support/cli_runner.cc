@@ -1,0 +1,61 @@
+#include "support/cli_runner.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+
+namespace walnut::testing {
+
+CliRunner::CliRunner() {
+  const char* path = std::getenv("PATH");
+  env_["PATH"] = path ? path : "/usr/bin:/bin";
+  env_["HOME"] = home_.str();
+}
+
+void CliRunner::UseFileStorage() { Set("WALG_FILE_PREFIX", storage_dir()); }
+
+void CliRunner::UseS3Storage(const std::string& what) {
+  const char* endpoint = std::getenv("WALNUT_IT_S3_ENDPOINT");
+  const char* bucket = std::getenv("WALNUT_IT_S3_BUCKET");
+  if (!endpoint || !bucket) {
+    throw std::runtime_error("WALNUT_IT_S3_ENDPOINT/WALNUT_IT_S3_BUCKET are not set: run through ctest");
+  }
+  static std::atomic<int> counter{0};
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  Set("WALG_S3_PREFIX", std::string("s3://") + bucket + "/cli-" + what + "-" +
+                            std::to_string(getpid()) + "-" + std::to_string(ms) + "-" +
+                            std::to_string(counter++));
+  Set("AWS_ENDPOINT", endpoint);
+  Set("AWS_S3_FORCE_PATH_STYLE", "true");
+  Set("AWS_REGION", "us-east-1");
+  Set("AWS_ACCESS_KEY_ID", "S3RVER");
+  Set("AWS_SECRET_ACCESS_KEY", "S3RVER");
+}
+
+std::string CliRunner::CommandLine(const std::string& args) const {
+  std::string cmd = "env -i";
+  for (const auto& [name, value] : env_) cmd += " " + ShellQuote(name + "=" + value);
+  return cmd + " " + WalnutBinary() + " " + args;
+}
+
+CommandResult CliRunner::Run(const std::string& args, const std::string& input) const {
+  return RunCommand(CommandLine(args), input);
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace walnut::testing

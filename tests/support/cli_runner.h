@@ -1,0 +1,42 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <vector>
+
+#include "support/test_util.h"
+
+namespace walnut::testing {
+
+// Runs the built walnut binary with exactly the given environment (plus PATH and a private HOME,
+// so that neither the runner's WALG_* variables nor a ~/.walg.json leak in).
+class CliRunner {
+ public:
+  CliRunner();
+  void Set(const std::string& name, const std::string& value) { env_[name] = value; }
+  void Unset(const std::string& name) { env_.erase(name); }
+  // Local-directory storage in a fresh temporary directory.
+  void UseFileStorage();
+  // The s3rver of the ctest fixture, under a root of its own.
+  void UseS3Storage(const std::string& what);
+
+  CommandResult Run(const std::string& args, const std::string& input = "") const;
+  // The command line Run() would execute, for wrapping (e.g. in /usr/bin/time).
+  std::string CommandLine(const std::string& args) const;
+
+  const std::string& home() const { return home_.str(); }
+  std::string storage_dir() const { return (storage_.path() / "store").string(); }
+  const TempDir& work() const { return work_; }
+
+ private:
+  TempDir home_;
+  TempDir storage_;
+  TempDir work_;
+  std::map<std::string, std::string> env_;
+};
+
+// The lines of `text`, without empty ones.
+std::vector<std::string> Lines(const std::string& text);
+
+}  // namespace walnut::testing
