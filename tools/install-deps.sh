@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # command-line codecs the interoperability tests and benchmarks compare against
   lz4 zstd brotli xz-utils
+  # a real PostgreSQL for the integration tests and benchmarks
+  postgresql-15 postgresql-client-15
   # fuzzing (clang's libFuzzer) and measuring
   clang-14 libclang-rt-14-dev time procps
 )
