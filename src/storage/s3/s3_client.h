@@ -1,0 +1,89 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "net/http_client.h"
+#include "net/url.h"
+#include "storage/s3/s3_options.h"
+#include "storage/s3/sigv4.h"
+
+namespace walnut::s3 {
+
+// What WithRetries logs before an error; the error itself names the request and the object.
+inline constexpr std::string_view kRetryLabel = "transient failure";
+
+// Counters for tests and diagnostics. Thread-safe.
+struct S3Stats {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> single_puts{0};
+  std::atomic<uint64_t> multipart_uploads{0};
+  std::atomic<uint64_t> parts_uploaded{0};
+  std::atomic<uint64_t> ranged_gets{0};
+  std::atomic<uint64_t> delete_batches{0};
+  std::atomic<uint64_t> list_pages{0};
+};
+
+// One S3 request: an operation on the bucket (key "") or on an object.
+struct S3Call {
+  std::string op;           // for messages: "GetObject", "UploadPart", ...
+  std::string method;
+  std::string key;          // the full key in the bucket (root included); "" = the bucket
+  net::QueryParams query;
+  net::HttpHeaders headers;  // besides Host and the signing headers
+  ConstByteSpan body;
+  std::string payload_sha256;  // hex sha256 of body; computed when empty
+  std::set<long> ok_statuses = {200};
+};
+
+// Addressing, signing and error mapping for one bucket; the storage operations build on it.
+// Thread-safe.
+class S3Client {
+ public:
+  // REQUIRES: options validated (S3Storage's constructor does it).
+  explicit S3Client(const S3Options& options);
+
+  // Sends one attempt. Returns the response when its status is in call.ok_statuses; otherwise
+  // throws the mapped error (S3ErrorFor). Network failures throw kNetwork (retryable).
+  net::HttpResponse Send(const S3Call& call, const net::BodySink& sink = nullptr,
+                         const net::HeadersCallback& on_headers = nullptr);
+  // Send() under the retry policy (5xx, 429, network errors).
+  net::HttpResponse SendWithRetries(const S3Call& call);
+
+  // The error for a response outside the expected statuses: kNotFound (404),
+  // kPermissionDenied (401/403), retryable kNetwork (5xx, 429, RequestTimeout), kProtocol else.
+  // The message names the operation, the object, the status and S3's code and message.
+  Error ErrorFor(const S3Call& call, const net::HttpResponse& response) const;
+
+  // "s3://bucket/key" (or "s3://bucket" for key "").
+  std::string Uri(std::string_view full_key) const;
+  // The wire URL, Host header and canonical URI of a request for `full_key`.
+  struct Target {
+    std::string url;
+    std::string host;
+    std::string canonical_uri;
+  };
+  Target TargetFor(std::string_view full_key, const net::QueryParams& query) const;
+  bool path_style() const { return path_style_; }
+
+  // Storage class and server-side encryption headers for requests that create objects.
+  net::HttpHeaders ObjectCreationHeaders() const;
+
+  const S3Options& options() const { return options_; }
+  S3Stats& stats() { return stats_; }
+  const S3Stats& stats() const { return stats_; }
+
+ private:
+  const S3Options options_;
+  net::Endpoint endpoint_;
+  bool path_style_;
+  SigV4Signer signer_;
+  net::HttpClient http_;
+  S3Stats stats_;
+};
+
+}  // namespace walnut::s3

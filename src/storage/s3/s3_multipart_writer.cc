@@ -1,0 +1,214 @@
+#include "storage/s3/s3_multipart_writer.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/logging.h"
+#include "common/retry.h"
+#include "storage/s3/s3_xml.h"
+
+namespace walnut::s3 {
+
+namespace {
+
+constexpr int kMaxParts = 10000;  // S3's limit per multipart upload
+constexpr size_t kMiB = 1 << 20;
+
+}  // namespace
+
+S3MultipartWriter::S3MultipartWriter(S3Client& client, std::string full_key,
+                                     std::optional<uint64_t> size_hint)
+    : client_(client), key_(std::move(full_key)), part_size_(client.options().max_part_size) {
+  if (size_hint && *size_hint > static_cast<uint64_t>(part_size_) * kMaxParts) {
+    // Grow the parts so the announced size fits into 10000 of them (rounded up to a MiB).
+    uint64_t needed = (*size_hint + kMaxParts - 1) / kMaxParts;
+    part_size_ = static_cast<size_t>((needed + kMiB - 1) / kMiB * kMiB);
+  }
+  if (size_hint && *size_hint < part_size_) buffer_.reserve(static_cast<size_t>(*size_hint));
+}
+
+S3MultipartWriter::~S3MultipartWriter() {
+  if (state_ != State::kClosed) Abort();
+}
+
+void S3MultipartWriter::CheckOpen() const {
+  if (state_ != State::kOpen) {
+    throw Error(ErrorCode::kInternal,
+                fmt::format("write to {} after it was closed, aborted or failed", client_.Uri(key_)));
+  }
+}
+
+void S3MultipartWriter::Write(ConstByteSpan src) {
+  CheckOpen();
+  try {
+    while (!src.empty()) {
+      // A full buffer is only sent once more data arrives: an object of exactly one part is then
+      // still a single PUT.
+      if (buffer_.size() == part_size_) SubmitPart();
+      size_t n = std::min(src.size(), part_size_ - buffer_.size());
+      // Parts after the first are allocated once at full size instead of growing by copies.
+      if (!upload_id_.empty() && buffer_.capacity() < part_size_) buffer_.reserve(part_size_);
+      buffer_.append(AsChars(src.first(n)));
+      total_bytes_ += n;
+      src = src.subspan(n);
+    }
+  } catch (...) {
+    state_ = State::kFailed;
+    throw;
+  }
+}
+
+void S3MultipartWriter::StartMultipart() {
+  S3Call call;
+  call.op = "CreateMultipartUpload";
+  call.method = "POST";
+  call.key = key_;
+  call.query = {{"uploads", ""}};
+  call.headers = client_.ObjectCreationHeaders();
+  call.headers.emplace_back("Content-Type", "application/octet-stream");
+  auto response = client_.SendWithRetries(call);
+  upload_id_ = ParseInitiateMultipartUpload(response.body);
+  tasks_ = std::make_unique<TaskGroup>(client_.options().upload_concurrency);
+  ++client_.stats().multipart_uploads;
+  spdlog::debug("started multipart upload of {} ({} byte parts)", client_.Uri(key_), part_size_);
+}
+
+void S3MultipartWriter::SubmitPart() {
+  if (upload_id_.empty()) StartMultipart();
+  if (parts_submitted_ == kMaxParts) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("{} needs more than {} parts of {} bytes; raise WALG_S3_MAX_PART_SIZE",
+                            client_.Uri(key_), kMaxParts, part_size_));
+  }
+  int number = ++parts_submitted_;
+  {
+    std::lock_guard lock(mu_);
+    etags_.resize(static_cast<size_t>(number));
+  }
+  // The part's bytes move into the task; Submit() blocks while upload_concurrency parts are in
+  // flight, which is what bounds memory.
+  auto part = std::make_shared<const std::string>(std::move(buffer_));
+  buffer_ = std::string();
+  tasks_->Submit([this, number, part](std::stop_token stop) { UploadPart(number, *part, stop); });
+}
+
+void S3MultipartWriter::UploadPart(int number, const std::string& data, std::stop_token stop) {
+  S3Call call;
+  call.op = fmt::format("UploadPart {}", number);
+  call.method = "PUT";
+  call.key = key_;
+  call.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
+  call.body = AsBytes(data);
+  call.payload_sha256 = Sha256Hex(call.body);
+  net::HttpResponse response;
+  WithRetries(client_.options().retry, kRetryLabel, [&] {
+    if (stop.stop_requested()) {
+      throw Error(ErrorCode::kCancelled, fmt::format("upload of {} cancelled", client_.Uri(key_)));
+    }
+    response = client_.Send(call);
+  });
+  auto etag = response.Header("etag");
+  if (!etag || etag->empty()) {
+    throw Error(ErrorCode::kProtocol, fmt::format("s3 UploadPart {} of {} returned no ETag",
+                                                  number, client_.Uri(key_)));
+  }
+  ++client_.stats().parts_uploaded;
+  std::lock_guard lock(mu_);
+  etags_[static_cast<size_t>(number - 1)] = std::string(*etag);
+}
+
+void S3MultipartWriter::Complete() {
+  std::string body;
+  {
+    std::lock_guard lock(mu_);
+    body = BuildCompleteMultipartUpload(etags_);
+  }
+  S3Call call;
+  call.op = "CompleteMultipartUpload";
+  call.method = "POST";
+  call.key = key_;
+  call.query = {{"uploadId", upload_id_}};
+  call.headers = {{"Content-Type", "application/xml"}};
+  call.body = AsBytes(body);
+  bool sent_before = false;
+  WithRetries(client_.options().retry, kRetryLabel, [&] {
+    bool retry = sent_before;
+    sent_before = true;
+    net::HttpResponse response;
+    try {
+      response = client_.Send(call);
+    } catch (const Error& e) {
+      // An earlier attempt may have completed the upload and lost its answer on the way: then
+      // the upload id is gone (404 NoSuchUpload) and the object is there with our size.
+      if (!retry || e.code() != ErrorCode::kNotFound) throw;
+      auto head = client_.SendWithRetries(S3Call{"HeadObject", "HEAD", key_, {}, {}, {}, {}, {200}});
+      auto length = head.Header("content-length");
+      if (length && *length == std::to_string(total_bytes_)) return;
+      throw;
+    }
+    // S3 may answer 200 and report the failure in the body.
+    if (auto error = EmbeddedError(response.body, "CompleteMultipartUploadResult")) {
+      bool transient = error->code == "InternalError" || error->code == "SlowDown";
+      throw Error(transient ? ErrorCode::kNetwork : ErrorCode::kProtocol,
+                  fmt::format("s3 CompleteMultipartUpload {} failed: {}: {}", client_.Uri(key_),
+                              error->code, error->message),
+                  transient);
+    }
+  });
+}
+
+void S3MultipartWriter::PutSingle() {
+  S3Call call;
+  call.op = "PutObject";
+  call.method = "PUT";
+  call.key = key_;
+  call.headers = client_.ObjectCreationHeaders();
+  call.headers.emplace_back("Content-Type", "application/octet-stream");
+  call.body = AsBytes(buffer_);
+  call.payload_sha256 = Sha256Hex(call.body);
+  client_.SendWithRetries(call);
+  ++client_.stats().single_puts;
+}
+
+void S3MultipartWriter::Close() {
+  CheckOpen();
+  try {
+    if (upload_id_.empty()) {
+      PutSingle();
+    } else {
+      if (!buffer_.empty()) SubmitPart();
+      tasks_->Wait();
+      Complete();
+      spdlog::debug("uploaded {} ({} bytes in {} parts)", client_.Uri(key_), total_bytes_,
+                    parts_submitted_);
+    }
+  } catch (...) {
+    state_ = State::kFailed;
+    Abort();
+    throw;
+  }
+  buffer_ = std::string();
+  state_ = State::kClosed;
+}
+
+void S3MultipartWriter::Abort() noexcept {
+  if (state_ == State::kClosed || state_ == State::kAborted) return;
+  state_ = State::kAborted;
+  buffer_ = std::string();
+  // Stop and join the part uploads first, so no part lands after the abort.
+  tasks_.reset();
+  if (upload_id_.empty()) return;
+  try {
+    S3Call call{"AbortMultipartUpload", "DELETE", key_, {{"uploadId", upload_id_}}, {}, {}, {},
+                {200, 204}};
+    client_.Send(call);
+  } catch (const std::exception& e) {
+    // Not fatal: nothing was completed, so the object is not visible. The parts stay billable
+    // until a bucket lifecycle rule (AbortIncompleteMultipartUpload) removes them.
+    spdlog::warn("cannot abort multipart upload of {}: {}", client_.Uri(key_), e.what());
+  }
+  upload_id_.clear();
+}
+
+}  // namespace walnut::s3

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "concurrency/task_group.h"
+#include "io/writer.h"
+#include "storage/s3/s3_client.h"
+
+namespace walnut::s3 {
+
+// Writes one S3 object. Data is buffered up to one part: an object that fits (Close() before the
+// buffer fills) is sent as a single PutObject with Content-Length. A larger one becomes a
+// multipart upload whose parts are sent concurrently (up to upload_concurrency in flight), so
+// memory stays below (upload_concurrency + 1) x part size. Close() completes the upload; Abort()
+// or destruction without Close() aborts it and nothing becomes visible.
+// Each part's body is signed with its SHA-256 (x-amz-content-sha256), which S3 checks: end-to-end
+// integrity per part even over plain HTTP, computed on the upload threads.
+// Not thread-safe (one producer), as every Writer.
+class S3MultipartWriter : public Writer {
+ public:
+  S3MultipartWriter(S3Client& client, std::string full_key, std::optional<uint64_t> size_hint);
+  ~S3MultipartWriter() override;
+
+  void Write(ConstByteSpan src) override;
+  void Close() override;
+  void Abort() noexcept override;
+
+ private:
+  void StartMultipart();
+  // Hands the buffer to an upload task as the next part.
+  void SubmitPart();
+  void UploadPart(int number, const std::string& data, std::stop_token stop);
+  void Complete();
+  void PutSingle();
+  void CheckOpen() const;
+
+  S3Client& client_;
+  const std::string key_;  // full key in the bucket
+  size_t part_size_;
+  std::string buffer_;
+  uint64_t total_bytes_ = 0;
+  std::string upload_id_;  // set once the multipart upload exists
+  int parts_submitted_ = 0;
+  std::unique_ptr<TaskGroup> tasks_;
+  std::mutex mu_;
+  std::vector<std::string> etags_;  // GUARDED_BY(mu_), index = part number - 1
+  enum class State { kOpen, kClosed, kAborted, kFailed } state_ = State::kOpen;
+};
+
+}  // namespace walnut::s3

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <optional>
+#include <string>
+
+#include "io/reader.h"
+#include "storage/object_info.h"
+#include "storage/s3/s3_client.h"
+
+namespace walnut::s3 {
+
+// Streams an object (or a byte range of it) as a sequence of ranged GETs of read_chunk_size bytes,
+// fetching the next chunk in the background while the current one is read: memory stays at two
+// chunks whatever the object size. Every request after the first carries If-Match with the first
+// response's ETag, so an object replaced mid-read fails (kProtocol) instead of yielding a mix.
+// A chunk whose transfer breaks is retried from the byte where it stopped.
+// Not thread-safe (one reader), as every Reader.
+class S3ObjectReader : public Reader {
+ public:
+  // Fetches the first chunk, so a missing object throws kNotFound("object s3://b/k not found")
+  // here rather than at the first Read().
+  S3ObjectReader(S3Client& client, std::string full_key, ByteRange range);
+  // Cancels and waits for the background fetch.
+  ~S3ObjectReader() override;
+
+  size_t Read(ByteSpan dst) override;
+
+ private:
+  // Fetches [offset, offset + length) with retries, resuming after partial transfers. For the
+  // first chunk, object_size receives the object's total size (nullopt after a 416).
+  std::string FetchChunk(uint64_t offset, uint64_t length, std::optional<uint64_t>* object_size);
+  void Open(ByteRange range);
+  void StartPrefetch();
+  [[noreturn]] void ThrowNotFound() const;
+
+  S3Client& client_;
+  const std::string key_;
+  const size_t chunk_size_;
+  std::string etag_;       // written by the first fetch only, read-only afterwards
+  uint64_t end_ = 0;       // one past the last byte to deliver
+  uint64_t fetched_to_ = 0;  // one past the last byte fetched or being fetched
+  std::string current_;
+  size_t pos_ = 0;
+  std::future<std::string> next_;
+  std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace walnut::s3

@@ -1,0 +1,260 @@
+#include "storage/s3/s3_storage.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "common/logging.h"
+#include "storage/s3/s3_multipart_writer.h"
+#include "storage/s3/s3_object_reader.h"
+#include "storage/s3/s3_xml.h"
+
+namespace walnut::s3 {
+
+namespace {
+
+constexpr size_t kMinPartSize = 5u << 20;                      // S3: all parts but the last
+constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;           // S3: 5 GiB per part
+constexpr uint64_t kMaxCopySize = uint64_t{5} << 30;           // CopyObject's limit
+constexpr size_t kDeleteBatch = 1000;                          // DeleteObjects' limit
+
+Error Invalid(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+std::string TrimSlashes(std::string_view s) {
+  while (!s.empty() && s.front() == '/') s.remove_prefix(1);
+  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  return std::string(s);
+}
+
+}  // namespace
+
+void ValidateS3Options(const S3Options& o) {
+  if (o.bucket.empty()) {
+    throw Invalid("WALG_S3_PREFIX must name a bucket, as in s3://bucket/path");
+  }
+  if (o.bucket.find('/') != std::string::npos) {
+    throw Invalid(fmt::format("S3 bucket name '{}' must not contain '/'", o.bucket));
+  }
+  if (o.region.empty()) throw Invalid("AWS_REGION must not be empty");
+  if (!o.endpoint.empty()) net::ParseEndpoint(o.endpoint, "AWS_ENDPOINT");
+  if (!o.access_key_id.empty() && o.secret_access_key.empty()) {
+    throw Invalid("AWS_SECRET_ACCESS_KEY is required when AWS_ACCESS_KEY_ID is set");
+  }
+  if (o.access_key_id.empty() && !o.session_token.empty()) {
+    throw Invalid("AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID is not");
+  }
+  if (o.storage_class.empty() ||
+      !std::all_of(o.storage_class.begin(), o.storage_class.end(),
+                   [](char c) { return (c >= 'A' && c <= 'Z') || c == '_'; })) {
+    throw Invalid(fmt::format(
+        "WALG_S3_STORAGE_CLASS '{}' is not a storage class (STANDARD, STANDARD_IA, ...)",
+        o.storage_class));
+  }
+  if (!o.sse.empty() && o.sse != "AES256" && o.sse != "aws:kms") {
+    throw Invalid(fmt::format("WALG_S3_SSE must be AES256 or aws:kms, not '{}'", o.sse));
+  }
+  if (o.sse == "aws:kms" && o.sse_kms_id.empty()) {
+    throw Invalid("WALG_S3_SSE_KMS_ID is required when WALG_S3_SSE=aws:kms");
+  }
+  if (o.sse != "aws:kms" && !o.sse_kms_id.empty()) {
+    throw Invalid("WALG_S3_SSE_KMS_ID is set but WALG_S3_SSE is not aws:kms");
+  }
+  if (o.max_part_size < kMinPartSize || o.max_part_size > kMaxPartSize) {
+    throw Invalid(fmt::format(
+        "WALG_S3_MAX_PART_SIZE must be between 5 MiB and 5 GiB (S3's part limits), not {}",
+        o.max_part_size));
+  }
+  if (o.upload_concurrency < 1) throw Invalid("WALG_UPLOAD_CONCURRENCY must be at least 1");
+  if (o.read_chunk_size < (64u << 10)) {
+    throw Invalid("the S3 read chunk size must be at least 64 KiB");
+  }
+  if (o.list_max_keys < 1 || o.list_max_keys > 1000) {
+    throw Invalid("the S3 list page size must be between 1 and 1000 keys");
+  }
+  if (o.retry.max_attempts < 1) throw Invalid("the S3 retry attempts must be at least 1");
+  if (!o.ca_cert_file.empty()) {
+    std::ifstream probe(o.ca_cert_file);
+    if (!probe) {
+      throw Invalid(fmt::format("WALG_S3_CA_CERT_FILE '{}' cannot be read: {}", o.ca_cert_file,
+                                std::strerror(errno)));
+    }
+  }
+}
+
+S3Storage::S3Storage(S3Options options) : options_(std::move(options)) {
+  options_.root = TrimSlashes(options_.root);
+  ValidateS3Options(options_);
+  if (!options_.root.empty()) root_prefix_ = options_.root + "/";
+  client_ = std::make_unique<S3Client>(options_);
+}
+
+S3Storage::~S3Storage() = default;
+
+std::string S3Storage::FullKey(std::string_view key) const {
+  return root_prefix_ + std::string(key);
+}
+
+std::string S3Storage::Describe() const {
+  return options_.root.empty() ? client_->Uri("") : client_->Uri(options_.root);
+}
+
+std::unique_ptr<Reader> S3Storage::Get(std::string_view key, ByteRange range) {
+  return std::make_unique<S3ObjectReader>(*client_, FullKey(key), range);
+}
+
+std::optional<ObjectInfo> S3Storage::Stat(std::string_view key) {
+  S3Call call{"HeadObject", "HEAD", FullKey(key), {}, {}, {}, {}, {200, 404}};
+  auto response = client_->SendWithRetries(call);
+  if (response.status == 404) return std::nullopt;
+  ObjectInfo info;
+  info.key = std::string(key);
+  auto length = response.Header("content-length");
+  if (!length || length->empty() ||
+      !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    throw Error(ErrorCode::kProtocol,
+                fmt::format("s3 HeadObject {}: no valid Content-Length", client_->Uri(call.key)));
+  }
+  info.size = std::stoull(std::string(*length));
+  if (auto modified = response.Header("last-modified")) {
+    if (auto t = ParseHttpDate(*modified)) info.mtime = *t;
+  }
+  return info;
+}
+
+std::unique_ptr<Writer> S3Storage::Put(std::string_view key, const PutOptions& options) {
+  return std::make_unique<S3MultipartWriter>(*client_, FullKey(key), options.size_hint);
+}
+
+void S3Storage::List(std::string_view prefix, const ListOptions& options,
+                     const std::function<void(const ObjectInfo&)>& fn) {
+  std::string full_prefix = FullKey(prefix);
+  std::string token;
+  do {
+    S3Call call;
+    call.op = "ListObjectsV2";
+    call.method = "GET";
+    call.query = {{"list-type", "2"}, {"max-keys", std::to_string(options_.list_max_keys)}};
+    if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
+    if (!options.recursive) call.query.emplace_back("delimiter", "/");
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    auto response = client_->SendWithRetries(call);
+    ListPage page = ParseListObjectsV2(response.body);
+    ++client_->stats().list_pages;
+
+    // Objects and common prefixes come in two sorted lists; merge them into key order.
+    std::vector<ObjectInfo> entries;
+    entries.reserve(page.objects.size() + page.common_prefixes.size());
+    auto relative = [&](const std::string& full) -> std::optional<std::string> {
+      if (!full.starts_with(root_prefix_)) return std::nullopt;
+      return full.substr(root_prefix_.size());
+    };
+    for (auto& obj : page.objects) {
+      auto key = relative(obj.key);
+      if (!key) continue;
+      entries.push_back(ObjectInfo{std::move(*key), obj.size, obj.mtime, false});
+    }
+    for (auto& p : page.common_prefixes) {
+      auto key = relative(p);
+      if (!key) continue;
+      entries.push_back(ObjectInfo{std::move(*key), 0, {}, true});
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+    for (const auto& entry : entries) fn(entry);
+
+    if (page.is_truncated && page.next_continuation_token == token) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("s3 ListObjectsV2 {} returned the same continuation token twice",
+                              client_->Uri(full_prefix)));
+    }
+    token = page.is_truncated ? page.next_continuation_token : std::string();
+  } while (!token.empty());
+}
+
+void S3Storage::Delete(std::span<const std::string> keys) {
+  for (size_t start = 0; start < keys.size(); start += kDeleteBatch) {
+    auto batch = keys.subspan(start, std::min(kDeleteBatch, keys.size() - start));
+    std::vector<std::string> full_keys;
+    full_keys.reserve(batch.size());
+    for (const auto& key : batch) full_keys.push_back(FullKey(key));
+    std::string body = BuildDeleteRequest(full_keys);
+    S3Call call;
+    call.op = "DeleteObjects";
+    call.method = "POST";
+    call.query = {{"delete", ""}};
+    call.body = AsBytes(body);
+    // S3 requires Content-MD5 (or an x-amz-checksum-*) on DeleteObjects.
+    call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
+    auto response = client_->SendWithRetries(call);
+    ++client_->stats().delete_batches;
+    auto failures = ParseDeleteResult(response.body);
+    if (!failures.empty()) {
+      std::string detail;
+      for (size_t i = 0; i < failures.size() && i < 3; ++i) {
+        detail += fmt::format("{}{} ({}: {})", i ? ", " : "", failures[i].key, failures[i].code,
+                              failures[i].message);
+      }
+      if (failures.size() > 3) detail += fmt::format(" and {} more", failures.size() - 3);
+      bool denied = std::any_of(failures.begin(), failures.end(),
+                                [](const DeleteFailure& f) { return f.code == "AccessDenied"; });
+      throw Error(denied ? ErrorCode::kPermissionDenied : ErrorCode::kIo,
+                  fmt::format("s3 DeleteObjects {}: {} of {} keys were not deleted: {}",
+                              client_->Uri(options_.root), failures.size(), batch.size(),
+                              detail));
+    }
+  }
+}
+
+void S3Storage::Copy(std::string_view from, std::string_view to) {
+  auto info = Stat(from);
+  std::string source = FullKey(from);
+  if (!info) {
+    throw Error(ErrorCode::kNotFound, fmt::format("object {} not found", client_->Uri(source)));
+  }
+  if (info->size > kMaxCopySize) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("cannot copy {} ({} bytes): server-side copy of objects over 5 GiB "
+                            "needs UploadPartCopy, which walnut does not implement",
+                            client_->Uri(source), info->size));
+  }
+  S3Call call;
+  call.op = "CopyObject";
+  call.method = "PUT";
+  call.key = FullKey(to);
+  call.headers = client_->ObjectCreationHeaders();
+  call.headers.emplace_back(
+      "x-amz-copy-source",
+      "/" + options_.bucket + "/" + net::UriEncode(source, /*keep_slash=*/true));
+  try {
+    WithRetries(options_.retry, kRetryLabel, [&] {
+      auto response = client_->Send(call);
+      // CopyObject may fail after answering 200; the error is then in the body.
+      if (auto error = EmbeddedError(response.body, "CopyObjectResult")) {
+        bool transient = error->code == "InternalError" || error->code == "SlowDown";
+        throw Error(transient ? ErrorCode::kNetwork : ErrorCode::kProtocol,
+                    fmt::format("s3 CopyObject {} to {} failed: {}: {}", client_->Uri(source),
+                                client_->Uri(call.key), error->code, error->message),
+                    transient);
+      }
+    });
+  } catch (const Error& e) {
+    // The source exists (Stat above), yet the server did not find it: it decodes
+    // x-amz-copy-source differently from AWS (s3rver uses decodeURI, which keeps "%2B" etc.).
+    // Streaming the object through is slower but correct.
+    if (e.code() != ErrorCode::kNotFound) throw;
+    spdlog::debug("server-side copy of {} failed ({}); copying through the client",
+                  client_->Uri(source), e.what());
+    Storage::Copy(from, to);
+  }
+}
+
+bool S3Storage::Supports(StorageFeature feature) const {
+  return feature == StorageFeature::kServerSideCopy || feature == StorageFeature::kBatchDelete;
+}
+
+}  // namespace walnut::s3

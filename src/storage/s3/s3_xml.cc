@@ -1,0 +1,221 @@
+#include "storage/s3/s3_xml.h"
+
+#include <charconv>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "common/error.h"
+
+namespace walnut::s3 {
+
+namespace {
+
+pugi::xml_document Parse(std::string_view xml, std::string_view what) {
+  pugi::xml_document doc;
+  auto result = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!result) {
+    throw Error(ErrorCode::kProtocol,
+                fmt::format("cannot parse the {} response: {} at offset {}", what,
+                            result.description(), result.offset));
+  }
+  return doc;
+}
+
+pugi::xml_node Root(const pugi::xml_document& doc, std::string_view name, std::string_view what) {
+  pugi::xml_node root = doc.document_element();
+  if (name != root.name()) {
+    throw Error(ErrorCode::kProtocol,
+                fmt::format("unexpected {} response: root element <{}>, expected <{}>", what,
+                            root.name(), name));
+  }
+  return root;
+}
+
+std::string Text(const pugi::xml_node& node, const char* child) {
+  return node.child(child).text().as_string();
+}
+
+bool ParseUint(std::string_view s, uint64_t& out) {
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+template <class Int>
+bool ParseFixed(std::string_view s, size_t pos, size_t len, Int& out) {
+  if (pos + len > s.size()) return false;
+  auto [end, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
+  return ec == std::errc() && end == s.data() + pos + len;
+}
+
+void XmlEscape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\r': out += "&#13;"; break;
+      case '\n': out += "&#10;"; break;
+      case '\t': out += "&#9;"; break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+ListPage ParseListObjectsV2(std::string_view xml) {
+  constexpr std::string_view kWhat = "ListObjectsV2";
+  auto doc = Parse(xml, kWhat);
+  auto root = Root(doc, "ListBucketResult", kWhat);
+  ListPage page;
+  for (auto node : root.children("Contents")) {
+    ListedObject obj;
+    obj.key = Text(node, "Key");
+    if (obj.key.empty()) throw Error(ErrorCode::kProtocol, "ListObjectsV2 entry without a <Key>");
+    std::string size = Text(node, "Size");
+    if (!ParseUint(size, obj.size)) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("ListObjectsV2 entry '{}' has a bad <Size> '{}'", obj.key, size));
+    }
+    std::string modified = Text(node, "LastModified");
+    auto mtime = ParseIso8601(modified);
+    if (!mtime) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("ListObjectsV2 entry '{}' has a bad <LastModified> '{}'", obj.key,
+                              modified));
+    }
+    obj.mtime = *mtime;
+    page.objects.push_back(std::move(obj));
+  }
+  for (auto node : root.children("CommonPrefixes")) {
+    std::string prefix = Text(node, "Prefix");
+    if (prefix.empty()) throw Error(ErrorCode::kProtocol, "ListObjectsV2 empty <CommonPrefixes>");
+    page.common_prefixes.push_back(std::move(prefix));
+  }
+  std::string truncated = Text(root, "IsTruncated");
+  if (truncated != "true" && truncated != "false") {
+    throw Error(ErrorCode::kProtocol,
+                fmt::format("ListObjectsV2 response has a bad <IsTruncated> '{}'", truncated));
+  }
+  page.is_truncated = truncated == "true";
+  page.next_continuation_token = Text(root, "NextContinuationToken");
+  if (page.is_truncated && page.next_continuation_token.empty()) {
+    throw Error(ErrorCode::kProtocol,
+                "ListObjectsV2 response is truncated but has no <NextContinuationToken>");
+  }
+  return page;
+}
+
+std::optional<ErrorBody> ParseErrorBody(std::string_view xml) {
+  if (xml.find('<') == std::string_view::npos) return std::nullopt;
+  pugi::xml_document doc;
+  if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8)) {
+    return std::nullopt;
+  }
+  auto root = doc.document_element();
+  if (std::string_view(root.name()) != "Error") return std::nullopt;
+  return ErrorBody{Text(root, "Code"), Text(root, "Message")};
+}
+
+std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml) {
+  constexpr std::string_view kWhat = "DeleteObjects";
+  auto doc = Parse(xml, kWhat);
+  auto root = Root(doc, "DeleteResult", kWhat);
+  std::vector<DeleteFailure> failures;
+  for (auto node : root.children("Error")) {
+    failures.push_back({Text(node, "Key"), Text(node, "Code"), Text(node, "Message")});
+  }
+  return failures;
+}
+
+std::string BuildDeleteRequest(std::span<const std::string> keys) {
+  std::string out = R"(<?xml version="1.0" encoding="UTF-8"?>)";
+  out += "<Delete><Quiet>true</Quiet>";
+  for (const auto& key : keys) {
+    out += "<Object><Key>";
+    XmlEscape(out, key);
+    out += "</Key></Object>";
+  }
+  out += "</Delete>";
+  return out;
+}
+
+std::string ParseInitiateMultipartUpload(std::string_view xml) {
+  constexpr std::string_view kWhat = "CreateMultipartUpload";
+  auto doc = Parse(xml, kWhat);
+  auto root = Root(doc, "InitiateMultipartUploadResult", kWhat);
+  std::string id = Text(root, "UploadId");
+  if (id.empty()) throw Error(ErrorCode::kProtocol, "CreateMultipartUpload returned no <UploadId>");
+  return id;
+}
+
+std::string BuildCompleteMultipartUpload(std::span<const std::string> part_etags) {
+  std::string out = R"(<?xml version="1.0" encoding="UTF-8"?>)";
+  out += "<CompleteMultipartUpload>";
+  for (size_t i = 0; i < part_etags.size(); ++i) {
+    out += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>", i + 1);
+    XmlEscape(out, part_etags[i]);
+    out += "</ETag></Part>";
+  }
+  out += "</CompleteMultipartUpload>";
+  return out;
+}
+
+std::optional<ErrorBody> EmbeddedError(std::string_view xml, std::string_view expected_root) {
+  auto doc = Parse(xml, expected_root);
+  auto root = doc.document_element();
+  if (std::string_view(root.name()) == "Error") {
+    return ErrorBody{Text(root, "Code"), Text(root, "Message")};
+  }
+  Root(doc, expected_root, expected_root);
+  return std::nullopt;
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction]Z
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':' || !ParseFixed(s, 0, 4, year) || !ParseFixed(s, 5, 2, month) ||
+      !ParseFixed(s, 8, 2, day) || !ParseFixed(s, 11, 2, hour) || !ParseFixed(s, 14, 2, minute) ||
+      !ParseFixed(s, 17, 2, second)) {
+    return std::nullopt;
+  }
+  size_t pos = 19;
+  uint64_t millis = 0;
+  if (s[pos] == '.') {
+    size_t start = ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    if (pos == start) return std::nullopt;
+    for (size_t i = start; i < start + 3; ++i) {
+      millis = millis * 10 + (i < pos ? static_cast<uint64_t>(s[i] - '0') : 0);
+    }
+  }
+  if (pos + 1 != s.size() || (s[pos] != 'Z' && s[pos] != 'z')) return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  std::time_t t = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(t) + std::chrono::milliseconds(millis);
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view s) {
+  std::string copy(s);
+  std::tm tm{};
+  const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+}  // namespace walnut::s3

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace walnut::s3 {
+
+// Parsers and builders for the S3 XML bodies we use
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/: ListObjectsV2, Error responses,
+// DeleteObjects, CreateMultipartUpload, CompleteMultipartUpload, CopyObject).
+// Parsers throw Error(kProtocol) for a body that is not the expected XML: an S3-compatible
+// server or a proxy answered something else.
+
+struct ListedObject {
+  std::string key;  // the full key in the bucket
+  uint64_t size = 0;
+  std::chrono::system_clock::time_point mtime{};
+};
+
+struct ListPage {
+  std::vector<ListedObject> objects;
+  std::vector<std::string> common_prefixes;  // full prefixes, ending with the delimiter
+  bool is_truncated = false;
+  std::string next_continuation_token;
+};
+ListPage ParseListObjectsV2(std::string_view xml);
+
+// <Error><Code>NoSuchKey</Code><Message>...</Message></Error>. Returns nullopt for anything
+// else, including an empty body (HEAD errors have none): callers fall back to the status.
+struct ErrorBody {
+  std::string code;
+  std::string message;
+};
+std::optional<ErrorBody> ParseErrorBody(std::string_view xml);
+
+// The <Error> entries of a DeleteObjects result (keys that were not deleted).
+struct DeleteFailure {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml);
+// <Delete><Quiet>true</Quiet><Object><Key>k</Key></Object>...</Delete>
+std::string BuildDeleteRequest(std::span<const std::string> keys);
+
+std::string ParseInitiateMultipartUpload(std::string_view xml);  // the UploadId
+std::string BuildCompleteMultipartUpload(std::span<const std::string> part_etags);  // part i+1
+
+// CompleteMultipartUpload and CopyObject may answer 200 and still fail, with an <Error> body:
+// returns that error, or nullopt when the root element is `expected_root`. Throws kProtocol for
+// anything else.
+std::optional<ErrorBody> EmbeddedError(std::string_view xml, std::string_view expected_root);
+
+// "2009-10-12T17:50:30.000Z" (list pages) and "Wed, 12 Oct 2009 17:50:30 GMT" (Last-Modified).
+std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view s);
+std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view s);
+
+}  // namespace walnut::s3
