@@ -1,0 +1,57 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace walnut {
+
+// How a setting's text is interpreted; Config's typed getters check it.
+enum class SettingKind {
+  kString,    // any text (paths, URLs, names)
+  kBool,      // Go strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False
+  kInt,       // decimal integer
+  kBytes,     // a byte count: "1048576", "20MiB", "1mb" (units are powers of 1024, as WAL-G)
+  kDuration,  // Go time.ParseDuration: "30s", "1m", "1h30m", "500ms", "0"
+  kEnum,      // one of `accepted` (matched without regard to case)
+  kJson,      // a JSON value; a config file may give it as a nested object
+};
+
+// One setting Walnut knows: WAL-G's name, the other names WAL-G accepts for it, its default and
+// how to read it. The registry is the single list of settings: the config file and flags are
+// checked against it, `walnut flags` lists it.
+struct SettingSpec {
+  std::string_view name;                  // canonical, e.g. "WALG_S3_PREFIX"
+  std::vector<std::string_view> aliases;  // e.g. "WALE_S3_PREFIX"; earlier ones win
+  std::optional<std::string_view> default_value;
+  SettingKind kind = SettingKind::kString;
+  std::vector<std::string_view> accepted;  // kEnum: the values, in their canonical spelling
+  bool secret = false;                     // never shown in listings, logs or error messages
+  bool export_to_env = false;  // put into the process environment for libpq (PG* variables)
+  std::string_view description;
+};
+
+// Every setting, in listing order (grouped by topic). Lives for the whole program. Thread-safe.
+std::span<const SettingSpec> AllSettingSpecs();
+
+// The setting called `name` (canonical or alias, exact upper case). nullptr when unknown.
+const SettingSpec* FindSettingSpec(std::string_view name);
+
+// The setting whose flag is `--<flag>` (`flag` without the dashes, e.g. "walg-s3-prefix"; aliases
+// have flags too, e.g. "wale-s3-prefix"). nullptr when unknown. Returns the matched name as well.
+struct FlagMatch {
+  const SettingSpec* spec = nullptr;
+  std::string_view name;  // the canonical name or alias the flag spells
+};
+FlagMatch FindSettingSpecByFlag(std::string_view flag);
+
+// WAL-G's flag name for a setting: lower case, '_' -> '-' ("WALG_S3_PREFIX" -> "walg-s3-prefix").
+std::string ToFlagName(std::string_view setting_name);
+
+// The known setting closest to `unknown` (edit distance <= 2), for "did you mean" hints; "" if
+// none.
+std::string_view SuggestSettingName(std::string_view unknown);
+
+}  // namespace walnut
