@@ -62,8 +62,8 @@ class FaultyWriter : public Writer {
 
 }  // namespace
 
-void FaultyStorage::AddFault(StorageOp op, uint64_t nth, uint64_t times,
-                             std::optional<Error> error, std::optional<uint64_t> truncate_after) {
+void FaultyStorage::AddFault(StorageOp op, uint64_t nth, uint64_t times, std::optional<Error> error,
+                             std::optional<uint64_t> truncate_after) {
   if (nth == 0 || times == 0) return;
   std::lock_guard lock(mu_);
   uint64_t first = calls_[Index(op)] + nth;

@@ -213,9 +213,7 @@ TEST_P(StorageConformanceTest, AWriterDestroyedWithoutCloseLeavesNoObject) {
     auto writer = storage().Put("dropped/object");
     writer->Write(AsBytes(RandomBytes(100000, 2)));
   }
-  {
-    auto unused = storage().Put("dropped/never-written");
-  }
+  { auto unused = storage().Put("dropped/never-written"); }
   EXPECT_FALSE(storage().Stat("dropped/object").has_value());
   EXPECT_FALSE(storage().Stat("dropped/never-written").has_value());
   EXPECT_TRUE(ListKeys(storage(), "").empty());
@@ -427,9 +425,9 @@ TEST_P(StorageConformanceTest, EightThreadsPutAndGetAtOnce) {
 }
 
 TEST_P(StorageConformanceTest, HandlesKeysThatNeedEncoding) {
-  const std::vector<std::string> keys = {
-      "with space/a b.txt", "plus+sign", "equals=sign", "percent%20literal",
-      "amp&and",            "unicode/żółw-🐢-ü", "mixed/a+b=c d%e&f"};
+  const std::vector<std::string> keys = {"with space/a b.txt", "plus+sign", "equals=sign",
+                                         "percent%20literal",  "amp&and",   "unicode/żółw-🐢-ü",
+                                         "mixed/a+b=c d%e&f"};
   for (const std::string& key : keys) PutString(storage(), key, "content of " + key);
   for (const std::string& key : keys) {
     EXPECT_EQ(GetString(storage(), key), "content of " + key);

@@ -58,9 +58,9 @@ using StorageConformanceTest = ::walnut::testing::StorageConformanceTest;
 // Instantiates the conformance suite for one backend, e.g.
 //   WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Fs, StorageFactory{"fs", [] { return ...; }});
 // Tests are named Prefix/StorageConformanceTest.<Case>/<factory name>.
-#define WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Prefix, ...)                               \
-  INSTANTIATE_TEST_SUITE_P(                                                               \
+#define WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Prefix, ...)                                     \
+  INSTANTIATE_TEST_SUITE_P(                                                                     \
       Prefix, StorageConformanceTest, ::walnut::testing::StorageConformanceParams(__VA_ARGS__), \
-      [](const ::testing::TestParamInfo<::walnut::testing::StorageFactory>& param_info) { \
-        return param_info.param.name;                                                     \
+      [](const ::testing::TestParamInfo<::walnut::testing::StorageFactory>& param_info) {       \
+        return param_info.param.name;                                                           \
       })

@@ -25,7 +25,7 @@ std::string_view Hint(int err) {
     case ENOTDIR:
       return "a component of the path is a file, not a directory";
     case EISDIR:
-      return "a directory has that name (keys 'x' and 'x/...' cannot both exist in a directory tree)";
+      return "a directory has that name (a file system cannot hold both 'x' and 'x/...')";
     case EMFILE:
     case ENFILE:
       return "raise the limit on open files (ulimit -n)";

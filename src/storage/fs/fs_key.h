@@ -17,9 +17,9 @@ void CheckFsObjectKey(std::string_view key);
 // naming the prefix.
 void CheckFsListPrefix(std::string_view prefix);
 
-// A name for the temporary file that becomes `file_name` on commit: ".<file_name>.walnut-tmp-<random>"
-// in the same directory, so the final rename() is atomic. Long names are shortened to stay below
-// NAME_MAX.
+// A name for the temporary file that becomes `file_name` on commit:
+// ".<file_name>.walnut-tmp-<random>" in the same directory, so the final rename() is atomic. Long
+// names are shortened to stay below NAME_MAX.
 std::string MakeTemporaryName(std::string_view file_name);
 
 // Whether a directory entry is a temporary file (ours, possibly left by a crash): List() never

@@ -1,12 +1,11 @@
 #include "storage/fs/fs_reader.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "storage/fs/fs_error.h"

@@ -1,15 +1,14 @@
 #include "storage/fs/fs_storage.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <vector>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "storage/fs/fs_error.h"
@@ -27,8 +26,8 @@ namespace {
 constexpr int kCreateAttempts = 8;
 
 std::chrono::system_clock::time_point MtimeOf(const struct stat& st) {
-  auto since_epoch = std::chrono::seconds(st.st_mtim.tv_sec) +
-                     std::chrono::nanoseconds(st.st_mtim.tv_nsec);
+  auto since_epoch =
+      std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec);
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
 }
@@ -184,8 +183,11 @@ void FsStorage::MakeDirectories(const std::string& dir) const {
     if (::mkdir(dir.c_str(), 0750) == 0) {
       // The new entry in the parent must be durable too, or a crash could lose the directory
       // together with the objects that FsWriter synced into it.
+      // ENOENT: a concurrent Delete() already removed both again; creating the file will fail
+      // with ENOENT and CreateWriter() comes back here.
       std::string parent = DirName(dir);
-      if (int err = SyncDirectory(parent)) ThrowFsError("cannot sync directory", parent, err);
+      int err = SyncDirectory(parent);
+      if (err != 0 && err != ENOENT) ThrowFsError("cannot sync directory", parent, err);
       return;
     }
     // An existing non-directory shows up as ENOTDIR when the file is created in it.
@@ -202,7 +204,8 @@ void FsStorage::List(std::string_view prefix, const ListOptions& options,
   CheckFsListPrefix(prefix);
   // "wal_005/0000000100" lists directory "wal_005/" for names starting with "0000000100".
   size_t slash = prefix.rfind('/');
-  std::string dir_key = slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
+  std::string dir_key =
+      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
   ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, fn);
 }
 
@@ -240,7 +243,7 @@ bool FsStorage::ContainsObjects(const std::string& dir_key) const {
       if (::fstatat(dir_fd, entry.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) return;
       if (S_ISLNK(st.st_mode)) {
         type = ::fstatat(dir_fd, entry.d_name, &st, 0) == 0 && S_ISREG(st.st_mode) ? DT_REG
-                                                                                  : DT_UNKNOWN;
+                                                                                   : DT_UNKNOWN;
       } else {
         type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
       }

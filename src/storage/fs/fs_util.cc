@@ -1,9 +1,9 @@
 #include "storage/fs/fs_util.h"
 
+#include <cerrno>
+
 #include <fcntl.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 #include "storage/fs/unique_fd.h"
 

@@ -1,12 +1,11 @@
 #include "storage/fs/fs_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "storage/fs/fs_error.h"
@@ -132,7 +131,8 @@ void FsWriter::Close() {
   }
   state_ = State::kClosed;
   std::string dir = DirName(final_path_);
-  if (int err = SyncDirectory(dir)) {
+  // ENOENT: a concurrent Delete() of this very key removed the file and then its directory.
+  if (int err = SyncDirectory(dir); err != 0 && err != ENOENT) {
     ThrowFsError(fmt::format("wrote {} but cannot sync its directory", final_path_), dir, err);
   }
 }

@@ -128,7 +128,7 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
     {
       std::lock_guard lock(mu_);
       auto it = objects_.lower_bound(cursor);
-      for (; it != objects_.end() && it->first.starts_with(prefix); ) {
+      for (; it != objects_.end() && it->first.starts_with(prefix);) {
         if (page.size() == kListPageSize) {
           more = true;
           cursor = it->first;

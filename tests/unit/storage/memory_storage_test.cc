@@ -13,15 +13,16 @@ namespace {
 using testing::FaultyStorage;
 using testing::StorageFactory;
 
-WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Memory, StorageFactory{"memory", [] {
-                                         return std::make_unique<MemoryStorage>();
-                                       }});
+std::unique_ptr<Storage> MakeMemoryStorage() { return std::make_unique<MemoryStorage>(); }
 
+std::unique_ptr<Storage> MakeFaultlessStorage() {
+  return std::make_unique<FaultyStorage>(std::make_unique<MemoryStorage>());
+}
+
+WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Memory, StorageFactory{"memory", MakeMemoryStorage});
 // A wrapper without faults must be invisible: the whole contract still holds through it.
-WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Faultless, StorageFactory{"faulty_memory", [] {
-                                         return std::make_unique<FaultyStorage>(
-                                             std::make_unique<MemoryStorage>());
-                                       }});
+WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Faultless,
+                                       StorageFactory{"faulty_memory", MakeFaultlessStorage});
 
 TEST(MemoryStorageTest, AReaderKeepsTheObjectItOpened) {
   MemoryStorage storage;
