@@ -73,6 +73,17 @@ int Run(int argc, char** argv) {
   AddStorageToolCommands(app, context, action);
   AddFlagsCommand(app, context, action);
 
+  // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
+  for (const auto& arg : args) {
+    if (arg.empty() || arg[0] == '-') continue;
+    auto known = app.get_subcommands([&](CLI::App* sub) { return sub->check_name(arg); });
+    if (known.empty()) {
+      spdlog::error("unknown command '{}'; run 'walnut --help' for the commands", arg);
+      return kExitUsage;
+    }
+    break;
+  }
+
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);

@@ -74,8 +74,12 @@ TEST_P(StRoundTripTest, PutGetCatThroughLocalDirectory) {
   fs::path stored = fs::path(cli.storage_dir()) / object;
   ASSERT_TRUE(fs::exists(stored)) << object;
   std::string raw = ReadFile(stored);
-  if (c.method != "none" || c.encrypt) EXPECT_NE(raw, data);
-  if (c.encrypt) EXPECT_EQ(raw.find(data.substr(0, 64)), std::string::npos);
+  if (c.method != "none" || c.encrypt) {
+    EXPECT_NE(raw, data);
+  }
+  if (c.encrypt) {
+    EXPECT_EQ(raw.find(data.substr(0, 64)), std::string::npos);
+  }
 
   fs::path dst = cli.work().path() / "copy.bin";
   auto get = cli.Run("st get " + object + " " + ShellQuote(dst.string()));
@@ -96,8 +100,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"zstd", true}, Case{"brotli", false}, Case{"brotli", true},
                       Case{"lzma", false}, Case{"lzma", true}, Case{"none", false},
                       Case{"none", true}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      return info.param.method + (info.param.encrypt ? "_libsodium" : "_plain");
+    [](const ::testing::TestParamInfo<Case>& param_info) {
+      return param_info.param.method + (param_info.param.encrypt ? "_libsodium" : "_plain");
     });
 
 class StTest : public ::testing::Test {
@@ -301,7 +305,7 @@ TEST_F(BadInputTest, SecretsNeverReachTheOutput) {
   cli_.Set("WALG_LIBSODIUM_KEY", secret_key);
   cli_.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "base64");
   cli_.Set("PGPASSWORD", "pg-password-value");
-  for (const std::string& args : {"flags", "st ls", "st get obj.lz4 /nonexistent/dir/x", "--help"}) {
+  for (const char* args : {"flags", "st ls", "st get obj.lz4 /nonexistent/dir/x", "--help"}) {
     auto r = cli_.Run(args);
     for (const std::string& secret : {secret_key, std::string("s3cr3t-access-key-value"),
                                       std::string("pg-password-value")}) {

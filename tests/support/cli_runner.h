@@ -25,7 +25,7 @@ class CliRunner {
   // The command line Run() would execute, for wrapping (e.g. in /usr/bin/time).
   std::string CommandLine(const std::string& args) const;
 
-  const std::string& home() const { return home_.str(); }
+  std::string home() const { return home_.str(); }
   std::string storage_dir() const { return (storage_.path() / "store").string(); }
   const TempDir& work() const { return work_; }
 
