@@ -24,7 +24,8 @@ Digest Digest::Of(ConstByteSpan data) {
 }
 
 Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr) throw Error(ErrorCode::kInternal, "sha-256: cannot allocate a digest context");
+  if (ctx_ == nullptr)
+    throw Error(ErrorCode::kInternal, "sha-256: cannot allocate a digest context");
   if (EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
     EVP_MD_CTX_free(ctx_);
     throw Error(ErrorCode::kInternal, "sha-256: cannot initialise the openssl digest");
@@ -54,8 +55,9 @@ Digest Sha256Hasher::Finish() {
 
 const Digest& DigestResult::get() const {
   if (!digest_) {
-    throw Error(ErrorCode::kInternal,
-                "digest requested before its stream completed (close the writer or read to the end)");
+    throw Error(
+        ErrorCode::kInternal,
+        "digest requested before its stream completed (close the writer or read to the end)");
   }
   return *digest_;
 }

@@ -26,8 +26,8 @@ struct Digest {
   friend bool operator==(const Digest&, const Digest&) = default;
 };
 
-// Incremental SHA-256 over OpenSSL EVP (uses the CPU's SHA extensions when present) that also counts
-// bytes. Not thread-safe.
+// Incremental SHA-256 over OpenSSL EVP (uses the CPU's SHA extensions when present) that also
+// counts bytes. Not thread-safe.
 class Sha256Hasher {
  public:
   Sha256Hasher();

@@ -40,7 +40,8 @@ SodiumDecryptReader::~SodiumDecryptReader() {
 void SodiumDecryptReader::ReadHeader() {
   std::array<unsigned char, kHeaderSize> header;
   size_t n = ReadFull(*next_, AsByteSpan(header.data(), header.size()));
-  if (n == 0) ThrowCorruption("libsodium: encrypted stream is empty: the 24-byte header is missing");
+  if (n == 0)
+    ThrowCorruption("libsodium: encrypted stream is empty: the 24-byte header is missing");
   if (n < header.size()) {
     ThrowCorruption("libsodium: encrypted stream is truncated: it ends inside the 24-byte header");
   }

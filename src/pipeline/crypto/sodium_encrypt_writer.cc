@@ -1,9 +1,9 @@
 #include "pipeline/crypto/sodium_encrypt_writer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 
@@ -29,9 +29,9 @@ SodiumEncryptWriter::~SodiumEncryptWriter() {
 
 void SodiumEncryptWriter::CheckOpen(const char* operation) const {
   if (state_ != State::kOpen) {
-    throw Error(ErrorCode::kInternal,
-                fmt::format("libsodium: {} on an encrypting writer that is no longer open",
-                            operation));
+    throw Error(
+        ErrorCode::kInternal,
+        fmt::format("libsodium: {} on an encrypting writer that is no longer open", operation));
   }
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <cstddef>
-
 #include <sodium.h>
+
+#include <cstddef>
 
 namespace walnut::sodium_format {
 

@@ -1,14 +1,13 @@
 #include "pipeline/crypto/sodium_key.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <vector>
-
-#include <fmt/format.h>
-#include <sodium.h>
 
 #include "common/error.h"
 

@@ -64,8 +64,8 @@ class TrickleReader : public Reader {
   size_t pos_ = 0;
 };
 
-inline std::string Encrypt(const Crypter& crypter, const std::string& plain, size_t max_chunk = 100000,
-                           uint64_t seed = 7) {
+inline std::string Encrypt(const Crypter& crypter, const std::string& plain,
+                           size_t max_chunk = 100000, uint64_t seed = 7) {
   auto sink = std::make_unique<MemoryWriter>();
   MemoryWriter* out = sink.get();
   auto writer = crypter.WrapEncrypt(std::move(sink));

@@ -222,7 +222,8 @@ TEST_F(SodiumCrypterTest, TruncationAnywhereIsCorruption) {
   }
   // Cut exactly between chunks: every chunk so far authenticates, the final one never comes.
   for (size_t c = 1; c <= 3; ++c) {
-    std::string message = ExpectCorruption(crypter_, cipher.substr(0, kHeaderSize + c * kCipherChunkSize));
+    std::string message =
+        ExpectCorruption(crypter_, cipher.substr(0, kHeaderSize + c * kCipherChunkSize));
     EXPECT_THAT(message, HasSubstr("truncated")) << c;
   }
   EXPECT_THAT(ExpectCorruption(crypter_, cipher.substr(0, kHeaderSize)), HasSubstr("truncated"));
@@ -294,9 +295,8 @@ TEST_F(SodiumCrypterTest, DownstreamFailurePropagatesAndAborts) {
   auto log = std::make_shared<RecordingWriter::Log>();
   {
     auto writer = crypter_.WrapEncrypt(std::make_unique<RecordingWriter>(log, /*fail_on_write=*/2));
-    std::string message = ExpectError(ErrorCode::kNetwork, [&] {
-      writer->Write(AsBytes(RandomBytes(5 * kChunkSize, 1)));
-    });
+    std::string message = ExpectError(
+        ErrorCode::kNetwork, [&] { writer->Write(AsBytes(RandomBytes(5 * kChunkSize, 1))); });
     EXPECT_EQ(message, "injected failure");
     EXPECT_THROW(writer->Write(AsBytes("more")), Error);
     EXPECT_THROW(writer->Close(), Error);
@@ -319,7 +319,8 @@ TEST_F(SodiumCrypterTest, OneCrypterServesManyThreads) {
     threads.emplace_back([&, t] {
       std::string plain = RandomBytes(300000 + static_cast<size_t>(t), static_cast<uint64_t>(t));
       bool good = true;
-      for (int i = 0; i < 5; ++i) good = good && Decrypt(crypter_, Encrypt(crypter_, plain)) == plain;
+      for (int i = 0; i < 5; ++i)
+        good = good && Decrypt(crypter_, Encrypt(crypter_, plain)) == plain;
       ok[static_cast<size_t>(t)] = good ? 1 : 0;
     });
   }

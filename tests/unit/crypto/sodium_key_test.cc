@@ -1,12 +1,11 @@
 #include "pipeline/crypto/sodium_key.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cctype>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "crypto_test_util.h"
 
@@ -126,12 +125,12 @@ TEST(SodiumKeyTest, Base64RejectsBadTextAndWrongLengths) {
   std::string url_safe = b64;
   url_safe[5] = '-';
   EXPECT_THAT(ExpectRejected(url_safe, SodiumKeyTransform::kBase64), HasSubstr("not valid base64"));
-  EXPECT_THAT(ExpectRejected("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==",
-                             SodiumKeyTransform::kBase64),
-              HasSubstr("(got 31 bytes)"));
-  EXPECT_THAT(ExpectRejected("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g",
-                             SodiumKeyTransform::kBase64),
-              HasSubstr("(got 33 bytes)"));
+  EXPECT_THAT(
+      ExpectRejected("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==", SodiumKeyTransform::kBase64),
+      HasSubstr("(got 31 bytes)"));
+  EXPECT_THAT(
+      ExpectRejected("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g", SodiumKeyTransform::kBase64),
+      HasSubstr("(got 33 bytes)"));
   ExpectRejected("AAECAwQFBgcICQoL=A0ODxAREhMUFRYXGBkaGxwdHh8=", SodiumKeyTransform::kBase64);
 }
 
@@ -160,7 +159,8 @@ TEST(SodiumKeyFileTest, ReadsAndTrimsTheFile) {
   TempDir dir;
   auto path = dir.path() / "key";
   WriteFile(path, std::string("  ") + kTestKeyHex + "\n\n");
-  SodiumKey key = LoadSodiumKeyFile(path.string(), SodiumKeyTransform::kHex, "WALG_LIBSODIUM_KEY_PATH");
+  SodiumKey key =
+      LoadSodiumKeyFile(path.string(), SodiumKeyTransform::kHex, "WALG_LIBSODIUM_KEY_PATH");
   EXPECT_EQ(KeyBytes(key), KeyBytes(HexKey(kTestKeyHex)));
 
   // Trimming applies before the none rule too: 25 characters plus a newline is a valid key.

@@ -26,8 +26,8 @@ std::string RunOracle(const std::string& mode, const std::string& input) {
   std::filesystem::path script = root / "tests" / "tools" / "sodium_oracle.js";
   EXPECT_TRUE(std::filesystem::exists(script)) << script;
   std::string command = "WALNUT_ORACLE_KEY_HEX=" + std::string(kTestKeyHex) +
-                        " NODE_PATH=" + ShellQuote((root / "node_modules").string()) +
-                        " node " + ShellQuote(script.string()) + " " + mode;
+                        " NODE_PATH=" + ShellQuote((root / "node_modules").string()) + " node " +
+                        ShellQuote(script.string()) + " " + mode;
   CommandResult result = RunCommand(command, input);
   EXPECT_EQ(result.exit_code, 0) << "sodium_oracle.js " << mode << ": " << result.err;
   return result.out;
@@ -63,11 +63,15 @@ TEST(SodiumOracleSelfCheck, OracleRejectsTamperedAndTruncatedStreams) {
   std::string flipped = cipher;
   flipped[100] = static_cast<char>(flipped[100] ^ 1);
   EXPECT_NE(RunCommand(base + " decrypt", flipped).exit_code, 0);
-  EXPECT_NE(RunCommand(base + " decrypt", cipher.substr(0, sodium_format::kHeaderSize + sodium_format::kCipherChunkSize)).exit_code, 0);
+  EXPECT_NE(RunCommand(base + " decrypt", cipher.substr(0, sodium_format::kHeaderSize +
+                                                               sodium_format::kCipherChunkSize))
+                .exit_code,
+            0);
   EXPECT_NE(RunCommand(base + " decrypt", cipher + "x").exit_code, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, SodiumOracleTest, ::testing::Values(0, 1, 8191, 8192, 8193, 100000));
+INSTANTIATE_TEST_SUITE_P(Sizes, SodiumOracleTest,
+                         ::testing::Values(0, 1, 8191, 8192, 8193, 100000));
 
 }  // namespace
 }  // namespace walnut
