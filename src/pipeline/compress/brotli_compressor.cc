@@ -1,10 +1,9 @@
 #include "pipeline/compress/brotli_compressor.h"
 
-#include <brotli/decode.h>
-#include <brotli/encode.h>
-
 #include <cstdint>
 
+#include <brotli/decode.h>
+#include <brotli/encode.h>
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -32,7 +31,8 @@ class BrotliWriter final : public CodecWriter {
         state_(BrotliEncoderCreateInstance(nullptr, nullptr, nullptr)),
         output_(std::make_unique_for_overwrite<std::byte[]>(kOutputBufferSize)) {
     if (!state_) {
-      throw Error(ErrorCode::kInternal, "brotli: BrotliEncoderCreateInstance failed: out of memory");
+      throw Error(ErrorCode::kInternal,
+                  "brotli: BrotliEncoderCreateInstance failed: out of memory");
     }
     // WAL-G leaves the window at the library default (lgwin 22, 4 MiB), as does this.
     if (!BrotliEncoderSetParameter(state_.get(), BROTLI_PARAM_QUALITY,
@@ -87,7 +87,8 @@ class BrotliReader final : public CodecReader {
       : CodecReader(std::move(next), kInputBufferSize),
         state_(BrotliDecoderCreateInstance(nullptr, nullptr, nullptr)) {
     if (!state_) {
-      throw Error(ErrorCode::kInternal, "brotli: BrotliDecoderCreateInstance failed: out of memory");
+      throw Error(ErrorCode::kInternal,
+                  "brotli: BrotliDecoderCreateInstance failed: out of memory");
     }
   }
 
@@ -104,10 +105,11 @@ class BrotliReader final : public CodecReader {
       size_t produced = dst.size() - available_out;
       switch (result) {
         case BROTLI_DECODER_RESULT_ERROR:
-          throw Error(ErrorCode::kCorruption,
-                      fmt::format("brotli: cannot decode the stream ({}); the object is corrupt "
-                                  "or not brotli data",
-                                  BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state_.get()))));
+          throw Error(
+              ErrorCode::kCorruption,
+              fmt::format("brotli: cannot decode the stream ({}); the object is corrupt "
+                          "or not brotli data",
+                          BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state_.get()))));
         case BROTLI_DECODER_RESULT_SUCCESS:
           // A brotli stream has no framing to continue with: anything after its end is garbage.
           ended_ = true;

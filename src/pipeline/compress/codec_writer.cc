@@ -16,7 +16,9 @@ CodecWriter::~CodecWriter() {
 
 void CodecWriter::CheckOpen(const char* operation) const {
   if (state_ == State::kOpen) return;
-  const char* state = state_ == State::kClosed ? "closed" : state_ == State::kFailed ? "failed" : "aborted";
+  const char* state = state_ == State::kClosed   ? "closed"
+                      : state_ == State::kFailed ? "failed"
+                                                 : "aborted";
   throw Error(ErrorCode::kInternal,
               fmt::format("{}: {} on a writer that is already {}", codec_, operation, state));
 }

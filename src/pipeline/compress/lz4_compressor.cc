@@ -1,10 +1,9 @@
 #include "pipeline/compress/lz4_compressor.h"
 
-#include <lz4frame.h>
-
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <lz4frame.h>
 
 #include "common/error.h"
 #include "pipeline/compress/c_handle.h"
@@ -126,8 +125,8 @@ class Lz4Reader final : public CodecReader {
   size_t Decode(ByteSpan dst) {
     size_t dst_size = dst.size();
     size_t src_size = input().size();
-    size_t hint = LZ4F_decompress(context_.get(), dst.data(), &dst_size, input().data(), &src_size,
-                                  nullptr);
+    size_t hint =
+        LZ4F_decompress(context_.get(), dst.data(), &dst_size, input().data(), &src_size, nullptr);
     if (LZ4F_isError(hint)) {
       throw Error(ErrorCode::kCorruption,
                   fmt::format("lz4: cannot decode the stream ({}); the object is corrupt or not "
@@ -158,8 +157,8 @@ std::unique_ptr<Writer> Lz4Compressor::WrapWriter(std::unique_ptr<Writer> next,
   int level = options.level.value_or(0);
   if (level < kMinLevel || level > kMaxLevel) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("lz4: compression level {} is out of range [{}, {}]", level,
-                            kMinLevel, kMaxLevel));
+                fmt::format("lz4: compression level {} is out of range [{}, {}]", level, kMinLevel,
+                            kMaxLevel));
   }
   return std::make_unique<Lz4Writer>(std::move(next), level);
 }

@@ -1,10 +1,9 @@
 #include "pipeline/compress/lzma_compressor.h"
 
-#include <lzma.h>
-
 #include <cstdint>
 
 #include <fmt/format.h>
+#include <lzma.h>
 
 #include "common/error.h"
 #include "pipeline/compress/codec_reader.h"
@@ -23,14 +22,22 @@ constexpr size_t kInputBufferSize = 256_KiB;
 
 const char* LzmaErrorName(lzma_ret ret) {
   switch (ret) {
-    case LZMA_MEM_ERROR: return "out of memory";
-    case LZMA_MEMLIMIT_ERROR: return "memory limit reached";
-    case LZMA_FORMAT_ERROR: return "not an .lzma header";
-    case LZMA_OPTIONS_ERROR: return "unsupported options";
-    case LZMA_DATA_ERROR: return "corrupt data";
-    case LZMA_BUF_ERROR: return "unexpected end of input";
-    case LZMA_PROG_ERROR: return "programming error";
-    default: return "unknown error";
+    case LZMA_MEM_ERROR:
+      return "out of memory";
+    case LZMA_MEMLIMIT_ERROR:
+      return "memory limit reached";
+    case LZMA_FORMAT_ERROR:
+      return "not an .lzma header";
+    case LZMA_OPTIONS_ERROR:
+      return "unsupported options";
+    case LZMA_DATA_ERROR:
+      return "corrupt data";
+    case LZMA_BUF_ERROR:
+      return "unexpected end of input";
+    case LZMA_PROG_ERROR:
+      return "programming error";
+    default:
+      return "unknown error";
   }
 }
 
@@ -89,7 +96,8 @@ class LzmaWriter final : public CodecWriter {
     lzma_ret ret = lzma_code(s, action);
     pending_ = kOutputBufferSize - s->avail_out;
     if (ret != LZMA_OK && ret != LZMA_STREAM_END) {
-      throw Error(ErrorCode::kInternal, fmt::format("lzma: lzma_code failed: {}", LzmaErrorName(ret)));
+      throw Error(ErrorCode::kInternal,
+                  fmt::format("lzma: lzma_code failed: {}", LzmaErrorName(ret)));
     }
     return ret;
   }
@@ -147,8 +155,9 @@ class LzmaReader final : public CodecReader {
           ThrowTruncated();
         case LZMA_MEMLIMIT_ERROR:
           throw Error(ErrorCode::kCorruption,
-                      fmt::format("lzma: the header asks for a {} MiB dictionary, over the {} MiB "
-                                  "limit; the object is corrupt or was written with unusual options",
+                      fmt::format("lzma: decoding needs {} MiB of memory (the dictionary size "
+                                  "in the header), over the {} MiB limit; the object is corrupt "
+                                  "or was written with unusual options",
                                   lzma_memusage(s) >> 20, kDecoderMemoryLimit >> 20));
         default:
           throw Error(ErrorCode::kCorruption,
@@ -175,9 +184,9 @@ std::unique_ptr<Writer> LzmaCompressor::WrapWriter(std::unique_ptr<Writer> next,
                                                    const CompressionOptions& options) const {
   int preset = options.level.value_or(kDefaultPreset);
   if (preset < 0 || preset > kMaxPreset) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("lzma: compression level {} is out of range [0, {}]", preset,
-                            kMaxPreset));
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("lzma: compression level {} is out of range [0, {}]", preset, kMaxPreset));
   }
   return std::make_unique<LzmaWriter>(std::move(next), preset);
 }

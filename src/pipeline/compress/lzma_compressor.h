@@ -8,7 +8,8 @@ namespace walnut {
 // header (properties, dictionary size, uncompressed size, here "unknown" since we stream) and an
 // LZMA1 stream ended by an end-of-payload marker. Not .xz. Compatible with `xz --format=lzma`;
 // reading accepts known and unknown sizes. The default is preset 6 (lc3 lp0 pb2, 8 MiB
-// dictionary: ulikunitz's defaults). Decoding refuses dictionaries above 1 GiB. Thread-safe.
+// dictionary: ulikunitz's defaults). Decoding refuses streams that need more than 1 GiB
+// of memory (a dictionary size no encoder preset uses). Thread-safe.
 class LzmaCompressor final : public Compressor {
  public:
   CompressionMethod method() const override { return CompressionMethod::kLzma; }

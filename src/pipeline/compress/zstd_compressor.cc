@@ -1,8 +1,7 @@
 #include "pipeline/compress/zstd_compressor.h"
 
-#include <zstd.h>
-
 #include <fmt/format.h>
+#include <zstd.h>
 
 #include "common/error.h"
 #include "pipeline/compress/c_handle.h"
@@ -59,8 +58,8 @@ class ZstdWriter final : public CodecWriter {
     size_t remaining;
     do {
       ZSTD_outBuffer out = OutputSpace();
-      remaining =
-          CheckZstd(ZSTD_compressStream2(context_.get(), &out, &in, ZSTD_e_end), "ZSTD_compressStream2");
+      remaining = CheckZstd(ZSTD_compressStream2(context_.get(), &out, &in, ZSTD_e_end),
+                            "ZSTD_compressStream2");
       pending_ = out.pos;
     } while (remaining != 0);
     FlushOutput();

@@ -60,8 +60,7 @@ class RecordingWriter : public Writer {
 inline std::string Compress(CompressionMethod method, const std::string& data,
                             size_t max_chunk = 100000, CompressionOptions options = {}) {
   RecordingWriter::Log log;
-  auto writer =
-      GetCompressor(method).WrapWriter(std::make_unique<RecordingWriter>(&log), options);
+  auto writer = GetCompressor(method).WrapWriter(std::make_unique<RecordingWriter>(&log), options);
   WriteInRandomChunks(*writer, data, max_chunk);
   if (log.closes != 1 || log.aborts != 0) throw std::runtime_error("downstream not closed once");
   return log.data;

@@ -15,9 +15,9 @@ TEST(CompressorTest, MapsNamesAndExtensionsAsWalG) {
     const char* name;
     const char* extension;
   };
-  for (const Row& row : {Row{M::kNone, "none", ""}, Row{M::kLz4, "lz4", "lz4"},
-                         Row{M::kZstd, "zstd", "zst"}, Row{M::kBrotli, "brotli", "br"},
-                         Row{M::kLzma, "lzma", "lzma"}}) {
+  for (const Row& row :
+       {Row{M::kNone, "none", ""}, Row{M::kLz4, "lz4", "lz4"}, Row{M::kZstd, "zstd", "zst"},
+        Row{M::kBrotli, "brotli", "br"}, Row{M::kLzma, "lzma", "lzma"}}) {
     const Compressor& c = GetCompressor(row.method);
     EXPECT_EQ(c.method(), row.method);
     EXPECT_EQ(c.Name(), row.name);
@@ -51,9 +51,9 @@ TEST(CompressorTest, NoneIsPassthrough) {
 }
 
 TEST(CompressorTest, RejectsLevelsOutOfRange) {
-  for (auto [method, level] : {std::pair{M::kLz4, 13}, std::pair{M::kZstd, 23},
-                               std::pair{M::kBrotli, 12}, std::pair{M::kBrotli, -1},
-                               std::pair{M::kLzma, 10}, std::pair{M::kLzma, -1}}) {
+  for (auto [method, level] :
+       {std::pair{M::kLz4, 13}, std::pair{M::kZstd, 23}, std::pair{M::kBrotli, 12},
+        std::pair{M::kBrotli, -1}, std::pair{M::kLzma, 10}, std::pair{M::kLzma, -1}}) {
     RecordingWriter::Log log;
     try {
       GetCompressor(method).WrapWriter(std::make_unique<RecordingWriter>(&log), {.level = level});
@@ -89,7 +89,8 @@ TEST(CompressorTest, LzmaHeaderIsLzmaAloneWithUnknownSize) {
   ASSERT_GE(out.size(), 13u);
   // lc=3 lp=0 pb=2 (0x5d), 8 MiB dictionary, uncompressed size unknown (all ones): what
   // ulikunitz/xz/lzma's default writer puts there.
-  EXPECT_EQ(out.substr(0, 13), std::string("\x5d\x00\x00\x80\x00\xff\xff\xff\xff\xff\xff\xff\xff", 13));
+  EXPECT_EQ(out.substr(0, 13),
+            std::string("\x5d\x00\x00\x80\x00\xff\xff\xff\xff\xff\xff\xff\xff", 13));
 }
 
 class RoundTripTest : public ::testing::TestWithParam<M> {};
@@ -158,11 +159,20 @@ TEST_P(RoundTripTest, NonDefaultLevels) {
   std::string data = CompressibleBytes(200000, 51);
   std::vector<int> levels;
   switch (GetParam()) {
-    case M::kLz4: levels = {-5, 1, 9, 12}; break;
-    case M::kZstd: levels = {-3, 1, 19}; break;
-    case M::kBrotli: levels = {0, 11}; break;
-    case M::kLzma: levels = {0, 9}; break;
-    case M::kNone: return;
+    case M::kLz4:
+      levels = {-5, 1, 9, 12};
+      break;
+    case M::kZstd:
+      levels = {-3, 1, 19};
+      break;
+    case M::kBrotli:
+      levels = {0, 11};
+      break;
+    case M::kLzma:
+      levels = {0, 9};
+      break;
+    case M::kNone:
+      return;
   }
   for (int level : levels) {
     EXPECT_TRUE(Decompress(GetParam(), Compress(GetParam(), data, 100000, {.level = level})) ==

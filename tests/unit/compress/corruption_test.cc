@@ -53,9 +53,8 @@ TEST_P(CorruptionTest, GarbageInput) {
 
 TEST_P(CorruptionTest, TrailingGarbageAfterCompleteStream) {
   std::string compressed = Compress(method(), CompressibleBytes(100000, 84));
-  for (const std::string& tail :
-       {std::string("x"), std::string("garbage after the stream"), std::string(16, '\0'),
-        RandomBytes(5000, 85)}) {
+  for (const std::string& tail : {std::string("x"), std::string("garbage after the stream"),
+                                  std::string(16, '\0'), RandomBytes(5000, 85)}) {
     Expect(compressed + tail, "tail of " + std::to_string(tail.size()));
   }
 }
@@ -122,8 +121,7 @@ TEST_P(ChecksummedCorruptionTest, FlippedBytesAreDetected) {
 INSTANTIATE_TEST_SUITE_P(Codecs, CorruptionTest,
                          ::testing::Values(M::kLz4, M::kZstd, M::kBrotli, M::kLzma),
                          [](const ::testing::TestParamInfo<M>& p) { return MethodName(p.param); });
-INSTANTIATE_TEST_SUITE_P(Codecs, ChecksummedCorruptionTest,
-                         ::testing::Values(M::kLz4, M::kZstd),
+INSTANTIATE_TEST_SUITE_P(Codecs, ChecksummedCorruptionTest, ::testing::Values(M::kLz4, M::kZstd),
                          [](const ::testing::TestParamInfo<M>& p) { return MethodName(p.param); });
 
 }  // namespace

@@ -36,8 +36,8 @@ const std::vector<Tool>& Tools() {
         {"lz4 -9 -c", 1_MiB},
         {"lz4 -c --fast=3", 5_MiB},
         {"lz4 -c -B4 --no-frame-crc", 1_MiB},  // 64 KiB blocks, no checksum
-        {"lz4 -c -BD -B5", 1_MiB},              // linked blocks
-        {"lz4 -c -BX", 1_MiB},                  // block checksums
+        {"lz4 -c -BD -B5", 1_MiB},             // linked blocks
+        {"lz4 -c -BX", 1_MiB},                 // block checksums
         {"lz4 -c --content-size", 1_MiB}}},
       {M::kZstd,
        "zstd -d -c -q",
@@ -86,8 +86,7 @@ TEST(InteropTest, ToolsDecodeWhatWalnutWrites) {
 TEST(InteropTest, WalnutDecodesWhatToolsWrite) {
   for (const Tool& tool : Tools()) {
     for (const Encoder& encoder : tool.encoders) {
-      for (const std::string& input :
-           {Data(encoder.input_size), std::string(), std::string("x")}) {
+      for (const std::string& input : {Data(encoder.input_size), std::string(), std::string("x")}) {
         std::string compressed = RunTool(encoder.command, input);
         std::string decoded;
         try {
@@ -118,8 +117,7 @@ TEST(InteropTest, BrotliOutputIsIdenticalToBrotliCliAtQuality3) {
 TEST(InteropTest, ConcatenatedFramesFromToolsDecodeAsOneStream) {
   std::string a = CompressibleBytes(700000, 75);
   std::string b = RandomBytes(300000, 76);
-  for (auto [method, encoder] :
-       {std::pair{M::kLz4, "lz4 -c"}, std::pair{M::kZstd, "zstd -c -q"}}) {
+  for (auto [method, encoder] : {std::pair{M::kLz4, "lz4 -c"}, std::pair{M::kZstd, "zstd -c -q"}}) {
     std::string both = RunTool(encoder, a) + RunTool(encoder, "") + Compress(method, b);
     EXPECT_TRUE(Decompress(method, both) == a + b) << encoder;
   }
