@@ -141,9 +141,11 @@ std::vector<SettingSpec> BuildRegistry() {
           .Secret(),
       Spec("WALG_S3_CA_CERT_FILE", K::kString, "CA certificate file for the S3 endpoint")
           .StorageKey("S3_CA_CERT_FILE"),
+      // 8 MiB rather than WAL-G's 20 MiB (the AWS CLI's default too): an upload buffers
+      // (parts in flight + 1) parts, and this keeps one upload's memory near 32 MiB.
       Spec("WALG_S3_MAX_PART_SIZE", K::kBytes, "multipart upload part size")
           .StorageKey("S3_MAX_PART_SIZE")
-          .Default("20971520"),
+          .Default("8388608"),
       Spec("WALG_S3_MAX_RETRIES", K::kInt, "retries of a failed S3 request")
           .StorageKey("S3_MAX_RETRIES")
           .Default("15"),

@@ -48,7 +48,8 @@ struct S3Settings {
   std::string sse_kms_key_id;     // WALG_S3_SSE_KMS_ID; set exactly when sse starts with aws:kms
   SecretString sse_customer_key;  // WALG_S3_SSE_C (SSE-C); excludes `sse`
   std::string ca_cert_file;       // WALG_S3_CA_CERT_FILE; "" for the system CAs
-  uint64_t max_part_size = 20u << 20;  // WALG_S3_MAX_PART_SIZE, 5 MiB..5 GiB (S3's part limits)
+  // WALG_S3_MAX_PART_SIZE, 5 MiB..5 GiB (S3's part limits); 8 MiB by default (WAL-G: 20 MiB).
+  uint64_t max_part_size = 8u << 20;
   int max_retries = 15;                // WALG_S3_MAX_RETRIES
   bool use_list_objects_v1 = false;    // WALG_S3_USE_LIST_OBJECTS_V1
 };

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -367,6 +368,33 @@ TEST(StS3Test, RoundTripWithLz4AndLibsodiumThroughMultipart) {
   EXPECT_TRUE(ReadFile(dst) == data);
   auto rm = cli.Run("st rm big.lz4");
   EXPECT_EQ(rm.exit_code, 0) << rm.err;
+}
+
+// The acceptance check: 1 GiB through s3rver with lz4 and libsodium at default settings,
+// peak RSS (the kernel's max resident set, from /usr/bin/time) under 64 MiB each way.
+TEST(StS3Test, OneGiBRoundTripInBoundedMemory) {
+  CliRunner cli;
+  cli.UseS3Storage("onegib");
+  cli.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+  cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
+  std::string src = (cli.work().path() / "src.bin").string();
+  std::string dst = (cli.work().path() / "dst.bin").string();
+  ASSERT_EQ(std::system(("head -c 1073741824 /dev/urandom > " + ShellQuote(src)).c_str()), 0);
+
+  auto timed = [&](const std::string& args) {
+    std::string rss_file = (cli.work().path() / "rss").string();
+    auto r = RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    return std::stol(ReadFile(rss_file)) / 1024;  // KiB -> MiB
+  };
+  long put_mib = timed("st put " + ShellQuote(src) + " big");
+  long get_mib = timed("st get big.lz4 " + ShellQuote(dst));
+  std::cout << "[ rss      ] st put " << put_mib << " MiB, st get " << get_mib << " MiB\n";
+  EXPECT_LT(put_mib, 64);
+  EXPECT_LT(get_mib, 64);
+  EXPECT_EQ(std::system(("cmp -s " + ShellQuote(src) + " " + ShellQuote(dst)).c_str()), 0)
+      << "the downloaded file differs";
+  EXPECT_EQ(cli.Run("st rm big.lz4").exit_code, 0);
 }
 
 TEST(StS3Test, UnreachableServerFailsQuicklyWithOneLine) {

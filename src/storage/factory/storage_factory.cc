@@ -9,7 +9,8 @@
 namespace walnut {
 
 size_t PartsInFlight(const Settings& settings) {
-  uint64_t by_memory = kUploadBufferBudget / std::max<uint64_t>(1, settings.s3.max_part_size);
+  uint64_t buffers = kUploadBufferBudget / std::max<uint64_t>(1, settings.s3.max_part_size);
+  uint64_t by_memory = buffers > 1 ? buffers - 1 : 1;
   uint64_t parts = std::min<uint64_t>(static_cast<uint64_t>(settings.upload_concurrency), by_memory);
   return static_cast<size_t>(std::max<uint64_t>(1, parts));
 }

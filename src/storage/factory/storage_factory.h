@@ -13,8 +13,9 @@ namespace walnut {
 std::unique_ptr<Storage> OpenStorage(const Settings& settings);
 
 // Parts one S3 upload keeps in flight: WALG_UPLOAD_CONCURRENCY, but never so many that one
-// upload's part buffers pass kUploadBufferBudget (at least one part is always allowed).
+// upload's part buffers (those in flight plus the one being filled) pass kUploadBufferBudget;
+// at least one part is always in flight. With the default 8 MiB parts: 3 in flight, 32 MiB.
 size_t PartsInFlight(const Settings& settings);
-inline constexpr uint64_t kUploadBufferBudget = 64ull << 20;
+inline constexpr uint64_t kUploadBufferBudget = 32ull << 20;
 
 }  // namespace walnut

@@ -118,7 +118,7 @@ TEST(SettingsTest, S3Options) {
   EXPECT_FALSE(d.s3.region_configured);
   EXPECT_FALSE(d.s3.force_path_style);
   EXPECT_EQ(d.s3.storage_class, "STANDARD");
-  EXPECT_EQ(d.s3.max_part_size, 20u << 20);
+  EXPECT_EQ(d.s3.max_part_size, 8u << 20);
   EXPECT_EQ(d.s3.max_retries, 15);
 }
 
