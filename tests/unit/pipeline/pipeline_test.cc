@@ -1,0 +1,173 @@
+#include "pipeline/pipeline.h"
+
+#include <array>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "io/copy.h"
+#include "pipeline/crypto/sodium_crypter.h"
+#include "pipeline/crypto/sodium_key.h"
+#include "storage/memory/memory_storage.h"
+#include "support/faulty_storage.h"
+#include "support/test_util.h"
+
+namespace walnut {
+namespace {
+
+using testing::FaultyStorage;
+using testing::StorageOp;
+
+std::shared_ptr<const Crypter> TestCrypter(unsigned char fill = 7) {
+  std::array<unsigned char, 32> bytes{};
+  bytes.fill(fill);
+  return std::make_shared<SodiumCrypter>(SodiumKey(bytes));
+}
+
+PipelineOptions Options(CompressionMethod method, std::shared_ptr<const Crypter> crypter = nullptr) {
+  PipelineOptions options;
+  options.compression = method;
+  options.crypter = std::move(crypter);
+  return options;
+}
+
+void Upload(const Folder& folder, const std::string& name, const std::string& data,
+            const PipelineOptions& options) {
+  auto writer = MakeUploadWriter(folder, name, options);
+  testing::WriteInRandomChunks(*writer, data, 70000);
+}
+
+std::string Download(const Folder& folder, const std::string& name, const PipelineOptions& options) {
+  auto reader = MakeDownloadReader(folder, name, options);
+  return testing::ReadInRandomChunks(*reader, 50000);
+}
+
+// The error a call throws, or a failure when it throws none.
+template <class F>
+Error ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected an Error";
+  return Error(ErrorCode::kInternal, "no error");
+}
+
+class PipelineRoundTripTest
+    : public ::testing::TestWithParam<std::tuple<CompressionMethod, bool>> {};
+
+TEST_P(PipelineRoundTripTest, WhatGoesInComesOut) {
+  auto [method, encrypt] = GetParam();
+  MemoryStorage storage;
+  Folder folder(storage, "wal_005");
+  PipelineOptions options = Options(method, encrypt ? TestCrypter() : nullptr);
+  std::string data = testing::CompressibleBytes(3 << 20, 1) + testing::RandomBytes(100000, 2);
+  std::string name = WithExtension("000000010000000000000001", method);
+  Upload(folder, name, data, options);
+  EXPECT_TRUE(storage.Stat("wal_005/" + name));
+  EXPECT_EQ(Download(folder, name, options), data);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllMethods, PipelineRoundTripTest,
+    ::testing::Combine(::testing::Values(CompressionMethod::kNone, CompressionMethod::kLz4,
+                                         CompressionMethod::kZstd, CompressionMethod::kBrotli,
+                                         CompressionMethod::kLzma),
+                       ::testing::Bool()));
+
+TEST(PipelineTest, CompressesBeforeEncrypting) {
+  // Encrypted bytes do not compress; if the order were wrong the object would be as large as
+  // the input.
+  MemoryStorage storage;
+  Folder root(storage, "");
+  std::string data(4 << 20, 'a');
+  Upload(root, "x.zst", data, Options(CompressionMethod::kZstd, TestCrypter()));
+  auto info = storage.Stat("x.zst");
+  ASSERT_TRUE(info);
+  EXPECT_LT(info->size, 64u * 1024);
+}
+
+TEST(PipelineTest, ExtensionsFollowWalG) {
+  EXPECT_EQ(WithExtension("a", CompressionMethod::kLz4), "a.lz4");
+  EXPECT_EQ(WithExtension("a", CompressionMethod::kZstd), "a.zst");
+  EXPECT_EQ(WithExtension("a", CompressionMethod::kBrotli), "a.br");
+  EXPECT_EQ(WithExtension("a", CompressionMethod::kLzma), "a.lzma");
+  EXPECT_EQ(WithExtension("a", CompressionMethod::kNone), "a");
+  EXPECT_EQ(CompressionFromObjectName("wal_005/00000002.history.lz4"), CompressionMethod::kLz4);
+  EXPECT_EQ(CompressionFromObjectName("wal_005/00000002.history"), CompressionMethod::kNone);
+  EXPECT_EQ(CompressionFromObjectName("basebackups_005/x/part_001.tar.br"),
+            CompressionMethod::kBrotli);
+  EXPECT_EQ(CompressionFromObjectName("dir.v2/file"), CompressionMethod::kNone);
+  EXPECT_EQ(ErrorOf([] { CompressionFromObjectName("wal_005/x.gz"); }).code(),
+            ErrorCode::kUnsupported);
+}
+
+TEST(PipelineTest, FindsAnObjectUnderAnyExtension) {
+  MemoryStorage storage;
+  Folder wal(storage, "wal_005");
+  Upload(wal, "000000010000000000000003.br", "x", Options(CompressionMethod::kBrotli));
+  EXPECT_EQ(FindCompressedObject(wal, "000000010000000000000003", CompressionMethod::kLz4),
+            "000000010000000000000003.br");
+  EXPECT_EQ(FindCompressedObject(wal, "000000010000000000000004", CompressionMethod::kLz4),
+            std::nullopt);
+}
+
+TEST(PipelineFaultTest, AFailedUploadLeavesNothingVisible) {
+  for (StorageOp op : {StorageOp::kWrite, StorageOp::kClose}) {
+    FaultyStorage storage(std::make_unique<MemoryStorage>());
+    Folder root(storage, "");
+    storage.FailCall(op, 1, Error(ErrorCode::kNetwork, "connection reset", true));
+    PipelineOptions options = Options(CompressionMethod::kLz4, TestCrypter());
+    EXPECT_THROW(Upload(root, "obj.lz4", testing::RandomBytes(9 << 20), options), Error);
+    EXPECT_FALSE(storage.Stat("obj.lz4")) << "a failed upload became visible";
+  }
+}
+
+TEST(PipelineFaultTest, ATruncatedDownloadIsCorruptionNamingTheObject) {
+  for (bool encrypt : {false, true}) {
+    FaultyStorage storage(std::make_unique<MemoryStorage>("m"));
+    Folder root(storage, "base");
+    PipelineOptions options = Options(CompressionMethod::kLz4, encrypt ? TestCrypter() : nullptr);
+    Upload(root, "part_001.tar.lz4", testing::RandomBytes(2 << 20), options);
+    storage.TruncateGet(1, 100000);
+    Error e = ErrorOf([&] { Download(root, "part_001.tar.lz4", options); });
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption) << e.what();
+    EXPECT_NE(std::string(e.what()).find("memory://m/base/part_001.tar.lz4"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(PipelineFaultTest, AReadErrorKeepsItsCodeAndGainsTheObjectName) {
+  FaultyStorage storage(std::make_unique<MemoryStorage>("m"));
+  Folder root(storage, "");
+  PipelineOptions options = Options(CompressionMethod::kZstd);
+  Upload(root, "o.zst", testing::RandomBytes(1 << 20), options);
+  storage.TruncateGet(1, 1000, Error(ErrorCode::kNetwork, "connection reset by peer", true));
+  Error e = ErrorOf([&] { Download(root, "o.zst", options); });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork);
+  EXPECT_TRUE(e.retryable());
+  EXPECT_NE(std::string(e.what()).find("o.zst: "), std::string::npos) << e.what();
+}
+
+TEST(PipelineFaultTest, AWrongKeyIsCorruptionNamingTheObject) {
+  MemoryStorage storage("m");
+  Folder root(storage, "");
+  Upload(root, "o.lz4", "secret data", Options(CompressionMethod::kLz4, TestCrypter(1)));
+  Error e = ErrorOf([&] {
+    Download(root, "o.lz4", Options(CompressionMethod::kLz4, TestCrypter(2)));
+  });
+  EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+  EXPECT_NE(std::string(e.what()).find("o.lz4"), std::string::npos) << e.what();
+}
+
+TEST(PipelineFaultTest, AMissingObjectIsNotFound) {
+  MemoryStorage storage;
+  Folder root(storage, "");
+  Error e = ErrorOf([&] { MakeDownloadReader(root, "nope.lz4", {}); });
+  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace walnut
