@@ -1,6 +1,7 @@
 #include "net/http_client.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstring>
 #include <exception>
@@ -62,6 +63,12 @@ struct Transfer {
   size_t upload_pos = 0;
   HttpResponse response;
   std::exception_ptr error;  // thrown by a callback; rethrown after curl_easy_perform
+  // Stall detection: the last time a byte moved in either direction.
+  std::chrono::milliseconds stall_timeout{0};
+  std::chrono::steady_clock::time_point last_progress;
+  curl_off_t last_down = -1;
+  curl_off_t last_up = -1;
+  bool stalled = false;
 };
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -138,6 +145,25 @@ int OnSeek(void* user, curl_off_t offset, int origin) {
   }
   t->upload_pos = static_cast<size_t>(offset);
   return CURL_SEEKFUNC_OK;
+}
+
+// libcurl calls this at least once a second. CURLOPT_LOW_SPEED_TIME would do the same job, but
+// its speed is an average over a window of several seconds, so it fires late after a burst and
+// only with whole-second resolution.
+int OnProgress(void* user, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
+  auto* t = static_cast<Transfer*>(user);
+  auto now = std::chrono::steady_clock::now();
+  if (down != t->last_down || up != t->last_up) {
+    t->last_down = down;
+    t->last_up = up;
+    t->last_progress = now;
+    return 0;
+  }
+  if (now - t->last_progress >= t->stall_timeout) {
+    t->stalled = true;
+    return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
 }
 
 // Failures that may pass when tried again: connection problems, resets and timeouts.
@@ -240,8 +266,8 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   // round trip.
   add_header("Expect:");
 
-  auto stall_seconds = std::max<long>(
-      1, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
+  t.stall_timeout = options_.stall_timeout;
+  t.last_progress = std::chrono::steady_clock::now();
   Check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()), "URL");
   Check(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L), "NOSIGNAL");
   Check(curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error_buffer), "ERRORBUFFER");
@@ -251,8 +277,9 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   Check(curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                          static_cast<long>(options_.connect_timeout.count())),
         "CONNECTTIMEOUT_MS");
-  Check(curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L), "LOW_SPEED_LIMIT");
-  Check(curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_seconds), "LOW_SPEED_TIME");
+  Check(curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L), "NOPROGRESS");
+  Check(curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress), "XFERINFOFUNCTION");
+  Check(curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t), "XFERINFODATA");
   Check(curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L), "TCP_KEEPALIVE");
   Check(curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str()), "USERAGENT");
   if (!options_.ca_cert_file.empty()) {
@@ -318,9 +345,14 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   if (rc == CURLE_URL_MALFORMAT) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("{}: malformed URL: {}", where, detail));
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && t.stalled) {
+    throw Error(ErrorCode::kNetwork,
+                fmt::format("{}: no data moved for {} ms (stall timeout)", where,
+                            options_.stall_timeout.count()),
+                true);
+  }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
-    detail += fmt::format(" (connect timeout {} ms, stall timeout {} s)",
-                          options_.connect_timeout.count(), stall_seconds);
+    detail += fmt::format(" (connect timeout {} ms)", options_.connect_timeout.count());
   }
   throw Error(ErrorCode::kNetwork, fmt::format("{}: {} (curl error {})", where, detail,
                                                static_cast<int>(rc)),

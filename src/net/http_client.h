@@ -44,8 +44,8 @@ using HeadersCallback = std::function<void(const HttpResponse&)>;
 
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{10000};
-  // A transfer that moves less than one byte per second for this long is aborted (whole seconds,
-  // rounded up, is libcurl's resolution).
+  // A transfer during which no byte moves, in either direction, for this long is aborted
+  // (checked about once a second).
   std::chrono::milliseconds stall_timeout{60000};
   std::string ca_cert_file;  // PEM bundle to verify TLS peers with; empty = system default
   std::string user_agent = "walnut";

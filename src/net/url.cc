@@ -61,9 +61,16 @@ std::string Endpoint::HostHeader() const {
 std::string Endpoint::Origin() const { return fmt::format("{}://{}", scheme, HostHeader()); }
 
 Endpoint ParseEndpoint(std::string_view url, std::string_view setting) {
+  // User info ("user:password@") must never reach a message.
+  std::string shown(url);
+  if (auto at = shown.find('@'); at != std::string::npos) {
+    auto start = shown.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    if (at > start) shown.replace(start, at - start, "***");
+  }
   auto bad = [&](std::string_view why) {
     return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("{} '{}' is not a valid endpoint URL: {}", setting, url, why));
+                 fmt::format("{} '{}' is not a valid endpoint URL: {}", setting, shown, why));
   };
   Endpoint ep;
   auto sep = url.find("://");

@@ -27,7 +27,7 @@ struct S3Options {
   size_t read_chunk_size = 8 << 20;  // bytes per ranged GET; two chunks are buffered per reader
   int list_max_keys = 1000;          // keys per ListObjectsV2 page (1..1000); small in tests
   std::chrono::milliseconds connect_timeout{10000};
-  // Abort a transfer that moves < 1 byte/s for this long (whole seconds, rounded up).
+  // Abort a transfer during which no byte moves for this long (checked about once a second).
   std::chrono::milliseconds stall_timeout{60000};
   RetryPolicy retry;
 };

@@ -1,0 +1,512 @@
+// S3Storage against a scripted loopback server: retries, faults, timeouts and the exact requests
+// (including that what is sent is what was signed), which s3rver cannot show.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <regex>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "storage/s3/s3_storage.h"
+#include "storage/s3/sigv4.h"
+#include "support/scripted_http_server.h"
+#include "support/test_util.h"
+
+namespace walnut::s3 {
+namespace {
+
+using walnut::testing::ReadAll;
+using walnut::testing::RecordedRequest;
+using walnut::testing::S3ErrorXml;
+using walnut::testing::ScriptedHttpServer;
+using walnut::testing::ScriptedResponse;
+using Fault = ScriptedResponse::Fault;
+
+constexpr char kSecret[] = "sEcReT/Key+ForTests";
+constexpr char kToken[] = "SeSsIoNtOkEn";
+
+S3Options OptionsFor(const ScriptedHttpServer& server) {
+  S3Options o;
+  o.endpoint = server.endpoint();
+  o.bucket = "bucket";
+  o.root = "root";
+  o.force_path_style = true;
+  o.access_key_id = "AKIDTEST";
+  o.secret_access_key = kSecret;
+  o.session_token = kToken;
+  o.max_part_size = 5u << 20;
+  o.stall_timeout = std::chrono::milliseconds(1000);
+  o.connect_timeout = std::chrono::milliseconds(2000);
+  o.retry.max_attempts = 3;
+  o.retry.base_delay = std::chrono::milliseconds(1);
+  o.retry.max_delay = std::chrono::milliseconds(5);
+  return o;
+}
+
+Error ExpectError(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no walnut::Error was thrown";
+  return Error(ErrorCode::kInternal, "none");
+}
+
+void ExpectNoSecrets(const std::string& message) {
+  EXPECT_EQ(message.find(kSecret), std::string::npos) << message;
+  EXPECT_EQ(message.find(kToken), std::string::npos) << message;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// Recomputes the signature of a request as received: the server-side check s3rver skips.
+void ExpectValidSignature(const RecordedRequest& r) {
+  auto auth = r.Header("authorization");
+  ASSERT_TRUE(auth.has_value()) << r.method << " " << r.target;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(
+      *auth, m,
+      std::regex("AWS4-HMAC-SHA256 Credential=AKIDTEST/(\\d{8})/us-east-1/s3/aws4_request,"
+                 "SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})")))
+      << *auth;
+  net::HttpHeaders signed_headers;
+  std::string names = m[2];
+  for (size_t pos = 0; pos <= names.size();) {
+    size_t end = std::min(names.find(';', pos), names.size());
+    std::string name = names.substr(pos, end - pos);
+    auto value = r.Header(name);
+    ASSERT_TRUE(value.has_value()) << "signed header " << name << " was not sent";
+    signed_headers.emplace_back(name, *value);
+    pos = end + 1;
+  }
+  for (const char* required : {"host", "x-amz-date", "x-amz-content-sha256",
+                               "x-amz-security-token"}) {
+    EXPECT_NE((";" + names + ";").find(std::string(";") + required + ";"), std::string::npos)
+        << required << " not signed";
+  }
+  net::QueryParams query;
+  std::string q = r.Query();
+  for (size_t pos = 0; !q.empty() && pos <= q.size();) {
+    size_t end = std::min(q.find('&', pos), q.size());
+    std::string pair = q.substr(pos, end - pos);
+    size_t eq = pair.find('=');
+    query.emplace_back(PercentDecode(pair.substr(0, eq)),
+                       eq == std::string::npos ? "" : PercentDecode(pair.substr(eq + 1)));
+    pos = end + 1;
+  }
+  std::string payload = *r.Header("x-amz-content-sha256");
+  if (payload != kUnsignedPayload) {
+    EXPECT_EQ(payload, Sha256Hex(AsBytes(r.body)));
+  }
+  SigV4Signer signer(Credentials{"AKIDTEST", kSecret, kToken}, "us-east-1");
+  std::string path = r.Path();
+  SigningInput in{r.method, path, &query, &signed_headers, payload};
+  EXPECT_EQ(signer.Authorization(in, *r.Header("x-amz-date")), *auth)
+      << r.method << " " << r.target;
+}
+
+// Serves `object` for ranged GETs the way S3 does.
+ScriptedResponse ServeRange(const RecordedRequest& r, const std::string& object,
+                            const std::string& etag = "\"etag-1\"") {
+  std::smatch m;
+  std::string range = r.Header("range").value_or("");
+  if (!std::regex_match(range, m, std::regex("bytes=(\\d+)-(\\d+)"))) {
+    return {400, {}, S3ErrorXml("InvalidRange", "no range")};
+  }
+  uint64_t first = std::stoull(m[1]);
+  uint64_t last = std::min<uint64_t>(std::stoull(m[2]), object.size() - 1);
+  if (first >= object.size()) return {416, {}, S3ErrorXml("InvalidRange", "past the end")};
+  if (auto if_match = r.Header("if-match"); if_match && *if_match != etag) {
+    return {412, {}, S3ErrorXml("PreconditionFailed", "etag")};
+  }
+  return {206,
+          {{"ETag", etag},
+           {"Content-Range", fmt::format("bytes {}-{}/{}", first, last, object.size())}},
+          object.substr(first, last - first + 1)};
+}
+
+TEST(S3ScriptedTest, A500ThenA200IsRetriedAndSucceeds) {
+  ScriptedHttpServer server;
+  server.Enqueue({500, {}, S3ErrorXml("InternalError", "We encountered an internal error")});
+  server.Enqueue({200, {{"Content-Length", "5"}, {"Last-Modified", "Mon, 12 Oct 2009 17:50:30 GMT"}}, ""});
+  S3Storage storage(OptionsFor(server));
+  // A HEAD answer has no body; the scripted Content-Length is overridden by the server's own.
+  auto info = storage.Stat("a/b");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->key, "a/b");
+  ASSERT_EQ(server.request_count(), 2u);
+  for (const auto& r : server.requests()) {
+    EXPECT_EQ(r.method, "HEAD");
+    EXPECT_EQ(r.target, "/bucket/root/a/b");
+    ExpectValidSignature(r);
+  }
+}
+
+TEST(S3ScriptedTest, A503ForeverGivesUpAfterMaxAttempts) {
+  ScriptedHttpServer server;
+  server.SetHandler([](const RecordedRequest&) -> ScriptedResponse {
+    return {503, {}, S3ErrorXml("SlowDown", "Please reduce your request rate.")};
+  });
+  S3Storage storage(OptionsFor(server));
+  auto writer = storage.Put("obj");
+  writer->Write(AsBytes(std::string("hello")));
+  Error e = ExpectError([&] { writer->Close(); });
+  EXPECT_EQ(server.request_count(), 3u);
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork);
+  EXPECT_EQ(std::string(e.what()),
+            "s3 PutObject s3://bucket/root/obj failed: HTTP 503: SlowDown: Please reduce your "
+            "request rate.");
+}
+
+TEST(S3ScriptedTest, A403IsNotRetriedAndTheErrorNamesEverything) {
+  ScriptedHttpServer server;
+  server.Enqueue({403, {}, S3ErrorXml("AccessDenied", "Access Denied")});
+  S3Storage storage(OptionsFor(server));
+  Error e = ExpectError([&] { storage.Get("secret/file"); });
+  EXPECT_EQ(server.request_count(), 1u);
+  EXPECT_EQ(e.code(), ErrorCode::kPermissionDenied);
+  EXPECT_FALSE(e.retryable());
+  EXPECT_EQ(std::string(e.what()),
+            "s3 GetObject s3://bucket/root/secret/file failed: HTTP 403: AccessDenied: Access "
+            "Denied");
+  ExpectNoSecrets(e.what());
+}
+
+TEST(S3ScriptedTest, A404OnGetIsNotFoundAndOnStatIsAbsent) {
+  ScriptedHttpServer server;
+  server.Enqueue({404, {}, S3ErrorXml("NoSuchKey", "The specified key does not exist.")});
+  server.Enqueue({404, {}, ""});
+  S3Storage storage(OptionsFor(server));
+  Error e = ExpectError([&] { storage.Get("missing"); });
+  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(std::string(e.what()), "object s3://bucket/root/missing not found");
+  EXPECT_FALSE(storage.Stat("missing").has_value());
+  EXPECT_EQ(server.request_count(), 2u);
+}
+
+TEST(S3ScriptedTest, AResetMidBodyIsResumedWhereItStopped) {
+  const std::string object = walnut::testing::RandomBytes(1000, 4);
+  ScriptedHttpServer server;
+  bool reset_once = false;
+  server.SetHandler([&](const RecordedRequest& r) {
+    ScriptedResponse response = ServeRange(r, object);
+    if (!reset_once) {
+      reset_once = true;
+      response.fault = Fault::kResetMidBody;
+      response.body_bytes_before_fault = 300;
+    }
+    return response;
+  });
+  S3Storage storage(OptionsFor(server));
+  EXPECT_EQ(ReadAll(*storage.Get("obj")), object);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].Header("range"), "bytes=0-8388607");
+  // The retry asks only for the bytes not yet received, for the same object version.
+  EXPECT_EQ(requests[1].Header("range"), "bytes=300-8388607");
+  EXPECT_EQ(requests[1].Header("if-match"), "\"etag-1\"");
+}
+
+TEST(S3ScriptedTest, AStalledTransferTimesOutAndIsRetried) {
+  const std::string object = walnut::testing::RandomBytes(5000, 5);
+  ScriptedHttpServer server;
+  server.SetHandler([&](const RecordedRequest& r) {
+    ScriptedResponse response = ServeRange(r, object);
+    response.fault = Fault::kStallMidBody;
+    response.body_bytes_before_fault = 10;
+    return response;
+  });
+  S3Options options = OptionsFor(server);
+  options.retry.max_attempts = 2;
+  S3Storage storage(options);
+  auto start = std::chrono::steady_clock::now();
+  Error e = ExpectError([&] { storage.Get("obj"); });
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_NE(std::string(e.what()).find("stall timeout"), std::string::npos) << e.what();
+  EXPECT_EQ(server.request_count(), 2u);
+  // Two attempts of about one second each.
+  EXPECT_LT(elapsed, std::chrono::seconds(6));
+  // The second attempt resumed after the 10 bytes the first one got.
+  EXPECT_EQ(server.requests()[1].Header("range"), "bytes=10-8388607");
+}
+
+TEST(S3ScriptedTest, AnUnparsable200IsAProtocolError) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {}, "<html>hello from a captive portal</html>"});
+  S3Storage storage(OptionsFor(server));
+  Error e = ExpectError([&] { storage.List("", {}, [](const ObjectInfo&) {}); });
+  EXPECT_EQ(e.code(), ErrorCode::kProtocol);
+  EXPECT_FALSE(e.retryable());
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
+TEST(S3ScriptedTest, ReadsInChunksWithIfMatchAndDetectsAReplacedObject) {
+  const std::string object = walnut::testing::RandomBytes(200000, 6);
+  ScriptedHttpServer server;
+  std::atomic<int> gets{0};
+  server.SetHandler([&](const RecordedRequest& r) {
+    // The object is replaced after the second chunk was served.
+    return ServeRange(r, object, ++gets <= 2 ? "\"v1\"" : "\"v2\"");
+  });
+  S3Options options = OptionsFor(server);
+  options.read_chunk_size = 64u << 10;
+  S3Storage storage(options);
+  auto reader = storage.Get("obj");
+  Error e = ExpectError([&] { ReadAll(*reader); });
+  EXPECT_EQ(e.code(), ErrorCode::kProtocol);
+  EXPECT_EQ(std::string(e.what()),
+            "object s3://bucket/root/obj changed while it was being read (its ETag is no longer "
+            "\"v1\"); read it again");
+  auto requests = server.requests();
+  ASSERT_GE(requests.size(), 3u);
+  EXPECT_FALSE(requests[0].Header("if-match").has_value());
+  EXPECT_EQ(requests[1].Header("range"), "bytes=65536-131071");
+  EXPECT_EQ(requests[1].Header("if-match"), "\"v1\"");
+}
+
+TEST(S3ScriptedTest, RangesAndEndOfObject) {
+  const std::string object = walnut::testing::RandomBytes(1000, 7);
+  ScriptedHttpServer server;
+  server.SetHandler([&](const RecordedRequest& r) { return ServeRange(r, object); });
+  S3Storage storage(OptionsFor(server));
+  EXPECT_EQ(ReadAll(*storage.Get("obj", {100, 50})), object.substr(100, 50));
+  EXPECT_EQ(server.requests().back().Header("range"), "bytes=100-149");
+  EXPECT_EQ(ReadAll(*storage.Get("obj", {990, 100})), object.substr(990));
+  // At or past the end: S3 answers 416, which is an empty stream.
+  EXPECT_EQ(ReadAll(*storage.Get("obj", {1000, std::nullopt})), "");
+  EXPECT_EQ(ReadAll(*storage.Get("obj", {5000, 10})), "");
+}
+
+TEST(S3ScriptedTest, ListPaginatesWithEncodedSignedTokens) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {},
+                  "<ListBucketResult><IsTruncated>true</IsTruncated>"
+                  "<NextContinuationToken>tok/en+with=</NextContinuationToken>"
+                  "<Contents><Key>root/a</Key><Size>1</Size>"
+                  "<LastModified>2020-01-01T00:00:00.000Z</LastModified></Contents>"
+                  "<CommonPrefixes><Prefix>root/d/</Prefix></CommonPrefixes>"
+                  "</ListBucketResult>"});
+  server.Enqueue({200, {},
+                  "<ListBucketResult><IsTruncated>false</IsTruncated>"
+                  "<Contents><Key>root/z</Key><Size>2</Size>"
+                  "<LastModified>2020-01-01T00:00:00.000Z</LastModified></Contents>"
+                  "</ListBucketResult>"});
+  S3Storage storage(OptionsFor(server));
+  std::vector<std::string> seen;
+  storage.List("", ListOptions{false}, [&](const ObjectInfo& info) {
+    seen.push_back(info.key + (info.is_prefix ? "(prefix)" : ""));
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "d/(prefix)", "z"}));
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].target, "/bucket?delimiter=%2F&list-type=2&max-keys=1000&prefix=root%2F");
+  EXPECT_EQ(requests[1].target,
+            "/bucket?continuation-token=tok%2Fen%2Bwith%3D&delimiter=%2F&list-type=2&max-keys=1000"
+            "&prefix=root%2F");
+  for (const auto& r : requests) ExpectValidSignature(r);
+}
+
+TEST(S3ScriptedTest, DeleteSendsContentMd5AndReportsPerKeyErrors) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {},
+                  "<DeleteResult><Error><Key>root/b</Key><Code>AccessDenied</Code>"
+                  "<Message>Access Denied</Message></Error></DeleteResult>"});
+  S3Storage storage(OptionsFor(server));
+  Error e = ExpectError([&] { storage.Delete(std::vector<std::string>{"a", "b & c"}); });
+  EXPECT_EQ(e.code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(std::string(e.what()).find("root/b (AccessDenied: Access Denied)"), std::string::npos)
+      << e.what();
+  auto r = server.requests().at(0);
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.target, "/bucket?delete=");
+  EXPECT_EQ(r.Header("content-md5"), Md5Base64(AsBytes(r.body)));
+  EXPECT_NE(r.body.find("<Key>root/b &amp; c</Key>"), std::string::npos) << r.body;
+  ExpectValidSignature(r);
+}
+
+TEST(S3ScriptedTest, DeleteBatchesByAThousand) {
+  ScriptedHttpServer server;
+  server.SetHandler([](const RecordedRequest&) -> ScriptedResponse {
+    return {200, {}, "<DeleteResult/>"};
+  });
+  S3Storage storage(OptionsFor(server));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 2001; ++i) keys.push_back("k" + std::to_string(i));
+  storage.Delete(keys);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  auto count = [](const std::string& body) {
+    size_t n = 0;
+    for (size_t p = 0; (p = body.find("<Object>", p)) != std::string::npos; ++p) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(requests[0].body), 1000u);
+  EXPECT_EQ(count(requests[1].body), 1000u);
+  EXPECT_EQ(count(requests[2].body), 1u);
+}
+
+TEST(S3ScriptedTest, SinglePutCarriesClassEncryptionAndPayloadHash) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {{"ETag", "\"x\""}}, ""});
+  S3Options options = OptionsFor(server);
+  options.storage_class = "STANDARD_IA";
+  options.sse = "AES256";
+  S3Storage storage(options);
+  auto writer = storage.Put("dir/obj", PutOptions{5});
+  writer->Write(AsBytes(std::string("hello")));
+  writer->Close();
+  auto r = server.requests().at(0);
+  EXPECT_EQ(r.method, "PUT");
+  EXPECT_EQ(r.target, "/bucket/root/dir/obj");
+  EXPECT_EQ(r.body, "hello");
+  EXPECT_EQ(r.Header("x-amz-storage-class"), "STANDARD_IA");
+  EXPECT_EQ(r.Header("x-amz-server-side-encryption"), "AES256");
+  EXPECT_EQ(r.Header("x-amz-content-sha256"), Sha256Hex(AsBytes(std::string("hello"))));
+  EXPECT_EQ(r.Header("x-amz-security-token"), kToken);
+  ExpectValidSignature(r);
+}
+
+// A minimal multipart server: initiate, parts, complete, abort.
+class MultipartServer {
+ public:
+  explicit MultipartServer(ScriptedHttpServer& server, int fail_part = 0) {
+    server.SetHandler([this, fail_part](const RecordedRequest& r) -> ScriptedResponse {
+      std::string q = r.Query();
+      if (r.method == "POST" && q == "uploads=") {
+        return {200, {}, "<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId>"
+                         "</InitiateMultipartUploadResult>"};
+      }
+      if (r.method == "PUT" && q.find("partNumber=") == 0) {
+        int n = std::stoi(q.substr(11));
+        if (n == fail_part) return {403, {}, S3ErrorXml("AccessDenied", "no")};
+        std::lock_guard lock(mu);
+        parts[n] = r.body;
+        return {200, {{"ETag", fmt::format("\"p{}\"", n)}}, ""};
+      }
+      if (r.method == "POST" && q == "uploadId=up%2F1%2Bx") {
+        complete_body = r.body;
+        return {200, {}, "<CompleteMultipartUploadResult><ETag>\"all\"</ETag>"
+                         "</CompleteMultipartUploadResult>"};
+      }
+      if (r.method == "DELETE" && q == "uploadId=up%2F1%2Bx") {
+        ++aborts;
+        return {204, {}, ""};
+      }
+      return {400, {}, S3ErrorXml("Unexpected", r.method + " " + r.target)};
+    });
+  }
+  std::mutex mu;
+  std::map<int, std::string> parts;
+  std::string complete_body;
+  std::atomic<int> aborts{0};
+};
+
+TEST(S3ScriptedTest, MultipartUploadSendsSignedPartsAndCompletesInOrder) {
+  ScriptedHttpServer server;
+  MultipartServer s3(server);
+  S3Options options = OptionsFor(server);
+  options.upload_concurrency = 3;
+  S3Storage storage(options);
+  const std::string data = walnut::testing::RandomBytes((5u << 20) * 3 + 12345, 8);
+  auto writer = storage.Put("big");
+  walnut::testing::WriteInRandomChunks(*writer, data, 1 << 20);
+  ASSERT_EQ(s3.parts.size(), 4u);
+  std::string joined;
+  for (auto& [n, body] : s3.parts) joined += body;
+  EXPECT_TRUE(joined == data);
+  EXPECT_EQ(s3.parts[1].size(), 5u << 20);
+  EXPECT_EQ(s3.parts[4].size(), 12345u);
+  EXPECT_EQ(s3.complete_body,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUpload>"
+            "<Part><PartNumber>1</PartNumber><ETag>&quot;p1&quot;</ETag></Part>"
+            "<Part><PartNumber>2</PartNumber><ETag>&quot;p2&quot;</ETag></Part>"
+            "<Part><PartNumber>3</PartNumber><ETag>&quot;p3&quot;</ETag></Part>"
+            "<Part><PartNumber>4</PartNumber><ETag>&quot;p4&quot;</ETag></Part>"
+            "</CompleteMultipartUpload>");
+  EXPECT_EQ(s3.aborts.load(), 0);
+  EXPECT_EQ(storage.stats().parts_uploaded.load(), 4u);
+  for (const auto& r : server.requests()) ExpectValidSignature(r);
+}
+
+TEST(S3ScriptedTest, AFailedPartAbortsTheUpload) {
+  ScriptedHttpServer server;
+  MultipartServer s3(server, /*fail_part=*/2);
+  S3Storage storage(OptionsFor(server));
+  const std::string data = walnut::testing::RandomBytes((5u << 20) * 4, 9);
+  auto writer = storage.Put("big");
+  Error e = ExpectError([&] {
+    writer->Write(AsBytes(data));
+    writer->Close();
+  });
+  EXPECT_EQ(e.code(), ErrorCode::kPermissionDenied) << e.what();
+  EXPECT_NE(std::string(e.what()).find("UploadPart 2"), std::string::npos) << e.what();
+  writer.reset();
+  EXPECT_EQ(s3.aborts.load(), 1);
+  EXPECT_TRUE(s3.complete_body.empty());
+}
+
+TEST(S3ScriptedTest, AbortFailureIsLoggedNotThrown) {
+  ScriptedHttpServer server;
+  MultipartServer s3(server);
+  S3Storage storage(OptionsFor(server));
+  auto writer = storage.Put("big");
+  writer->Write(AsBytes(walnut::testing::RandomBytes((5u << 20) + 1, 10)));
+  // Replace the handler's abort answer with s3rver's 405.
+  server.Enqueue({405, {}, S3ErrorXml("MethodNotAllowed", "not allowed")});
+  writer->Abort();  // must not throw
+  writer.reset();
+  EXPECT_TRUE(s3.complete_body.empty());
+}
+
+TEST(S3ScriptedTest, CopyOfObjectsOver5GiBIsUnsupported) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {{"Content-Length", std::to_string((uint64_t{5} << 30) + 1)}}, ""});
+  S3Storage storage(OptionsFor(server));
+  Error e = ExpectError([&] { storage.Copy("huge", "copy"); });
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(std::string(e.what()).find("UploadPartCopy"), std::string::npos) << e.what();
+}
+
+TEST(S3ScriptedTest, CopySendsAnEncodedCopySource) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {{"Content-Length", "3"}}, ""});
+  server.Enqueue({200, {}, "<CopyObjectResult><ETag>\"x\"</ETag></CopyObjectResult>"});
+  S3Storage storage(OptionsFor(server));
+  storage.Copy("a b+c", "dst");
+  auto r = server.requests().at(1);
+  EXPECT_EQ(r.method, "PUT");
+  EXPECT_EQ(r.target, "/bucket/root/dst");
+  EXPECT_EQ(r.Header("x-amz-copy-source"), "/bucket/root/a%20b%2Bc");
+  ExpectValidSignature(r);
+}
+
+TEST(S3ScriptedTest, AnErrorInsideA200CopyAnswerIsReported) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {{"Content-Length", "3"}}, ""});
+  server.Enqueue({200, {}, S3ErrorXml("AccessDenied", "copy denied")});
+  S3Storage storage(OptionsFor(server));
+  Error e = ExpectError([&] { storage.Copy("a", "b"); });
+  EXPECT_EQ(e.code(), ErrorCode::kProtocol);
+  EXPECT_NE(std::string(e.what()).find("AccessDenied: copy denied"), std::string::npos)
+      << e.what();
+}
+
+}  // namespace
+}  // namespace walnut::s3
