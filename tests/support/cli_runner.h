@@ -16,6 +16,12 @@ class CliRunner {
   CliRunner();
   void Set(const std::string& name, const std::string& value) { env_[name] = value; }
   void Unset(const std::string& name) { env_.erase(name); }
+  // Takes over every variable of `other` except PATH and HOME (e.g. the same storage settings).
+  void CopySettingsFrom(const CliRunner& other) {
+    for (const auto& [name, value] : other.env_) {
+      if (name != "PATH" && name != "HOME") env_[name] = value;
+    }
+  }
   // Local-directory storage in a fresh temporary directory.
   void UseFileStorage();
   // The s3rver of the ctest fixture, under a root of its own.
