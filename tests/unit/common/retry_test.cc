@@ -1,0 +1,74 @@
+#include "common/retry.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+
+namespace walnut {
+namespace {
+
+using std::chrono::milliseconds;
+
+RetryPolicy FastPolicy(int attempts) {
+  return RetryPolicy{.max_attempts = attempts, .base_delay = milliseconds(1),
+                     .max_delay = milliseconds(4)};
+}
+
+TEST(RetryTest, RetriesRetryableErrorsUntilSuccess) {
+  int calls = 0;
+  WithRetries(FastPolicy(5), "upload", [&] {
+    if (++calls < 3) throw Error(ErrorCode::kNetwork, "reset", true);
+  });
+  EXPECT_EQ(calls, 3);
+}
+
+TEST(RetryTest, GivesUpAfterMaxAttemptsWithTheLastError) {
+  int calls = 0;
+  try {
+    WithRetries(FastPolicy(4), "upload", [&] {
+      ++calls;
+      throw Error(ErrorCode::kNetwork, "reset " + std::to_string(calls), true);
+    });
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "reset 4");
+  }
+  EXPECT_EQ(calls, 4);
+}
+
+TEST(RetryTest, NeverRetriesOtherErrors) {
+  int calls = 0;
+  EXPECT_THROW(WithRetries(FastPolicy(5), "get",
+                           [&] {
+                             ++calls;
+                             throw Error(ErrorCode::kPermissionDenied, "403");
+                           }),
+               Error);
+  EXPECT_EQ(calls, 1);
+  calls = 0;
+  EXPECT_THROW(WithRetries(FastPolicy(5), "get",
+                           [&] {
+                             ++calls;
+                             throw std::runtime_error("bug");
+                           }),
+               std::runtime_error);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(RetryTest, BackoffGrowsExponentiallyWithJitterUpToTheCap) {
+  RetryPolicy p{.max_attempts = 10, .base_delay = milliseconds(100), .max_delay = milliseconds(1000)};
+  for (int attempt = 1; attempt <= 8; ++attempt) {
+    long cap = std::min(1000L, 100L << (attempt - 1));
+    long max_seen = 0;
+    for (int i = 0; i < 200; ++i) {
+      auto d = BackoffDelay(p, attempt).count();
+      EXPECT_GE(d, 0);
+      EXPECT_LE(d, cap);
+      max_seen = std::max<long>(max_seen, d);
+    }
+    EXPECT_GT(max_seen, cap / 2) << "no spread at attempt " << attempt;
+  }
+}
+
+}  // namespace
+}  // namespace walnut
