@@ -1,8 +1,8 @@
 #include "net/http_client.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <exception>
 
@@ -41,7 +41,8 @@ std::string ToLower(std::string_view s) {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -354,8 +355,8 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     detail += fmt::format(" (connect timeout {} ms)", options_.connect_timeout.count());
   }
-  throw Error(ErrorCode::kNetwork, fmt::format("{}: {} (curl error {})", where, detail,
-                                               static_cast<int>(rc)),
+  throw Error(ErrorCode::kNetwork,
+              fmt::format("{}: {} (curl error {})", where, detail, static_cast<int>(rc)),
               IsTransient(rc));
 }
 

@@ -116,7 +116,8 @@ Endpoint ParseEndpoint(std::string_view url, std::string_view setting) {
         value > 65535) {
       throw bad("the port must be a number from 1 to 65535");
     }
-    bool is_default = (ep.scheme == "http" && value == 80) || (ep.scheme == "https" && value == 443);
+    bool is_default =
+        (ep.scheme == "http" && value == 80) || (ep.scheme == "https" && value == 443);
     if (!is_default) ep.port = static_cast<uint16_t>(value);
   }
   return ep;

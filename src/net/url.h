@@ -23,9 +23,9 @@ std::string CanonicalQueryString(const QueryParams& params);
 
 // The parts of an endpoint URL such as "https://s3.example.com:9000/base".
 struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without port; IPv6 literals keep their brackets
-  uint16_t port = 0;   // 0 = the scheme's default
+  std::string scheme;     // "http" or "https"
+  std::string host;       // without port; IPv6 literals keep their brackets
+  uint16_t port = 0;      // 0 = the scheme's default
   std::string base_path;  // "" or "/base" (no trailing '/')
 
   // "host" or "host:port" when the port is not the scheme's default: the Host header value.

@@ -2,7 +2,7 @@
 // WALNUT_IT_S3_ENDPOINT and WALNUT_IT_S3_BUCKET must be set: a missing server fails, never skips.
 // (s3rver ignores If-Match, so the replaced-object check is covered by the scripted server tests.)
 
-#include <unistd.h>
+#include "storage/s3/s3_storage.h"
 
 #include <algorithm>
 #include <atomic>
@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/error.h"
-#include "storage/s3/s3_storage.h"
 #include "support/storage_conformance.h"
 #include "support/test_util.h"
 
@@ -42,8 +42,7 @@ std::string UniqueRoot(std::string_view what) {
   static std::atomic<int> counter{0};
   auto now = std::chrono::system_clock::now().time_since_epoch();
   return fmt::format("it-{}/{}-{}-{}", what, getpid(),
-                     std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
-                     counter++);
+                     std::chrono::duration_cast<std::chrono::milliseconds>(now).count(), counter++);
 }
 
 S3Options ItOptions(std::string_view what) {
@@ -136,8 +135,9 @@ TEST(S3StorageIt, TwoHundredMiBRoundTripThroughConcurrentMultipart) {
   EXPECT_EQ(total, kSize);
   // 8 MiB ranged GETs.
   EXPECT_EQ(storage.stats().ranged_gets.load(), 25u);
-  std::cout << fmt::format("s3rver 200 MiB: PUT {:.1f} MiB/s ({:.2f} s), GET {:.1f} MiB/s ({:.2f} s)\n",
-                           200 / put_s, put_s, 200 / get_s, get_s);
+  std::cout << fmt::format(
+      "s3rver 200 MiB: PUT {:.1f} MiB/s ({:.2f} s), GET {:.1f} MiB/s ({:.2f} s)\n", 200 / put_s,
+      put_s, 200 / get_s, get_s);
   storage.Delete(std::vector<std::string>{"big/object"});
 }
 

@@ -1,17 +1,17 @@
 #include "support/scripted_http_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace walnut::testing {
 
@@ -21,19 +21,32 @@ constexpr int kIoTimeoutMs = 5000;
 
 std::string ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 412: return "Precondition Failed";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 412:
+      return "Precondition Failed";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -81,9 +94,8 @@ std::string RecordedRequest::Query() const {
 }
 
 std::string S3ErrorXml(std::string_view code, std::string_view message) {
-  return std::string(R"(<?xml version="1.0" encoding="UTF-8"?><Error><Code>)") +
-         std::string(code) + "</Code><Message>" + std::string(message) +
-         "</Message><RequestId>1</RequestId></Error>";
+  return std::string(R"(<?xml version="1.0" encoding="UTF-8"?><Error><Code>)") + std::string(code) +
+         "</Code><Message>" + std::string(message) + "</Message><RequestId>1</RequestId></Error>";
 }
 
 ScriptedHttpServer::ScriptedHttpServer() {

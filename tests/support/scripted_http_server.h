@@ -17,7 +17,7 @@ namespace walnut::testing {
 // One request as the server received it.
 struct RecordedRequest {
   std::string method;
-  std::string target;  // path and query, as sent
+  std::string target;                                        // path and query, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
 
@@ -30,8 +30,8 @@ struct RecordedRequest {
 struct ScriptedResponse {
   enum class Fault {
     kNone,
-    kResetMidBody,     // send the headers and body_bytes_before_fault bytes, then a TCP reset
-    kStallMidBody,     // send the headers and body_bytes_before_fault bytes, then nothing
+    kResetMidBody,        // send the headers and body_bytes_before_fault bytes, then a TCP reset
+    kStallMidBody,        // send the headers and body_bytes_before_fault bytes, then nothing
     kCloseWithoutAnswer,  // read the request and close the connection
   };
   int status = 200;

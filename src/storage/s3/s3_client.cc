@@ -15,9 +15,8 @@ namespace {
 
 bool IsIpLiteral(std::string_view host) {
   if (!host.empty() && host.front() == '[') return true;
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char c) {
-    return std::isdigit(c) || c == '.';
-  });
+  return !host.empty() && std::all_of(host.begin(), host.end(),
+                                      [](unsigned char c) { return std::isdigit(c) || c == '.'; });
 }
 
 // Virtual-host addressing puts the bucket into the host name, which only works for names that
@@ -25,9 +24,8 @@ bool IsIpLiteral(std::string_view host) {
 // without dots (a wildcard certificate covers one label).
 bool NeedsPathStyle(const S3Options& o, const net::Endpoint& ep) {
   if (o.force_path_style || IsIpLiteral(ep.host) || ep.host == "localhost") return true;
-  return std::any_of(o.bucket.begin(), o.bucket.end(), [](unsigned char c) {
-    return c == '.' || c == '_' || std::isupper(c);
-  });
+  return std::any_of(o.bucket.begin(), o.bucket.end(),
+                     [](unsigned char c) { return c == '.' || c == '_' || std::isupper(c); });
 }
 
 net::Endpoint EndpointFor(const S3Options& o) {
@@ -57,8 +55,7 @@ S3Client::S3Client(const S3Options& options)
     : options_(options),
       endpoint_(EndpointFor(options)),
       path_style_(NeedsPathStyle(options, endpoint_)),
-      signer_(Credentials{options.access_key_id, options.secret_access_key,
-                          options.session_token},
+      signer_(Credentials{options.access_key_id, options.secret_access_key, options.session_token},
               options.region),
       http_(HttpOptions(options)) {}
 

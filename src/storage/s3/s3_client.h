@@ -30,15 +30,25 @@ struct S3Stats {
 
 // One S3 request: an operation on the bucket (key "") or on an object.
 struct S3Call {
-  std::string op;           // for messages: "GetObject", "UploadPart", ...
+  std::string op;  // for messages: "GetObject", "UploadPart", ...
   std::string method;
-  std::string key;          // the full key in the bucket (root included); "" = the bucket
+  std::string key;  // the full key in the bucket (root included); "" = the bucket
   net::QueryParams query;
   net::HttpHeaders headers;  // besides Host and the signing headers
   ConstByteSpan body;
   std::string payload_sha256;  // hex sha256 of body; computed when empty
   std::set<long> ok_statuses = {200};
 };
+
+// A HEAD of one object (200 only, unless ok_statuses says otherwise).
+inline S3Call HeadObjectCall(std::string full_key, std::set<long> ok_statuses = {200}) {
+  S3Call call;
+  call.op = "HeadObject";
+  call.method = "HEAD";
+  call.key = std::move(full_key);
+  call.ok_statuses = std::move(ok_statuses);
+  return call;
+}
 
 // Addressing, signing and error mapping for one bucket; the storage operations build on it.
 // Thread-safe.

@@ -34,8 +34,9 @@ S3MultipartWriter::~S3MultipartWriter() {
 
 void S3MultipartWriter::CheckOpen() const {
   if (state_ != State::kOpen) {
-    throw Error(ErrorCode::kInternal,
-                fmt::format("write to {} after it was closed, aborted or failed", client_.Uri(key_)));
+    throw Error(
+        ErrorCode::kInternal,
+        fmt::format("write to {} after it was closed, aborted or failed", client_.Uri(key_)));
   }
 }
 
@@ -110,8 +111,8 @@ void S3MultipartWriter::UploadPart(int number, const std::string& data, std::sto
   });
   auto etag = response.Header("etag");
   if (!etag || etag->empty()) {
-    throw Error(ErrorCode::kProtocol, fmt::format("s3 UploadPart {} of {} returned no ETag",
-                                                  number, client_.Uri(key_)));
+    throw Error(ErrorCode::kProtocol,
+                fmt::format("s3 UploadPart {} of {} returned no ETag", number, client_.Uri(key_)));
   }
   ++client_.stats().parts_uploaded;
   std::lock_guard lock(mu_);
@@ -142,7 +143,7 @@ void S3MultipartWriter::Complete() {
       // An earlier attempt may have completed the upload and lost its answer on the way: then
       // the upload id is gone (404 NoSuchUpload) and the object is there with our size.
       if (!retry || e.code() != ErrorCode::kNotFound) throw;
-      auto head = client_.SendWithRetries(S3Call{"HeadObject", "HEAD", key_, {}, {}, {}, {}, {200}});
+      auto head = client_.SendWithRetries(HeadObjectCall(key_));
       auto length = head.Header("content-length");
       if (length && *length == std::to_string(total_bytes_)) return;
       throw;
@@ -200,8 +201,12 @@ void S3MultipartWriter::Abort() noexcept {
   tasks_.reset();
   if (upload_id_.empty()) return;
   try {
-    S3Call call{"AbortMultipartUpload", "DELETE", key_, {{"uploadId", upload_id_}}, {}, {}, {},
-                {200, 204}};
+    S3Call call;
+    call.op = "AbortMultipartUpload";
+    call.method = "DELETE";
+    call.key = key_;
+    call.query = {{"uploadId", upload_id_}};
+    call.ok_statuses = {200, 204};
     client_.Send(call);
   } catch (const std::exception& e) {
     // Not fatal: nothing was completed, so the object is not visible. The parts stay billable

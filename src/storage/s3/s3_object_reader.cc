@@ -78,7 +78,7 @@ void S3ObjectReader::Open(ByteRange range) {
   if (range.length && *range.length == 0) {
     // Nothing to read, but a missing object must still be reported.
     try {
-      client_.SendWithRetries(S3Call{"HeadObject", "HEAD", key_, {}, {}, {}, {}, {200}});
+      client_.SendWithRetries(HeadObjectCall(key_));
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kNotFound) ThrowNotFound();
       throw;
@@ -109,8 +109,8 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
   const bool first = object_size != nullptr;
   std::string data;
   data.reserve(static_cast<size_t>(length));
-  std::string what = fmt::format("s3 GetObject {} bytes {}-{}", client_.Uri(key_), offset,
-                                 offset + length - 1);
+  std::string what =
+      fmt::format("s3 GetObject {} bytes {}-{}", client_.Uri(key_), offset, offset + length - 1);
   uint64_t expected = length;
   bool at_end = false;
   WithRetries(client_.options().retry, kRetryLabel, [&] {
@@ -181,10 +181,10 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
     }
     // A response that ended early without a transport error (a server closing cleanly).
     if (data.size() < expected) {
-      throw Error(ErrorCode::kNetwork,
-                  fmt::format("{}: the response ended after {} of {} bytes", what, data.size(),
-                              expected),
-                  true);
+      throw Error(
+          ErrorCode::kNetwork,
+          fmt::format("{}: the response ended after {} of {} bytes", what, data.size(), expected),
+          true);
     }
   });
   return data;

@@ -39,8 +39,8 @@ class S3ObjectReader : public Reader {
   S3Client& client_;
   const std::string key_;
   const size_t chunk_size_;
-  std::string etag_;       // written by the first fetch only, read-only afterwards
-  uint64_t end_ = 0;       // one past the last byte to deliver
+  std::string etag_;         // written by the first fetch only, read-only afterwards
+  uint64_t end_ = 0;         // one past the last byte to deliver
   uint64_t fetched_to_ = 0;  // one past the last byte fetched or being fetched
   std::string current_;
   size_t pos_ = 0;

@@ -16,10 +16,10 @@ namespace walnut::s3 {
 
 namespace {
 
-constexpr size_t kMinPartSize = 5u << 20;                      // S3: all parts but the last
-constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;           // S3: 5 GiB per part
-constexpr uint64_t kMaxCopySize = uint64_t{5} << 30;           // CopyObject's limit
-constexpr size_t kDeleteBatch = 1000;                          // DeleteObjects' limit
+constexpr size_t kMinPartSize = 5u << 20;             // S3: all parts but the last
+constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;  // S3: 5 GiB per part
+constexpr uint64_t kMaxCopySize = uint64_t{5} << 30;  // CopyObject's limit
+constexpr size_t kDeleteBatch = 1000;                 // DeleteObjects' limit
 
 Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
@@ -108,7 +108,7 @@ std::unique_ptr<Reader> S3Storage::Get(std::string_view key, ByteRange range) {
 }
 
 std::optional<ObjectInfo> S3Storage::Stat(std::string_view key) {
-  S3Call call{"HeadObject", "HEAD", FullKey(key), {}, {}, {}, {}, {200, 404}};
+  S3Call call = HeadObjectCall(FullKey(key), {200, 404});
   auto response = client_->SendWithRetries(call);
   if (response.status == 404) return std::nullopt;
   ObjectInfo info;
@@ -204,8 +204,7 @@ void S3Storage::Delete(std::span<const std::string> keys) {
                                 [](const DeleteFailure& f) { return f.code == "AccessDenied"; });
       throw Error(denied ? ErrorCode::kPermissionDenied : ErrorCode::kIo,
                   fmt::format("s3 DeleteObjects {}: {} of {} keys were not deleted: {}",
-                              client_->Uri(options_.root), failures.size(), batch.size(),
-                              detail));
+                              client_->Uri(options_.root), failures.size(), batch.size(), detail));
     }
   }
 }
@@ -227,9 +226,8 @@ void S3Storage::Copy(std::string_view from, std::string_view to) {
   call.method = "PUT";
   call.key = FullKey(to);
   call.headers = client_->ObjectCreationHeaders();
-  call.headers.emplace_back(
-      "x-amz-copy-source",
-      "/" + options_.bucket + "/" + net::UriEncode(source, /*keep_slash=*/true));
+  call.headers.emplace_back("x-amz-copy-source", "/" + options_.bucket + "/" +
+                                                     net::UriEncode(source, /*keep_slash=*/true));
   try {
     WithRetries(options_.retry, kRetryLabel, [&] {
       auto response = client_->Send(call);

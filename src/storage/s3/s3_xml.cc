@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include <fmt/format.h>
+
 #include <pugixml.hpp>
 
 #include "common/error.h"
@@ -16,9 +17,8 @@ pugi::xml_document Parse(std::string_view xml, std::string_view what) {
   pugi::xml_document doc;
   auto result = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!result) {
-    throw Error(ErrorCode::kProtocol,
-                fmt::format("cannot parse the {} response: {} at offset {}", what,
-                            result.description(), result.offset));
+    throw Error(ErrorCode::kProtocol, fmt::format("cannot parse the {} response: {} at offset {}",
+                                                  what, result.description(), result.offset));
   }
   return doc;
 }
@@ -53,15 +53,32 @@ bool ParseFixed(std::string_view s, size_t pos, size_t len, Int& out) {
 void XmlEscape(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      case '\n': out += "&#10;"; break;
-      case '\t': out += "&#9;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      case '\n':
+        out += "&#10;";
+        break;
+      case '\t':
+        out += "&#9;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -85,9 +102,9 @@ ListPage ParseListObjectsV2(std::string_view xml) {
     std::string modified = Text(node, "LastModified");
     auto mtime = ParseIso8601(modified);
     if (!mtime) {
-      throw Error(ErrorCode::kProtocol,
-                  fmt::format("ListObjectsV2 entry '{}' has a bad <LastModified> '{}'", obj.key,
-                              modified));
+      throw Error(
+          ErrorCode::kProtocol,
+          fmt::format("ListObjectsV2 entry '{}' has a bad <LastModified> '{}'", obj.key, modified));
     }
     obj.mtime = *mtime;
     page.objects.push_back(std::move(obj));

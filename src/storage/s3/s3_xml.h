@@ -48,7 +48,7 @@ std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml);
 // <Delete><Quiet>true</Quiet><Object><Key>k</Key></Object>...</Delete>
 std::string BuildDeleteRequest(std::span<const std::string> keys);
 
-std::string ParseInitiateMultipartUpload(std::string_view xml);  // the UploadId
+std::string ParseInitiateMultipartUpload(std::string_view xml);                     // the UploadId
 std::string BuildCompleteMultipartUpload(std::span<const std::string> part_etags);  // part i+1
 
 // CompleteMultipartUpload and CopyObject may answer 200 and still fail, with an <Error> body:

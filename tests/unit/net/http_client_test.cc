@@ -36,7 +36,8 @@ TEST(HttpClientTest, SendsHeadersAndBodyAndReturnsTheResponse) {
   server.Enqueue({201, {{"ETag", "\"abc\""}, {"X-Thing", "  spaced  "}}, "created"});
   HttpClient client(FastOptions());
   const std::string body = "payload bytes";
-  HttpRequest request{"PUT", server.endpoint() + "/b/k?x=1",
+  HttpRequest request{"PUT",
+                      server.endpoint() + "/b/k?x=1",
                       {{"Host", "example:1"}, {"x-amz-meta", "v"}, {"Empty", ""}},
                       AsBytes(body)};
   HttpResponse response = client.Perform(request);
@@ -94,8 +95,9 @@ TEST(HttpClientTest, ConnectionRefusedIsARetryableNetworkError) {
     port = server.port();
   }
   HttpClient client(FastOptions());
-  Error e = ExpectError(
-      [&] { client.Perform({"GET", "http://127.0.0.1:" + std::to_string(port) + "/k", {}, {}}); });
+  Error e = ExpectError([&] {
+    client.Perform({"GET", "http://127.0.0.1:" + std::to_string(port) + "/k", {}, {}});
+  });
   EXPECT_EQ(e.code(), ErrorCode::kNetwork);
   EXPECT_TRUE(e.retryable());
   EXPECT_NE(std::string(e.what()).find("GET http://127.0.0.1:"), std::string::npos) << e.what();
@@ -119,7 +121,9 @@ TEST(HttpClientTest, AStalledTransferTimesOut) {
   auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
   EXPECT_TRUE(e.retryable());
-  EXPECT_NE(std::string(e.what()).find("no data moved for 1000 ms (stall timeout)"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("no data moved for 1000 ms (stall timeout)"),
+            std::string::npos)
+      << e.what();
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 

@@ -46,9 +46,9 @@ TEST(UrlTest, ParsesEndpoints) {
 }
 
 TEST(UrlTest, RejectsBadEndpointsNamingTheSetting) {
-  for (const char* bad : {"127.0.0.1:9000", "ftp://host", "http://", "http://host:0",
-                          "http://host:99999", "http://host:12ab", "http://user:pw@host",
-                          "http://host/?x=1", "http://[::1"}) {
+  for (const char* bad :
+       {"127.0.0.1:9000", "ftp://host", "http://", "http://host:0", "http://host:99999",
+        "http://host:12ab", "http://user:pw@host", "http://host/?x=1", "http://[::1"}) {
     try {
       ParseEndpoint(bad, "AWS_ENDPOINT");
       ADD_FAILURE() << bad << " was accepted";

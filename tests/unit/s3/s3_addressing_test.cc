@@ -65,10 +65,10 @@ TEST(S3AddressingTest, CreationHeadersCarryStorageClassAndEncryption) {
   o.sse = "aws:kms";
   o.sse_kms_id = "arn:aws:kms:key/1";
   auto headers = S3Client(o).ObjectCreationHeaders();
-  EXPECT_EQ(headers, (net::HttpHeaders{{"x-amz-storage-class", "STANDARD_IA"},
-                                       {"x-amz-server-side-encryption", "aws:kms"},
-                                       {"x-amz-server-side-encryption-aws-kms-key-id",
-                                        "arn:aws:kms:key/1"}}));
+  EXPECT_EQ(headers, (net::HttpHeaders{
+                         {"x-amz-storage-class", "STANDARD_IA"},
+                         {"x-amz-server-side-encryption", "aws:kms"},
+                         {"x-amz-server-side-encryption-aws-kms-key-id", "arn:aws:kms:key/1"}}));
 }
 
 std::string InvalidMessage(const S3Options& o) {

@@ -95,8 +95,8 @@ void ExpectValidSignature(const RecordedRequest& r) {
     signed_headers.emplace_back(name, *value);
     pos = end + 1;
   }
-  for (const char* required : {"host", "x-amz-date", "x-amz-content-sha256",
-                               "x-amz-security-token"}) {
+  for (const char* required :
+       {"host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"}) {
     EXPECT_NE((";" + names + ";").find(std::string(";") + required + ";"), std::string::npos)
         << required << " not signed";
   }
@@ -144,7 +144,8 @@ ScriptedResponse ServeRange(const RecordedRequest& r, const std::string& object,
 TEST(S3ScriptedTest, A500ThenA200IsRetriedAndSucceeds) {
   ScriptedHttpServer server;
   server.Enqueue({500, {}, S3ErrorXml("InternalError", "We encountered an internal error")});
-  server.Enqueue({200, {{"Content-Length", "5"}, {"Last-Modified", "Mon, 12 Oct 2009 17:50:30 GMT"}}, ""});
+  server.Enqueue(
+      {200, {{"Content-Length", "5"}, {"Last-Modified", "Mon, 12 Oct 2009 17:50:30 GMT"}}, ""});
   S3Storage storage(OptionsFor(server));
   // A HEAD answer has no body; the scripted Content-Length is overridden by the server's own.
   auto info = storage.Stat("a/b");
@@ -296,14 +297,16 @@ TEST(S3ScriptedTest, RangesAndEndOfObject) {
 
 TEST(S3ScriptedTest, ListPaginatesWithEncodedSignedTokens) {
   ScriptedHttpServer server;
-  server.Enqueue({200, {},
+  server.Enqueue({200,
+                  {},
                   "<ListBucketResult><IsTruncated>true</IsTruncated>"
                   "<NextContinuationToken>tok/en+with=</NextContinuationToken>"
                   "<Contents><Key>root/a</Key><Size>1</Size>"
                   "<LastModified>2020-01-01T00:00:00.000Z</LastModified></Contents>"
                   "<CommonPrefixes><Prefix>root/d/</Prefix></CommonPrefixes>"
                   "</ListBucketResult>"});
-  server.Enqueue({200, {},
+  server.Enqueue({200,
+                  {},
                   "<ListBucketResult><IsTruncated>false</IsTruncated>"
                   "<Contents><Key>root/z</Key><Size>2</Size>"
                   "<LastModified>2020-01-01T00:00:00.000Z</LastModified></Contents>"
@@ -325,7 +328,8 @@ TEST(S3ScriptedTest, ListPaginatesWithEncodedSignedTokens) {
 
 TEST(S3ScriptedTest, DeleteSendsContentMd5AndReportsPerKeyErrors) {
   ScriptedHttpServer server;
-  server.Enqueue({200, {},
+  server.Enqueue({200,
+                  {},
                   "<DeleteResult><Error><Key>root/b</Key><Code>AccessDenied</Code>"
                   "<Message>Access Denied</Message></Error></DeleteResult>"});
   S3Storage storage(OptionsFor(server));
@@ -390,8 +394,10 @@ class MultipartServer {
     server.SetHandler([this, fail_part](const RecordedRequest& r) -> ScriptedResponse {
       std::string q = r.Query();
       if (r.method == "POST" && q == "uploads=") {
-        return {200, {}, "<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId>"
-                         "</InitiateMultipartUploadResult>"};
+        return {200,
+                {},
+                "<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId>"
+                "</InitiateMultipartUploadResult>"};
       }
       if (r.method == "PUT" && q.find("partNumber=") == 0) {
         int n = std::stoi(q.substr(11));
@@ -402,8 +408,10 @@ class MultipartServer {
       }
       if (r.method == "POST" && q == "uploadId=up%2F1%2Bx") {
         complete_body = r.body;
-        return {200, {}, "<CompleteMultipartUploadResult><ETag>\"all\"</ETag>"
-                         "</CompleteMultipartUploadResult>"};
+        return {200,
+                {},
+                "<CompleteMultipartUploadResult><ETag>\"all\"</ETag>"
+                "</CompleteMultipartUploadResult>"};
       }
       if (r.method == "DELETE" && q == "uploadId=up%2F1%2Bx") {
         ++aborts;
@@ -504,8 +512,7 @@ TEST(S3ScriptedTest, AnErrorInsideA200CopyAnswerIsReported) {
   S3Storage storage(OptionsFor(server));
   Error e = ExpectError([&] { storage.Copy("a", "b"); });
   EXPECT_EQ(e.code(), ErrorCode::kProtocol);
-  EXPECT_NE(std::string(e.what()).find("AccessDenied: copy denied"), std::string::npos)
-      << e.what();
+  EXPECT_NE(std::string(e.what()).find("AccessDenied: copy denied"), std::string::npos) << e.what();
 }
 
 }  // namespace

@@ -63,28 +63,31 @@ TEST(S3XmlTest, RejectsBrokenListPages) {
             ErrorCode::kProtocol);
   // Truncated without a token would loop forever or stop early: refuse it.
   EXPECT_EQ(CodeOf([] {
-              ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated>"
-                                 "</ListBucketResult>");
+              ParseListObjectsV2(
+                  "<ListBucketResult><IsTruncated>true</IsTruncated>"
+                  "</ListBucketResult>");
             }),
             ErrorCode::kProtocol);
   EXPECT_EQ(CodeOf([] {
-              ParseListObjectsV2("<ListBucketResult><IsTruncated>false</IsTruncated><Contents>"
-                                 "<Key>k</Key><Size>-1</Size><LastModified>2009-10-12T17:50:"
-                                 "30.000Z</LastModified></Contents></ListBucketResult>");
+              ParseListObjectsV2(
+                  "<ListBucketResult><IsTruncated>false</IsTruncated><Contents>"
+                  "<Key>k</Key><Size>-1</Size><LastModified>2009-10-12T17:50:"
+                  "30.000Z</LastModified></Contents></ListBucketResult>");
             }),
             ErrorCode::kProtocol);
   EXPECT_EQ(CodeOf([] {
-              ParseListObjectsV2("<ListBucketResult><IsTruncated>false</IsTruncated><Contents>"
-                                 "<Key>k</Key><Size>1</Size><LastModified>yesterday"
-                                 "</LastModified></Contents></ListBucketResult>");
+              ParseListObjectsV2(
+                  "<ListBucketResult><IsTruncated>false</IsTruncated><Contents>"
+                  "<Key>k</Key><Size>1</Size><LastModified>yesterday"
+                  "</LastModified></Contents></ListBucketResult>");
             }),
             ErrorCode::kProtocol);
 }
 
 TEST(S3XmlTest, ParsesErrorBodies) {
-  auto e = ParseErrorBody(
-      R"(<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code>)"
-      "<Message>The specified key does not exist.</Message><Key>a/b</Key></Error>");
+  auto e =
+      ParseErrorBody(R"(<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code>)"
+                     "<Message>The specified key does not exist.</Message><Key>a/b</Key></Error>");
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->code, "NoSuchKey");
   EXPECT_EQ(e->message, "The specified key does not exist.");
@@ -120,9 +123,7 @@ TEST(S3XmlTest, MultipartBodies) {
                 "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
                 "<UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>"),
             "VXBsb2FkIElE");
-  EXPECT_EQ(CodeOf([] {
-              ParseInitiateMultipartUpload("<InitiateMultipartUploadResult/>");
-            }),
+  EXPECT_EQ(CodeOf([] { ParseInitiateMultipartUpload("<InitiateMultipartUploadResult/>"); }),
             ErrorCode::kProtocol);
   std::vector<std::string> etags = {"\"e1\"", "\"e2\""};
   EXPECT_EQ(BuildCompleteMultipartUpload(etags),
@@ -152,8 +153,7 @@ TEST(S3XmlTest, ParsesTimestamps) {
   EXPECT_FALSE(ParseIso8601("2009-10-12T17:50:30").has_value());
   EXPECT_FALSE(ParseIso8601("2009-13-12T17:50:30Z").has_value());
   EXPECT_FALSE(ParseIso8601("2009-10-12T17:50:30.Z").has_value());
-  EXPECT_EQ(ParseHttpDate("Mon, 12 Oct 2009 17:50:30 GMT"),
-            system_clock::from_time_t(1255369830));
+  EXPECT_EQ(ParseHttpDate("Mon, 12 Oct 2009 17:50:30 GMT"), system_clock::from_time_t(1255369830));
   EXPECT_FALSE(ParseHttpDate("12 Oct 2009").has_value());
 }
 

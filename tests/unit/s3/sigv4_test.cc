@@ -15,8 +15,7 @@ constexpr std::string_view kAmzDate = "20130524T000000Z";
 constexpr std::string_view kHost = "examplebucket.s3.amazonaws.com";
 
 SigV4Signer ExampleSigner(std::string session_token = "") {
-  return SigV4Signer(Credentials{"AKIAIOSFODNN7EXAMPLE",
-                                 "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  return SigV4Signer(Credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                                  std::move(session_token)},
                      "us-east-1");
 }
@@ -25,9 +24,7 @@ std::string SignatureOf(const std::string& authorization) {
   return authorization.substr(authorization.find("Signature=") + 10);
 }
 
-TEST(SigV4Test, EmptyPayloadHash) {
-  EXPECT_EQ(Sha256Hex({}), kEmptyPayloadSha256);
-}
+TEST(SigV4Test, EmptyPayloadHash) { EXPECT_EQ(Sha256Hex({}), kEmptyPayloadSha256); }
 
 TEST(SigV4Test, AwsExampleGetObjectWithRange) {
   net::HttpHeaders headers = {{"Host", std::string(kHost)},
@@ -72,8 +69,9 @@ TEST(SigV4Test, AwsExamplePutObject) {
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
             "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d");
   std::string auth = ExampleSigner().Authorization(in, kAmzDate);
-  EXPECT_NE(auth.find("SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,"),
-            std::string::npos)
+  EXPECT_NE(
+      auth.find("SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,"),
+      std::string::npos)
       << auth;
   EXPECT_EQ(SignatureOf(auth), "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }
