@@ -70,6 +70,8 @@ struct Transfer {
   curl_off_t last_down = -1;
   curl_off_t last_up = -1;
   bool stalled = false;
+  std::stop_token stop;
+  bool cancelled = false;
 };
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -153,6 +155,10 @@ int OnSeek(void* user, curl_off_t offset, int origin) {
 // only with whole-second resolution.
 int OnProgress(void* user, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->stop.stop_requested()) {
+    t->cancelled = true;
+    return 1;
+  }
   auto now = std::chrono::steady_clock::now();
   if (down != t->last_down || up != t->last_up) {
     t->last_down = down;
@@ -268,6 +274,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   add_header("Expect:");
 
   t.stall_timeout = options_.stall_timeout;
+  t.stop = request.stop;
   t.last_progress = std::chrono::steady_clock::now();
   Check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()), "URL");
   Check(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L), "NOSIGNAL");
@@ -345,6 +352,9 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   }
   if (rc == CURLE_URL_MALFORMAT) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("{}: malformed URL: {}", where, detail));
+  }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && t.cancelled) {
+    throw Error(ErrorCode::kCancelled, fmt::format("{}: cancelled", where));
   }
   if (rc == CURLE_ABORTED_BY_CALLBACK && t.stalled) {
     throw Error(ErrorCode::kNetwork,

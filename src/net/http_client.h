@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +23,8 @@ struct HttpRequest {
   std::string url;     // fully encoded; never carries credentials
   HttpHeaders headers;
   ConstByteSpan body;  // sent with Content-Length for PUT and POST; not owned
+  // A stop request aborts the transfer within about a second (Error kCancelled).
+  std::stop_token stop;
 };
 
 struct HttpResponse {

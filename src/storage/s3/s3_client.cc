@@ -104,6 +104,7 @@ net::HttpResponse S3Client::Send(const S3Call& call, const net::BodySink& sink,
   request.method = call.method;
   request.url = target.url;
   request.body = call.body;
+  request.stop = call.stop;
   request.headers.emplace_back("Host", target.host);
   request.headers.insert(request.headers.end(), call.headers.begin(), call.headers.end());
   std::string payload_sha256 = call.payload_sha256;

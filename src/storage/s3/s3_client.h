@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,7 @@ struct S3Call {
   ConstByteSpan body;
   std::string payload_sha256;  // hex sha256 of body; computed when empty
   std::set<long> ok_statuses = {200};
+  std::stop_token stop;  // aborts the transfer when stop is requested
 };
 
 // A HEAD of one object (200 only, unless ok_statuses says otherwise).

@@ -102,6 +102,8 @@ void S3MultipartWriter::UploadPart(int number, const std::string& data, std::sto
   call.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
   call.body = AsBytes(data);
   call.payload_sha256 = Sha256Hex(call.body);
+  // Abort() (or another part's failure) stops the task group: cut the transfer short.
+  call.stop = stop;
   net::HttpResponse response;
   WithRetries(client_.options().retry, kRetryLabel, [&] {
     if (stop.stop_requested()) {

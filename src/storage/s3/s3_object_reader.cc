@@ -60,7 +60,7 @@ S3ObjectReader::S3ObjectReader(S3Client& client, std::string full_key, ByteRange
 }
 
 S3ObjectReader::~S3ObjectReader() {
-  cancelled_ = true;
+  cancel_.request_stop();
   if (next_.valid()) {
     try {
       next_.get();
@@ -114,13 +114,15 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
   uint64_t expected = length;
   bool at_end = false;
   WithRetries(client_.options().retry, kRetryLabel, [&] {
-    if (cancelled_) throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
+    if (cancel_.stop_requested())
+      throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
     if (data.size() == expected || at_end) return;
     uint64_t from = offset + data.size();
     S3Call call;
     call.op = "GetObject";
     call.method = "GET";
     call.key = key_;
+    call.stop = cancel_.get_token();
     call.headers.emplace_back("Range", fmt::format("bytes={}-{}", from, offset + length - 1));
     if (!etag_.empty()) call.headers.emplace_back("If-Match", etag_);
     // 416 (first chunk only): the range starts at or past the end of the object.
@@ -155,7 +157,8 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
       if (data.size() == expected) throw ChunkComplete{};
     };
     auto sink = [&](ConstByteSpan piece) {
-      if (cancelled_) throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
+      if (cancel_.stop_requested())
+        throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
       size_t take = static_cast<size_t>(std::min<uint64_t>(piece.size(), expected - data.size()));
       data.append(AsChars(piece.first(take)));
       if (data.size() == expected) throw ChunkComplete{};

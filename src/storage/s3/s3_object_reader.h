@@ -1,9 +1,9 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <future>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "io/reader.h"
@@ -45,7 +45,7 @@ class S3ObjectReader : public Reader {
   std::string current_;
   size_t pos_ = 0;
   std::future<std::string> next_;
-  std::atomic<bool> cancelled_{false};
+  std::stop_source cancel_;  // requested by the destructor
 };
 
 }  // namespace walnut::s3

@@ -1,6 +1,7 @@
 #include "net/http_client.h"
 
 #include <chrono>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -21,6 +22,16 @@ HttpClientOptions FastOptions() {
   return o;
 }
 
+HttpRequest Req(std::string method, std::string url, HttpHeaders headers = {},
+                ConstByteSpan body = {}) {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.url = std::move(url);
+  r.headers = std::move(headers);
+  r.body = body;
+  return r;
+}
+
 Error ExpectError(const std::function<void()>& fn) {
   try {
     fn();
@@ -36,10 +47,9 @@ TEST(HttpClientTest, SendsHeadersAndBodyAndReturnsTheResponse) {
   server.Enqueue({201, {{"ETag", "\"abc\""}, {"X-Thing", "  spaced  "}}, "created"});
   HttpClient client(FastOptions());
   const std::string body = "payload bytes";
-  HttpRequest request{"PUT",
-                      server.endpoint() + "/b/k?x=1",
-                      {{"Host", "example:1"}, {"x-amz-meta", "v"}, {"Empty", ""}},
-                      AsBytes(body)};
+  HttpRequest request =
+      Req("PUT", server.endpoint() + "/b/k?x=1",
+          {{"Host", "example:1"}, {"x-amz-meta", "v"}, {"Empty", ""}}, AsBytes(body));
   HttpResponse response = client.Perform(request);
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(response.body, "created");
@@ -65,14 +75,13 @@ TEST(HttpClientTest, StreamsSuccessfulBodiesToTheSinkAndKeepsErrorBodies) {
   size_t received = 0;
   long seen_status = 0;
   HttpResponse ok = client.Perform(
-      {"GET", server.endpoint() + "/k", {}, {}},
-      [&](ConstByteSpan piece) { received += piece.size(); },
+      Req("GET", server.endpoint() + "/k"), [&](ConstByteSpan piece) { received += piece.size(); },
       [&](const HttpResponse& r) { seen_status = r.status; });
   EXPECT_EQ(received, 100000u);
   EXPECT_EQ(seen_status, 200);
   EXPECT_TRUE(ok.body.empty());
-  HttpResponse missing = client.Perform({"GET", server.endpoint() + "/k", {}, {}},
-                                        [&](ConstByteSpan) { ADD_FAILURE(); });
+  HttpResponse missing =
+      client.Perform(Req("GET", server.endpoint() + "/k"), [&](ConstByteSpan) { ADD_FAILURE(); });
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.body, "<Error><Code>NoSuchKey</Code></Error>");
 }
@@ -82,7 +91,7 @@ TEST(HttpClientTest, SinkExceptionsPropagate) {
   server.Enqueue({200, {}, "data"});
   HttpClient client(FastOptions());
   Error e = ExpectError([&] {
-    client.Perform({"GET", server.endpoint() + "/k", {}, {}},
+    client.Perform(Req("GET", server.endpoint() + "/k"),
                    [](ConstByteSpan) { throw Error(ErrorCode::kCorruption, "bad bytes"); });
   });
   EXPECT_EQ(e.code(), ErrorCode::kCorruption);
@@ -95,9 +104,8 @@ TEST(HttpClientTest, ConnectionRefusedIsARetryableNetworkError) {
     port = server.port();
   }
   HttpClient client(FastOptions());
-  Error e = ExpectError([&] {
-    client.Perform({"GET", "http://127.0.0.1:" + std::to_string(port) + "/k", {}, {}});
-  });
+  Error e = ExpectError(
+      [&] { client.Perform(Req("GET", "http://127.0.0.1:" + std::to_string(port) + "/k")); });
   EXPECT_EQ(e.code(), ErrorCode::kNetwork);
   EXPECT_TRUE(e.retryable());
   EXPECT_NE(std::string(e.what()).find("GET http://127.0.0.1:"), std::string::npos) << e.what();
@@ -107,7 +115,7 @@ TEST(HttpClientTest, AResetMidBodyIsARetryableNetworkError) {
   ScriptedHttpServer server;
   server.Enqueue({200, {}, std::string(10000, 'x'), Fault::kResetMidBody, 100});
   HttpClient client(FastOptions());
-  Error e = ExpectError([&] { client.Perform({"GET", server.endpoint() + "/k", {}, {}}); });
+  Error e = ExpectError([&] { client.Perform(Req("GET", server.endpoint() + "/k")); });
   EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
   EXPECT_TRUE(e.retryable());
 }
@@ -117,7 +125,7 @@ TEST(HttpClientTest, AStalledTransferTimesOut) {
   server.Enqueue({200, {}, std::string(10000, 'x'), Fault::kStallMidBody, 10});
   HttpClient client(FastOptions());
   auto start = std::chrono::steady_clock::now();
-  Error e = ExpectError([&] { client.Perform({"GET", server.endpoint() + "/k", {}, {}}); });
+  Error e = ExpectError([&] { client.Perform(Req("GET", server.endpoint() + "/k")); });
   auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
   EXPECT_TRUE(e.retryable());
@@ -127,6 +135,27 @@ TEST(HttpClientTest, AStalledTransferTimesOut) {
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
+TEST(HttpClientTest, AStopRequestCancelsAWaitingTransfer) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {}, std::string(10000, 'x'), Fault::kStallMidBody, 10});
+  auto options = FastOptions();
+  options.stall_timeout = std::chrono::seconds(60);
+  HttpClient client(options);
+  std::stop_source stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.request_stop();
+  });
+  auto start = std::chrono::steady_clock::now();
+  HttpRequest request = Req("GET", server.endpoint() + "/k");
+  request.stop = stop.get_token();
+  Error e = ExpectError([&] { client.Perform(request); });
+  stopper.join();
+  EXPECT_EQ(e.code(), ErrorCode::kCancelled) << e.what();
+  EXPECT_FALSE(e.retryable());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
 TEST(HttpClientTest, AnUnreadableCaFileIsAnInvalidArgument) {
   auto options = FastOptions();
   options.ca_cert_file = "/nonexistent/ca.pem";
@@ -134,7 +163,7 @@ TEST(HttpClientTest, AnUnreadableCaFileIsAnInvalidArgument) {
   ScriptedHttpServer server;
   // The CA file is loaded when TLS starts, after the TCP connect.
   Error e = ExpectError([&] {
-    client.Perform({"GET", "https://127.0.0.1:" + std::to_string(server.port()) + "/k", {}, {}});
+    client.Perform(Req("GET", "https://127.0.0.1:" + std::to_string(server.port()) + "/k"));
   });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
   EXPECT_NE(std::string(e.what()).find("/nonexistent/ca.pem"), std::string::npos) << e.what();
@@ -142,12 +171,11 @@ TEST(HttpClientTest, AnUnreadableCaFileIsAnInvalidArgument) {
 }
 
 TEST(HttpClientTest, DescribeForLogMasksCredentials) {
-  HttpRequest request{"GET",
-                      "http://h/k",
-                      {{"Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/.., Signature=abc"},
-                       {"x-amz-security-token", "TOKEN"},
-                       {"Range", "bytes=0-1"}},
-                      {}};
+  HttpRequest request =
+      Req("GET", "http://h/k",
+          {{"Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/.., Signature=abc"},
+           {"x-amz-security-token", "TOKEN"},
+           {"Range", "bytes=0-1"}});
   std::string line = DescribeForLog(request);
   EXPECT_EQ(line,
             "GET http://h/k [Authorization: ***, x-amz-security-token: ***, Range: bytes=0-1]");

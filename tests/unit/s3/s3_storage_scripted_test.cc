@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -468,6 +469,27 @@ TEST(S3ScriptedTest, AFailedPartAbortsTheUpload) {
   writer.reset();
   EXPECT_EQ(s3.aborts.load(), 1);
   EXPECT_TRUE(s3.complete_body.empty());
+}
+
+TEST(S3ScriptedTest, AbortCutsShortAPartUploadInFlight) {
+  ScriptedHttpServer server;
+  MultipartServer s3(server);
+  S3Options options = OptionsFor(server);
+  options.stall_timeout = std::chrono::seconds(60);
+  S3Storage storage(options);
+  auto writer = storage.Put("big");
+  server.Enqueue({200,
+                  {},
+                  "<InitiateMultipartUploadResult><UploadId>up/1+x</UploadId>"
+                  "</InitiateMultipartUploadResult>"});
+  // Part 1 is received but never answered.
+  server.Enqueue({200, {}, "", Fault::kStallMidBody, 0});
+  writer->Write(AsBytes(walnut::testing::RandomBytes((5u << 20) + 1, 11)));
+  while (server.request_count() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto start = std::chrono::steady_clock::now();
+  writer->Abort();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  EXPECT_EQ(s3.aborts.load(), 1);
 }
 
 TEST(S3ScriptedTest, AbortFailureIsLoggedNotThrown) {
