@@ -146,7 +146,7 @@ chmod 755 "$WORK_DIR"
 MARKDOWN=${MARKDOWN:-$WORK_DIR/results.md}
 
 dataset_mb() { # name: MiB the data set will take
-  case $1 in pgbench) echo $((SCALE * 16 + 64)) ;; mixed) echo "$MIXED_MB" ;; esac
+  case $1 in pgbench) echo $((SCALE * 32 + 64)) ;; mixed) echo "$MIXED_MB" ;; esac
 }
 # Scratch holds the data sets being measured, the compressed outputs (at most ~1x the input for
 # incompressible data, times three sides) and the decompressed copies: about 5x the data.
