@@ -114,8 +114,9 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
   uint64_t expected = length;
   bool at_end = false;
   WithRetries(client_.options().retry, kRetryLabel, [&] {
-    if (cancel_.stop_requested())
+    if (cancel_.stop_requested()) {
       throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
+    }
     if (data.size() == expected || at_end) return;
     uint64_t from = offset + data.size();
     S3Call call;
@@ -157,8 +158,9 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
       if (data.size() == expected) throw ChunkComplete{};
     };
     auto sink = [&](ConstByteSpan piece) {
-      if (cancel_.stop_requested())
+      if (cancel_.stop_requested()) {
         throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
+      }
       size_t take = static_cast<size_t>(std::min<uint64_t>(piece.size(), expected - data.size()));
       data.append(AsChars(piece.first(take)));
       if (data.size() == expected) throw ChunkComplete{};
