@@ -24,6 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// lz4 compresses whole 4 MiB blocks in place when handed them whole; smaller pieces are copied
+// into its block buffer first (measured: ~12% of st put's time).
+constexpr size_t kStreamChunkSize = 4 << 20;
+
 // Go's time.Time String() form, which WAL-G's `st ls` prints: "2006-01-02 15:04:05.999999999 +0000 UTC".
 std::string GoTimeString(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point{}) return "0001-01-01 00:00:00 +0000 UTC";
@@ -94,7 +98,7 @@ int Get(CommandContext& context, const std::string& object_path, const std::stri
   auto reader = MakeDownloadReader(context.root(), object_path, context.pipeline(), download);
   // The file appears under its name only once complete and synced.
   auto writer = FsWriter::Create(target);
-  Copy(*reader, *writer);
+  Copy(*reader, *writer, kStreamChunkSize);
   writer->Close();
   spdlog::info("downloaded {} to {}", object_path, target);
   return 0;
@@ -103,7 +107,7 @@ int Get(CommandContext& context, const std::string& object_path, const std::stri
 int Cat(CommandContext& context, const std::string& object_path, const DownloadOptions& download) {
   auto reader = MakeDownloadReader(context.root(), object_path, context.pipeline(), download);
   FdWriter out(STDOUT_FILENO, "standard output");
-  Copy(*reader, out);
+  Copy(*reader, out, kStreamChunkSize);
   return 0;
 }
 
@@ -126,7 +130,7 @@ int Put(CommandContext& context, const std::string& local_path, const std::strin
   auto reader = local_path == "-" ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
                                   : FdReader::Open(local_path);
   auto writer = MakeUploadWriter(context.root(), object, options);
-  uint64_t bytes = Copy(*reader, *writer);
+  uint64_t bytes = Copy(*reader, *writer, kStreamChunkSize);
   writer->Close();
   spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
   return 0;

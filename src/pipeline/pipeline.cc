@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "concurrency/async_reader.h"
+#include "concurrency/async_writer.h"
 #include "pipeline/context_reader.h"
 
 namespace walnut {
@@ -20,6 +22,9 @@ std::unique_ptr<Writer> MakeUploadWriter(const Folder& folder, std::string_view 
                                          const PutOptions& put_options) {
   std::unique_ptr<Writer> writer = folder.Put(name, put_options);
   if (options.crypter) writer = options.crypter->WrapEncrypt(std::move(writer));
+  // Compression runs on the caller's thread; encryption and storage I/O on another, so that
+  // two cores share the work (as zstd's own tool does with its I/O thread).
+  writer = std::make_unique<AsyncWriter>(std::move(writer));
   return GetCompressor(options.compression)
       .WrapWriter(std::move(writer), options.compression_options);
 }
@@ -54,6 +59,8 @@ std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_vie
   if (download.decrypt && options.crypter) {
     reader = options.crypter->WrapDecrypt(std::move(reader));
   }
+  // Storage reads and decryption run ahead on another thread while the caller decompresses.
+  reader = std::make_unique<AsyncReader>(std::move(reader));
   reader = GetCompressor(method).WrapReader(std::move(reader));
   return std::make_unique<ContextReader>(std::move(reader), std::move(context));
 }

@@ -1,0 +1,123 @@
+#include "concurrency/async_writer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace walnut {
+
+AsyncWriter::AsyncWriter(std::unique_ptr<Writer> next, size_t buffer_size, size_t depth)
+    : next_(std::move(next)),
+      buffer_size_(std::max<size_t>(1, buffer_size)),
+      depth_(std::max<size_t>(1, depth)) {
+  current_.reserve(buffer_size_);
+  worker_ = std::thread([this] { Run(); });
+}
+
+AsyncWriter::~AsyncWriter() {
+  if (state_ == State::kOpen) Abort();
+}
+
+void AsyncWriter::Run() {
+  while (true) {
+    Buffer buffer;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return aborting_ || !queue_.empty() || finishing_; });
+      if (aborting_ || worker_error_) return;
+      if (queue_.empty()) return;  // finishing and drained
+      buffer = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    cv_.notify_all();  // a slot in the queue is free
+    try {
+      next_->Write(buffer);
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      worker_error_ = std::current_exception();
+      queue_.clear();
+      cv_.notify_all();
+      return;
+    }
+    buffer.clear();
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(buffer));
+  }
+}
+
+void AsyncWriter::RethrowWorkerError() {
+  std::exception_ptr error;
+  {
+    std::lock_guard lock(mu_);
+    error = worker_error_;
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+void AsyncWriter::Enqueue() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return queue_.size() < depth_ || worker_error_; });
+  if (worker_error_) {
+    lock.unlock();
+    RethrowWorkerError();
+  }
+  if (!current_.empty()) queue_.push_back(std::move(current_));
+  if (!free_.empty()) {
+    current_ = std::move(free_.back());
+    free_.pop_back();
+  } else {
+    current_ = Buffer();
+    current_.reserve(buffer_size_);
+  }
+  lock.unlock();
+  cv_.notify_all();
+}
+
+void AsyncWriter::Write(ConstByteSpan src) {
+  if (state_ != State::kOpen) throw Error(ErrorCode::kInternal, "write to a closed writer");
+  RethrowWorkerError();
+  while (!src.empty()) {
+    size_t n = std::min(src.size(), buffer_size_ - current_.size());
+    current_.insert(current_.end(), src.begin(), src.begin() + static_cast<std::ptrdiff_t>(n));
+    src = src.subspan(n);
+    if (current_.size() == buffer_size_) Enqueue();
+  }
+}
+
+void AsyncWriter::StopWorker() noexcept {
+  if (worker_.joinable()) worker_.join();
+}
+
+void AsyncWriter::Close() {
+  if (state_ != State::kOpen) throw Error(ErrorCode::kInternal, "close of a closed writer");
+  try {
+    Enqueue();
+    {
+      std::lock_guard lock(mu_);
+      finishing_ = true;
+    }
+    cv_.notify_all();
+    StopWorker();
+    RethrowWorkerError();
+    next_->Close();
+    state_ = State::kClosed;
+  } catch (...) {
+    Abort();
+    throw;
+  }
+}
+
+void AsyncWriter::Abort() noexcept {
+  if (state_ != State::kOpen) return;
+  {
+    std::lock_guard lock(mu_);
+    aborting_ = true;
+  }
+  cv_.notify_all();
+  StopWorker();
+  next_->Abort();
+  state_ = State::kAborted;
+}
+
+}  // namespace walnut
