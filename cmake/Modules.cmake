@@ -35,13 +35,11 @@ function(walnut_test_dir dir)
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
-  set(env "WALNUT_BINARY=$<TARGET_FILE:walnut>;WALNUT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  # Paths and endpoints reach the tests through tests/support/test_config.h (generated), not
+  # ENVIRONMENT: gtest_discover_tests cannot pass a list of variables intact.
   set(extra "")
   if(ARG_LABEL STREQUAL "integration")
-    # Fixed loopback port: ctest fixtures cannot hand values from the setup test to the others.
-    list(APPEND env "WALNUT_IT_S3_ENDPOINT=http://127.0.0.1:14568" "WALNUT_IT_S3_BUCKET=walnut-it")
     set(extra FIXTURES_REQUIRED servers)
   endif()
-  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS ${ARG_LABEL} ENVIRONMENT "${env}" ${extra})
+  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${ARG_LABEL} ${extra})
 endfunction()

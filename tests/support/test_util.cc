@@ -1,5 +1,7 @@
 #include "support/test_util.h"
 
+#include "support/test_config.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -109,8 +111,7 @@ std::string ShellQuote(const std::string& s) {
 
 std::string WalnutBinary() {
   const char* bin = std::getenv("WALNUT_BINARY");
-  if (!bin || !*bin) throw std::runtime_error("WALNUT_BINARY is not set (run the tests through ctest)");
-  return ShellQuote(bin);
+  return ShellQuote(bin && *bin ? bin : WALNUT_TEST_BINARY);
 }
 
 CommandResult RunCommand(const std::string& command, const std::string& input) {

@@ -48,7 +48,7 @@ struct CommandResult {
 // ("NAME=value ..."), capturing both output streams. `input` is fed to standard input.
 CommandResult RunCommand(const std::string& command, const std::string& input = "");
 
-// The built walnut binary (WALNUT_BINARY, set by ctest), shell-quoted.
+// The built walnut binary (WALNUT_BINARY, else the one this build made), shell-quoted.
 std::string WalnutBinary();
 std::string ShellQuote(const std::string& s);
 
