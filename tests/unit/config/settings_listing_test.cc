@@ -74,8 +74,8 @@ TEST(SettingsListingTest, SecretsAreMaskedEverywhere) {
   for (std::string_view name : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "WALG_LIBSODIUM_KEY",
                                 "WALG_PGP_KEY", "WALG_PGP_KEY_PASSPHRASE", "PGPASSWORD",
                                 "SSH_PASSWORD", "AZURE_STORAGE_ACCESS_KEY", "WALG_S3_SSE_C"}) {
-    const SettingListing& item = Find(ListSettings(config), name);
-    EXPECT_EQ(item.value, "********") << name;
+    auto listing = ListSettings(config);
+    EXPECT_EQ(Find(listing, name).value, "********") << name;
   }
   // An unset secret shows nothing rather than a mask.
   EXPECT_EQ(Find(ListSettings(Config({}, {})), "PGPASSWORD").value, "");

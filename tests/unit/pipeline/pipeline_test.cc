@@ -75,7 +75,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::Values(CompressionMethod::kNone, CompressionMethod::kLz4,
                                          CompressionMethod::kZstd, CompressionMethod::kBrotli,
                                          CompressionMethod::kLzma),
-                       ::testing::Bool()));
+                       ::testing::Bool()),
+    [](const ::testing::TestParamInfo<std::tuple<CompressionMethod, bool>>& param_info) {
+      auto [method, encrypt] = param_info.param;
+      std::string name(GetCompressor(method).Name());
+      return name + (encrypt ? "_libsodium" : "_plain");
+    });
 
 TEST(PipelineTest, CompressesBeforeEncrypting) {
   // Encrypted bytes do not compress; if the order were wrong the object would be as large as
