@@ -77,9 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
                                          CompressionMethod::kLzma),
                        ::testing::Bool()),
     [](const ::testing::TestParamInfo<std::tuple<CompressionMethod, bool>>& param_info) {
-      auto [method, encrypt] = param_info.param;
-      std::string name(GetCompressor(method).Name());
-      return name + (encrypt ? "_libsodium" : "_plain");
+      std::string name(GetCompressor(std::get<0>(param_info.param)).Name());
+      return name + (std::get<1>(param_info.param) ? "_libsodium" : "_plain");
     });
 
 TEST(PipelineTest, CompressesBeforeEncrypting) {
