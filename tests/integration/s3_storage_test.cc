@@ -23,6 +23,7 @@
 namespace walnut::s3 {
 namespace {
 
+using walnut::testing::ExpectError;
 using walnut::testing::RandomBytes;
 using walnut::testing::ReadAll;
 
@@ -77,17 +78,6 @@ class ByteStream {
  private:
   std::mt19937_64 rng_;
 };
-
-template <class Fn>
-Error ExpectError(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no walnut::Error was thrown";
-  return Error(ErrorCode::kInternal, "none");
-}
 
 std::vector<std::string> ListAll(Storage& storage, std::string_view prefix, bool recursive) {
   std::vector<std::string> keys;

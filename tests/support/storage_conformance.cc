@@ -44,18 +44,6 @@ std::vector<std::string> Sorted(std::vector<std::string> keys) {
   return keys;
 }
 
-// Runs fn, which must throw Error, and returns the Error.
-template <class Fn>
-Error ExpectError(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no walnut::Error was thrown";
-  return Error(ErrorCode::kInternal, "no error thrown");
-}
-
 // The same data was read back; avoids printing megabytes on failure.
 void ExpectSameBytes(const std::string& actual, const std::string& expected) {
   ASSERT_EQ(actual.size(), expected.size());

@@ -5,10 +5,26 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "common/error.h"
 #include "io/reader.h"
 #include "io/writer.h"
 
 namespace walnut::testing {
+
+// Runs fn, which must throw walnut::Error, and returns that Error; records a test failure (and
+// returns a kInternal Error) when fn throws nothing.
+template <class Fn>
+Error ExpectError(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no walnut::Error was thrown";
+  return Error(ErrorCode::kInternal, "no error thrown");
+}
 
 // Deterministic pseudo-random bytes (incompressible).
 std::string RandomBytes(size_t size, uint64_t seed = 1);

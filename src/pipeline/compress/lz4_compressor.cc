@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 #include "pipeline/compress/c_handle.h"
-#include "pipeline/compress/codec_reader.h"
+#include "pipeline/compress/frame_sequence_reader.h"
 #include "pipeline/compress/codec_writer.h"
 
 namespace walnut {
@@ -87,42 +87,19 @@ class Lz4Writer final : public CodecWriter {
   size_t pending_ = 0;  // bytes at the start of output_ not written downstream yet
 };
 
-class Lz4Reader final : public CodecReader {
+class Lz4Reader final : public FrameSequenceReader {
  public:
   explicit Lz4Reader(std::unique_ptr<Reader> next)
-      : CodecReader(std::move(next), kInputBufferSize) {
+      : FrameSequenceReader(std::move(next), kInputBufferSize, "lz4") {
     LZ4F_dctx* raw = nullptr;
     CheckLz4(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION),
              "LZ4F_createDecompressionContext");
     context_.reset(raw);
   }
 
-  size_t Read(ByteSpan dst) override {
-    if (dst.empty() || ended_) return 0;
-    while (true) {
-      // LZ4F may still hold decoded bytes of the current block (when dst was small).
-      if (in_frame_ && input().empty()) {
-        if (size_t n = Decode(dst)) return n;
-      }
-      if (input().empty() && !Refill()) {
-        if (in_frame_) {
-          throw Error(ErrorCode::kCorruption,
-                      "lz4: the stream ends in the middle of a frame; the object is truncated");
-        }
-        if (!seen_frame_) {
-          throw Error(ErrorCode::kCorruption,
-                      "lz4: the stream is empty (no lz4 frame); the object is truncated");
-        }
-        ended_ = true;
-        return 0;
-      }
-      if (size_t n = Decode(dst)) return n;
-    }
-  }
-
  private:
   // One LZ4F_decompress call over the buffered input; returns the bytes decoded into dst.
-  size_t Decode(ByteSpan dst) {
+  size_t Decode(ByteSpan dst) override {
     size_t dst_size = dst.size();
     size_t src_size = input().size();
     size_t hint =
@@ -139,15 +116,11 @@ class Lz4Reader final : public CodecReader {
     }
     Consume(src_size);
     // A hint of 0 means a frame ended, fully flushed; the context then expects a new frame.
-    in_frame_ = hint != 0;
-    if (hint == 0) seen_frame_ = true;
+    set_in_frame(hint != 0);
     return dst_size;
   }
 
   DecompressionContext context_;
-  bool in_frame_ = false;
-  bool seen_frame_ = false;
-  bool ended_ = false;
 };
 
 }  // namespace

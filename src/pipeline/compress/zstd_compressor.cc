@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 #include "pipeline/compress/c_handle.h"
-#include "pipeline/compress/codec_reader.h"
+#include "pipeline/compress/frame_sequence_reader.h"
 #include "pipeline/compress/codec_writer.h"
 
 namespace walnut {
@@ -82,39 +82,17 @@ class ZstdWriter final : public CodecWriter {
   size_t pending_ = 0;  // bytes at the start of output_ not written downstream yet
 };
 
-class ZstdReader final : public CodecReader {
+class ZstdReader final : public FrameSequenceReader {
  public:
   explicit ZstdReader(std::unique_ptr<Reader> next)
-      : CodecReader(std::move(next), kInputBufferSize), context_(ZSTD_createDCtx()) {
+      : FrameSequenceReader(std::move(next), kInputBufferSize, "zstd"),
+        context_(ZSTD_createDCtx()) {
     if (!context_) throw Error(ErrorCode::kInternal, "zstd: ZSTD_createDCtx failed: out of memory");
-  }
-
-  size_t Read(ByteSpan dst) override {
-    if (dst.empty() || ended_) return 0;
-    while (true) {
-      // zstd may still hold decoded bytes (when dst was small).
-      if (in_frame_ && input().empty()) {
-        if (size_t n = Decode(dst)) return n;
-      }
-      if (input().empty() && !Refill()) {
-        if (in_frame_) {
-          throw Error(ErrorCode::kCorruption,
-                      "zstd: the stream ends in the middle of a frame; the object is truncated");
-        }
-        if (!seen_frame_) {
-          throw Error(ErrorCode::kCorruption,
-                      "zstd: the stream is empty (no zstd frame); the object is truncated");
-        }
-        ended_ = true;
-        return 0;
-      }
-      if (size_t n = Decode(dst)) return n;
-    }
   }
 
  private:
   // One ZSTD_decompressStream call over the buffered input; returns the bytes decoded into dst.
-  size_t Decode(ByteSpan dst) {
+  size_t Decode(ByteSpan dst) override {
     ZSTD_inBuffer in{input().data(), input().size(), 0};
     ZSTD_outBuffer out{dst.data(), dst.size(), 0};
     size_t result = ZSTD_decompressStream(context_.get(), &out, &in);
@@ -130,15 +108,11 @@ class ZstdReader final : public CodecReader {
     }
     Consume(in.pos);
     // 0 means a frame ended and is fully flushed; the context then expects a new frame.
-    in_frame_ = result != 0;
-    if (result == 0) seen_frame_ = true;
+    set_in_frame(result != 0);
     return out.pos;
   }
 
   DecompressionContext context_;
-  bool in_frame_ = false;
-  bool seen_frame_ = false;
-  bool ended_ = false;
 };
 
 }  // namespace

@@ -7,10 +7,12 @@
 
 #include "common/error.h"
 #include "support/scripted_http_server.h"
+#include "support/test_util.h"
 
 namespace walnut::net {
 namespace {
 
+using walnut::testing::ExpectError;
 using walnut::testing::ScriptedHttpServer;
 using walnut::testing::ScriptedResponse;
 using Fault = ScriptedResponse::Fault;
@@ -30,16 +32,6 @@ HttpRequest Req(std::string method, std::string url, HttpHeaders headers = {},
   r.headers = std::move(headers);
   r.body = body;
   return r;
-}
-
-Error ExpectError(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no walnut::Error was thrown";
-  return Error(ErrorCode::kInternal, "none");
 }
 
 TEST(HttpClientTest, SendsHeadersAndBodyAndReturnsTheResponse) {

@@ -43,18 +43,6 @@ std::string Download(const Folder& folder, const std::string& name, const Pipeli
   return testing::ReadInRandomChunks(*reader, 50000);
 }
 
-// The error a call throws, or a failure when it throws none.
-template <class F>
-Error ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an Error";
-  return Error(ErrorCode::kInternal, "no error");
-}
-
 class PipelineRoundTripTest
     : public ::testing::TestWithParam<std::tuple<CompressionMethod, bool>> {};
 
@@ -104,7 +92,7 @@ TEST(PipelineTest, ExtensionsFollowWalG) {
   EXPECT_EQ(CompressionFromObjectName("basebackups_005/x/part_001.tar.br"),
             CompressionMethod::kBrotli);
   EXPECT_EQ(CompressionFromObjectName("dir.v2/file"), CompressionMethod::kNone);
-  EXPECT_EQ(ErrorOf([] { CompressionFromObjectName("wal_005/x.gz"); }).code(),
+  EXPECT_EQ(testing::ExpectError([] { CompressionFromObjectName("wal_005/x.gz"); }).code(),
             ErrorCode::kUnsupported);
 }
 
@@ -136,7 +124,7 @@ TEST(PipelineFaultTest, ATruncatedDownloadIsCorruptionNamingTheObject) {
     PipelineOptions options = Options(CompressionMethod::kLz4, encrypt ? TestCrypter() : nullptr);
     Upload(root, "part_001.tar.lz4", testing::RandomBytes(2 << 20), options);
     storage.TruncateGet(1, 100000);
-    Error e = ErrorOf([&] { Download(root, "part_001.tar.lz4", options); });
+    Error e = testing::ExpectError([&] { Download(root, "part_001.tar.lz4", options); });
     EXPECT_EQ(e.code(), ErrorCode::kCorruption) << e.what();
     EXPECT_NE(std::string(e.what()).find("memory://m/base/part_001.tar.lz4"), std::string::npos)
         << e.what();
@@ -149,7 +137,7 @@ TEST(PipelineFaultTest, AReadErrorKeepsItsCodeAndGainsTheObjectName) {
   PipelineOptions options = Options(CompressionMethod::kZstd);
   Upload(root, "o.zst", testing::RandomBytes(1 << 20), options);
   storage.TruncateGet(1, 1000, Error(ErrorCode::kNetwork, "connection reset by peer", true));
-  Error e = ErrorOf([&] { Download(root, "o.zst", options); });
+  Error e = testing::ExpectError([&] { Download(root, "o.zst", options); });
   EXPECT_EQ(e.code(), ErrorCode::kNetwork);
   EXPECT_TRUE(e.retryable());
   EXPECT_NE(std::string(e.what()).find("o.zst: "), std::string::npos) << e.what();
@@ -159,7 +147,7 @@ TEST(PipelineFaultTest, AWrongKeyIsCorruptionNamingTheObject) {
   MemoryStorage storage("m");
   Folder root(storage, "");
   Upload(root, "o.lz4", "secret data", Options(CompressionMethod::kLz4, TestCrypter(1)));
-  Error e = ErrorOf([&] {
+  Error e = testing::ExpectError([&] {
     Download(root, "o.lz4", Options(CompressionMethod::kLz4, TestCrypter(2)));
   });
   EXPECT_EQ(e.code(), ErrorCode::kCorruption);
@@ -169,7 +157,7 @@ TEST(PipelineFaultTest, AWrongKeyIsCorruptionNamingTheObject) {
 TEST(PipelineFaultTest, AMissingObjectIsNotFound) {
   MemoryStorage storage;
   Folder root(storage, "");
-  Error e = ErrorOf([&] { MakeDownloadReader(root, "nope.lz4", {}); });
+  Error e = testing::ExpectError([&] { MakeDownloadReader(root, "nope.lz4", {}); });
   EXPECT_EQ(e.code(), ErrorCode::kNotFound);
 }
 

@@ -20,6 +20,7 @@
 namespace walnut::s3 {
 namespace {
 
+using walnut::testing::ExpectError;
 using walnut::testing::ReadAll;
 using walnut::testing::RecordedRequest;
 using walnut::testing::S3ErrorXml;
@@ -46,16 +47,6 @@ S3Options OptionsFor(const ScriptedHttpServer& server) {
   o.retry.base_delay = std::chrono::milliseconds(1);
   o.retry.max_delay = std::chrono::milliseconds(5);
   return o;
-}
-
-Error ExpectError(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no walnut::Error was thrown";
-  return Error(ErrorCode::kInternal, "none");
 }
 
 void ExpectNoSecrets(const std::string& message) {

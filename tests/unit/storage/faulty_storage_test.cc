@@ -15,17 +15,6 @@ void PutString(Storage& storage, std::string_view key, const std::string& data) 
   writer->Close();
 }
 
-template <class Fn>
-Error ExpectError(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no walnut::Error was thrown";
-  return Error(ErrorCode::kInternal, "no error thrown");
-}
-
 class FaultyStorageTest : public ::testing::Test {
  protected:
   FaultyStorageTest() : faulty_(memory_) {}

@@ -18,6 +18,7 @@ namespace walnut {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ExpectError;
 using testing::ReadAll;
 using testing::ReadFile;
 using testing::StorageFactory;
@@ -60,17 +61,6 @@ std::vector<std::string> FilesBelow(const fs::path& dir) {
   }
   std::sort(files.begin(), files.end());
   return files;
-}
-
-template <class Fn>
-Error ExpectError(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no walnut::Error was thrown";
-  return Error(ErrorCode::kInternal, "no error thrown");
 }
 
 bool Contains(const Error& e, std::string_view text) {
