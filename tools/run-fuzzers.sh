@@ -29,7 +29,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   seeds="$root/tests/fuzz/seeds/$target"
   echo "--- $target: ${seconds}s"
-  if ! "$build/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$build/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 \
       "$corpus" $( [ -d "$seeds" ] && echo "$seeds" ) > "$build/$target.log" 2>&1; then
     echo "$target FAILED:"
