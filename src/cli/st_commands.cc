@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "concurrency/async_writer.h"
 #include "io/copy.h"
 #include "io/fd_stream.h"
 #include "storage/fs/fs_writer.h"
@@ -96,10 +97,11 @@ int Get(CommandContext& context, const std::string& object_path, const std::stri
                 fmt::format("{} already exists; remove it or choose another destination", target));
   }
   auto reader = MakeDownloadReader(context.root(), object_path, context.pipeline(), download);
-  // The file appears under its name only once complete and synced.
-  auto writer = FsWriter::Create(target);
-  Copy(*reader, *writer, kStreamChunkSize);
-  writer->Close();
+  // The file appears under its name only once complete and synced. Writing it runs on a thread
+  // of its own while this one decompresses.
+  AsyncWriter writer(FsWriter::Create(target));
+  Copy(*reader, writer, kStreamChunkSize);
+  writer.Close();
   spdlog::info("downloaded {} to {}", object_path, target);
   return 0;
 }
