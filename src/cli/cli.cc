@@ -108,6 +108,9 @@ int Run(int argc, char** argv) {
 
 int RunCli(int argc, char** argv) {
   try {
+    // WAL-G's line format from the very first message (a bad setting flag fails before Run()
+    // knows WALG_LOG_LEVEL).
+    InitLogging();
     net::GlobalInit();
     return Run(argc, argv);
   } catch (const Error& e) {

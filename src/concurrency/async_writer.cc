@@ -55,7 +55,7 @@ void AsyncWriter::RethrowWorkerError() {
   if (error) std::rethrow_exception(error);
 }
 
-void AsyncWriter::Enqueue() {
+void AsyncWriter::Enqueue(bool take_next) {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return queue_.size() < depth_ || worker_error_; });
   if (worker_error_) {
@@ -63,11 +63,11 @@ void AsyncWriter::Enqueue() {
     RethrowWorkerError();
   }
   if (!current_.empty()) queue_.push_back(std::move(current_));
-  if (!free_.empty()) {
+  current_ = Buffer();
+  if (take_next && !free_.empty()) {
     current_ = std::move(free_.back());
     free_.pop_back();
-  } else {
-    current_ = Buffer();
+  } else if (take_next) {
     current_.reserve(buffer_size_);
   }
   lock.unlock();
@@ -81,7 +81,7 @@ void AsyncWriter::Write(ConstByteSpan src) {
     size_t n = std::min(src.size(), buffer_size_ - current_.size());
     current_.insert(current_.end(), src.begin(), src.begin() + static_cast<std::ptrdiff_t>(n));
     src = src.subspan(n);
-    if (current_.size() == buffer_size_) Enqueue();
+    if (current_.size() == buffer_size_) Enqueue(/*take_next=*/true);
   }
 }
 
@@ -92,7 +92,7 @@ void AsyncWriter::StopWorker() noexcept {
 void AsyncWriter::Close() {
   if (state_ != State::kOpen) throw Error(ErrorCode::kInternal, "close of a closed writer");
   try {
-    Enqueue();
+    Enqueue(/*take_next=*/false);
     {
       std::lock_guard lock(mu_);
       finishing_ = true;

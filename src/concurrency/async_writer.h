@@ -37,7 +37,8 @@ class AsyncWriter : public Writer {
   using Buffer = std::vector<std::byte>;
 
   void Run();
-  void Enqueue();             // queues `current_` (if not empty) and takes a free buffer
+  // Queues `current_` (if not empty); with take_next, takes a free buffer to fill next.
+  void Enqueue(bool take_next);
   void StopWorker() noexcept;  // asks the worker to end and joins it
   void RethrowWorkerError();
 

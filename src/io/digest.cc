@@ -3,19 +3,11 @@
 #include <openssl/evp.h>
 
 #include "common/error.h"
+#include "common/hex.h"
 
 namespace walnut {
 
-std::string Digest::Hex() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(sha256.size() * 2);
-  for (uint8_t b : sha256) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0x0f];
-  }
-  return out;
-}
+std::string Digest::Hex() const { return HexEncode(std::as_bytes(std::span(sha256))); }
 
 Digest Digest::Of(ConstByteSpan data) {
   Sha256Hasher hasher;

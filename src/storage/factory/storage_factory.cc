@@ -36,7 +36,8 @@ std::unique_ptr<Storage> OpenStorage(const Settings& settings) {
       options.ca_cert_file = s3.ca_cert_file;
       options.max_part_size = static_cast<size_t>(s3.max_part_size);
       options.upload_concurrency = PartsInFlight(settings);
-      options.retry.max_attempts = std::max(1, s3.max_retries);
+      // WALG_S3_MAX_RETRIES counts retries; the policy counts attempts (the first one included).
+      options.retry.max_attempts = std::max(0, s3.max_retries) + 1;
       if (!s3.sse_customer_key.empty()) {
         throw Error(ErrorCode::kUnsupported,
                     "WALG_S3_SSE_C (customer-provided keys) is not supported yet; use "

@@ -9,16 +9,17 @@
 #include <openssl/hmac.h>
 
 #include "common/error.h"
+#include "io/digest.h"
 
 namespace walnut::s3 {
 
 namespace {
 
-std::string Digest(const EVP_MD* md, ConstByteSpan data) {
+std::string Md5(ConstByteSpan data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) {
-    throw Error(ErrorCode::kInternal, "EVP_Digest failed");
+  if (EVP_Digest(data.data(), data.size(), out, &len, EVP_md5(), nullptr) != 1) {
+    throw Error(ErrorCode::kInternal, "EVP_Digest(MD5) failed");
   }
   return std::string(reinterpret_cast<const char*>(out), len);
 }
@@ -68,7 +69,7 @@ std::vector<std::pair<std::string, std::string>> CanonicalHeaders(const net::Htt
 
 }  // namespace
 
-std::string Sha256Hex(ConstByteSpan data) { return HexEncode(Digest(EVP_sha256(), data)); }
+std::string Sha256Hex(ConstByteSpan data) { return walnut::Digest::Of(data).Hex(); }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -80,20 +81,8 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
-std::string HexEncode(std::string_view raw) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(raw.size() * 2);
-  for (char ch : raw) {
-    auto c = static_cast<unsigned char>(ch);
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xF]);
-  }
-  return out;
-}
-
 std::string Md5Base64(ConstByteSpan data) {
-  std::string md5 = Digest(EVP_md5(), data);
+  std::string md5 = Md5(data);
   unsigned char out[32];
   int n = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(md5.data()),
                           static_cast<int>(md5.size()));

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/hex.h"
 #include "net/http_client.h"
 #include "net/url.h"
 
@@ -37,7 +38,6 @@ struct SigningInput {
 
 std::string Sha256Hex(ConstByteSpan data);
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
-std::string HexEncode(std::string_view raw);
 std::string Md5Base64(ConstByteSpan data);  // for Content-MD5
 
 // "20130524T000000Z" and its date part, in UTC.
