@@ -192,6 +192,17 @@ TEST_F(StTest, CheckReadAndWrite) {
   EXPECT_EQ(ls.out.find("walnut-check"), std::string::npos) << ls.out;
 }
 
+TEST_F(StTest, StoragePrefixAndConfigFileReachTheCommands) {
+  // WALG_STORAGE_PREFIX from a YAML config file, the compression method from a hidden flag.
+  WriteFile(Dst("walg.yaml"), "WALG_STORAGE_PREFIX: tenant-a\nWALG_COMPRESSION_METHOD: brotli\n");
+  auto put = cli_.Run("--config " + ShellQuote(Dst("walg.yaml")) +
+                      " --walg-compression-method=zstd st put " + ShellQuote(src_.string()) + " x");
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_TRUE(fs::exists(fs::path(cli_.storage_dir()) / "tenant-a" / "x.zst"));
+  auto flags = cli_.Run("--config " + ShellQuote(Dst("walg.yaml")) + " flags");
+  EXPECT_NE(flags.out.find("tenant-a [file]"), std::string::npos) << flags.out;
+}
+
 TEST_F(StTest, WalgNameRunsTheSameBinary) {
   fs::path walg = fs::path(std::getenv("WALNUT_BINARY")).parent_path() / "wal-g";
   ASSERT_TRUE(fs::exists(walg)) << walg;
