@@ -16,6 +16,8 @@ packages=(
   lz4 zstd brotli xz-utils
   # a real PostgreSQL for the integration tests and benchmarks
   postgresql-15 postgresql-client-15
+  # the peers the benchmarks run side by side with Walnut
+  pgbackrest
   # fuzzing (clang's libFuzzer) and measuring
   clang-14 libclang-rt-14-dev time procps
 )

@@ -9,10 +9,17 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/backup_fetch_command.h"
+#include "cli/backup_list_command.h"
+#include "cli/backup_push_command.h"
 #include "cli/command_context.h"
 #include "cli/flags_command.h"
 #include "cli/st_commands.h"
 #include "cli/version.h"
+#include "cli/wal_fetch_command.h"
+#include "cli/wal_push_command.h"
+#include "cli/wal_show_command.h"
+#include "cli/wal_verify_command.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "config/config.h"
@@ -72,6 +79,13 @@ int Run(int argc, char** argv) {
   CommandAction action;
   AddStorageToolCommands(app, context, action);
   AddFlagsCommand(app, context, action);
+  AddWalPushCommand(app, context, action);
+  AddWalFetchCommand(app, context, action);
+  AddWalShowCommand(app, context, action);
+  AddWalVerifyCommand(app, context, action);
+  AddBackupPushCommand(app, context, action);
+  AddBackupFetchCommand(app, context, action);
+  AddBackupListCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {

@@ -1,0 +1,161 @@
+#include "support/pg_cluster.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+namespace walnut::testing {
+namespace {
+
+constexpr int kPort = 5432;  // each cluster has its own socket directory
+
+std::string Tail(const std::string& text, size_t max) {
+  return text.size() <= max ? text : text.substr(text.size() - max);
+}
+
+}  // namespace
+
+std::string PgRunUser() {
+  if (::geteuid() == 0) return "postgres";
+  const passwd* pw = ::getpwuid(::geteuid());
+  return pw ? pw->pw_name : "";
+}
+
+std::string AsPgRunUser(const std::string& command) {
+  if (::geteuid() != 0) return command;
+  return "runuser -u postgres -- /bin/sh -c " + ShellQuote(command);
+}
+
+void GrantToPgRunUser(const std::filesystem::path& path) {
+  if (::geteuid() != 0) return;
+  std::string cmd = "chown -R postgres: " + ShellQuote(path.string());
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+  // TempDir makes 0700 directories; PostgreSQL's user must at least reach through the parents.
+  for (auto p = path.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    std::filesystem::permissions(p, std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add);
+  }
+}
+
+PgCluster::PgCluster() { GrantToPgRunUser(dir_.path()); }
+
+PgCluster::~PgCluster() {
+  if (running_) {
+    RunCommand(AsPgRunUser(BinDir() + "/pg_ctl stop -m immediate -D " +
+                           ShellQuote(data_dir().string())));
+  }
+}
+
+std::string PgCluster::BinDir() {
+  const char* dir = std::getenv("PG_BINDIR");
+  return dir && *dir ? dir : "/usr/lib/postgresql/15/bin";
+}
+
+void PgCluster::MustRun(const std::string& command, const std::string& what) const {
+  CommandResult r = RunCommand(AsPgRunUser(command));
+  if (r.exit_code != 0) {
+    throw std::runtime_error(what + " failed (exit " + std::to_string(r.exit_code) +
+                             "): " + Tail(r.err + r.out, 2000));
+  }
+}
+
+void PgCluster::InitDb(bool data_checksums) {
+  MustRun(BinDir() + "/initdb -A trust -U postgres --no-sync -E UTF8 --locale=C " +
+              (data_checksums ? "--data-checksums " : "") + "-D " +
+              ShellQuote(data_dir().string()),
+          "initdb");
+}
+
+void PgCluster::Configure(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  std::string path = (data_dir() / "postgresql.auto.conf").string();
+  MustRun("printf '%s' " + ShellQuote(text) + " >> " + ShellQuote(path), "configure");
+}
+
+void PgCluster::SignalRecovery(bool standby) {
+  std::string file = standby ? "standby.signal" : "recovery.signal";
+  MustRun("touch " + ShellQuote((data_dir() / file).string()), "touch " + file);
+}
+
+void PgCluster::Start() {
+  // Options on the command line win over whatever postgresql.conf a restored backup brought.
+  std::string options = "-c listen_addresses='' -c port=" + std::to_string(kPort) +
+                         " -c unix_socket_directories=" + dir_.str() +
+                         " -c logging_collector=off";
+  std::string cmd = BinDir() + "/pg_ctl start -w -t 120 -D " + ShellQuote(data_dir().string()) +
+                    " -l " + ShellQuote((dir_.path() / "server.log").string()) + " -o " +
+                    ShellQuote(options);
+  CommandResult r = RunCommand(AsPgRunUser(cmd));
+  if (r.exit_code != 0) {
+    throw std::runtime_error("pg_ctl start failed: " + Tail(r.err + r.out, 1000) +
+                             "\nserver log:\n" + Tail(ServerLog(), 3000));
+  }
+  running_ = true;
+}
+
+void PgCluster::Stop(const std::string& mode) {
+  MustRun(BinDir() + "/pg_ctl stop -w -t 120 -m " + mode + " -D " +
+              ShellQuote(data_dir().string()),
+          "pg_ctl stop");
+  running_ = false;
+}
+
+void PgCluster::Promote() {
+  MustRun(BinDir() + "/pg_ctl promote -w -t 120 -D " + ShellQuote(data_dir().string()),
+          "pg_ctl promote");
+}
+
+std::string PgCluster::ConnectionEnv() const {
+  return "PGHOST=" + ShellQuote(dir_.str()) + " PGPORT=" + std::to_string(kPort) +
+         " PGUSER=postgres PGDATABASE=postgres";
+}
+
+CommandResult PgCluster::Run(const std::string& command, const std::string& input) const {
+  return RunCommand(AsPgRunUser(ConnectionEnv() + " " + command), input);
+}
+
+CommandResult PgCluster::Psql(const std::string& sql, const std::string& database) const {
+  return Run(BinDir() + "/psql -X -A -t -q -v ON_ERROR_STOP=1 -d " + ShellQuote(database), sql);
+}
+
+std::string PgCluster::Query(const std::string& sql, const std::string& database) const {
+  CommandResult r = Psql(sql, database);
+  if (r.exit_code != 0) throw std::runtime_error("psql failed on '" + sql + "': " + r.err);
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.out;
+}
+
+void PgCluster::Pgbench(const std::string& args, const std::string& database) const {
+  CommandResult r = Run(BinDir() + "/pgbench " + args + " " + ShellQuote(database));
+  if (r.exit_code != 0) throw std::runtime_error("pgbench " + args + " failed: " + Tail(r.err, 2000));
+}
+
+std::string PgCluster::DumpAll() const {
+  CommandResult r = Run(BinDir() + "/pg_dumpall --no-role-passwords");
+  if (r.exit_code != 0) throw std::runtime_error("pg_dumpall failed: " + Tail(r.err, 2000));
+  return r.out;
+}
+
+void PgCluster::WaitForPromotion(int seconds) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    CommandResult r = Psql("SELECT pg_is_in_recovery()");
+    if (r.exit_code == 0 && r.out.rfind("f", 0) == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  throw std::runtime_error("the server did not finish recovery in " + std::to_string(seconds) +
+                           " s; server log:\n" + Tail(ServerLog(), 3000));
+}
+
+std::string PgCluster::ServerLog() const {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir_.path() / "server.log", ec)) return "";
+  return ReadFile(dir_.path() / "server.log");
+}
+
+}  // namespace walnut::testing
