@@ -157,7 +157,7 @@ std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
     ThrowFsError("cannot stat", path, errno);
   }
   if (!S_ISREG(st.st_mode)) return std::nullopt;
-  return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size), MtimeOf(st), false};
+  return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size), MtimeOf(st), false, {}};
 }
 
 std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& /*options*/) {
@@ -218,7 +218,7 @@ void FsStorage::ListDirectory(const std::string& dir_key, std::string_view name_
   for (const DirEntry& entry : entries) {
     std::string key = dir_key + entry.name;
     if (!entry.is_dir) {
-      fn(ObjectInfo{std::move(key), entry.size, entry.mtime, false});
+      fn(ObjectInfo{std::move(key), entry.size, entry.mtime, false, {}});
     } else if (recursive) {
       ListDirectory(key + "/", "", true, fn);
     } else if (ContainsObjects(key + "/")) {

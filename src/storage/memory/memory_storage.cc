@@ -103,7 +103,7 @@ std::optional<ObjectInfo> MemoryStorage::Stat(std::string_view key) {
   std::lock_guard lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return std::nullopt;
-  return ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false};
+  return ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false, {}};
 }
 
 std::unique_ptr<Writer> MemoryStorage::Put(std::string_view key, const PutOptions& /*options*/) {
@@ -136,7 +136,7 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
         }
         size_t slash = options.recursive ? std::string::npos : it->first.find('/', prefix.size());
         if (slash == std::string::npos) {
-          page.push_back(ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false});
+          page.push_back(ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false, {}});
           ++it;
           continue;
         }
@@ -144,7 +144,7 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
         std::string common = it->first.substr(0, slash + 1);
         std::string after = common;
         after.back() = '0';
-        page.push_back(ObjectInfo{std::move(common), 0, {}, true});
+        page.push_back(ObjectInfo{std::move(common), 0, {}, true, {}});
         it = objects_.lower_bound(after);
       }
     }
