@@ -223,7 +223,7 @@ void FsStorage::ListDirectory(const std::string& dir_key, std::string_view name_
       ListDirectory(key + "/", "", true, fn);
     } else if (ContainsObjects(key + "/")) {
       // An object store has no empty "directories"; neither do we report one.
-      fn(ObjectInfo{key + "/", 0, {}, true});
+      fn(ObjectInfo{key + "/", 0, {}, true, {}});
     }
   }
 }
