@@ -156,12 +156,12 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
     for (auto& obj : page.objects) {
       auto key = relative(obj.key);
       if (!key) continue;
-      entries.push_back(ObjectInfo{std::move(*key), obj.size, obj.mtime, false});
+      entries.push_back(ObjectInfo{std::move(*key), obj.size, obj.mtime, false, {}});
     }
     for (auto& p : page.common_prefixes) {
       auto key = relative(p);
       if (!key) continue;
-      entries.push_back(ObjectInfo{std::move(*key), 0, {}, true});
+      entries.push_back(ObjectInfo{std::move(*key), 0, {}, true, {}});
     }
     std::sort(entries.begin(), entries.end(),
               [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
