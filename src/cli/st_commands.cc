@@ -171,7 +171,7 @@ int CheckWrite(CommandContext& context) {
     name = fmt::format("walnut-check-{:016x}{:016x}", uint64_t{rd()} << 32 | rd(),
                        uint64_t{rd()} << 32 | rd());
   } while (context.root().Stat(name));
-  auto writer = context.root().Put(name, PutOptions{.size_hint = 4});
+  auto writer = context.root().Put(name, PutOptions{.size_hint = 4, .metadata = {}});
   writer->Write(AsBytes("test"));
   writer->Close();
   // Read it back: a write that cannot be read is not a working archive.

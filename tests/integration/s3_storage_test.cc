@@ -134,7 +134,7 @@ TEST(S3StorageIt, TwoHundredMiBRoundTripThroughConcurrentMultipart) {
 TEST(S3StorageIt, SmallObjectsAndSizeHintsUseOnePut) {
   S3Storage storage(ItOptions("single"));
   const std::string data = RandomBytes(6u << 20, 3);
-  auto writer = storage.Put("a", PutOptions{data.size()});
+  auto writer = storage.Put("a", PutOptions{data.size(), {}});
   writer->Write(AsBytes(data));
   writer->Close();
   EXPECT_EQ(storage.stats().single_puts.load(), 1u);

@@ -18,7 +18,7 @@ namespace {
 using std::chrono::system_clock;
 
 void PutString(Storage& storage, std::string_view key, const std::string& data) {
-  auto writer = storage.Put(key, PutOptions{data.size()});
+  auto writer = storage.Put(key, PutOptions{data.size(), {}});
   writer->Write(AsBytes(data));
   writer->Close();
 }

@@ -365,7 +365,7 @@ TEST(S3ScriptedTest, SinglePutCarriesClassEncryptionAndPayloadHash) {
   options.storage_class = "STANDARD_IA";
   options.sse = "AES256";
   S3Storage storage(options);
-  auto writer = storage.Put("dir/obj", PutOptions{5});
+  auto writer = storage.Put("dir/obj", PutOptions{5, {}});
   writer->Write(AsBytes(std::string("hello")));
   writer->Close();
   auto r = server.requests().at(0);
