@@ -25,7 +25,6 @@
 #include "config/config.h"
 #include "config/environment.h"
 #include "config/setting_flags.h"
-#include "net/global_init.h"
 
 namespace walnut {
 namespace {
@@ -123,9 +122,8 @@ int Run(int argc, char** argv) {
 int RunCli(int argc, char** argv) {
   try {
     // WAL-G's line format from the very first message (a bad setting flag fails before Run()
-    // knows WALG_LOG_LEVEL).
+    // knows WALG_LOG_LEVEL). libcurl is initialised by the storage factory, only for S3.
     InitLogging();
-    net::GlobalInit();
     return Run(argc, argv);
   } catch (const Error& e) {
     spdlog::error("{}", OneLine(e.what()));

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "storage/fs/fs_storage.h"
+#include "net/global_init.h"
 #include "storage/s3/s3_storage.h"
 
 namespace walnut {
@@ -20,6 +21,9 @@ std::unique_ptr<Storage> OpenStorage(const Settings& settings) {
     case StorageType::kFile:
       return std::make_unique<FsStorage>(settings.storage.root);
     case StorageType::kS3: {
+      // libcurl and OpenSSL only when S3 is used: their initialisation costs a few MiB of
+      // resident memory that wal-push to a directory should not pay.
+      net::GlobalInit();
       const S3Settings& s3 = settings.s3;
       s3::S3Options options;
       options.bucket = settings.storage.bucket;
