@@ -65,19 +65,30 @@ std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_vie
   return std::make_unique<ContextReader>(std::move(reader), std::move(context));
 }
 
-std::optional<std::string> FindCompressedObject(const Folder& folder, std::string_view base_name,
-                                                CompressionMethod preferred) {
+std::optional<FoundObject> FindCompressedObjectInfo(const Folder& folder,
+                                                    std::string_view base_name,
+                                                    CompressionMethod preferred) {
   static constexpr std::array kOrder = {CompressionMethod::kLz4, CompressionMethod::kLzma,
                                         CompressionMethod::kZstd, CompressionMethod::kBrotli,
                                         CompressionMethod::kNone};
-  std::string first = WithExtension(base_name, preferred);
-  if (folder.Stat(first)) return first;
+  auto probe = [&](CompressionMethod method) -> std::optional<FoundObject> {
+    std::string name = WithExtension(base_name, method);
+    if (auto info = folder.Stat(name)) return FoundObject{std::move(name), std::move(*info)};
+    return std::nullopt;
+  };
+  if (auto found = probe(preferred)) return found;
   for (CompressionMethod method : kOrder) {
     if (method == preferred) continue;
-    std::string name = WithExtension(base_name, method);
-    if (folder.Stat(name)) return name;
+    if (auto found = probe(method)) return found;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> FindCompressedObject(const Folder& folder, std::string_view base_name,
+                                                CompressionMethod preferred) {
+  auto found = FindCompressedObjectInfo(folder, base_name, preferred);
+  if (!found) return std::nullopt;
+  return std::move(found->name);
 }
 
 }  // namespace walnut

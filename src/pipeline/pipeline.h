@@ -56,4 +56,17 @@ CompressionMethod CompressionFromObjectName(std::string_view name);
 std::optional<std::string> FindCompressedObject(const Folder& folder, std::string_view base_name,
                                                 CompressionMethod preferred);
 
+// An object FindCompressedObjectInfo found: its name (with extension) and what Stat returned for
+// it (size, user metadata such as kContentSha256Metadata).
+struct FoundObject {
+  std::string name;
+  ObjectInfo info;
+};
+
+// As FindCompressedObject, keeping the Stat result: readers that verify what they decode need
+// the object's metadata, and this costs no extra round trip.
+std::optional<FoundObject> FindCompressedObjectInfo(const Folder& folder,
+                                                    std::string_view base_name,
+                                                    CompressionMethod preferred);
+
 }  // namespace walnut
