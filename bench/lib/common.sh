@@ -36,8 +36,12 @@ find_walnut() {
 walnut_has() {
   local out
   "$1" --help 2>&1 | grep -qE "^ +$2( |\$)" || return 1
-  out=$(WALG_FILE_PREFIX=/nonexistent-walnut-probe WALG_CONFIG_PATH=/dev/null "$1" "$2" \
+  local config
+  config=$(mktemp)
+  echo '{}' >"$config"
+  out=$(WALG_FILE_PREFIX=/nonexistent-walnut-probe WALG_CONFIG_PATH=$config "$1" "$2" \
     /nonexistent-walnut-probe/000000010000000000000001 /nonexistent-walnut-probe/x 2>&1 </dev/null) || true
+  rm -f "$config"
   [[ $out != *"not implemented"* ]]
 }
 
