@@ -1,0 +1,145 @@
+#include "backup/backup_catalog.h"
+
+#include <algorithm>
+
+#include "backup/backup_name.h"
+#include "common/error.h"
+
+namespace walnut {
+namespace {
+
+// Sentinels and metadata.json are a few KB; a v1 sentinel embeds the file list, so allow more.
+constexpr size_t kMaxDocumentSize = 1024_MiB;
+
+}  // namespace
+
+BackupCatalog::BackupCatalog(Folder root, std::string storage_name)
+    : root_(std::move(root)), storage_name_(std::move(storage_name)) {}
+
+std::string BackupCatalog::Describe() const {
+  std::string text = root_.storage().Describe();
+  if (!root_.path().empty()) text = JoinKey(text, root_.path());
+  return text;
+}
+
+std::vector<BackupListEntry> BackupCatalog::List() const {
+  std::vector<BackupListEntry> backups;
+  root_.List(kBaseBackupsFolder, ListOptions{.recursive = false}, [&](const ObjectInfo& info) {
+    if (info.is_prefix) return;
+    std::string_view key = info.key;
+    key.remove_prefix(std::min(key.size(), kBaseBackupsFolder.size()));
+    if (!key.ends_with(kSentinelSuffix)) return;
+    key.remove_suffix(kSentinelSuffix.size());
+    if (key.empty() || key.find('/') != std::string_view::npos) return;
+    backups.push_back(BackupListEntry{std::string(key), Timestamp(info.mtime),
+                                      BackupWalFileName(key), storage_name_});
+  });
+  std::sort(backups.begin(), backups.end(), [](const BackupListEntry& a, const BackupListEntry& b) {
+    return a.modified != b.modified ? a.modified < b.modified : a.name < b.name;
+  });
+  return backups;
+}
+
+BackupListEntry BackupCatalog::Resolve(std::string_view name_or_latest) const {
+  if (name_or_latest == kLatestBackup) {
+    std::vector<BackupListEntry> backups = List();
+    if (backups.empty()) throw Error(ErrorCode::kNotFound, "no backups found in " + Describe());
+    return backups.back();
+  }
+  const std::string name(name_or_latest);
+  auto info = root_.Stat(BackupSentinelKey(name));
+  if (!info) {
+    throw Error(ErrorCode::kNotFound,
+                "backup '" + name + "' not found in " + Describe() + "; run backup-list");
+  }
+  return BackupListEntry{name, Timestamp(info->mtime), BackupWalFileName(name), storage_name_};
+}
+
+std::string BackupCatalog::ReadSmallObject(const std::string& key, std::string_view backup) const {
+  std::unique_ptr<Reader> reader;
+  try {
+    reader = root_.Get(key);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+    throw Error(ErrorCode::kNotFound, "backup '" + std::string(backup) + "': " + root_.Key(key) +
+                                          " not found in " + root_.storage().Describe());
+  }
+  std::string text;
+  std::string chunk(64_KiB, '\0');
+  while (size_t n = reader->Read(AsWritableBytes(chunk))) {
+    text.append(chunk, 0, n);
+    if (text.size() > kMaxDocumentSize) {
+      throw Error(ErrorCode::kCorruption, root_.Key(key) + ": larger than " +
+                                              std::to_string(kMaxDocumentSize >> 20) +
+                                              " MiB, not a backup document");
+    }
+  }
+  return text;
+}
+
+BackupSentinel BackupCatalog::LoadSentinel(std::string_view name) const {
+  const std::string key = BackupSentinelKey(name);
+  if (!root_.Stat(key)) {
+    throw Error(ErrorCode::kNotFound, "backup '" + std::string(name) + "' not found in " +
+                                          Describe() + "; run backup-list");
+  }
+  return ParseBackupSentinel(ReadSmallObject(key, name), root_.Key(key));
+}
+
+ExtendedMetadata BackupCatalog::LoadMetadata(std::string_view name) const {
+  const std::string key = BackupMetadataKey(name);
+  return ParseExtendedMetadata(ReadSmallObject(key, name), root_.Key(key));
+}
+
+std::optional<ExtendedMetadata> BackupCatalog::TryLoadMetadata(std::string_view name) const {
+  const std::string key = BackupMetadataKey(name);
+  if (!root_.Stat(key)) return std::nullopt;
+  return ParseExtendedMetadata(ReadSmallObject(key, name), root_.Key(key));
+}
+
+void BackupCatalog::ReadFilesMetadata(std::string_view name, const BackupSentinel& sentinel,
+                                      const FilesMetadataVisitor& visitor) const {
+  if (sentinel.files_metadata_disabled) {
+    throw Error(ErrorCode::kNotFound,
+                "backup '" + std::string(name) +
+                    "' was taken without files metadata (FilesMetadataDisabled)");
+  }
+  const std::string key =
+      sentinel.has_embedded_files ? BackupSentinelKey(name) : BackupFilesMetadataKey(name);
+  std::unique_ptr<Reader> reader;
+  try {
+    reader = root_.Get(key);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+    throw Error(ErrorCode::kNotFound, "backup '" + std::string(name) + "': " + root_.Key(key) +
+                                          " not found in " + root_.storage().Describe());
+  }
+  walnut::ReadFilesMetadata(*reader, root_.Key(key), visitor);
+}
+
+FilesMetadata BackupCatalog::LoadFilesMetadata(std::string_view name,
+                                               const BackupSentinel& sentinel) const {
+  FilesMetadata result;
+  FilesMetadataVisitor visitor;
+  visitor.on_file = [&](const std::string& path, const BackupFileDescription& file) {
+    result.files[path] = file;
+  };
+  visitor.on_tar_file_set = [&](const std::string& tar, const std::vector<std::string>& paths) {
+    result.tar_file_sets[tar] = paths;
+  };
+  visitor.on_databases_by_names = [&](const std::string& json) {
+    result.databases_by_names = json;
+  };
+  ReadFilesMetadata(name, sentinel, visitor);
+  return result;
+}
+
+Folder BackupCatalog::BackupFolder(std::string_view name) const {
+  return root_.Sub(BackupFolderKey(name));
+}
+
+Folder BackupCatalog::TarPartitions(std::string_view name) const {
+  return root_.Sub(BackupTarPartitionsKey(name));
+}
+
+}  // namespace walnut
