@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "storage/fs/fs_error.h"
 #include "storage/fs/fs_key.h"
+#include "storage/fs/fs_metadata.h"
 #include "storage/fs/fs_reader.h"
 #include "storage/fs/fs_util.h"
 #include "storage/fs/fs_writer.h"
@@ -157,11 +158,14 @@ std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
     ThrowFsError("cannot stat", path, errno);
   }
   if (!S_ISREG(st.st_mode)) return std::nullopt;
-  return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size), MtimeOf(st), false, {}};
+  return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size), MtimeOf(st), false,
+                    ReadFsMetadata(path)};
 }
 
-std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& /*options*/) {
-  return CreateWriter(key);
+std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& options) {
+  std::unique_ptr<FsWriter> writer = CreateWriter(key);
+  if (!options.metadata.empty()) writer->SetMetadata(options.metadata);
+  return writer;
 }
 
 std::unique_ptr<FsWriter> FsStorage::CreateWriter(std::string_view key) const {
@@ -298,6 +302,8 @@ void FsStorage::Copy(std::string_view from, std::string_view to) {
   if (::fstat(fd.get(), &st) != 0) ThrowFsError("cannot stat", source, errno);
   if (!S_ISREG(st.st_mode)) throw not_found();
   std::unique_ptr<FsWriter> writer = CreateWriter(to);
+  // As S3's CopyObject (metadata directive COPY), the copy keeps the metadata.
+  writer->SetMetadata(ReadFsMetadata(source));
   writer->AppendFile(fd.get(), source);
   writer->Close();
 }

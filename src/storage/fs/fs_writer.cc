@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "storage/fs/fs_error.h"
 #include "storage/fs/fs_key.h"
+#include "storage/fs/fs_metadata.h"
 #include "storage/fs/fs_util.h"
 
 namespace walnut {
@@ -110,6 +111,16 @@ void FsWriter::AppendFile(int src_fd, const std::string& src_path) {
       if (n == 0) return;
       WriteToFile(ConstByteSpan(buffer.data(), static_cast<size_t>(n)));
     }
+  } catch (...) {
+    Fail();
+    throw;
+  }
+}
+
+void FsWriter::SetMetadata(const std::map<std::string, std::string>& metadata) {
+  CheckOpen();
+  try {
+    WriteFsMetadata(fd_.get(), final_path_, metadata);
   } catch (...) {
     Fail();
     throw;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ class FsWriter : public Writer {
   // Appends the rest of `src_fd` (from its current offset) to the object, with copy_file_range()
   // when the kernel can (no copy through user space; reflinks on XFS/btrfs).
   void AppendFile(int src_fd, const std::string& src_path);
+
+  // Keeps `metadata` with the object (extended attributes, see fs_metadata.h); set on the
+  // temporary file, so it appears with the object. REQUIRES: before Close().
+  void SetMetadata(const std::map<std::string, std::string>& metadata);
 
   const std::string& temporary_path() const { return temporary_path_; }
 

@@ -40,8 +40,9 @@ class MemoryObjectReader : public Reader {
 // Buffers an object and commits it on Close(). Not thread-safe.
 class MemoryObjectWriter : public Writer {
  public:
-  MemoryObjectWriter(MemoryStorage& storage, std::string key)
-      : storage_(storage), key_(std::move(key)) {}
+  MemoryObjectWriter(MemoryStorage& storage, std::string key,
+                     std::map<std::string, std::string> metadata)
+      : storage_(storage), key_(std::move(key)), metadata_(std::move(metadata)) {}
 
   void Write(ConstByteSpan src) override {
     CheckOpen();
@@ -51,7 +52,7 @@ class MemoryObjectWriter : public Writer {
   void Close() override {
     CheckOpen();
     open_ = false;
-    storage_.Commit(std::move(key_), std::move(data_));
+    storage_.Commit(std::move(key_), std::move(data_), std::move(metadata_));
   }
 
   void Abort() noexcept override {
@@ -69,6 +70,7 @@ class MemoryObjectWriter : public Writer {
 
   MemoryStorage& storage_;
   std::string key_;
+  std::map<std::string, std::string> metadata_;
   std::string data_;
   bool open_ = true;
 };
@@ -103,17 +105,19 @@ std::optional<ObjectInfo> MemoryStorage::Stat(std::string_view key) {
   std::lock_guard lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return std::nullopt;
-  return ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false, {}};
+  return ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false,
+                    it->second.metadata};
 }
 
-std::unique_ptr<Writer> MemoryStorage::Put(std::string_view key, const PutOptions& /*options*/) {
+std::unique_ptr<Writer> MemoryStorage::Put(std::string_view key, const PutOptions& options) {
   CheckKey(key);
-  return std::make_unique<MemoryObjectWriter>(*this, std::string(key));
+  return std::make_unique<MemoryObjectWriter>(*this, std::string(key), options.metadata);
 }
 
-void MemoryStorage::Commit(std::string key, std::string data) {
+void MemoryStorage::Commit(std::string key, std::string data,
+                           std::map<std::string, std::string> metadata) {
   Object object{std::make_shared<const std::string>(std::move(data)),
-                std::chrono::system_clock::now()};
+                std::chrono::system_clock::now(), std::move(metadata)};
   std::lock_guard lock(mu_);
   objects_.insert_or_assign(std::move(key), std::move(object));
 }
@@ -168,7 +172,8 @@ void MemoryStorage::Copy(std::string_view from, std::string_view to) {
     throw Error(ErrorCode::kNotFound,
                 fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
   }
-  Object copy{it->second.data, std::chrono::system_clock::now()};
+  // As S3's CopyObject (metadata directive COPY), the copy keeps the metadata.
+  Object copy{it->second.data, std::chrono::system_clock::now(), it->second.metadata};
   objects_.insert_or_assign(std::string(to), std::move(copy));
 }
 

@@ -39,12 +39,14 @@ class MemoryStorage : public Storage {
   uint64_t TotalBytes() const;
 
   // Stores an object at once, as a Writer of Put() does on Close(); handy for test setup.
-  void Commit(std::string key, std::string data);
+  void Commit(std::string key, std::string data,
+              std::map<std::string, std::string> metadata = {});
 
  private:
   struct Object {
     std::shared_ptr<const std::string> data;
     std::chrono::system_clock::time_point mtime;
+    std::map<std::string, std::string> metadata;  // PutOptions::metadata, returned by Stat
   };
 
   std::string name_;

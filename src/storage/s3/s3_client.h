@@ -15,6 +15,10 @@
 
 namespace walnut::s3 {
 
+// User metadata travels in headers named x-amz-meta-<name> (PutObject, CreateMultipartUpload,
+// and the HeadObject answer).
+inline constexpr std::string_view kMetadataHeaderPrefix = "x-amz-meta-";
+
 // What WithRetries logs before an error; the error itself names the request and the object.
 inline constexpr std::string_view kRetryLabel = "transient failure";
 

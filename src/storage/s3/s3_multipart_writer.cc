@@ -18,8 +18,12 @@ constexpr size_t kMiB = 1 << 20;
 }  // namespace
 
 S3MultipartWriter::S3MultipartWriter(S3Client& client, std::string full_key,
-                                     std::optional<uint64_t> size_hint)
-    : client_(client), key_(std::move(full_key)), part_size_(client.options().max_part_size) {
+                                     std::optional<uint64_t> size_hint,
+                                     std::map<std::string, std::string> metadata)
+    : client_(client),
+      key_(std::move(full_key)),
+      metadata_(std::move(metadata)),
+      part_size_(client.options().max_part_size) {
   if (size_hint && *size_hint > static_cast<uint64_t>(part_size_) * kMaxParts) {
     // Grow the parts so the announced size fits into 10000 of them (rounded up to a MiB).
     uint64_t needed = (*size_hint + kMaxParts - 1) / kMaxParts;
@@ -60,14 +64,22 @@ void S3MultipartWriter::Write(ConstByteSpan src) {
   }
 }
 
+net::HttpHeaders S3MultipartWriter::CreationHeaders() const {
+  net::HttpHeaders headers = client_.ObjectCreationHeaders();
+  headers.emplace_back("Content-Type", "application/octet-stream");
+  for (const auto& [name, value] : metadata_) {
+    headers.emplace_back(std::string(kMetadataHeaderPrefix) + name, value);
+  }
+  return headers;
+}
+
 void S3MultipartWriter::StartMultipart() {
   S3Call call;
   call.op = "CreateMultipartUpload";
   call.method = "POST";
   call.key = key_;
   call.query = {{"uploads", ""}};
-  call.headers = client_.ObjectCreationHeaders();
-  call.headers.emplace_back("Content-Type", "application/octet-stream");
+  call.headers = CreationHeaders();
   auto response = client_.SendWithRetries(call);
   upload_id_ = ParseInitiateMultipartUpload(response.body);
   tasks_ = std::make_unique<TaskGroup>(client_.options().upload_concurrency);
@@ -166,8 +178,7 @@ void S3MultipartWriter::PutSingle() {
   call.op = "PutObject";
   call.method = "PUT";
   call.key = key_;
-  call.headers = client_.ObjectCreationHeaders();
-  call.headers.emplace_back("Content-Type", "application/octet-stream");
+  call.headers = CreationHeaders();
   call.body = AsBytes(buffer_);
   call.payload_sha256 = Sha256Hex(call.body);
   client_.SendWithRetries(call);

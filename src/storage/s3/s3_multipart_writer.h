@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,7 +24,9 @@ namespace walnut::s3 {
 // Not thread-safe (one producer), as every Writer.
 class S3MultipartWriter : public Writer {
  public:
-  S3MultipartWriter(S3Client& client, std::string full_key, std::optional<uint64_t> size_hint);
+  // `metadata` is sent as x-amz-meta-<name> headers with the object (PutOptions::metadata).
+  S3MultipartWriter(S3Client& client, std::string full_key, std::optional<uint64_t> size_hint,
+                    std::map<std::string, std::string> metadata = {});
   ~S3MultipartWriter() override;
 
   void Write(ConstByteSpan src) override;
@@ -38,9 +41,12 @@ class S3MultipartWriter : public Writer {
   void Complete();
   void PutSingle();
   void CheckOpen() const;
+  // The headers of the request that creates the object: storage class, encryption, metadata.
+  net::HttpHeaders CreationHeaders() const;
 
   S3Client& client_;
   const std::string key_;  // full key in the bucket
+  const std::map<std::string, std::string> metadata_;
   size_t part_size_;
   std::string buffer_;
   uint64_t total_bytes_ = 0;

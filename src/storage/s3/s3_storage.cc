@@ -123,11 +123,17 @@ std::optional<ObjectInfo> S3Storage::Stat(std::string_view key) {
   if (auto modified = response.Header("last-modified")) {
     if (auto t = ParseHttpDate(*modified)) info.mtime = *t;
   }
+  for (const auto& [name, value] : response.headers) {
+    if (name.starts_with(kMetadataHeaderPrefix)) {
+      info.metadata[name.substr(kMetadataHeaderPrefix.size())] = value;
+    }
+  }
   return info;
 }
 
 std::unique_ptr<Writer> S3Storage::Put(std::string_view key, const PutOptions& options) {
-  return std::make_unique<S3MultipartWriter>(*client_, FullKey(key), options.size_hint);
+  return std::make_unique<S3MultipartWriter>(*client_, FullKey(key), options.size_hint,
+                                             options.metadata);
 }
 
 void S3Storage::List(std::string_view prefix, const ListOptions& options,
