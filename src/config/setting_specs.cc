@@ -303,8 +303,12 @@ std::vector<SettingSpec> BuildRegistry() {
            "directory for prefetched WAL (default: the directory of the segment)"),
       Spec("TOTAL_BG_UPLOADED_LIMIT", K::kInt, "extra .ready segments one wal-push may upload")
           .Default("32"),
+      // Walnut refuses by default (WAL-G: false); false still protects .history files.
       Spec("WALG_PREVENT_WAL_OVERWRITE", K::kBool, "refuse to overwrite a different stored segment")
-          .Default("false"),
+          .Default("true"),
+      Spec("WALNUT_WAL_PUSH_TIMEOUT", K::kDuration,
+           "wal-push gives up (exit 1) after this long, so archive_command never hangs")
+          .Default("120s"),
       Spec("WALG_UPLOAD_WAL_METADATA", K::kEnum, "WAL metadata: NOMETADATA, INDIVIDUAL or BULK")
           .Accepts({"NOMETADATA", "INDIVIDUAL", "BULK"})
           .Default("NOMETADATA"),

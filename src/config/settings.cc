@@ -314,6 +314,11 @@ Settings LoadSettings(const Config& config) {
   s.total_bg_uploaded_limit = GetSmallInt(config, "TOTAL_BG_UPLOADED_LIMIT", 0, 1'000'000);
   s.prevent_wal_overwrite = config.GetBool("WALG_PREVENT_WAL_OVERWRITE");
   s.pg_ready_rename = config.GetBool("PG_READY_RENAME");
+  s.wal_push_timeout = GetMilliseconds(config, "WALNUT_WAL_PUSH_TIMEOUT");
+  if (s.wal_push_timeout.count() <= 0) {
+    config.ThrowInvalid("WALNUT_WAL_PUSH_TIMEOUT",
+                        "must be a positive duration such as 120s (wal-push needs a deadline)");
+  }
   s.upload_wal_metadata = config.GetEnum("WALG_UPLOAD_WAL_METADATA");
   s.use_wal_delta = config.GetBool("WALG_USE_WAL_DELTA");
   int64_t wal_size_mib = config.GetInt("WALG_PG_WAL_SIZE", 1, 1024);

@@ -93,7 +93,12 @@ struct Settings {
   // wal-push / wal-fetch.
   std::string prefetch_dir;            // WALG_PREFETCH_DIR; "" = the directory of the segment
   int total_bg_uploaded_limit = 32;    // TOTAL_BG_UPLOADED_LIMIT, >= 0
-  bool prevent_wal_overwrite = false;  // WALG_PREVENT_WAL_OVERWRITE
+  // WALG_PREVENT_WAL_OVERWRITE: refuse to replace an archived WAL file with different content.
+  // true by default in Walnut (WAL-G: false); false turns it off for segments, never for .history.
+  bool prevent_wal_overwrite = true;
+  // WALNUT_WAL_PUSH_TIMEOUT: the whole wal-push call (upload-ahead included) ends with exit 1
+  // after this long, so that a dead storage never stalls PostgreSQL's archiver; > 0.
+  std::chrono::milliseconds wal_push_timeout{120'000};
   bool pg_ready_rename = false;        // PG_READY_RENAME
   std::string upload_wal_metadata = "NOMETADATA";  // WALG_UPLOAD_WAL_METADATA: or INDIVIDUAL, BULK
   bool use_wal_delta = false;                      // WALG_USE_WAL_DELTA
