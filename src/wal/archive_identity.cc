@@ -1,0 +1,133 @@
+#include "wal/archive_identity.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "io/fd_stream.h"
+#include "io/reader.h"
+#include "wal/archive_status.h"
+
+namespace walnut {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kCacheFile = "walnut_archive_identity.json";
+// An identity record is a few dozen bytes; anything near this is not one.
+constexpr size_t kMaxRecordSize = 64 << 10;
+
+std::string ReadSmallObject(const Folder& root, std::string_view name) {
+  auto reader = root.Get(name);
+  std::string data(kMaxRecordSize, '\0');
+  size_t n = ReadFull(*reader, AsWritableBytes(data));
+  data.resize(n);
+  return data;
+}
+
+std::string DescribeRoot(const Folder& root) {
+  std::string name = root.storage().Describe();
+  if (!root.path().empty()) name += "/" + root.path().substr(0, root.path().size() - 1);
+  return name;
+}
+
+}  // namespace
+
+std::string ArchiveIdentityToJson(const ArchiveIdentity& identity) {
+  json j = {{"system_identifier", identity.system_identifier},
+            {"pg_version", identity.pg_version},
+            {"wal_magic", identity.wal_magic},
+            {"segment_size", identity.segment_size}};
+  return j.dump() + "\n";
+}
+
+ArchiveIdentity ArchiveIdentityFromJson(std::string_view text, std::string_view object) {
+  try {
+    json j = json::parse(text);
+    ArchiveIdentity identity;
+    identity.system_identifier = j.at("system_identifier").get<uint64_t>();
+    identity.pg_version = j.value("pg_version", 0);
+    identity.wal_magic = j.value("wal_magic", uint16_t{0});
+    identity.segment_size = j.value("segment_size", uint64_t{0});
+    return identity;
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("{} is not a valid archive identity record ({}); it should hold "
+                            "{{\"system_identifier\": <number>, ...}}",
+                            object, e.what()));
+  }
+}
+
+ArchiveIdentityGuard::ArchiveIdentityGuard(const Folder& root, std::filesystem::path cache_dir)
+    : root_(root), cache_dir_(std::move(cache_dir)), storage_name_(DescribeRoot(root)) {}
+
+std::filesystem::path ArchiveIdentityGuard::CachePath() const { return cache_dir_ / kCacheFile; }
+
+bool ArchiveIdentityGuard::CacheConfirms(uint64_t system_identifier) const {
+  // An unreadable or foreign cache is only a miss: the storage has the authoritative record.
+  std::string text;
+  try {
+    auto reader = FdReader::Open(CachePath().string());
+    text.resize(kMaxRecordSize);
+    text.resize(ReadFull(*reader, AsWritableBytes(text)));
+  } catch (const Error&) {
+    return false;
+  }
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return false;
+  auto storage = j.find("storage");
+  auto id = j.find("system_identifier");
+  return storage != j.end() && storage->is_string() && *storage == storage_name_ && id != j.end() &&
+         id->is_number_unsigned() && id->get<uint64_t>() == system_identifier;
+}
+
+void ArchiveIdentityGuard::WriteCache(uint64_t system_identifier) const {
+  json j = {{"storage", storage_name_}, {"system_identifier", system_identifier}};
+  try {
+    WriteFileAtomically(CachePath(), j.dump() + "\n");
+  } catch (const Error& e) {
+    // Not fatal: the next push asks the storage again.
+    spdlog::warn("cannot cache the archive identity: {}", e.what());
+  }
+}
+
+void ArchiveIdentityGuard::Check(const pg::WalLongPageHeader& header, std::string_view file_name) {
+  std::lock_guard lock(mu_);
+  const uint64_t ours = header.system_identifier;
+  if (verified_ == ours) return;
+  if (CacheConfirms(ours)) {
+    verified_ = ours;
+    return;
+  }
+  std::string object = fmt::format("{}/{}", storage_name_, kArchiveIdentityObject);
+  if (root_.Stat(kArchiveIdentityObject)) {
+    ArchiveIdentity recorded =
+        ArchiveIdentityFromJson(ReadSmallObject(root_, kArchiveIdentityObject), object);
+    if (recorded.system_identifier != ours) {
+      throw Error(
+          ErrorCode::kAlreadyExists,
+          fmt::format("refusing to archive WAL file '{}' of database system {} in {}: it "
+                      "archives WAL of database system {} (recorded in {}); two clusters must "
+                      "not share one archive, so give this one its own WALG_S3_PREFIX/"
+                      "WALG_FILE_PREFIX or WALG_STORAGE_PREFIX (or remove {} if the other "
+                      "cluster's archive there is gone)",
+                      file_name, ours, storage_name_, recorded.system_identifier,
+                      kArchiveIdentityObject, object));
+    }
+  } else {
+    ArchiveIdentity identity{ours, pg::PgMajorVersionOfWalMagic(header.magic).value_or(0),
+                             header.magic, header.segment_size};
+    std::string text = ArchiveIdentityToJson(identity);
+    auto writer = root_.Put(kArchiveIdentityObject, PutOptions{text.size(), {}});
+    writer->Write(AsBytes(text));
+    writer->Close();
+    spdlog::info("recorded database system identifier {} for {} in {}", ours, storage_name_,
+                 kArchiveIdentityObject);
+  }
+  WriteCache(ours);
+  verified_ = ours;
+}
+
+}  // namespace walnut

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <filesystem>
+
+#include "storage/folder.h"
+#include "wal/wal_push_file.h"
+
+namespace walnut {
+
+struct WalPushOptions {
+  WalPushFileOptions file;
+  // Files uploaded at once, the requested one included (WALG_UPLOAD_CONCURRENCY, possibly lowered
+  // to keep memory in budget). 1 disables uploading ahead.
+  int parallel_uploads = 16;
+  // TOTAL_BG_UPLOADED_LIMIT: at most this many other .ready files are uploaded ahead per call.
+  int upload_ahead_limit = 32;
+  // PG_READY_RENAME: after uploading a file ahead, rename its .ready to .done (PostgreSQL then
+  // never asks for it) instead of leaving a marker for the next call.
+  bool ready_rename = false;
+};
+
+// WAL-G's wal-push (archive_command = 'walnut wal-push %p'): archives the WAL file at `path` into
+// `root`/wal_005/ (see PushWalFile) and returns only once it is durably stored.
+// - If an earlier call uploaded the file ahead (its marker exists, see ArchiveStatus), removes the
+//   marker and returns at once, without touching the storage.
+// - While the file uploads, uploads the other files PostgreSQL has marked .ready (in name order,
+//   up to upload_ahead_limit, parallel_uploads - 1 at a time) and marks each one once it is
+//   durably stored, so that PostgreSQL's next calls return at once. A failure of one of those is
+//   a warning (PostgreSQL will ask for the file again); it leaves no marker.
+// Throws what PushWalFile throws for the requested file, after the uploads ahead have finished.
+void WalPush(const Folder& root, const std::filesystem::path& path, const WalPushOptions& options);
+
+}  // namespace walnut

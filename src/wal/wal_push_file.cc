@@ -1,0 +1,159 @@
+#include "wal/wal_push_file.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "io/copy.h"
+#include "io/digest.h"
+#include "io/fd_stream.h"
+#include "io/hashing_reader.h"
+#include "pipeline/content_checksum.h"
+#include "postgres/wal_file_name.h"
+#include "postgres/wal_page_header.h"
+
+namespace walnut {
+namespace {
+
+// Pieces the file is read in. The compressors buffer whole blocks themselves, so larger pieces
+// would only add memory (the budget of one wal-push is 16 MiB in all).
+constexpr size_t kChunkSize = 1 << 20;
+
+// What one pass over the file tells: its digest and its first bytes.
+struct FileScan {
+  Digest digest;
+  std::array<std::byte, pg::kWalLongPageHeaderSize> head{};
+  size_t head_size = 0;
+};
+
+FileScan ScanFile(const std::string& path) {
+  auto reader = FdReader::Open(path);
+  std::vector<std::byte> buffer(kChunkSize);
+  Sha256Hasher hasher;
+  FileScan scan;
+  while (size_t n = reader->Read(buffer)) {
+    size_t take = std::min(n, scan.head.size() - scan.head_size);
+    std::copy_n(buffer.begin(), take, scan.head.begin() + static_cast<ptrdiff_t>(scan.head_size));
+    scan.head_size += take;
+    hasher.Update(ConstByteSpan(buffer.data(), n));
+  }
+  scan.digest = hasher.Finish();
+  return scan;
+}
+
+// Refuses a segment that is not what its name says. Returns its header.
+pg::WalLongPageHeader CheckSegment(const std::string& path, std::string_view name,
+                                   const FileScan& scan, uint64_t segment_size) {
+  auto refuse = [&](const std::string& why) {
+    return Error(ErrorCode::kCorruption, fmt::format("{}: {}; refusing to archive it", path, why));
+  };
+  if (scan.digest.size != segment_size) {
+    throw refuse(fmt::format("it is {} bytes, but WAL segments are {} bytes (WALG_PG_WAL_SIZE)",
+                             scan.digest.size, segment_size));
+  }
+  auto header = pg::ParseWalLongPageHeader(ConstByteSpan(scan.head.data(), scan.head_size));
+  if (!header) {
+    throw refuse("it does not start with a WAL long page header of a known PostgreSQL version");
+  }
+  auto segment = pg::ParseWalFileName(name, segment_size);
+  if (!segment) throw refuse(fmt::format("'{}' names no WAL segment", name));
+  std::string mismatch = pg::WalHeaderMismatch(*header, *segment, segment_size);
+  if (!mismatch.empty()) {
+    throw refuse(fmt::format("its WAL page header does not match its name ({})", mismatch));
+  }
+  return *header;
+}
+
+// The digest of an archived object's decoded content.
+Digest DigestOfObject(const Folder& folder, const std::string& object,
+                      const PipelineOptions& pipeline) {
+  auto reader = MakeDownloadReader(folder, object, pipeline);
+  std::vector<std::byte> buffer(kChunkSize);
+  Sha256Hasher hasher;
+  while (size_t n = reader->Read(buffer)) hasher.Update(ConstByteSpan(buffer.data(), n));
+  return hasher.Finish();
+}
+
+// Whether the archived `object` holds the content of `digest`; nullopt when it vanished.
+std::optional<bool> SameContent(const Folder& folder, const std::string& object,
+                                const Digest& digest, const PipelineOptions& pipeline,
+                                std::string_view name) {
+  auto info = folder.Stat(object);
+  if (!info) return std::nullopt;
+  auto checksum = info->metadata.find(kContentSha256Metadata);
+  if (checksum != info->metadata.end()) return checksum->second == digest.Hex();
+  // Written by WAL-G, or by a backend that could not keep metadata: compare the content itself.
+  try {
+    return DigestOfObject(folder, object, pipeline) == digest;
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kAlreadyExists,
+                fmt::format("WAL file '{}' already archived in {} as {}, and it cannot be read "
+                            "back to compare ({}); unable to overwrite it",
+                            name, folder.storage().Describe(), folder.Key(object), e.what()));
+  }
+}
+
+void Upload(const Folder& folder, const std::string& object, const std::string& path,
+            const Digest& digest, const PipelineOptions& pipeline) {
+  PutOptions put;
+  put.metadata[kContentSha256Metadata] = digest.Hex();
+  auto writer = MakeUploadWriter(folder, object, pipeline, put);
+  auto uploaded = std::make_shared<DigestResult>();
+  HashingReader reader(FdReader::Open(path), uploaded);
+  Copy(reader, *writer, kChunkSize);
+  if (!uploaded->ready() || uploaded->get() != digest) {
+    writer->Abort();
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("{} changed while it was being archived; nothing was stored", path));
+  }
+  writer->Close();
+}
+
+}  // namespace
+
+WalPushOutcome PushWalFile(const Folder& wal_folder, const std::filesystem::path& path,
+                           const WalPushFileOptions& options, ArchiveIdentityGuard& identity) {
+  const std::string name = path.filename().string();
+  const std::string path_string = path.string();
+  pg::WalFileKind kind = pg::ClassifyWalFileName(name);
+  if (kind == pg::WalFileKind::kOther) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} is not a WAL file (a segment, .partial, .history or .backup "
+                            "file); wal-push archives only those",
+                            path_string));
+  }
+  FileScan scan = ScanFile(path_string);
+  if (kind == pg::WalFileKind::kSegment || kind == pg::WalFileKind::kPartial) {
+    identity.Check(CheckSegment(path_string, name, scan, options.segment_size), name);
+  }
+
+  const PipelineOptions& pipeline = options.pipeline;
+  if (options.prevent_overwrite || kind == pg::WalFileKind::kTimelineHistory) {
+    if (auto existing = FindCompressedObject(wal_folder, name, pipeline.compression)) {
+      if (auto same = SameContent(wal_folder, *existing, scan.digest, pipeline, name)) {
+        if (*same) {
+          spdlog::info("WAL file '{}' already archived with equal content, skipping", name);
+          return WalPushOutcome::kAlreadyArchived;
+        }
+        throw Error(ErrorCode::kAlreadyExists,
+                    fmt::format("WAL file '{}' already archived in {} as {}, contents differ, "
+                                "unable to overwrite; another cluster (or a restored copy of "
+                                "this one) may be archiving to the same place: check "
+                                "archive_command and the storage settings",
+                                name, wal_folder.storage().Describe(), wal_folder.Key(*existing)));
+      }
+    }
+  }
+
+  std::string object = WithExtension(name, pipeline.compression);
+  Upload(wal_folder, object, path_string, scan.digest, pipeline);
+  spdlog::info("FILE PATH: {}", object);
+  return WalPushOutcome::kUploaded;
+}
+
+}  // namespace walnut
