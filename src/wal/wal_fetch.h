@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/retry.h"
+#include "pipeline/pipeline.h"
+#include "postgres/wal_file_name.h"
+#include "storage/folder.h"
+
+namespace walnut::wal {
+
+struct WalFetchOptions {
+  uint64_t segment_size = pg::kDefaultWalSegmentSize;  // WALG_PG_WAL_SIZE
+  // Retries of the whole download after a transient failure (the storage also retries each
+  // request on its own).
+  RetryPolicy retry;
+  size_t chunk_size = 1 << 20;  // bytes handed from decoding to the file at once
+  // Where the temporary file is written before it is renamed to the destination: "" for the
+  // destination's directory. Must be on the destination's file system.
+  std::string temporary_dir;
+};
+
+enum class WalFetchResult { kFetched, kNotFound };
+
+// Restores the WAL file `name` (a segment, .partial, .history or .backup file; no compression
+// extension) from `wal_folder` (wal_005/) to `destination`: found under any compression extension
+// as WAL-G probes them, decrypted, decompressed and verified (VerifyingWalWriter: size and page
+// header of segments, the uploader's SHA-256 when recorded). The file appears at `destination`
+// only complete, verified and synced; on any failure nothing is left there.
+// Returns kNotFound when no object exists for `name`. Throws on anything else: kCorruption for
+// damaged objects, kUnsupported for an object only stored with a compression Walnut cannot read.
+WalFetchResult FetchWalFile(const Folder& wal_folder, const PipelineOptions& pipeline,
+                            std::string_view name, const std::string& destination,
+                            const WalFetchOptions& options);
+
+}  // namespace walnut::wal
