@@ -30,14 +30,17 @@ std::optional<uint32_t> ToTimeline(const ObjectReader& doc, std::string_view fie
 Json OptionalUint(const std::optional<uint64_t>& value) { return value ? Json(*value) : Json(); }
 
 Json SpecToJson(const TablespaceSpec& spec) {
-  // Go marshals the spec through a map: keys come out sorted, which nlohmann::json also does.
-  nlohmann::json out = nlohmann::json::object();
-  out["base_prefix"] = spec.base_prefix;
-  out["tablespaces"] = spec.names;
+  // Go marshals the spec through a map[string]interface{}: its keys come out sorted, while each
+  // location (a struct) keeps its field order.
+  std::map<std::string, Json> fields;
+  fields["base_prefix"] = spec.base_prefix;
+  fields["tablespaces"] = spec.names;
   for (const auto& [name, location] : spec.locations) {
-    out[name] = nlohmann::ordered_json{{"loc", location.location}, {"link", location.symlink}};
+    fields[name] = Json{{"loc", location.location}, {"link", location.symlink}};
   }
-  return Json::parse(out.dump());
+  Json out = Json::object();
+  for (auto& [key, value] : fields) out[key] = std::move(value);
+  return out;
 }
 
 TablespaceSpec SpecFromJson(const Json& value, std::string_view object_key) {

@@ -16,21 +16,62 @@ using metadata_json::Json;
 
 constexpr size_t kFlushSize = 64 * 1024;
 
-std::string Quote(std::string_view text) { return metadata_json::Dump(Json(std::string(text))); }
-
-std::string FileEntryJson(const BackupFileDescription& file) {
-  Json out = Json::object();
-  out["IsIncremented"] = file.is_incremented;
-  out["IsSkipped"] = file.is_skipped;
-  out["MTime"] = FormatRfc3339Nano(file.mtime);
-  if (file.corrupt_blocks) {
-    out["CorruptBlocks"] = Json{{"CorruptBlocksCount", file.corrupt_blocks->count},
-                                {"SomeCorruptBlocks", file.corrupt_blocks->some_blocks}};
+// Appends `text` as a JSON string. Plain ASCII (the usual path) is copied as is; anything else
+// goes through nlohmann (escapes, and invalid UTF-8 replaced as Go does).
+void AppendQuoted(std::string& out, std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    out += metadata_json::Dump(Json(std::string(text)));
   }
-  out["UpdatesCount"] = file.updates_count;
-  if (file.size) out["Size"] = *file.size;
-  if (!file.sha256.empty()) out["Sha256"] = file.sha256;
-  return metadata_json::Dump(out);
+}
+
+void AppendBool(std::string& out, std::string_view name, bool value, bool comma = true) {
+  if (comma) out += ',';
+  out += '"';
+  out += name;
+  out += "\":";
+  out += value ? "true" : "false";
+}
+
+template <class Int>
+void AppendInt(std::string& out, std::string_view name, Int value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(value);
+}
+
+// One "Files" value, fields in Go's struct order.
+void AppendFileEntry(std::string& out, const BackupFileDescription& file) {
+  out += '{';
+  AppendBool(out, "IsIncremented", file.is_incremented, /*comma=*/false);
+  AppendBool(out, "IsSkipped", file.is_skipped);
+  out += ",\"MTime\":\"";
+  out += FormatRfc3339Nano(file.mtime);
+  out += '"';
+  if (file.corrupt_blocks) {
+    out += ",\"CorruptBlocks\":{\"CorruptBlocksCount\":";
+    out += std::to_string(file.corrupt_blocks->count);
+    out += ",\"SomeCorruptBlocks\":[";
+    for (size_t i = 0; i < file.corrupt_blocks->some_blocks.size(); ++i) {
+      if (i != 0) out += ',';
+      out += std::to_string(file.corrupt_blocks->some_blocks[i]);
+    }
+    out += "]}";
+  }
+  AppendInt(out, "UpdatesCount", file.updates_count);
+  if (file.size) AppendInt(out, "Size", *file.size);
+  if (!file.sha256.empty()) {
+    out += ",\"Sha256\":";
+    AppendQuoted(out, file.sha256);
+  }
+  out += '}';
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -295,11 +336,12 @@ void FilesMetadataWriter::AddFile(std::string_view path, const BackupFileDescrip
   if (section_ != Section::kFiles) {
     throw Error(ErrorCode::kInternal, "files metadata: a file added after the tar file sets");
   }
-  if (!first_in_section_) Append(",");
+  if (!first_in_section_) buffer_ += ',';
   first_in_section_ = false;
-  Append(Quote(path));
-  Append(":");
-  Append(FileEntryJson(file));
+  AppendQuoted(buffer_, path);
+  buffer_ += ':';
+  AppendFileEntry(buffer_, file);
+  if (buffer_.size() >= kFlushSize) Flush();
 }
 
 void FilesMetadataWriter::EnterTarFileSets() {
@@ -316,15 +358,17 @@ void FilesMetadataWriter::EnterTarFileSets() {
 void FilesMetadataWriter::AddTarFileSet(std::string_view tar_name,
                                         std::span<const std::string> paths) {
   EnterTarFileSets();
-  if (!first_in_section_) Append(",");
+  if (!first_in_section_) buffer_ += ',';
   first_in_section_ = false;
-  Append(Quote(tar_name));
-  Append(":[");
+  AppendQuoted(buffer_, tar_name);
+  buffer_ += ":[";
   for (size_t i = 0; i < paths.size(); ++i) {
-    if (i != 0) Append(",");
-    Append(Quote(paths[i]));
+    if (i != 0) buffer_ += ',';
+    AppendQuoted(buffer_, paths[i]);
+    if (buffer_.size() >= kFlushSize) Flush();
   }
-  Append("]");
+  buffer_ += ']';
+  if (buffer_.size() >= kFlushSize) Flush();
 }
 
 void FilesMetadataWriter::SetDatabasesByNames(std::string_view json) {
