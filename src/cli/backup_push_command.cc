@@ -1,14 +1,211 @@
 #include "cli/backup_push_command.h"
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "backup/backup_push.h"
+#include "backup/backup_session.h"
+#include "cli/progress_line.h"
 #include "common/error.h"
+#include "common/logging.h"
+#include "postgres/pg_connection.h"
 
 namespace walnut {
+namespace {
 
-void AddBackupPushCommand(CLI::App& app, CommandContext& /*context*/, CommandAction& action) {
-  CLI::App* cmd = app.add_subcommand("backup-push", "backup-push: take a base backup of PGDATA");
-  cmd->allow_extras();
-  cmd->callback([&action] {
-    action = []() -> int { throw Error(ErrorCode::kUnsupported, "backup-push is not implemented yet"); };
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void OnStopSignal(int /*signal*/) { g_stop_requested = true; }
+
+// SIGINT/SIGTERM end the backup cleanly (the backup is stopped on the server and no sentinel is
+// written) instead of killing the process mid-upload. Restores the previous handlers on exit.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = OnStopSignal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+struct BackupPushFlags {
+  std::string data_dir;
+  bool full = false;
+  bool permanent = false;
+  bool verify = false;
+  bool store_all_corrupt = false;
+  bool without_files_metadata = false;
+  std::string user_data;
+  std::string delta_from_name;
+  std::string delta_from_user_data;
+  bool rating_composer = false;
+  bool copy_composer = false;
+  bool database_composer = false;
+};
+
+// WAL-G warns when archiving looks off: a backup without archived WAL cannot be restored.
+void WarnAboutArchiving(pg::PgConnection& conn) {
+  std::string mode = conn.QueryValue("SELECT current_setting('archive_mode')");
+  std::string command = conn.QueryValue("SELECT current_setting('archive_command')");
+  std::string library =
+      conn.server_version() >= 150000
+          ? conn.QueryValue("SELECT coalesce(current_setting('archive_library', true), '')")
+          : "";
+  if (mode == "off") {
+    spdlog::warn(
+        "archive_mode is off: the WAL this backup needs will not be archived, so it cannot be "
+        "restored; set archive_mode = on and archive_command = 'wal-g wal-push %p'");
+  } else if (library.empty() && (command.empty() || command == "(disabled)")) {
+    spdlog::warn(
+        "archive_command is empty: WAL is not archived, so this backup cannot be restored; set "
+        "archive_command = 'wal-g wal-push %p'");
+  }
+}
+
+uint64_t EstimateTotalBytes(pg::PgConnection& conn) {
+  try {
+    return std::stoull(
+        conn.QueryValue("SELECT coalesce(sum(pg_database_size(oid)), 0)::bigint FROM pg_database"));
+  } catch (const std::exception& e) {
+    spdlog::debug("no size estimate for the progress line: {}", e.what());
+    return 0;
+  }
+}
+
+int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
+  const Settings& settings = context.settings();
+  const Config& config = context.config();
+
+  if (!flags.delta_from_name.empty() || !flags.delta_from_user_data.empty()) {
+    throw Error(
+        ErrorCode::kUnsupported,
+        "--delta-from-name / --delta-from-user-data: delta backups are not supported yet; run "
+        "backup-push without them (a full backup)");
+  }
+  if (settings.delta_max_steps > 0 && !flags.full) {
+    spdlog::warn(
+        "WALG_DELTA_MAX_STEPS={}: delta backups are not supported yet, taking a full backup",
+        settings.delta_max_steps);
+  }
+  // The composers only change how files are grouped into tars; a regular full backup is a valid
+  // (if differently packed) backup for every one of them.
+  if (flags.rating_composer || flags.copy_composer || flags.database_composer ||
+      config.GetBool("WALG_USE_RATING_COMPOSER") || config.GetBool("WALG_USE_COPY_COMPOSER") ||
+      config.GetBool("WALG_USE_DATABASE_COMPOSER")) {
+    spdlog::warn(
+        "the rating, copy and database tar composers are not supported yet: files are packed by "
+        "the regular composer");
+  }
+
+  BackupPushOptions options;
+  options.data_dir = !flags.data_dir.empty() ? flags.data_dir : settings.pgdata;
+  if (options.data_dir.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "backup-push needs the data directory: give it as the argument or set PGDATA (the "
+                "remote BASE_BACKUP mode without a directory is not supported)");
+  }
+  options.permanent = flags.permanent;
+  options.verify_page_checksums = flags.verify || settings.verify_page_checksums;
+  options.store_all_corrupt_blocks = flags.store_all_corrupt || settings.store_all_corrupt_blocks;
+  options.without_files_metadata = flags.without_files_metadata || settings.without_files_metadata;
+  options.user_data = !flags.user_data.empty() ? flags.user_data : settings.sentinel_user_data;
+  if (!options.user_data.empty() && !nlohmann::json::accept(options.user_data)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--add-user-data / WALG_SENTINEL_USER_DATA is not valid JSON: {}",
+                            options.user_data));
+  }
+  options.tar_size_threshold = settings.tar_size_threshold;
+  options.disk_concurrency = settings.upload_disk_concurrency;
+  if (!context.turbo()) {
+    options.disk_rate_limit = settings.disk_rate_limit;
+    options.network_rate_limit = settings.network_rate_limit;
+  }
+  options.archive_wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      config.GetDuration("WALNUT_ARCHIVE_WAIT_TIMEOUT"));
+  options.stop = &g_stop_requested;
+
+  const Folder& root = context.root();
+  const PipelineOptions& pipeline = context.pipeline();
+  PgBackupSession session(settings.stop_backup_timeout);
+  WarnAboutArchiving(session.connection());
+
+  ProgressLine progress =
+      ProgressLine::ForStderr("backup-push", EstimateTotalBytes(session.connection()));
+  BackupPushObserver observer;
+  observer.on_bytes_read = [&progress](uint64_t bytes) { progress.Add(bytes); };
+  observer.on_tar_uploaded = [&progress](const std::string& tar_name, uint64_t tar_bytes) {
+    if (!progress.interactive()) {
+      spdlog::info("uploaded {} ({}; {} read so far)", tar_name,
+                   HumanBytes(static_cast<double>(tar_bytes)),
+                   HumanBytes(static_cast<double>(progress.done())));
+    }
+  };
+
+  g_stop_requested = false;
+  StopSignals signals;
+  BackupPushResult result;
+  try {
+    result = PushBackup(session, root, pipeline, options, observer);
+  } catch (...) {
+    progress.Finish();
+    if (g_stop_requested) {
+      throw Error(ErrorCode::kCancelled,
+                  "backup-push was interrupted by a signal: the backup was stopped on "
+                  "the server and no sentinel was written");
+    }
+    throw;
+  }
+  progress.Finish();
+  return 0;
+}
+
+}  // namespace
+
+void AddBackupPushCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
+  auto flags = std::make_shared<BackupPushFlags>();
+  CLI::App* cmd =
+      app.add_subcommand("backup-push", "Take a full base backup of a PostgreSQL data directory");
+  cmd->add_option("db_directory", flags->data_dir, "The data directory (default: PGDATA)");
+  cmd->add_flag("-f,--full", flags->full, "Take a full backup (the only kind supported so far)");
+  cmd->add_flag("-p,--permanent", flags->permanent, "Mark the backup permanent (kept by delete)");
+  cmd->add_flag("-v,--verify", flags->verify, "Verify page checksums (WALG_VERIFY_PAGE_CHECKSUMS)");
+  cmd->add_flag(
+      "-s,--store-all-corrupt", flags->store_all_corrupt,
+      "Record every corrupt block, not only the first 10 (WALG_STORE_ALL_CORRUPT_BLOCKS)");
+  cmd->add_flag("--without-files-metadata", flags->without_files_metadata,
+                "Do not write files_metadata.json");
+  cmd->add_option("--add-user-data", flags->user_data, "JSON stored as the backup's user data");
+  cmd->add_option("--delta-from-name", flags->delta_from_name,
+                  "Base of a delta backup (not supported yet)");
+  cmd->add_option("--delta-from-user-data", flags->delta_from_user_data,
+                  "Base of a delta backup, by user data (not supported yet)");
+  cmd->add_flag("-r,--rating-composer", flags->rating_composer,
+                "Accepted; packs with the regular composer");
+  cmd->add_flag("-c,--copy-composer", flags->copy_composer,
+                "Accepted; packs with the regular composer");
+  cmd->add_flag("-b,--database-composer", flags->database_composer,
+                "Accepted; packs with the regular composer");
+  cmd->callback([&context, &action, flags] {
+    action = [&context, flags]() -> int { return RunBackupPush(context, *flags); };
   });
 }
 

@@ -1,0 +1,390 @@
+#include "backup/backup_push.h"
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "backup/backup_name.h"
+#include "backup/metered_storage.h"
+#include "backup/pgdata_walker.h"
+#include "backup/tar_partition.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "concurrency/bounded_queue.h"
+#include "postgres/page_checksum.h"
+
+namespace walnut {
+namespace {
+
+// WAL-G keeps the first 10 corrupt block numbers of a file unless told to keep all.
+constexpr size_t kCorruptBlocksKept = 10;
+// Entries walked ahead of the tar workers: enough to keep them busy, small enough to stay flat.
+constexpr size_t kQueueDepth = 256;
+
+Timestamp Now() {
+  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+}
+
+std::string Hostname() {
+  std::array<char, 256> name{};
+  if (::gethostname(name.data(), name.size() - 1) != 0) return "";
+  return name.data();
+}
+
+void PutRaw(const Folder& root, const std::string& key, std::string_view content) {
+  auto writer = root.Put(key, PutOptions{.size_hint = content.size(), .metadata = {}});
+  writer->Write(AsBytes(content));
+  writer->Close();
+}
+
+std::string JoinNumbers(const std::vector<uint32_t>& numbers) {
+  std::string out;
+  for (uint32_t n : numbers) out += (out.empty() ? "" : ", ") + std::to_string(n);
+  return out;
+}
+
+// Thrown through the walker to end the walk once a worker has failed (its error is the one
+// reported).
+struct WalkAborted {};
+
+// The state the tar workers share. Thread-safe.
+class TarWorkers {
+ public:
+  TarWorkers(const Folder& tars, const PipelineOptions& pipeline, const BackupPushOptions& options,
+             const BackupPushObserver& observer, FilesMetadataWriter* files, FileReadOptions read)
+      : tars_(tars),
+        pipeline_(pipeline),
+        options_(options),
+        observer_(observer),
+        files_(files),
+        read_(std::move(read)),
+        queue_(kQueueDepth) {}
+
+  void Start() {
+    int count = std::max(1, options_.disk_concurrency);
+    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { Run(); });
+  }
+
+  // Called by the walking thread; false once a worker failed.
+  bool Push(WalkedEntry entry) { return queue_.Push(std::move(entry)); }
+
+  // Waits for the workers; rethrows the first error.
+  void Finish() {
+    queue_.Close();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    if (error_) std::rethrow_exception(error_);
+  }
+  void Fail(std::exception_ptr error) {
+    {
+      std::lock_guard lock(mu_);
+      if (!error_) error_ = error;
+    }
+    failed_ = true;
+    queue_.Close();
+  }
+
+  int NextNumber() { return next_number_++; }
+  // Records a finished tar (under the lock): its paths for TarFileSets and its size.
+  void RecordTar(const TarPartition& tar) {
+    std::lock_guard lock(mu_);
+    tar_sets_.emplace_back(tar.name(), tar.paths());
+    uncompressed_size_ += tar.size();
+  }
+  void AddFileMetadata(const std::string& path, const BackupFileDescription& file) {
+    std::lock_guard lock(mu_);
+    if (files_) files_->AddFile(path, file);
+  }
+
+  std::vector<std::pair<std::string, std::vector<std::string>>>& tar_sets() { return tar_sets_; }
+  uint64_t uncompressed_size() const { return uncompressed_size_; }
+  uint64_t data_size() const { return data_size_; }
+  uint64_t corrupt_files() const { return corrupt_files_; }
+
+ private:
+  void Run() {
+    std::unique_ptr<TarPartition> tar;
+    try {
+      while (auto entry = queue_.Pop()) {
+        if (failed_) break;
+        if (!tar)
+          tar = std::make_unique<TarPartition>(
+              tars_, TarPartitionName(NextNumber(), pipeline_.compression), pipeline_);
+        Pack(*tar, *entry);
+        // A part ends once it passes the threshold (so one huge file may exceed it, as WAL-G).
+        if (tar->size() >= options_.tar_size_threshold) Seal(std::move(tar));
+      }
+      if (tar && !failed_) Seal(std::move(tar));
+    } catch (...) {
+      Fail(std::current_exception());
+    }
+  }
+
+  void Seal(std::unique_ptr<TarPartition> tar) {
+    tar->Close();
+    RecordTar(*tar);
+    spdlog::debug("uploaded {} ({} bytes of tar)", tar->name(), tar->size());
+    if (observer_.on_tar_uploaded) observer_.on_tar_uploaded(tar->name(), tar->size());
+  }
+
+  void Pack(TarPartition& tar, const WalkedEntry& entry) {
+    BackupFileDescription description;
+    description.mtime = entry.mtime;
+    if (entry.header.type != TarEntry::Type::kRegular) {
+      tar.AddHeader(entry.header);
+      AddFileMetadata(entry.header.name, description);
+      return;
+    }
+    std::optional<PackedFile> packed = tar.AddFile(entry, read_);
+    if (!packed) return;  // vanished
+    data_size_ += packed->size;
+    description.size = static_cast<int64_t>(packed->size);
+    description.sha256 = packed->sha256;
+    if (packed->corrupt_blocks) {
+      ++corrupt_files_;
+      spdlog::warn("page checksum verification failed in {}: {} corrupt block(s), first ones: {}",
+                   entry.header.name, packed->corrupt_blocks->count,
+                   JoinNumbers(packed->corrupt_blocks->some_blocks));
+      description.corrupt_blocks = std::move(packed->corrupt_blocks);
+    }
+    AddFileMetadata(entry.header.name, description);
+  }
+
+  const Folder& tars_;
+  const PipelineOptions& pipeline_;
+  const BackupPushOptions& options_;
+  const BackupPushObserver& observer_;
+  FilesMetadataWriter* files_;
+  const FileReadOptions read_;
+  BoundedQueue<WalkedEntry> queue_;
+  std::vector<std::thread> threads_;
+  std::atomic<int> next_number_{1};
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> data_size_{0};
+  std::atomic<uint64_t> corrupt_files_{0};
+  std::mutex mu_;
+  std::exception_ptr error_;                                                // GUARDED_BY(mu_)
+  std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_;  // GUARDED_BY(mu_)
+  uint64_t uncompressed_size_ = 0;                                          // GUARDED_BY(mu_)
+};
+
+void WaitForArchivedWal(const Folder& root, const std::string& backup_name,
+                        const std::string& segment_name, CompressionMethod preferred,
+                        const BackupPushOptions& options) {
+  if (options.archive_wait_timeout.count() == 0) {
+    spdlog::warn(
+        "not waiting for WAL segment {} to be archived (WALNUT_ARCHIVE_WAIT_TIMEOUT=0): "
+        "{} cannot be restored until it is",
+        segment_name, backup_name);
+    return;
+  }
+  Folder wal = root.Sub("wal_005/");
+  auto deadline = std::chrono::steady_clock::now() + options.archive_wait_timeout;
+  auto interval = std::chrono::milliseconds(50);
+  while (true) {
+    if (auto found = FindCompressedObject(wal, segment_name, preferred)) {
+      spdlog::info("WAL segment {} needed by {} is archived as wal_005/{}", segment_name,
+                   backup_name, *found);
+      return;
+    }
+    if (options.stop && options.stop->load())
+      throw Error(ErrorCode::kCancelled, "backup-push interrupted");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw Error(
+          ErrorCode::kNotFound,
+          fmt::format(
+              "WAL segment {} needed to restore {} did not reach wal_005/ within {} s; the "
+              "backup is incomplete (no sentinel written). Check that archive_mode is on, that "
+              "archive_command uploads to this storage (e.g. 'wal-g wal-push %p'), and "
+              "pg_stat_archiver's last_failed_wal and the server log for archiving errors; "
+              "WALNUT_ARCHIVE_WAIT_TIMEOUT sets how long to wait",
+              segment_name, backup_name,
+              std::chrono::duration_cast<std::chrono::seconds>(options.archive_wait_timeout)
+                  .count()));
+    }
+    std::this_thread::sleep_for(std::min(interval, options.archive_poll_interval));
+    interval *= 2;
+  }
+}
+
+}  // namespace
+
+void CheckDataDirectory(const std::string& given, const std::string& server_data_directory) {
+  std::error_code ec;
+  auto resolved_given = std::filesystem::canonical(given, ec);
+  if (ec) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("data directory {} cannot be resolved: {}", given, ec.message()));
+  }
+  auto resolved_server = std::filesystem::canonical(server_data_directory, ec);
+  if (ec || resolved_given != resolved_server) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("data directory {} is not the server's data_directory {}: back up the "
+                            "directory of the server you are connected to (check PGHOST/PGPORT)",
+                            given, server_data_directory));
+  }
+}
+
+BackupPushResult PushBackup(BackupSession& session, const Folder& root,
+                            const PipelineOptions& pipeline, const BackupPushOptions& options,
+                            const BackupPushObserver& observer) {
+  BackupSentinel sentinel;
+  sentinel.start_time = Now();
+  sentinel.hostname = Hostname();
+  sentinel.data_dir = options.data_dir;
+  sentinel.is_permanent = options.permanent;
+  sentinel.user_data = options.user_data;
+  sentinel.files_metadata_disabled = options.without_files_metadata;
+
+  SerializeBackupSentinel(sentinel);  // rejects bad user data before the backup, not after it
+  BackupStart start = session.Start(FormatRfc3339Nano(sentinel.start_time));
+  std::string name;
+  try {
+    CheckDataDirectory(options.data_dir, start.data_directory);
+    name = FullBackupName(start.segment);
+    spdlog::info("starting base backup {} at LSN {}", name, pg::FormatLsn(start.lsn));
+    sentinel.lsn = start.lsn;
+    sentinel.pg_version = start.pg_version;
+    sentinel.system_identifier = start.system_identifier;
+    sentinel.timeline = start.segment.timeline;
+    if (options.verify_page_checksums && !start.data_checksums) {
+      spdlog::warn(
+          "page checksum verification was asked for, but the cluster has no data checksums: "
+          "skipped");
+    }
+
+    std::shared_ptr<RateLimiter> network;
+    if (options.network_rate_limit) {
+      network = std::make_shared<RateLimiter>(*options.network_rate_limit,
+                                              *options.network_rate_limit / 8 + (1 << 20));
+    }
+    MeteredStorage metered(root.storage(), network);
+    Folder tars(metered, root.Key(BackupTarPartitionsKey(name)));
+
+    // files_metadata.json streams to storage as files are packed; it is committed (visible) only
+    // after every tar, just before the sentinel.
+    std::unique_ptr<Writer> files_upload;
+    std::unique_ptr<FilesMetadataWriter> files;
+    if (!options.without_files_metadata) {
+      files_upload = root.Put(BackupFilesMetadataKey(name));
+      files = std::make_unique<FilesMetadataWriter>(*files_upload);
+    }
+
+    std::unique_ptr<RateLimiter> disk;
+    if (options.disk_rate_limit) {
+      // WAL-G's burst: the rate plus 8 pages.
+      disk = std::make_unique<RateLimiter>(*options.disk_rate_limit,
+                                           *options.disk_rate_limit + 8 * pg::kBlockSize);
+    }
+    FileReadOptions read;
+    read.disk_limiter = disk.get();
+    read.verify_page_checksums = options.verify_page_checksums && start.data_checksums;
+    read.backup_start_lsn = start.lsn;
+    read.max_corrupt_blocks_recorded =
+        options.store_all_corrupt_blocks ? SIZE_MAX : kCorruptBlocksKept;
+    read.stop = options.stop;
+    read.on_bytes = observer.on_bytes_read;
+
+    TarWorkers workers(tars, pipeline, options, observer, files.get(), read);
+    PgDataWalker walker(options.data_dir);
+    std::optional<WalkedEntry> pg_control;
+    workers.Start();
+    try {
+      walker.Walk(PgDataWalkVisitor{
+          .on_entry =
+              [&](WalkedEntry&& entry) {
+                if (options.stop && options.stop->load())
+                  throw Error(ErrorCode::kCancelled, "backup-push interrupted");
+                if (!workers.Push(std::move(entry))) throw WalkAborted{};
+              },
+          .on_pg_control = [&](WalkedEntry&& entry) { pg_control = std::move(entry); },
+      });
+    } catch (const WalkAborted&) {
+      // A worker failed; Finish() reports its error.
+    } catch (...) {
+      workers.Fail(std::current_exception());
+    }
+    workers.Finish();
+
+    // pg_control last of the data (WAL-G): a restore that stops early cannot start a cluster.
+    if (!pg_control)
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("{}/global/pg_control is missing", options.data_dir));
+    {
+      TarPartition tar(tars, PgControlTarName(pipeline.compression), pipeline);
+      workers.NextNumber();
+      auto packed = tar.AddFile(*pg_control, read);
+      if (!packed)
+        throw Error(ErrorCode::kNotFound,
+                    fmt::format("{} vanished during the backup", pg_control->source_path));
+      BackupFileDescription description;
+      description.mtime = pg_control->mtime;
+      description.size = static_cast<int64_t>(packed->size);
+      description.sha256 = packed->sha256;
+      workers.AddFileMetadata(pg_control->header.name, description);
+      tar.Close();
+      workers.RecordTar(tar);
+      if (observer.on_tar_uploaded) observer.on_tar_uploaded(tar.name(), tar.size());
+    }
+
+    BackupStop stop = session.Stop();
+    sentinel.finish_lsn = stop.lsn;
+    spdlog::info("base backup {} stopped at LSN {}", name, pg::FormatLsn(stop.lsn));
+    {
+      // Names without the leading '/', as WAL-G: restore extracts them over PGDATA last.
+      TarPartition tar(tars, BackupLabelTarName(pipeline.compression), pipeline);
+      TarEntry header;
+      header.name = "backup_label";
+      header.mode = 0600;
+      header.mtime = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+      tar.AddContent(header, stop.backup_label);
+      if (!stop.tablespace_map.empty()) {
+        header.name = "tablespace_map";
+        tar.AddContent(header, stop.tablespace_map);
+      }
+      tar.Close();
+      workers.RecordTar(tar);
+      if (observer.on_tar_uploaded) observer.on_tar_uploaded(tar.name(), tar.size());
+    }
+
+    WaitForArchivedWal(root, name, pg::WalFileName(stop.last_segment), pipeline.compression,
+                       options);
+
+    if (files) {
+      for (const auto& [tar_name, paths] : workers.tar_sets())
+        files->AddTarFileSet(tar_name, paths);
+      files->Finish();
+      files_upload->Close();
+    }
+
+    sentinel.finish_time = Now();
+    sentinel.uncompressed_size = static_cast<int64_t>(workers.uncompressed_size());
+    sentinel.compressed_size = static_cast<int64_t>(metered.bytes_written());
+    sentinel.data_catalog_size = static_cast<int64_t>(workers.data_size());
+    if (!walker.spec().names.empty()) sentinel.spec = walker.spec();
+    if (workers.corrupt_files() > 0) {
+      spdlog::warn("{} file(s) have pages with bad checksums; their block numbers are in {}",
+                   workers.corrupt_files(), BackupFilesMetadataKey(name));
+    }
+
+    PutRaw(root, BackupMetadataKey(name),
+           SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
+    // The sentinel last: only now does the backup exist for backup-list and backup-fetch.
+    PutRaw(root, BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
+  } catch (...) {
+    session.Abort();
+    throw;
+  }
+  spdlog::info("wrote backup {} ({} bytes of data, {} bytes stored)", name,
+               sentinel.uncompressed_size, sentinel.compressed_size);
+  return BackupPushResult{.backup_name = name, .sentinel = sentinel};
+}
+
+}  // namespace walnut

@@ -1,0 +1,116 @@
+#include "backup/tar_partition.h"
+
+#include <algorithm>
+#include <cerrno>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "backup/page_verifier.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "io/digest.h"
+
+namespace walnut {
+namespace {
+
+// Read size: a multiple of the page size, large enough for sequential reads to be cheap.
+constexpr size_t kReadSize = 256 * 1024;
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+TarPartition::TarPartition(const Folder& folder, std::string name, const PipelineOptions& pipeline)
+    : name_(std::move(name)), upload_(MakeUploadWriter(folder, name_, pipeline)), tar_(*upload_) {}
+
+TarPartition::~TarPartition() = default;  // an unclosed upload aborts
+
+void TarPartition::AddHeader(const TarEntry& entry) {
+  tar_.AddEntry(entry);
+  paths_.push_back(entry.name);
+}
+
+void TarPartition::AddContent(const TarEntry& entry, std::string_view content) {
+  TarEntry header = entry;
+  header.size = content.size();
+  tar_.AddEntry(header);
+  tar_.Write(AsBytes(content));
+  paths_.push_back(entry.name);
+}
+
+std::optional<PackedFile> TarPartition::AddFile(const WalkedEntry& entry,
+                                                const FileReadOptions& options) {
+  FileDescriptor fd(::open(entry.source_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return std::nullopt;  // removed since the walk (a dropped relation)
+    ThrowSystemError(fmt::format("cannot open {}", entry.source_path));
+  }
+  tar_.AddEntry(entry.header);
+  paths_.push_back(entry.header.name);
+  if (buffer_.empty()) buffer_.resize(kReadSize);
+
+  std::optional<PageVerifier> verifier;
+  if (options.verify_page_checksums && entry.has_page_checksums) {
+    verifier.emplace(entry.first_block, options.backup_start_lsn);
+    verifier->set_max_recorded(options.max_corrupt_blocks_recorded);
+  }
+  Sha256Hasher hasher;
+  uint64_t remaining = entry.header.size;
+  while (remaining > 0) {
+    if (options.stop && options.stop->load()) {
+      throw Error(ErrorCode::kCancelled, "backup-push interrupted");
+    }
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buffer_.size()));
+    if (options.disk_limiter) options.disk_limiter->Acquire(want);
+    ssize_t n = ::read(fd.get(), buffer_.data(), want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ThrowSystemError(fmt::format("cannot read {}", entry.source_path));
+    }
+    if (n == 0) break;  // the file shrank: FinishEntry zero-fills to the header's size
+    ConstByteSpan data(buffer_.data(), static_cast<size_t>(n));
+    if (verifier) verifier->Update(data);
+    hasher.Update(data);
+    tar_.Write(data);
+    remaining -= static_cast<uint64_t>(n);
+    if (options.on_bytes) options.on_bytes(static_cast<uint64_t>(n));
+  }
+  PackedFile packed;
+  packed.shortfall = remaining;
+  if (remaining > 0) {
+    // The stored content is what restore gets: zeros included in the checksum.
+    std::fill(buffer_.begin(), buffer_.end(), std::byte{0});
+    for (uint64_t left = remaining; left > 0;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(left, buffer_.size()));
+      hasher.Update(ConstByteSpan(buffer_.data(), n));
+      left -= n;
+    }
+    tar_.FinishEntry();
+  }
+  packed.size = entry.header.size;
+  packed.sha256 = hasher.Finish().Hex();
+  if (verifier && verifier->corrupt_count() > 0) {
+    packed.corrupt_blocks =
+        CorruptBlocksInfo{.count = static_cast<int64_t>(verifier->corrupt_count()),
+                          .some_blocks = verifier->corrupt_blocks()};
+  }
+  return packed;
+}
+
+void TarPartition::Close() { tar_.Close(); }
+
+}  // namespace walnut

@@ -1,0 +1,277 @@
+#include "backup/backup_push.h"
+
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "backup/backup_metadata.h"
+#include "backup/backup_name.h"
+#include "io/digest.h"
+#include "storage/memory/memory_storage.h"
+#include "support/faulty_storage.h"
+#include "support/test_config.h"
+#include "support/test_util.h"
+
+namespace walnut {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+using testing::WriteFile;
+
+constexpr pg::Lsn kStartLsn = 0x2000028;
+
+// A server stand-in: what PostgreSQL answers to pg_backup_start/stop. Its Stop() can play the
+// archiver and put the last segment into wal_005/.
+class FakeSession : public BackupSession {
+ public:
+  FakeSession(std::string data_dir, Folder* archive)
+      : data_dir_(std::move(data_dir)), archive_(archive) {}
+  BackupStart Start(const std::string&) override {
+    ++starts;
+    BackupStart start;
+    start.lsn = kStartLsn;
+    start.segment = {1, 2};
+    start.pg_version = 150004;
+    start.system_identifier = 42;
+    start.data_directory = data_dir_;
+    start.data_checksums = true;
+    return start;
+  }
+  BackupStop Stop() override {
+    ++stops;
+    if (archive_) {
+      auto w = archive_->Put("wal_005/000000010000000000000003.lz4");
+      w->Write(AsBytes("wal"));
+      w->Close();
+    }
+    BackupStop stop;
+    stop.lsn = 0x3000100;
+    stop.last_segment = {1, 3};
+    stop.backup_label = "START WAL LOCATION: 0/2000028\n";
+    return stop;
+  }
+  void Abort() noexcept override { ++aborts; }
+  int starts = 0, stops = 0, aborts = 0;
+
+ private:
+  std::string data_dir_;
+  Folder* archive_;
+};
+
+// Records the order in which objects were committed.
+class OrderRecordingStorage : public StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) override {
+    class W : public Writer {
+     public:
+      W(std::unique_ptr<Writer> next, std::string key, OrderRecordingStorage& owner)
+          : next_(std::move(next)), key_(std::move(key)), owner_(owner) {}
+      void Write(ConstByteSpan src) override { next_->Write(src); }
+      void Close() override {
+        next_->Close();
+        std::lock_guard lock(owner_.mu_);
+        owner_.committed.push_back(key_);
+      }
+      void Abort() noexcept override { next_->Abort(); }
+
+     private:
+      std::unique_ptr<Writer> next_;
+      std::string key_;
+      OrderRecordingStorage& owner_;
+    };
+    return std::make_unique<W>(StorageWrapper::Put(key, options), std::string(key), *this);
+  }
+  std::vector<std::string> committed;
+
+ private:
+  std::mutex mu_;
+};
+
+class BackupPushTest : public ::testing::Test {
+ protected:
+  BackupPushTest() : storage_(memory_), root_(storage_, "") {
+    Touch("PG_VERSION", "15\n");
+    Touch("global/pg_control", std::string(8192, 'c'));
+    Touch("postmaster.pid", "123");
+    for (int i = 0; i < 8; ++i)
+      Touch("base/5/" + std::to_string(16384 + i), testing::RandomBytes(40000, i));
+    options_.data_dir = pgdata_.str();
+    options_.tar_size_threshold = 100000;
+    options_.archive_wait_timeout = std::chrono::milliseconds(2000);
+    options_.archive_poll_interval = std::chrono::milliseconds(10);
+  }
+  void Touch(const std::string& relative, const std::string& content) {
+    fs::create_directories((pgdata_.path() / relative).parent_path());
+    WriteFile(pgdata_.path() / relative, content);
+    contents_[relative] = content;
+  }
+  std::string Raw(const std::string& key) { return testing::ReadAll(*root_.Get(key)); }
+  std::vector<std::string> Keys() {
+    std::vector<std::string> keys;
+    root_.List("", {}, [&](const ObjectInfo& info) { keys.push_back(info.key); });
+    return keys;
+  }
+  bool HasSentinel() {
+    for (const auto& key : Keys()) {
+      if (key.ends_with(kSentinelSuffix)) return true;
+    }
+    return false;
+  }
+
+  TempDir pgdata_;
+  MemoryStorage memory_;
+  OrderRecordingStorage storage_;
+  Folder root_;
+  PipelineOptions pipeline_;
+  BackupPushOptions options_;
+  std::map<std::string, std::string> contents_;
+};
+
+TEST_F(BackupPushTest, WritesWalGLayoutWithTheSentinelLast) {
+  FakeSession session(pgdata_.str(), &root_);
+  auto result = PushBackup(session, root_, pipeline_, options_);
+  EXPECT_EQ(result.backup_name, "base_000000010000000000000002");
+  EXPECT_EQ(session.stops, 1);
+  EXPECT_EQ(session.aborts, 0);
+
+  const std::string name = result.backup_name;
+  // 8 files of 40 kB with a 100 kB threshold: 3 files per part, 3 parts; then pg_control and
+  // backup_label (which also take numbers in WAL-G, so names are not contiguous).
+  std::set<std::string> tars;
+  for (const auto& key : Keys()) {
+    if (key.starts_with(BackupTarPartitionsKey(name)))
+      tars.insert(key.substr(BackupTarPartitionsKey(name).size()));
+  }
+  EXPECT_EQ(tars, (std::set<std::string>{"part_001.tar.lz4", "part_002.tar.lz4", "part_003.tar.lz4",
+                                         "pg_control.tar.lz4", "backup_label.tar.lz4"}));
+
+  // Commit order: data parts, pg_control, backup_label, files_metadata, metadata, sentinel.
+  const auto& order = storage_.committed;
+  ASSERT_GE(order.size(), 7u);
+  EXPECT_EQ(order.back(), BackupSentinelKey(name));
+  EXPECT_EQ(order[order.size() - 2], BackupMetadataKey(name));
+  EXPECT_EQ(order[order.size() - 3], BackupFilesMetadataKey(name));
+  EXPECT_EQ(order[order.size() - 4], BackupTarPartitionsKey(name) + "backup_label.tar.lz4");
+  EXPECT_EQ(order[order.size() - 5], BackupTarPartitionsKey(name) + "pg_control.tar.lz4");
+
+  BackupSentinel sentinel = ParseBackupSentinel(Raw(BackupSentinelKey(name)), "sentinel");
+  EXPECT_EQ(sentinel.lsn, kStartLsn);
+  EXPECT_EQ(sentinel.finish_lsn, 0x3000100u);
+  EXPECT_EQ(sentinel.pg_version, 150004);
+  EXPECT_EQ(sentinel.system_identifier, 42u);
+  EXPECT_EQ(sentinel.data_dir, pgdata_.str());
+  EXPECT_GT(sentinel.uncompressed_size, 8 * 40000);
+  EXPECT_GT(sentinel.compressed_size, 8 * 40000);  // random data does not compress
+  EXPECT_EQ(sentinel.data_catalog_size, 8 * 40000 + 3 + 8192);
+  EXPECT_FALSE(sentinel.spec.has_value());
+  ExtendedMetadata metadata = ParseExtendedMetadata(Raw(BackupMetadataKey(name)), "metadata");
+  EXPECT_EQ(metadata.start_lsn, kStartLsn);
+  EXPECT_FALSE(metadata.is_permanent);
+
+  auto files_reader = root_.Get(BackupFilesMetadataKey(name));
+  FilesMetadata files = ReadFilesMetadata(*files_reader, "files_metadata");
+  EXPECT_FALSE(files.files.contains("/postmaster.pid"));
+  ASSERT_TRUE(files.files.contains("/base/5/16384"));
+  EXPECT_EQ(files.files["/base/5/16384"].sha256,
+            Digest::Of(AsBytes(contents_["base/5/16384"])).Hex());
+  EXPECT_EQ(files.files["/base/5/16384"].size, 40000);
+  EXPECT_TRUE(files.files.contains("/base/5"));
+  EXPECT_TRUE(files.files.contains("/global/pg_control"));
+  EXPECT_EQ(files.tar_file_sets["pg_control.tar.lz4"],
+            std::vector<std::string>{"/global/pg_control"});
+  EXPECT_EQ(files.tar_file_sets["backup_label.tar.lz4"], std::vector<std::string>{"backup_label"});
+  size_t listed = 0;
+  for (const auto& [tar, paths] : files.tar_file_sets) listed += paths.size();
+  EXPECT_EQ(listed, files.files.size() + 1);  // + backup_label
+}
+
+TEST_F(BackupPushTest, AFailingUploadLeavesNoSentinelAndStopsTheBackup) {
+  testing::FaultyStorage faulty(memory_);
+  Folder root(faulty, "");
+  // The second tar's upload fails when it is committed.
+  faulty.FailCall(testing::StorageOp::kClose, 2,
+                  Error(ErrorCode::kNetwork, "injected upload failure"));
+  FakeSession session(pgdata_.str(), &root);
+  auto e = testing::ExpectError([&] { PushBackup(session, root, pipeline_, options_); });
+  EXPECT_NE(std::string(e.what()).find("injected"), std::string::npos) << e.what();
+  EXPECT_EQ(session.aborts, 1);
+  EXPECT_FALSE(HasSentinel());
+  Folder plain(memory_, "");
+  EXPECT_FALSE(plain.Stat(BackupMetadataKey("base_000000010000000000000002")));
+}
+
+TEST_F(BackupPushTest, MissingArchivedWalTimesOutWithAdviceAndNoSentinel) {
+  FakeSession session(pgdata_.str(), nullptr);  // nothing archives the WAL
+  options_.archive_wait_timeout = std::chrono::milliseconds(200);
+  auto e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  std::string message = e.what();
+  EXPECT_NE(message.find("000000010000000000000003"), std::string::npos) << message;
+  EXPECT_NE(message.find("archive_command"), std::string::npos) << message;
+  EXPECT_NE(message.find("last_failed_wal"), std::string::npos) << message;
+  EXPECT_FALSE(HasSentinel());
+}
+
+TEST_F(BackupPushTest, WrongDataDirectoryIsRefusedBeforeAnyUpload) {
+  TempDir other;
+  FakeSession session(other.str(), &root_);
+  auto e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(std::string(e.what()).find("data_directory"), std::string::npos);
+  EXPECT_TRUE(Keys().empty());
+  EXPECT_EQ(session.aborts, 1);
+}
+
+TEST_F(BackupPushTest, CorruptPagesAreRecordedInFilesMetadata) {
+  // Block 3 of a real pg_class file, placed at block 3 again: valid. Blocks 0-2 are new pages.
+  std::string page = testing::ReadFile(std::string(WALNUT_TEST_SOURCE_DIR) +
+                                       "/tests/unit/postgres/testdata/pg_class_block3.page");
+  std::string good = std::string(3 * 8192, '\0') + page;
+  std::string bad = good;
+  bad[3 * 8192 + 500] ^= 0x40;
+  Touch("base/5/20000", good);
+  Touch("base/5/20001", bad);
+  options_.verify_page_checksums = true;
+  FakeSession session(pgdata_.str(), &root_);
+  auto result = PushBackup(session, root_, pipeline_, options_);
+  auto reader = root_.Get(BackupFilesMetadataKey(result.backup_name));
+  FilesMetadata files = ReadFilesMetadata(*reader, "files_metadata");
+  EXPECT_FALSE(files.files["/base/5/20000"].corrupt_blocks.has_value());
+  ASSERT_TRUE(files.files["/base/5/20001"].corrupt_blocks.has_value());
+  EXPECT_EQ(files.files["/base/5/20001"].corrupt_blocks->count, 1);
+  EXPECT_EQ(files.files["/base/5/20001"].corrupt_blocks->some_blocks, std::vector<uint32_t>{3});
+  // The random "relations" of the fixture are not real pages: they are reported too, but the
+  // backup still completes (corruption is reported, never fatal, as WAL-G and pgBackRest).
+  EXPECT_TRUE(HasSentinel());
+}
+
+TEST_F(BackupPushTest, WithoutFilesMetadataWritesNoneAndSaysSo) {
+  options_.without_files_metadata = true;
+  options_.permanent = true;
+  options_.user_data = R"({"k":"v"})";
+  FakeSession session(pgdata_.str(), &root_);
+  auto result = PushBackup(session, root_, pipeline_, options_);
+  EXPECT_FALSE(root_.Stat(BackupFilesMetadataKey(result.backup_name)));
+  BackupSentinel sentinel =
+      ParseBackupSentinel(Raw(BackupSentinelKey(result.backup_name)), "sentinel");
+  EXPECT_TRUE(sentinel.files_metadata_disabled);
+  EXPECT_TRUE(sentinel.is_permanent);
+  EXPECT_EQ(sentinel.user_data, R"({"k":"v"})");
+}
+
+TEST_F(BackupPushTest, AStopRequestAbortsWithoutSentinel) {
+  std::atomic<bool> stop{true};
+  options_.stop = &stop;
+  FakeSession session(pgdata_.str(), &root_);
+  auto e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  EXPECT_EQ(e.code(), ErrorCode::kCancelled);
+  EXPECT_EQ(session.aborts, 1);
+  EXPECT_FALSE(HasSentinel());
+}
+
+}  // namespace
+}  // namespace walnut
