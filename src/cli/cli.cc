@@ -114,6 +114,7 @@ int Run(int argc, char** argv) {
     spdlog::error("no command given; run 'walnut --help'");
     return kExitUsage;
   }
+  context.set_turbo(turbo);
   return action();
 }
 

@@ -29,12 +29,17 @@ class CommandContext {
   // Compression and encryption as configured.
   const PipelineOptions& pipeline();
 
+  // --turbo: ignore rate limits (WALG_DISK_RATE_LIMIT, WALG_NETWORK_RATE_LIMIT).
+  bool turbo() const { return turbo_; }
+  void set_turbo(bool turbo) { turbo_ = turbo; }
+
  private:
   Config config_;
   std::optional<Settings> settings_;
   std::unique_ptr<Storage> storage_;
   std::optional<Folder> root_;
   std::optional<PipelineOptions> pipeline_;
+  bool turbo_ = false;
 };
 
 }  // namespace walnut

@@ -352,6 +352,9 @@ std::vector<SettingSpec> BuildRegistry() {
       Spec("WALG_ALIVE_CHECK_INTERVAL", K::kDuration, "PostgreSQL liveness check during backup")
           .Default("1m"),
       Spec("WALG_STOP_BACKUP_TIMEOUT", K::kDuration, "statement timeout of pg_backup_stop"),
+      Spec("WALNUT_ARCHIVE_WAIT_TIMEOUT", K::kDuration,
+           "backup-push waits this long for its last WAL segment to be archived (0: no wait)")
+          .Default("60s"),
       Spec("WALG_DIRECT_IO", K::kBool, "read data files with O_DIRECT").Default("false"),
       Spec("WALG_DIRECT_IO_BLOCK_COUNT", K::kInt, "blocks per O_DIRECT read").Default("32"),
       Spec("WALG_DISABLE_PARTIAL_RESTORE", K::kBool, "do not record databases for partial restore")
