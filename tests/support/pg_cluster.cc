@@ -3,8 +3,10 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -150,6 +152,73 @@ void PgCluster::WaitForPromotion(int seconds) const {
   }
   throw std::runtime_error("the server did not finish recovery in " + std::to_string(seconds) +
                            " s; server log:\n" + Tail(ServerLog(), 3000));
+}
+
+std::string PgCluster::SwitchWal() const {
+  return Query("SELECT pg_walfile_name(pg_switch_wal())");
+}
+
+ArchiverStatus PgCluster::Archiver() const {
+  std::string row = Query(
+      "SELECT archived_count || '|' || failed_count || '|' || coalesce(last_archived_wal, '') || "
+      "'|' || coalesce(last_failed_wal, '') FROM pg_stat_archiver");
+  ArchiverStatus status;
+  std::istringstream in(row);
+  std::string archived, failed;
+  std::getline(in, archived, '|');
+  std::getline(in, failed, '|');
+  std::getline(in, status.last_archived_wal, '|');
+  std::getline(in, status.last_failed_wal, '|');
+  status.archived_count = std::stoll(archived);
+  status.failed_count = std::stoll(failed);
+  return status;
+}
+
+std::vector<std::string> PgCluster::ArchivedFiles() const {
+  std::vector<std::string> names;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(data_dir() / "pg_wal/archive_status")) {
+    std::string name = entry.path().filename().string();
+    if (name.size() > 5 && name.ends_with(".done"))
+      names.push_back(name.substr(0, name.size() - 5));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void PgCluster::WaitForArchived(const std::string& wal_name, int seconds) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  ArchiverStatus status;
+  while (true) {
+    status = Archiver();
+    bool pending = false;
+    std::error_code ec;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(data_dir() / "pg_wal/archive_status", ec)) {
+      std::string name = entry.path().filename().string();
+      // History files sort before segments of their timeline; compare segment names only.
+      if (name.ends_with(".ready") && name.size() == 24 + 6 && name.substr(0, 24) <= wal_name) {
+        pending = true;
+      }
+    }
+    if (!pending && status.archived_count > 0 && status.last_archived_wal >= wal_name) return;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  throw std::runtime_error("WAL " + wal_name + " was not archived in " + std::to_string(seconds) +
+                           " s (archived " + std::to_string(status.archived_count) + ", last '" +
+                           status.last_archived_wal + "', failed " +
+                           std::to_string(status.failed_count) + ", last failed '" +
+                           status.last_failed_wal + "'); server log:\n" + Tail(ServerLog(), 3000));
+}
+
+void PgCluster::BaseBackup(const std::filesystem::path& target, const std::string& options) const {
+  CommandResult r = Run(BinDir() + "/pg_basebackup --no-sync -c fast -D " +
+                        ShellQuote(target.string()) + " " + options);
+  if (r.exit_code != 0) {
+    throw std::runtime_error("pg_basebackup failed (exit " + std::to_string(r.exit_code) +
+                             "): " + Tail(r.err + r.out, 2000));
+  }
 }
 
 std::string PgCluster::ServerLog() const {

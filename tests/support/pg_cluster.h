@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +17,14 @@ std::string AsPgRunUser(const std::string& command);
 // Hands `path` (recursively) to PgRunUser(), so that PostgreSQL and Walnut running as that user
 // can read and write it. A no-op when not root.
 void GrantToPgRunUser(const std::filesystem::path& path);
+
+// A row of pg_stat_archiver.
+struct ArchiverStatus {
+  int64_t archived_count = 0;
+  int64_t failed_count = 0;
+  std::string last_archived_wal;  // "" when nothing was archived yet
+  std::string last_failed_wal;
+};
 
 // A throwaway PostgreSQL 15 cluster in a temporary directory, started with pg_ctl as
 // PgRunUser(). It listens only on a Unix socket in its own directory, so clusters never compete
@@ -54,6 +63,21 @@ class PgCluster {
   std::string DumpAll() const;
   // Waits (up to `seconds`) until the server accepts queries and is out of recovery.
   void WaitForPromotion(int seconds = 60) const;
+
+  // pg_switch_wal(); returns the name of the segment it completed (the current one when nothing
+  // was written since the last switch).
+  std::string SwitchWal() const;
+  ArchiverStatus Archiver() const;
+  // Waits (up to `seconds`) until `wal_name` and every segment before it were archived: the
+  // archiver reported a file at or after it and no .ready marker at or before it is left. Throws
+  // with the archiver's status and the server log's tail on timeout.
+  void WaitForArchived(const std::string& wal_name, int seconds = 30) const;
+  // The files the archiver reported done (pg_wal/archive_status/*.done, without ".done"), sorted.
+  std::vector<std::string> ArchivedFiles() const;
+  // pg_basebackup -D `target` (created by it, owned by PgRunUser()) with `options`, e.g. "-X none"
+  // for a backup whose WAL must all come from the archive.
+  void BaseBackup(const std::filesystem::path& target,
+                  const std::string& options = "-X none") const;
 
   // Runs `command` as PgRunUser() with this cluster's PGHOST/PGPORT/PGUSER/PGDATABASE set.
   CommandResult Run(const std::string& command, const std::string& input = "") const;

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/test_util.h"
+
+namespace walnut::testing {
+
+// Where a WalnutConfig puts the archive.
+enum class TestStorage { kDirectory, kS3 };
+
+// A Walnut JSON config file for tests in which PostgreSQL runs Walnut (archive_command,
+// restore_command) or Walnut runs as PostgreSQL's user: the storage (a fresh directory owned by
+// PgRunUser(), or the s3rver at $WALNUT_IT_S3_ENDPOINT under a prefix of its own), compression,
+// optional libsodium encryption and any extra setting. The file is rewritten on every change, so
+// the commands PostgreSQL runs pick changes up at their next call.
+class WalnutConfig {
+ public:
+  // `what` names the test in the S3 prefix (ignored for a directory).
+  explicit WalnutConfig(TestStorage storage, const std::string& what = "test");
+
+  // WALG_COMPRESSION_METHOD ("lz4", "zstd", ...).
+  void SetCompression(const std::string& method) { Set("WALG_COMPRESSION_METHOD", method); }
+  // Encrypts with libsodium; `key_hex` is 32 bytes as 64 hex digits.
+  void SetLibsodiumKey(const std::string& key_hex);
+  // Any setting (the file holds strings only, as WAL-G's do).
+  void Set(const std::string& name, const std::string& value);
+  void Unset(const std::string& name);
+
+  TestStorage storage() const { return storage_; }
+  // The storage directory (kDirectory only): objects live at `storage_dir()/wal_005/...`.
+  std::filesystem::path storage_dir() const;
+  const std::filesystem::path& path() const { return path_; }
+
+  // `<walnut> --config <file> wal-push %p`, for archive_command.
+  std::string ArchiveCommand() const { return CommandLine("wal-push %p"); }
+  // `<walnut> --config <file> wal-fetch %f %p`, for restore_command.
+  std::string RestoreCommand() const { return CommandLine("wal-fetch %f %p"); }
+  // `<walnut> --config <file> <args>` (args are not quoted).
+  std::string CommandLine(const std::string& args) const;
+  // Runs walnut with `args` as PgRunUser(), with an empty environment apart from PATH and HOME
+  // (so the caller's WALG_*/AWS_* variables cannot leak in).
+  CommandResult Run(const std::string& args, const std::string& input = "") const;
+
+  // The object names under `folder` (recursive `st ls`), e.g. "000000010000000000000003.lz4" for
+  // "wal_005". Fails the test (and returns what it has) when the listing fails.
+  std::vector<std::string> ListObjects(const std::string& folder) const;
+
+ private:
+  void Write() const;
+
+  TestStorage storage_;
+  TempDir dir_;  // the config file, HOME, and (kDirectory) the storage
+  std::filesystem::path path_;
+  std::map<std::string, std::string> settings_;
+};
+
+// A 32-byte libsodium key in hex, for tests that encrypt.
+inline constexpr const char* kTestLibsodiumKeyHex =
+    "4f8a2c11d0e97b35a6c8e1f20b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e";
+
+}  // namespace walnut::testing
