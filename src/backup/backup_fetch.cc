@@ -1,0 +1,258 @@
+#include "backup/backup_fetch.h"
+
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <stop_token>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "backup/extractor.h"
+#include "backup/restore_spec.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/retry.h"
+#include "concurrency/task_group.h"
+
+namespace walnut {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPgControlTarPrefix = "pg_control.tar";
+constexpr std::string_view kBackupLabelTarPrefix = "backup_label.tar";
+constexpr std::string_view kPgControlPath = "global/pg_control";
+constexpr std::string_view kTablespaceMap = "tablespace_map";
+constexpr size_t kMissingShown = 10;
+
+// Ends a partition's extraction soon after another one failed (TaskGroup requests stop).
+class StoppableReader : public Reader {
+ public:
+  StoppableReader(Reader& next, std::stop_token stop) : next_(next), stop_(std::move(stop)) {}
+  size_t Read(ByteSpan dst) override {
+    if (stop_.stop_requested()) throw Error(ErrorCode::kCancelled, "cancelled after another error");
+    return next_.Read(dst);
+  }
+
+ private:
+  Reader& next_;
+  std::stop_token stop_;
+};
+
+// The objects of tar_partitions/, by role.
+struct TarPlan {
+  std::vector<std::string> parts;  // part_*.tar.*, extracted in parallel
+  std::string backup_label;        // backup_label.tar.* or ""
+  std::string pg_control;          // pg_control.tar.* or ""
+
+  bool Has(const std::string& name) const {
+    return name == backup_label || name == pg_control ||
+           std::find(parts.begin(), parts.end(), name) != parts.end();
+  }
+};
+
+TarPlan PlanTars(const Folder& tars, const std::string& backup_name) {
+  TarPlan plan;
+  tars.List("", ListOptions{.recursive = true}, [&](const ObjectInfo& info) {
+    if (info.is_prefix) return;
+    if (info.key.starts_with(kPgControlTarPrefix)) {
+      plan.pg_control = info.key;
+    } else if (info.key.starts_with(kBackupLabelTarPrefix)) {
+      plan.backup_label = info.key;
+    } else {
+      plan.parts.push_back(info.key);
+    }
+  });
+  if (plan.parts.empty() && plan.pg_control.empty()) {
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("backup {} has no tar partitions in {}", backup_name,
+                            tars.storage().Describe() + "/" + tars.path()));
+  }
+  std::sort(plan.parts.begin(), plan.parts.end());
+  return plan;
+}
+
+// Downloads and extracts one tar object, starting over on a retryable failure (files are
+// rewritten from the beginning, so a second attempt is idempotent).
+void ExtractObject(const Folder& tars, const std::string& name, const PipelineOptions& pipeline,
+                   Extractor& extractor, const ExtractOptions& options, int retries,
+                   const std::stop_token& stop) {
+  RetryPolicy policy;
+  policy.max_attempts = retries + 1;
+  std::string key = tars.Key(name);
+  WithRetries(policy, fmt::format("download of {}", key), [&] {
+    std::unique_ptr<Reader> reader = MakeDownloadReader(tars, name, pipeline);
+    StoppableReader stoppable(*reader, stop);
+    extractor.ExtractTar(stoppable, key, options);
+  });
+  spdlog::info("finished extraction of {}", name);
+}
+
+bool Masked(const std::string& mask, const std::string& path) {
+  return !mask.empty() && ::fnmatch(mask.c_str(), path.c_str(), FNM_PATHNAME) != 0;
+}
+
+void ThrowIfMissing(const std::vector<std::string>& missing, const std::string& backup_name) {
+  if (missing.empty()) return;
+  std::vector<std::string> shown(
+      missing.begin(),
+      missing.begin() + static_cast<ptrdiff_t>(std::min(missing.size(), kMissingShown)));
+  throw Error(
+      ErrorCode::kCorruption,
+      fmt::format("backup {}: {} file(s) listed in its files metadata were not in any tar: {}{}",
+                  backup_name, missing.size(), fmt::join(shown, ", "),
+                  missing.size() > shown.size() ? ", ..." : ""));
+}
+
+}  // namespace
+
+std::string FindBackupByUserData(const BackupCatalog& catalog, std::string_view user_data_json) {
+  nlohmann::json wanted = nlohmann::json::parse(user_data_json, nullptr, false);
+  if (wanted.is_discarded()) {
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--target-user-data / WALG_FETCH_TARGET_USER_DATA is not valid JSON: {}",
+                    user_data_json));
+  }
+  std::vector<std::string> matches;
+  for (const BackupListEntry& entry : catalog.List()) {
+    BackupSentinel sentinel = catalog.LoadSentinel(entry.name);
+    if (sentinel.user_data.empty()) continue;
+    nlohmann::json data = nlohmann::json::parse(sentinel.user_data, nullptr, false);
+    if (!data.is_discarded() && data == wanted) matches.push_back(entry.name);
+  }
+  if (matches.empty()) {
+    throw Error(ErrorCode::kNotFound, fmt::format("no backup in {} has user data {}",
+                                                  catalog.Describe(), user_data_json));
+  }
+  if (matches.size() > 1) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} backups have user data {}: {}", matches.size(), user_data_json,
+                            fmt::join(matches, ", ")));
+  }
+  return matches.front();
+}
+
+BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOptions& pipeline,
+                              const BackupFetchOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  std::string name = options.target_user_data.empty()
+                         ? catalog.Resolve(options.backup_name).name
+                         : FindBackupByUserData(catalog, options.target_user_data);
+  BackupSentinel sentinel = catalog.LoadSentinel(name);
+  if (sentinel.IsDelta()) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("backup {} is a delta backup (of {}); restoring delta backups is not "
+                            "implemented yet: fetch a full backup",
+                            name, sentinel.delta_from));
+  }
+  bool custom_spec = !options.restore_spec_path.empty();
+  std::optional<TablespaceSpec> spec;
+  if (custom_spec) {
+    spec = ReadRestoreSpec(options.restore_spec_path);
+  } else if (sentinel.spec) {
+    spec = sentinel.spec;
+    ValidateTablespaceSpec(*spec, fmt::format("backup {}: sentinel Spec", name));
+  }
+  Folder tars = catalog.TarPartitions(name);
+  TarPlan plan = PlanTars(tars, name);
+
+  fs::path target = fs::absolute(options.target_dir);
+  PrepareEmptyDirectory(target, "target directory", options.fsync);
+  Extractor extractor(target, name);
+
+  // What files_metadata.json promises: every file, with its checksum where Walnut recorded one.
+  std::set<std::string> pg_control_files{std::string(kPgControlPath)};
+  bool has_files_metadata =
+      !sentinel.files_metadata_disabled && (sentinel.version >= 2 || sentinel.has_embedded_files);
+  if (has_files_metadata) {
+    std::vector<std::string> missing_tars;
+    FilesMetadataVisitor visitor;
+    visitor.on_file = [&](const std::string& path, const BackupFileDescription& file) {
+      if (!file.is_skipped) extractor.Expect(path, file.sha256);
+    };
+    visitor.on_tar_file_set = [&](const std::string& tar, const std::vector<std::string>& paths) {
+      if (!plan.Has(tar)) missing_tars.push_back(tar);
+      for (const std::string& path : paths) {
+        extractor.Expect(path, "");
+        if (tar == plan.pg_control)
+          pg_control_files.insert(path.starts_with('/') ? path.substr(1) : path);
+      }
+    };
+    catalog.ReadFilesMetadata(name, sentinel, visitor);
+    if (!missing_tars.empty()) {
+      throw Error(ErrorCode::kCorruption,
+                  fmt::format("backup {}: its files metadata lists tar(s) missing from {}: {}",
+                              name, tars.storage().Describe() + "/" + tars.path(),
+                              fmt::join(missing_tars, ", ")));
+    }
+  } else {
+    spdlog::info("backup {} has no files metadata: the completeness of the restore is not checked",
+                 name);
+  }
+
+  if (spec) PrepareTablespaces(target, *spec, options.fsync);
+
+  ExtractOptions data_options;
+  data_options.fsync = options.fsync;
+  data_options.mask = options.mask;
+  if (custom_spec) data_options.skip.insert(std::string(kTablespaceMap));
+  spdlog::info(
+      "fetching backup {} into {}: {} tar(s), {} at a time", name, target.string(),
+      plan.parts.size() + (plan.backup_label.empty() ? 0 : 1) + (plan.pg_control.empty() ? 0 : 1),
+      options.download_concurrency);
+  {
+    TaskGroup group(static_cast<size_t>(std::max(1, options.download_concurrency)));
+    for (const std::string& part : plan.parts) {
+      group.Submit([&, part](std::stop_token stop) {
+        ExtractObject(tars, part, pipeline, extractor, data_options, options.download_file_retries,
+                      stop);
+      });
+    }
+    group.Wait();
+  }
+  extractor.FinishDirectories(options.fsync);
+  if (!plan.backup_label.empty()) {
+    ExtractObject(tars, plan.backup_label, pipeline, extractor, data_options,
+                  options.download_file_retries, {});
+    extractor.FinishDirectories(options.fsync);
+  }
+
+  auto ignored = [&](const std::string& path) {
+    return Masked(options.mask, path) || (custom_spec && path == kTablespaceMap);
+  };
+  // pg_control appears only once everything else is complete, synced and checked.
+  ThrowIfMissing(extractor.Missing([&](const std::string& path) {
+    return ignored(path) || pg_control_files.count(path) != 0;
+  }),
+                 name);
+  if (!plan.pg_control.empty()) {
+    ExtractOptions control_options = data_options;
+    control_options.atomic_files = true;
+    try {
+      ExtractObject(tars, plan.pg_control, pipeline, extractor, control_options,
+                    options.download_file_retries, {});
+      extractor.FinishDirectories(options.fsync);
+      ThrowIfMissing(extractor.Missing(ignored), name);
+    } catch (...) {
+      ::unlink((target / kPgControlPath).c_str());
+      throw;
+    }
+  } else {
+    spdlog::warn("backup {} has no pg_control tar", name);
+  }
+
+  BackupFetchResult result;
+  result.backup_name = name;
+  result.files = extractor.files_restored();
+  result.bytes = extractor.bytes_restored();
+  result.elapsed = std::chrono::steady_clock::now() - started;
+  return result;
+}
+
+}  // namespace walnut

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "backup/backup_catalog.h"
+#include "pipeline/pipeline.h"
+
+namespace walnut {
+
+struct BackupFetchOptions {
+  std::string target_dir;
+  // A backup name or LATEST; ignored when target_user_data is set.
+  std::string backup_name;
+  // --target-user-data / WALG_FETCH_TARGET_USER_DATA: JSON; the backup whose UserData equals it.
+  std::string target_user_data;
+  std::string mask;                // --mask: a shell pattern on paths relative to the target
+  std::string restore_spec_path;   // --restore-spec FILE; "" uses the backup's own Spec
+  bool fsync = true;               // !WALG_TAR_DISABLE_FSYNC
+  int download_concurrency = 10;   // WALG_DOWNLOAD_CONCURRENCY
+  int download_file_retries = 15;  // WALG_DOWNLOAD_FILE_RETRIES
+};
+
+struct BackupFetchResult {
+  std::string backup_name;
+  uint64_t files = 0;
+  uint64_t bytes = 0;  // file content restored
+  std::chrono::duration<double> elapsed{};
+};
+
+// Restores a full base backup into an empty (or missing) directory, as WAL-G's backup-fetch:
+//  1. Resolves the backup and reads its sentinel and files_metadata.json (when the backup has one).
+//  2. Creates the target (0700) and the tablespace links (Spec or --restore-spec).
+//  3. Streams the data tars (part_*.tar.*) in parallel, WALG_DOWNLOAD_CONCURRENCY at a time,
+//     storage -> decrypt -> decompress -> tar -> files, nothing staged on disk; each file and
+//     directory is synced.
+//  4. Then, one after the other: backup_label.tar.* (without tablespace_map under --restore-spec)
+//     and, once every other file is complete and checked, pg_control.tar.* (pg_control written
+//     under a temporary name and renamed), so an interrupted restore can never be started.
+// Checks every file's SHA-256 that files_metadata.json records (a Walnut addition) and that every
+// file it lists arrived. Does not create recovery.signal nor set restore_command.
+// Throws kNotFound (backup), kAlreadyExists (non-empty target), kCorruption naming the object or
+// file, kUnsupported for delta backups (not implemented yet).
+BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOptions& pipeline,
+                              const BackupFetchOptions& options);
+
+// The name of the one backup whose sentinel UserData equals `user_data_json` (compared as JSON
+// values). Throws kInvalidArgument for bad JSON or several matches, kNotFound for none.
+std::string FindBackupByUserData(const BackupCatalog& catalog, std::string_view user_data_json);
+
+}  // namespace walnut

@@ -1,0 +1,256 @@
+#include "backup/extractor.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+#include <utility>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "io/digest.h"
+#include "storage/fs/fs_util.h"
+#include "storage/fs/unique_fd.h"
+
+namespace walnut {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kWriteBufferSize = 512 * 1024;
+constexpr std::string_view kTemporarySuffix = ".walnut-tmp";
+
+std::string ParentOf(const std::string& relative) {
+  size_t slash = relative.rfind('/');
+  return slash == std::string::npos ? "" : relative.substr(0, slash);
+}
+
+void WriteAll(int fd, const std::byte* data, size_t size, const fs::path& path) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ThrowSystemError(fmt::format("cannot write {}", path.string()));
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+void SyncDirectoryOrThrow(const fs::path& path) {
+  if (int err = SyncDirectory(path.string()); err != 0) {
+    ThrowSystemError(fmt::format("cannot sync directory {}", path.string()), err);
+  }
+}
+
+bool IsDirectory(const fs::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+Extractor::Extractor(fs::path target, std::string backup_name)
+    : target_(std::move(target)), backup_name_(std::move(backup_name)) {}
+
+void Extractor::Expect(std::string_view path, std::string_view sha256_hex) {
+  std::optional<std::string> relative = NormalizeTarPath(path);
+  if (!relative || relative->empty()) {
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("backup {}: files_metadata.json lists an unsafe path '{}'",
+                            backup_name_, path));
+  }
+  std::string hex(sha256_hex);
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  std::lock_guard lock(mu_);
+  Expected& expected = expected_[*relative];
+  if (!hex.empty()) expected.sha256_hex = std::move(hex);
+}
+
+std::string Extractor::ExpectedSha256(const std::string& relative) {
+  std::lock_guard lock(mu_);
+  auto it = expected_.find(relative);
+  return it == expected_.end() ? std::string() : it->second.sha256_hex;
+}
+
+void Extractor::MarkRestored(const std::string& relative) {
+  std::lock_guard lock(mu_);
+  MarkRestoredLocked(relative);
+}
+
+void Extractor::MarkRestoredLocked(const std::string& relative) {
+  auto it = expected_.find(relative);
+  if (it != expected_.end()) it->second.restored = true;
+}
+
+void Extractor::MakeDirectoriesLocked(const std::string& relative, bool include_self,
+                                      const std::string& tar_name) {
+  size_t pos = 0;
+  for (;;) {
+    size_t slash = relative.find('/', pos);
+    if (slash == std::string::npos && !include_self) return;
+    std::string prefix = slash == std::string::npos ? relative : relative.substr(0, slash);
+    if (tar_symlinks_.count(prefix) != 0 || pending_symlinks_.count(prefix) != 0) {
+      throw Error(ErrorCode::kCorruption,
+                  fmt::format("backup {}: tar {}: entry {} lies below the symbolic link {} of the "
+                              "backup; refusing to write through it",
+                              backup_name_, tar_name, relative, prefix));
+    }
+    if (known_directories_.count(prefix) == 0) {
+      fs::path path = target_ / prefix;
+      if (::mkdir(path.c_str(), 0700) == 0) {
+        directories_to_sync_.insert(ParentOf(prefix));
+      } else if (errno != EEXIST || !IsDirectory(path)) {
+        ThrowSystemError(fmt::format("cannot create directory {}", path.string()));
+      }
+      known_directories_.insert(prefix);
+    }
+    if (slash == std::string::npos) return;
+    pos = slash + 1;
+  }
+}
+
+void Extractor::EnsureParents(const std::string& relative, const std::string& tar_name) {
+  std::lock_guard lock(mu_);
+  MakeDirectoriesLocked(relative, false, tar_name);
+  directories_to_sync_.insert(ParentOf(relative));
+}
+
+void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const ExtractOptions& options,
+                            std::vector<std::byte>& buffer) {
+  const std::string& relative = entry.name;
+  EnsureParents(relative, tar.tar_name());
+  std::string expected_sha256 = ExpectedSha256(relative);
+  fs::path final_path = target_ / relative;
+  fs::path write_path = final_path;
+  if (options.atomic_files) write_path += kTemporarySuffix;
+
+  UniqueFd fd(
+      ::open(write_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (fd.get() < 0) ThrowSystemError(fmt::format("cannot create {}", write_path.string()));
+  std::optional<Sha256Hasher> hasher;
+  if (!expected_sha256.empty()) hasher.emplace();
+  uint64_t written = 0;
+  for (;;) {
+    size_t n = tar.ReadContent(buffer);
+    if (n == 0) break;
+    if (hasher) hasher->Update(ConstByteSpan(buffer.data(), n));
+    WriteAll(fd.get(), buffer.data(), n, write_path);
+    written += n;
+  }
+  if (hasher) {
+    std::string actual = hasher->Finish().Hex();
+    if (actual != expected_sha256) {
+      if (options.atomic_files) ::unlink(write_path.c_str());
+      throw Error(ErrorCode::kCorruption,
+                  fmt::format("backup {}: file {} from tar {} does not match its checksum: "
+                              "files_metadata.json records SHA-256 {}, the tar holds {}",
+                              backup_name_, relative, tar.tar_name(), expected_sha256, actual));
+    }
+  }
+  if (::fchmod(fd.get(), entry.mode & 07777) != 0) {
+    ThrowSystemError(fmt::format("cannot set the mode of {}", write_path.string()));
+  }
+  struct timespec times[2] = {{entry.mtime, 0}, {entry.mtime, 0}};
+  if (::futimens(fd.get(), times) != 0) {
+    ThrowSystemError(fmt::format("cannot set the mtime of {}", write_path.string()));
+  }
+  if (options.fsync && ::fsync(fd.get()) != 0)
+    ThrowSystemError(fmt::format("cannot sync {}", write_path.string()));
+  if (int err = fd.Close(); err != 0)
+    ThrowSystemError(fmt::format("cannot close {}", write_path.string()), err);
+  if (options.atomic_files && ::rename(write_path.c_str(), final_path.c_str()) != 0) {
+    ThrowSystemError(
+        fmt::format("cannot rename {} to {}", write_path.string(), final_path.string()));
+  }
+  MarkRestored(relative);
+  bytes_restored_ += written;
+  ++files_restored_;
+}
+
+void Extractor::RestoreDirectory(const TarEntry& entry, const std::string& tar_name) {
+  const std::string& relative = entry.name;
+  std::lock_guard lock(mu_);
+  directory_metadata_[relative] = PendingDirectory{entry.mode, entry.mtime};
+  if (relative.empty()) return;
+  MakeDirectoriesLocked(relative, true, tar_name);
+  directories_to_sync_.insert(relative);
+  MarkRestoredLocked(relative);
+}
+
+void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
+                           const ExtractOptions& options) {
+  TarReader tar(input, tar_name);
+  std::vector<std::byte> buffer(kWriteBufferSize);
+  while (std::optional<TarEntry> entry = tar.Next()) {
+    if (options.skip.count(entry->name) != 0) continue;
+    if (entry->type != TarEntry::Type::kDirectory && !options.mask.empty() &&
+        ::fnmatch(options.mask.c_str(), entry->name.c_str(), FNM_PATHNAME) != 0) {
+      continue;
+    }
+    switch (entry->type) {
+      case TarEntry::Type::kRegular:
+        RestoreFile(tar, *entry, options, buffer);
+        break;
+      case TarEntry::Type::kDirectory:
+        RestoreDirectory(*entry, tar_name);
+        break;
+      case TarEntry::Type::kSymlink: {
+        EnsureParents(entry->name, tar_name);
+        std::lock_guard lock(mu_);
+        pending_symlinks_[entry->name] = entry->link_target;
+        break;
+      }
+    }
+  }
+}
+
+void Extractor::FinishDirectories(bool fsync) {
+  std::lock_guard lock(mu_);
+  for (const auto& [relative, link_target] : pending_symlinks_) {
+    fs::path path = target_ / relative;
+    if (::symlink(link_target.c_str(), path.c_str()) != 0) {
+      ThrowSystemError(
+          fmt::format("cannot create symbolic link {} -> {}", path.string(), link_target));
+    }
+    tar_symlinks_.insert(relative);
+    MarkRestoredLocked(relative);
+    directories_to_sync_.insert(ParentOf(relative));
+  }
+  pending_symlinks_.clear();
+  for (const auto& [relative, metadata] : directory_metadata_) {
+    fs::path path = relative.empty() ? target_ : target_ / relative;
+    if (::chmod(path.c_str(), metadata.mode & 07777) != 0) {
+      ThrowSystemError(fmt::format("cannot set the mode of {}", path.string()));
+    }
+    struct timespec times[2] = {{metadata.mtime, 0}, {metadata.mtime, 0}};
+    if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
+      ThrowSystemError(fmt::format("cannot set the mtime of {}", path.string()));
+    }
+  }
+  directory_metadata_.clear();
+  if (fsync) {
+    for (const std::string& relative : directories_to_sync_) {
+      SyncDirectoryOrThrow(relative.empty() ? target_ : target_ / relative);
+    }
+  }
+  directories_to_sync_.clear();
+}
+
+std::vector<std::string> Extractor::Missing(
+    const std::function<bool(const std::string&)>& ignore) const {
+  std::vector<std::string> missing;
+  std::lock_guard lock(mu_);
+  for (const auto& [path, expected] : expected_) {
+    if (!expected.restored && !(ignore && ignore(path))) missing.push_back(path);
+  }
+  std::sort(missing.begin(), missing.end());
+  return missing;
+}
+
+}  // namespace walnut

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "backup/tar_reader.h"
+#include "io/reader.h"
+
+namespace walnut {
+
+struct ExtractOptions {
+  // fsync every file and every directory written (WALG_TAR_DISABLE_FSYNC turns it off).
+  bool fsync = true;
+  // A shell pattern (fnmatch with FNM_PATHNAME, as Go's filepath.Match) on paths relative to the
+  // target: only matching files and links are restored. "" restores everything. Directories are
+  // always created.
+  std::string mask;
+  // Paths (relative, no leading '/') never restored, e.g. tablespace_map with --restore-spec.
+  std::set<std::string> skip;
+  // Write each file under a temporary name and rename it into place once synced, so that the
+  // file never exists half-written (for pg_control).
+  bool atomic_files = false;
+};
+
+// Restores tar streams into a target directory: regular files (owned by the running user, with
+// the tar's permission bits and mtime), directories (mode and mtime applied once everything inside
+// them exists) and symlinks. Symlinks from a tar are created only by FinishDirectories(), after
+// the files, so no entry is ever written through a link another entry planted; the only links
+// followed while extracting are the ones that existed before (tablespace links), and later
+// entries whose path runs through a tar's symlink are refused.
+//
+// Checks what files_metadata.json promises: Expect() declares a path the backup must restore and
+// the SHA-256 of its stored bytes; a mismatch throws kCorruption naming the file, the tar and the
+// backup, and Missing() reports what no tar delivered.
+//
+// Thread-safe: several tars may be extracted at once (one thread each).
+class Extractor {
+ public:
+  // `target` must exist. `backup_name` names the backup in error messages.
+  Extractor(std::filesystem::path target, std::string backup_name);
+
+  // Declares a path the backup must restore ("base/1/1259" or "/base/1/1259"), with the lower-case
+  // hex SHA-256 of its content, or "" when none is recorded. Call before extracting.
+  void Expect(std::string_view path, std::string_view sha256_hex);
+  bool has_expectations() const { return !expected_.empty(); }
+
+  // Extracts every entry of the tar stream `input`, named `tar_name` in messages.
+  void ExtractTar(Reader& input, const std::string& tar_name, const ExtractOptions& options);
+
+  // Creates the symlinks met so far, applies directory modes and mtimes, and (with fsync) syncs
+  // every directory that got a new entry. Call after a group of tars, before the next group.
+  void FinishDirectories(bool fsync);
+
+  // Expected paths not restored yet, sorted, except those `ignore` returns true for.
+  std::vector<std::string> Missing(
+      const std::function<bool(const std::string&)>& ignore = {}) const;
+
+  uint64_t bytes_restored() const { return bytes_restored_; }
+  uint64_t files_restored() const { return files_restored_; }
+  const std::filesystem::path& target() const { return target_; }
+
+ private:
+  struct Expected {
+    std::string sha256_hex;
+    bool restored = false;
+  };
+  struct PendingDirectory {
+    uint32_t mode;
+    int64_t mtime;
+  };
+
+  void RestoreFile(TarReader& tar, const TarEntry& entry, const ExtractOptions& options,
+                   std::vector<std::byte>& buffer);
+  void RestoreDirectory(const TarEntry& entry, const std::string& tar_name);
+  // Creates the missing parent directories of `relative` (mode 0700 until the tar's own entry
+  // sets theirs) and refuses a path through a tar's symlink.
+  void EnsureParents(const std::string& relative, const std::string& tar_name);
+  // REQUIRES: mu_ held. EnsureParents' work, and with include_self `relative` itself too.
+  void MakeDirectoriesLocked(const std::string& relative, bool include_self,
+                             const std::string& tar_name);
+  // Records `relative` as restored; returns the expected SHA-256 ("" when none).
+  std::string ExpectedSha256(const std::string& relative);
+  void MarkRestored(const std::string& relative);
+  void MarkRestoredLocked(const std::string& relative);  // REQUIRES: mu_ held
+
+  const std::filesystem::path target_;
+  const std::string backup_name_;
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Expected> expected_;  // GUARDED_BY(mu_) once extraction runs
+  std::set<std::string> known_directories_;             // GUARDED_BY(mu_): exist below target_
+  std::set<std::string> directories_to_sync_;           // GUARDED_BY(mu_)
+  std::map<std::string, PendingDirectory> directory_metadata_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::string> pending_symlinks_;         // GUARDED_BY(mu_): path -> target
+  std::set<std::string> tar_symlinks_;                          // GUARDED_BY(mu_): created ones
+  std::atomic<uint64_t> bytes_restored_{0};
+  std::atomic<uint64_t> files_restored_{0};
+};
+
+}  // namespace walnut
