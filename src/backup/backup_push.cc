@@ -67,6 +67,15 @@ class TarWorkers {
         read_(std::move(read)),
         queue_(kQueueDepth) {}
 
+  ~TarWorkers() {
+    // Only reached without Finish() when the caller is unwinding: stop and join the workers.
+    failed_ = true;
+    queue_.Close();
+    for (auto& t : threads_) t.join();
+  }
+  TarWorkers(const TarWorkers&) = delete;
+  TarWorkers& operator=(const TarWorkers&) = delete;
+
   void Start() {
     int count = std::max(1, options_.disk_concurrency);
     for (int i = 0; i < count; ++i) threads_.emplace_back([this] { Run(); });
