@@ -59,7 +59,8 @@ class PgCluster {
   std::string Query(const std::string& sql, const std::string& database = "postgres") const;
   // pgbench with these arguments (connection options added); must succeed.
   void Pgbench(const std::string& args, const std::string& database = "postgres") const;
-  // pg_dumpall of the whole cluster (for comparing two clusters' data).
+  // pg_dumpall of the whole cluster (for comparing two clusters' data), without the random
+  // \restrict keys of newer minor releases.
   std::string DumpAll() const;
   // Waits (up to `seconds`) until the server accepts queries and is out of recovery.
   void WaitForPromotion(int seconds = 60) const;
