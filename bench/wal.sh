@@ -378,15 +378,22 @@ burst_run() { # method side(pgbr|walnut)
   log "$m / $side: burst of $BURST .ready segments"
   rss_sampler_start "$side-$$" "$SCRATCH/rss-peak" "$([[ $side == pgbr ]] && echo pgbackrest || echo walnut)"
   start=$(now_ns)
+  local failures=0 attempt
   for s in "${segs[@]}"; do
-    if [[ $side == pgbr ]]; then
-      ok=0
-      measure /dev/null "${PGBR[@]}" --pg1-path="$root" --archive-async archive-push "$root/pg_wal/$s" && ok=1
-    else
-      ok=0
-      measure /dev/null "${WALNUT_CMD[@]}" wal-push "$root/pg_wal/$s" && ok=1
-    fi
-    ((ok)) || die "$side: pushing $s in the burst failed"
+    # A failed call is retried at once, as PostgreSQL's archiver retries (it waits 1 s first; the
+    # retry is counted and shown instead).
+    ok=0
+    for attempt in 1 2 3; do
+      if [[ $side == pgbr ]]; then
+        measure /dev/null "${PGBR[@]}" --pg1-path="$root" --archive-async archive-push "$root/pg_wal/$s" && ok=1
+      else
+        measure /dev/null "${WALNUT_CMD[@]}" wal-push "$root/pg_wal/$s" && ok=1
+      fi
+      ((ok)) && break
+      failures=$((failures + 1))
+      log "$side: pushing $s failed (attempt $attempt): $(tail -n 1 "$SCRATCH/stderr")"
+    done
+    ((ok)) || die "$side: pushing $s in the burst failed three times"
     # What PostgreSQL's archiver does after archive_command succeeds.
     mv "$root/pg_wal/archive_status/$s.ready" "$root/pg_wal/archive_status/$s.done"
     per_call+=("$WALL")
@@ -404,6 +411,9 @@ burst_run() { # method side(pgbr|walnut)
   [[ $side == pgbr ]] && name=pgbackrest
   WALL=$total CPU=- RSS=$peak_total
   record "$m" burst "$name" 1
+  ((failures == 0)) || log "$m / $side: $failures failed calls in the burst (retried)"
+  WALL=$failures RSS=-
+  record "$m" burst-failed-calls "$name" 1
   WALL=$(median "${per_call[@]}") RSS=$rss_max
   record "$m" burst-call-median "$name" 1
   WALL=$(printf '%s\n' "${per_call[@]}" | sort -g | tail -n1)
@@ -448,7 +458,8 @@ pgBackRest: compress-type lz4/zst at its default levels (lz4 1, zst 3); archive-
   (archive-async=y, process-max=2) and the burst (archive-async=y, process-max=2)
 Walnut: default settings (upload concurrency 16, TOTAL_BG_UPLOADED_LIMIT 32, prefetch 10); 'fetch' with WALG_DOWNLOAD_CONCURRENCY=1"
 
-# SUMMARY: method measurement pgbr_wall walnut_wall pgbr_rss walnut_rss (medians; '-' when absent)
+# SUMMARY: method measurement pgbr_wall walnut_wall pgbr_rss walnut_rss pgbr_cpu walnut_cpu (medians;
+# '-' when absent)
 SUMMARY=$(awk -F'\t' '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
@@ -458,7 +469,7 @@ SUMMARY=$(awk -F'\t' '
   }
   {
     k = $1 SUBSEP $2 SUBSEP $3
-    wall[k] = wall[k] " " $5; rss[k] = rss[k] " " $7
+    wall[k] = wall[k] " " $5; rss[k] = rss[k] " " $7; if ($6 != "-") cpu[k] = cpu[k] " " $6
     g = $1 SUBSEP $2
     if (!(g in seen)) { seen[g] = 1; order[++n] = g }
   }
@@ -466,7 +477,7 @@ SUMMARY=$(awk -F'\t' '
     for (i = 1; i <= n; i++) {
       split(order[i], p, SUBSEP)
       a = order[i] SUBSEP "pgbackrest"; b = order[i] SUBSEP "walnut"
-      print p[1] "\t" p[2] "\t" median(wall[a]) "\t" median(wall[b]) "\t" median(rss[a]) "\t" median(rss[b])
+      print p[1] "\t" p[2] "\t" median(wall[a]) "\t" median(wall[b]) "\t" median(rss[a]) "\t" median(rss[b]) "\t" median(cpu[a]) "\t" median(cpu[b])
     }
   }' "$RESULTS")
 
@@ -474,7 +485,7 @@ render() { # text|markdown
   awk -F'\t' -v style="$1" -v burst="$BURST" '
     function ms(s) { return s == "-" ? "not available" : sprintf("%.1f ms", s * 1000) }
     function secs(s) { return s == "-" ? "not available" : sprintf("%.2f s", s) }
-    function mib(kb) { return kb == "-" ? "-" : sprintf("%.0f", kb / 1024) }
+    function mib(kb) { return kb == "-" || kb == "" ? "-" : sprintf("%.0f", kb / 1024) }
     function row(c, n,   i, s) {
       if (style == "markdown") { s = "|"; for (i = 1; i <= n; i++) s = s " " c[i] " |"; print s; return }
       s = c[1]; for (i = 2; i <= n; i++) s = s "\t" c[i]; print s
@@ -482,21 +493,24 @@ render() { # text|markdown
     BEGIN {
       name["push"] = "push one segment"; name["fetch"] = "fetch one segment"
       name["fetch-ahead"] = "fetch, served ahead"; name["burst"] = "burst of " burst " .ready, total"
+      name["burst-failed-calls"] = "burst: failed calls (retried)"
       name["burst-call-median"] = "burst: one call, median"; name["burst-call-max"] = "burst: one call, slowest"
-      split("method|measurement|pgBackRest|Walnut|pgBackRest / Walnut|pgBackRest RSS MiB|Walnut RSS MiB", h, "|")
-      row(h, 7)
-      if (style == "markdown") print "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+      split("method|measurement|pgBackRest|Walnut|pgBackRest / Walnut|pgBackRest CPU|Walnut CPU|pgBackRest RSS MiB|Walnut RSS MiB", h, "|")
+      row(h, 9)
+      if (style == "markdown") print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     }
     {
       c[1] = $1; c[2] = name[$2]
-      t = ($2 == "burst") ? "s" : "ms"
-      c[3] = t == "s" ? secs($3) : ms($3); c[4] = t == "s" ? secs($4) : ms($4)
-      c[5] = ($3 != "-" && $4 != "-" && $4 > 0) ? sprintf("%.2fx", $3 / $4) : "-"
-      c[6] = mib($5); c[7] = mib($6)
-      row(c, 7)
+      t = ($2 == "burst") ? "s" : ($2 == "burst-failed-calls") ? "n" : "ms"
+      c[3] = t == "s" ? secs($3) : t == "n" ? $3 : ms($3); c[4] = t == "s" ? secs($4) : t == "n" ? $4 : ms($4)
+      c[5] = (t != "n" && $3 != "-" && $4 != "-" && $4 > 0) ? sprintf("%.2fx", $3 / $4) : "-"
+      c[6] = $7 == "-" ? "-" : ms($7); c[7] = $8 == "-" ? "-" : ms($8)
+      c[8] = mib($5); c[9] = mib($6)
+      row(c, 9)
     }' <<<"$SUMMARY"
   if [[ $1 == text ]]; then
     echo
+    echo "CPU: user+sys of the process (and the children it waited for), median over runs."
     echo "RSS: per process (/usr/bin/time -f %M), median over runs; 'burst, total': the peak of all the tool's"
     echo "processes together (sampled every 50 ms); 'burst: one call': the largest single process of the burst."
   fi
@@ -504,7 +518,7 @@ render() { # text|markdown
 
 GOALS=$(awk -F'\t' '
   function verdict(ok) { return ok ? "met" : "NOT met" }
-  $2 ~ /^burst-call/ { next }
+  $2 ~ /^burst-/ { next }
   $4 == "-" { printf "%-5s %-12s Walnut not available\n", $1, $2; next }
   $2 == "push" { r = $3 / $4; printf "%-5s push         pgBackRest/Walnut %.2fx (goal >= 3x: Walnut <= 1/3 of the latency): %s\n", $1, r, verdict(r >= 3) }
   $2 == "fetch" { r = $3 / $4; printf "%-5s fetch        pgBackRest/Walnut %.2fx (goal >= 2x): %s\n", $1, r, verdict(r >= 2) }
