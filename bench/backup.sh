@@ -93,12 +93,15 @@ MARKDOWN=${MARKDOWN:-$WORK_DIR/backup-results.md}
 if ((EUID == 0)); then AS_PG=(runuser -u "$PG_USER" --); else AS_PG=(); fi
 
 SCRATCH=""
+FINISHED=0
 PGDATA=""
 SAMPLER_PID=""
 cleanup() {
   [[ -n $SAMPLER_PID ]] && rss_sampler_stop
   [[ -n $PGDATA ]] && { pg_stop "$PGDATA" immediate || true; }
   if [[ -n $SCRATCH ]]; then
+    # Keep what was measured when the run stops early.
+    if ((!FINISHED)) && [[ -s $SCRATCH/results.tsv ]]; then cp "$SCRATCH/results.tsv" "${MARKDOWN%.md}.partial.tsv"; fi
     if ((KEEP_SCRATCH)); then log "scratch kept in $SCRATCH"; else rm -rf "$SCRATCH"; fi
   fi
 }
@@ -467,3 +470,4 @@ echo "$GOALS"
 cp "$RESULTS" "${MARKDOWN%.md}.tsv"
 echo
 echo "Markdown: $MARKDOWN; every run: ${MARKDOWN%.md}.tsv"
+FINISHED=1

@@ -101,6 +101,7 @@ DATA_DIR=$WORK_DIR/wal-data
 
 PG_TMP=""
 SCRATCH=""
+FINISHED=0
 SAMPLER_PID=""
 cleanup() {
   [[ -n $SAMPLER_PID ]] && rss_sampler_stop
@@ -109,6 +110,8 @@ cleanup() {
     rm -rf "$PG_TMP"
   fi
   if [[ -n $SCRATCH ]]; then
+    # Keep what was measured when the run stops early.
+    if ((!FINISHED)) && [[ -s $SCRATCH/results.tsv ]]; then cp "$SCRATCH/results.tsv" "${MARKDOWN%.md}.partial.tsv"; fi
     if ((KEEP_SCRATCH)); then log "scratch kept in $SCRATCH"; else rm -rf "$SCRATCH"; fi
   fi
 }
@@ -562,3 +565,4 @@ echo "$GOALS"
 cp "$RESULTS" "${MARKDOWN%.md}.tsv"
 echo
 echo "Markdown: $MARKDOWN; every run: ${MARKDOWN%.md}.tsv"
+FINISHED=1
