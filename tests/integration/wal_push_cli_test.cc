@@ -191,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{Backend::kDirectory, "zstd", false, "DirectoryZstd"},
                       Case{Backend::kS3, "lz4", true, "S3Lz4Libsodium"},
                       Case{Backend::kS3, "zstd", false, "S3Zstd"}),
-    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 // Starts a command in the background; its pid is walnut's own (the shell execs it).
 pid_t Spawn(const std::string& command, const fs::path& stderr_file) {
