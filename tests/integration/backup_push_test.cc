@@ -184,7 +184,9 @@ TEST_F(BackupPushIt, VerifyReportsACorruptedPageAndTheBackupStillCompletes) {
   for (const auto& o : objects) {
     if (o.ends_with("files_metadata.json"))
       files_metadata = ReadFile(store / "basebackups_005" / o);
-    if (o.find("tar_partitions/") != std::string::npos) EXPECT_TRUE(o.ends_with(".tar")) << o;
+    if (o.find("tar_partitions/") != std::string::npos) {
+      EXPECT_TRUE(o.ends_with(".tar")) << o;
+    }
   }
   EXPECT_NE(
       files_metadata.find("\"CorruptBlocks\":{\"CorruptBlocksCount\":1,\"SomeCorruptBlocks\":[1]}"),
