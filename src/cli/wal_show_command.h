@@ -7,7 +7,8 @@
 
 namespace walnut {
 
-// wal-show: archived WAL per timeline, with gaps
+// wal-show [--detailed-json] [--without-backups]: the WAL in storage per timeline, its gaps and
+// the backups taken on it. Needs no database.
 void AddWalShowCommand(CLI::App& app, CommandContext& context, CommandAction& action);
 
 }  // namespace walnut

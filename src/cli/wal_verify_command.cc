@@ -1,15 +1,139 @@
 #include "cli/wal_verify_command.h"
 
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/wal_backup_refs.h"
 #include "common/error.h"
+#include "common/logging.h"
+#include "postgres/pg_connection.h"
+#include "wal/wal_verify.h"
 
 namespace walnut {
+namespace {
 
-void AddWalVerifyCommand(CLI::App& app, CommandContext& /*context*/, CommandAction& action) {
-  CLI::App* cmd = app.add_subcommand("wal-verify", "wal-verify integrity|timeline: check the archive is complete");
-  cmd->allow_extras();
-  cmd->callback([&action] {
-    action = []() -> int { throw Error(ErrorCode::kUnsupported, "wal-verify is not implemented yet"); };
-  });
+struct WalVerifyArgs {
+  std::vector<std::string> checks;
+  bool json = false;
+  std::optional<uint32_t> timeline;
+  std::optional<std::string> lsn;
+  std::optional<std::string> backup_name;
+};
+
+// The segment the server is writing, as WAL-G's QueryCurrentWalSegment: the segment of the
+// current LSN - 1 (a server at a segment boundary has not written into the next one yet). On a
+// standby, the WAL received (or replayed, when WAL comes from restore_command only) and the
+// timeline of its last restartpoint.
+pg::WalSegment QueryCurrentSegment(uint64_t segment_size) {
+  pg::PgConnection connection;
+  if (connection.server_version() < 100000) {
+    throw Error(ErrorCode::kUnsupported,
+                fmt::format("wal-verify needs PostgreSQL 10 or later; the server is {}",
+                            connection.server_version()));
+  }
+  pg::QueryResult result = connection.Query(
+      "SELECT CASE WHEN pg_is_in_recovery() "
+      "THEN coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) "
+      "ELSE pg_current_wal_lsn() END AS lsn, "
+      "CASE WHEN pg_is_in_recovery() THEN NULL "
+      "ELSE pg_walfile_name(pg_current_wal_lsn()) END AS walfile, "
+      "(SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_timeline");
+  pg::Lsn lsn = pg::ParseLsn(result.Get(0, "lsn"));
+  pg::TimelineId timeline = 0;
+  // On a primary the WAL file name carries the timeline being written, which after a promotion
+  // is ahead of the last checkpoint's.
+  if (result.rows.at(0).at(1)) {
+    std::optional<pg::WalSegment> named = pg::ParseWalFileName(*result.rows[0][1], segment_size);
+    if (!named) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("the server's WAL file name '{}' is not one", *result.rows[0][1]));
+    }
+    timeline = named->timeline;
+  } else {
+    timeline = static_cast<pg::TimelineId>(std::stoul(result.Get(0, "checkpoint_timeline")));
+  }
+  if (lsn == 0) throw Error(ErrorCode::kProtocol, "the server reports WAL position 0/0");
+  return pg::WalSegment{timeline, pg::LsnToSegment(lsn - 1, segment_size)};
+}
+
+pg::WalSegment CurrentSegment(const WalVerifyArgs& args, uint64_t segment_size) {
+  if (!args.lsn) return QueryCurrentSegment(segment_size);
+  pg::Lsn lsn = pg::ParseLsn(*args.lsn);
+  if (lsn == 0) throw Error(ErrorCode::kInvalidArgument, "--lsn must be above 0/0");
+  if (*args.timeline == 0) throw Error(ErrorCode::kInvalidArgument, "--timeline must be 1 or more");
+  return pg::WalSegment{*args.timeline, pg::LsnToSegment(lsn - 1, segment_size)};
+}
+
+int VerifyWal(CommandContext& context, const WalVerifyArgs& args) {
+  bool integrity = false;
+  bool timeline = false;
+  for (const std::string& check : args.checks) {
+    if (check == "integrity") {
+      integrity = true;
+    } else if (check == "timeline") {
+      timeline = true;
+    } else {
+      throw Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("invalid check specified: {} (available: integrity, timeline)", check));
+    }
+  }
+  if (args.lsn.has_value() != args.timeline.has_value()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                args.lsn ? "\"--lsn\" flag works only in conjunction with the \"--timeline\" flag"
+                         : "\"--timeline\" flag works only in conjunction with the \"--lsn\" flag");
+  }
+  const Settings& settings = context.settings();
+  const uint64_t segment_size = settings.wal_segment_size;
+  const pg::WalSegment current = CurrentSegment(args, segment_size);
+  spdlog::info("Current WAL segment: {}", pg::WalFileName(current, segment_size));
+
+  Folder wal_folder = context.root().Sub(wal::kWalFolder);
+  wal::WalCatalog catalog = wal::WalCatalog::List(wal_folder, segment_size);
+  wal::WalVerifyReport report;
+  if (integrity) {
+    std::vector<wal::TimelineHistoryEntry> history =
+        wal::ReadTimelineHistory(wal_folder, catalog, current.timeline, context.pipeline())
+            .value_or(std::vector<wal::TimelineHistoryEntry>{});
+    wal::StopSegment stop = wal::FindStopSegment(LoadWalBackupRefs(context), current.timeline,
+                                                 history, args.backup_name, segment_size);
+    wal::IntegrityScan scan{
+        .current = current,
+        .stop = stop.segno,
+        .delayed_window = static_cast<uint64_t>(context.config().GetInt(
+            "WALG_INTEGRITY_MAX_DELAYED_WALS", 0, std::numeric_limits<int32_t>::max())),
+        .uploading_window = static_cast<uint64_t>(settings.upload_concurrency),
+    };
+    report.integrity = wal::CheckIntegrity(catalog, history, scan);
+  }
+  if (timeline) report.timeline = wal::CheckTimeline(catalog, current.timeline);
+
+  std::string out = args.json ? wal::RenderWalVerifyJson(report, segment_size)
+                              : wal::RenderWalVerifyPlain(report, segment_size);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+void AddWalVerifyCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
+  CLI::App* cmd = app.add_subcommand(
+      "wal-verify", "Verify WAL storage folder. Available checks: integrity, timeline");
+  auto args = std::make_shared<WalVerifyArgs>();
+  cmd->add_option("checks", args->checks, "Checks to run: integrity, timeline")->required();
+  cmd->add_flag("--json", args->json, "Show output in JSON format");
+  cmd->add_option("--timeline", args->timeline,
+                  "Verify WAL for the specified timeline (together with --lsn)");
+  cmd->add_option("--lsn", args->lsn,
+                  "Verify WAL for the specified LSN (together with --timeline)");
+  cmd->add_option("--backup-name", args->backup_name, "Verify WAL starting from this backup");
+  cmd->callback([&, args] { action = [&, args] { return VerifyWal(context, *args); }; });
 }
 
 }  // namespace walnut
