@@ -83,11 +83,10 @@ std::string SerializeBackupSentinel(const BackupSentinel& s) {
   out["LSN"] = s.lsn;
   if (s.timeline) out["Timeline"] = *s.timeline;
   if (s.delta_lsn) out["DeltaLSN"] = *s.delta_lsn;
-  if (s.IsDelta()) {
-    out["DeltaFrom"] = s.delta_from;
-    out["DeltaFullName"] = s.delta_full_name;
-    out["DeltaCount"] = s.delta_count;
-  }
+  // WAL-G sets these three together for a delta (pointers, omitted when nil).
+  if (!s.delta_from.empty()) out["DeltaFrom"] = s.delta_from;
+  if (!s.delta_full_name.empty()) out["DeltaFullName"] = s.delta_full_name;
+  if (s.delta_count != 0) out["DeltaCount"] = s.delta_count;
   out["PgVersion"] = s.pg_version;
   out["FinishLSN"] = s.finish_lsn;
   if (s.system_identifier) out["SystemIdentifier"] = *s.system_identifier;

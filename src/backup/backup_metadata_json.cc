@@ -146,7 +146,9 @@ std::optional<Timestamp> ObjectReader::Time(std::string_view field) const {
 
 std::string ObjectReader::Raw(std::string_view field) const {
   const Json* v = Find(field);
-  return v == nullptr ? std::string() : Dump(*v);
+  if (v == nullptr) return std::string();
+  std::string text = Dump(*v);
+  return text == "null" ? std::string() : text;  // a number too large for a double dumps as null
 }
 
 }  // namespace walnut::metadata_json
