@@ -6,26 +6,35 @@
 
 namespace walnut::testing {
 
+namespace {
+
+// Copies `text` into the field at `offset` (at most `length` bytes), keeping the block's size.
+void PutField(std::string& block, size_t offset, size_t length, const std::string& text) {
+  block.replace(offset, std::min(length, text.size()), text.substr(0, length));
+}
+
+}  // namespace
+
 std::string TarHeader(const std::string& name, char typeflag, uint64_t size,
                       const std::string& link, const std::string& magic) {
   std::string block(512, '\0');
-  block.replace(0, std::min<size_t>(name.size(), 100), name.substr(0, 100));
-  block.replace(100, 8, typeflag == '5' ? "0000700" : "0000600");
-  block.replace(108, 8, "0000000");
-  block.replace(116, 8, "0000000");
-  block.replace(124, 12, fmt::format("{:011o}", size));
-  block.replace(136, 12, fmt::format("{:011o}", 1700000000));
+  PutField(block, 0, 100, name);
+  PutField(block, 100, 8, typeflag == '5' ? "0000700" : "0000600");
+  PutField(block, 108, 8, "0000000");
+  PutField(block, 116, 8, "0000000");
+  PutField(block, 124, 12, fmt::format("{:011o}", size));
+  PutField(block, 136, 12, fmt::format("{:011o}", 1700000000));
   block[156] = typeflag;
-  block.replace(157, std::min<size_t>(link.size(), 100), link.substr(0, 100));
-  block.replace(257, 8, magic);
+  PutField(block, 157, 100, link);
+  PutField(block, 257, 8, magic);
   return WithTarChecksum(block);
 }
 
 std::string WithTarChecksum(std::string block) {
-  block.replace(148, 8, "        ");
+  PutField(block, 148, 8, "        ");
   unsigned sum = 0;
   for (unsigned char c : block) sum += c;
-  block.replace(148, 8, fmt::format("{:06o}", sum) + std::string("\0 ", 2));
+  PutField(block, 148, 8, fmt::format("{:06o}", sum) + std::string("\0 ", 2));
   return block;
 }
 
