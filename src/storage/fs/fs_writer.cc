@@ -131,7 +131,7 @@ void FsWriter::Close() {
   CheckOpen();
   try {
     Flush();
-    if (::fsync(fd_.get()) != 0) ThrowFsError("cannot sync", final_path_, errno);
+    if (sync_ && ::fsync(fd_.get()) != 0) ThrowFsError("cannot sync", final_path_, errno);
     if (int err = fd_.Close()) ThrowFsError("cannot write", final_path_, err);
     if (::rename(temporary_path_.c_str(), final_path_.c_str()) != 0) {
       ThrowFsError(fmt::format("cannot rename {} to", temporary_path_), final_path_, errno);
@@ -141,6 +141,7 @@ void FsWriter::Close() {
     throw;
   }
   state_ = State::kClosed;
+  if (!sync_) return;
   std::string dir = DirName(final_path_);
   // ENOENT: a concurrent Delete() of this very key removed the file and then its directory.
   if (int err = SyncDirectory(dir); err != 0 && err != ENOENT) {

@@ -40,6 +40,11 @@ class FsWriter : public Writer {
   // temporary file, so it appears with the object. REQUIRES: before Close().
   void SetMetadata(const std::map<std::string, std::string>& metadata);
 
+  // Close() still renames atomically but syncs neither the file nor its directory: for a file
+  // whose reader makes it durable itself (PostgreSQL fsyncs a restored WAL file it keeps, and
+  // fetches it again after a crash). REQUIRES: before Close().
+  void SkipSync() { sync_ = false; }
+
   const std::string& temporary_path() const { return temporary_path_; }
 
  private:
@@ -57,6 +62,7 @@ class FsWriter : public Writer {
   std::vector<std::byte> buffer_;  // allocated on the first small write
   size_t buffered_ = 0;
   State state_ = State::kOpen;
+  bool sync_ = true;
 };
 
 }  // namespace walnut
