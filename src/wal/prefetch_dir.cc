@@ -14,7 +14,6 @@
 
 #include "common/logging.h"
 #include "storage/fs/fs_key.h"
-#include "storage/fs/fs_util.h"
 #include "storage/fs/fs_writer.h"
 #include "storage/fs/unique_fd.h"
 #include "wal/wal_fetch_verify.h"
@@ -83,15 +82,13 @@ ReadyState MoveTo(int fd, const fs::path& ready, const std::string& destination)
       return ReadyState::kAbsent;
     }
     auto writer = FsWriter::Create(destination);
+    writer->SkipSync();
     writer->AppendFile(fd, ready.string());
     writer->Close();
     Remove(ready);
     return ReadyState::kTaken;
   }
-  fs::path dir = fs::path(destination).parent_path();
-  if (int err = SyncDirectory(dir.empty() ? "." : dir.string())) {
-    spdlog::warn("restored {} but cannot sync its directory: {}", destination, std::strerror(err));
-  }
+  // The prefetcher synced the file; the new name need not be (see WalFetchOptions::durable).
   return ReadyState::kTaken;
 }
 

@@ -21,8 +21,8 @@ namespace walnut::wal {
 namespace {
 
 // A writer for `destination` whose temporary file lives in `temporary_dir` (or next to it).
-std::unique_ptr<Writer> CreateFile(const std::string& destination,
-                                   const std::string& temporary_dir) {
+std::unique_ptr<FsWriter> CreateTemporary(const std::string& destination,
+                                          const std::string& temporary_dir) {
   if (temporary_dir.empty()) return FsWriter::Create(destination);
   std::string name = BaseName(destination);
   for (int collisions = 0;;) {
@@ -33,6 +33,12 @@ std::unique_ptr<Writer> CreateFile(const std::string& destination,
     if (errno == EEXIST && ++collisions < 10) continue;
     ThrowFsError("cannot create", temporary, errno);
   }
+}
+
+std::unique_ptr<Writer> CreateFile(const std::string& destination, const WalFetchOptions& options) {
+  std::unique_ptr<FsWriter> file = CreateTemporary(destination, options.temporary_dir);
+  if (!options.durable) file->SkipSync();
+  return file;
 }
 
 // WAL-G also reads these; Walnut cannot decode them, and must not report such a file as absent
@@ -68,7 +74,7 @@ WalFileExpectation ExpectationFor(const Folder& wal_folder, std::string_view nam
 void Download(const Folder& wal_folder, const PipelineOptions& pipeline, const FoundObject& found,
               const WalFileExpectation& expect, const std::string& destination,
               const WalFetchOptions& options) {
-  VerifyingWalWriter writer(CreateFile(destination, options.temporary_dir), expect);
+  VerifyingWalWriter writer(CreateFile(destination, options), expect);
   auto reader = MakeDownloadReader(wal_folder, found.name, pipeline);
   Copy(*reader, writer, options.chunk_size);
   writer.Close();

@@ -21,6 +21,11 @@ struct WalFetchOptions {
   // Where the temporary file is written before it is renamed to the destination: "" for the
   // destination's directory. Must be on the destination's file system.
   std::string temporary_dir;
+  // Whether the file is fsynced (with its directory) before the caller hears of it. Prefetched
+  // files must be: they outlive a crash. %p need not be (pgBackRest's archive-get does not
+  // either): PostgreSQL reads it at once, fsyncs it itself when it keeps it, and after a crash
+  // removes it and asks again.
+  bool durable = true;
 };
 
 enum class WalFetchResult { kFetched, kNotFound };
