@@ -120,17 +120,7 @@ void BackupCatalog::ReadFilesMetadata(std::string_view name, const BackupSentine
 FilesMetadata BackupCatalog::LoadFilesMetadata(std::string_view name,
                                                const BackupSentinel& sentinel) const {
   FilesMetadata result;
-  FilesMetadataVisitor visitor;
-  visitor.on_file = [&](const std::string& path, const BackupFileDescription& file) {
-    result.files[path] = file;
-  };
-  visitor.on_tar_file_set = [&](const std::string& tar, const std::vector<std::string>& paths) {
-    result.tar_file_sets[tar] = paths;
-  };
-  visitor.on_databases_by_names = [&](const std::string& json) {
-    result.databases_by_names = json;
-  };
-  ReadFilesMetadata(name, sentinel, visitor);
+  ReadFilesMetadata(name, sentinel, CollectFilesMetadata(result));
   return result;
 }
 

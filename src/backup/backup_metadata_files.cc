@@ -411,19 +411,23 @@ void ReadFilesMetadata(Reader& in, std::string_view object_key,
   nlohmann::json::sax_parse(stream, &sax, nlohmann::json::input_format_t::json, /*strict=*/true);
 }
 
+FilesMetadataVisitor CollectFilesMetadata(FilesMetadata& out) {
+  FilesMetadataVisitor visitor;
+  visitor.on_file = [&out](const std::string& path, const BackupFileDescription& file) {
+    out.files[path] = file;
+  };
+  visitor.on_tar_file_set = [&out](const std::string& tar, const std::vector<std::string>& paths) {
+    out.tar_file_sets[tar] = paths;
+  };
+  visitor.on_databases_by_names = [&out](const std::string& json) {
+    out.databases_by_names = json;
+  };
+  return visitor;
+}
+
 FilesMetadata ReadFilesMetadata(Reader& in, std::string_view object_key) {
   FilesMetadata result;
-  FilesMetadataVisitor visitor;
-  visitor.on_file = [&](const std::string& path, const BackupFileDescription& file) {
-    result.files[path] = file;
-  };
-  visitor.on_tar_file_set = [&](const std::string& tar, const std::vector<std::string>& paths) {
-    result.tar_file_sets[tar] = paths;
-  };
-  visitor.on_databases_by_names = [&](const std::string& json) {
-    result.databases_by_names = json;
-  };
-  ReadFilesMetadata(in, object_key, visitor);
+  ReadFilesMetadata(in, object_key, CollectFilesMetadata(result));
   return result;
 }
 

@@ -96,6 +96,9 @@ struct FilesMetadataVisitor {
 void ReadFilesMetadata(Reader& in, std::string_view object_key,
                        const FilesMetadataVisitor& visitor);
 
+// A visitor that fills `out` (the whole document in memory, proportional to the number of files).
+FilesMetadataVisitor CollectFilesMetadata(FilesMetadata& out);
+
 // Convenience: the whole document in memory (proportional to the number of files).
 FilesMetadata ReadFilesMetadata(Reader& in, std::string_view object_key);
 void WriteFilesMetadata(const FilesMetadata& metadata, Writer& out);  // does not Close `out`

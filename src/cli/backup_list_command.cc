@@ -82,23 +82,14 @@ Json RowJson(const Row& row, bool detail) {
   out["wal_file_name"] = row.entry.wal_file_name;
   out["storage_name"] = row.entry.storage_name;
   if (!detail) return out;
-  const ExtendedMetadata& m = row.metadata;
-  out["start_time"] = FormatRfc3339Nano(m.start_time);
-  out["finish_time"] = FormatRfc3339Nano(m.finish_time);
-  out["date_fmt"] = m.date_fmt;
-  out["hostname"] = m.hostname;
-  out["data_dir"] = m.data_dir;
-  out["pg_version"] = m.pg_version;
-  out["start_lsn"] = m.start_lsn;
-  out["finish_lsn"] = m.finish_lsn;
-  out["is_permanent"] = m.is_permanent;
-  out["system_identifier"] = m.system_identifier ? Json(*m.system_identifier) : Json();
-  out["uncompressed_size"] = m.uncompressed_size;
-  out["compressed_size"] = m.compressed_size;
-  if (!m.user_data.empty()) {
+  // metadata.json's fields as WAL-G writes them, minus "timeline", which its listing lacks.
+  Json metadata = Json::parse(SerializeExtendedMetadata(row.metadata));
+  metadata.erase("timeline");
+  if (metadata.contains("user_data")) {
     // Go decodes user data into interface{} and encodes it again: object keys come out sorted.
-    out["user_data"] = nlohmann::json::parse(m.user_data, nullptr, /*allow_exceptions=*/false);
+    metadata["user_data"] = nlohmann::json::parse(row.metadata.user_data);
   }
+  for (auto& [key, value] : metadata.items()) out[key] = std::move(value);
   return out;
 }
 

@@ -264,6 +264,19 @@ TEST_F(BackupListTest, DetailJsonReproducesWalGsOutputField_for_field) {
   EXPECT_EQ(Lines(plain.out).size(), fixture.size() + 1);
 }
 
+TEST_F(BackupListTest, DetailJsonCarriesUserDataAsGoReencodesIt) {
+  ExtendedMetadata m = Metadata("2025-03-01T02:00:01Z", 0x9000028);
+  m.user_data = R"({"zone":"b","app":{"y":1,"x":[true,null]}})";
+  writer_.Backup("base_000000010000000000000009", m);
+  CommandResult r = cli_.Run("backup-list --detail --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Go decodes user data into a map and encodes it again: keys sorted at every level.
+  EXPECT_NE(r.out.find(
+                R"("compressed_size":400,"user_data":{"app":{"x":[true,null],"y":1},"zone":"b"}})"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST_F(BackupListTest, PrettyTables) {
   WriteThreeBackups();
   CommandResult r = cli_.Run("backup-list --pretty");
