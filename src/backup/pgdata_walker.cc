@@ -252,7 +252,9 @@ void PgDataWalker::Report(const std::string& source_path, const std::string& rel
     entry.header.type = TarEntry::Type::kDirectory;
     Decision decision = Classify(relative_dir, name, true);
     visitor.on_entry(std::move(entry));
-    if (decision == Decision::kDirectoryOnly) {
+    // pg_wal/archive_status is reported below as an empty directory: its .ready/.done markers
+    // belong to the source's WAL, which the backup does not carry.
+    if (decision == Decision::kDirectoryOnly || relative_path == "pg_wal/archive_status") {
       // PostgreSQL (before 15) wants pg_wal/archive_status; pg_basebackup keeps it too.
       if (relative_path == "pg_wal")
         Report(source_path + "/archive_status", "pg_wal/archive_status", visitor, false);

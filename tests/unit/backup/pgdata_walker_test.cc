@@ -144,7 +144,7 @@ TEST(RelationFirstBlockTest, OnlyRelationFilesInDataDirectories) {
   EXPECT_FALSE(RelationFirstBlock("base/5/1259_xx"));
 }
 
-TEST(PgDataWalkerTest, MissingDataDirectoryIsAClearError) {
+TEST_F(PgDataWalkerTest, MissingDataDirectoryIsAClearError) {
   PgDataWalker walker("/nonexistent/pgdata");
   auto e = testing::ExpectError([&] { walker.Walk({}); });
   EXPECT_NE(std::string(e.what()).find("/nonexistent/pgdata"), std::string::npos);
