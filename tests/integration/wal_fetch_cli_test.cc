@@ -341,24 +341,25 @@ TEST(WalFetchCliKillTest, AKilledFetchLeavesNoFileAtTheDestination) {
   EXPECT_EQ(fs::file_size(w.destination()), uint64_t{256} << 20);
 }
 
-// Latency and memory of one 16 MiB segment from a local directory (lz4): the direct fetch, the
-// prefetch hit, and the prefetcher. Printed for the record; the bounds only catch gross
-// regressions (a hit must not wait, open the storage or load a key).
+// Latency and memory of one 16 MiB segment from a local directory (lz4+libsodium): the direct
+// fetch, the prefetch hit, and the prefetcher. Times are printed for the record only (they depend
+// on the machine's load); memory is bounded.
 TEST(WalFetchCliLatencyTest, DirectFetchAndPrefetchHit) {
   WalFetchCli w(false, "lz4", true, 16);
-  w.cli().Set("WALG_DOWNLOAD_CONCURRENCY", "4");
-  w.ArchiveSegments(3, 14);
-  auto timed = [&](const std::string& name) {
-    fs::remove(w.destination());
+  w.ArchiveSegments(3, 16);
+  auto timed_command = [&](const std::string& args) {
     std::string rss = (w.cli().work().path() / "rss").string();
     auto start = std::chrono::steady_clock::now();
-    auto r = RunCommand(
-        "/usr/bin/time -f %M -o " + ShellQuote(rss) + " " +
-        w.cli().CommandLine("wal-fetch " + name + " " + ShellQuote(w.destination().string())));
+    auto r =
+        RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss) + " " + w.cli().CommandLine(args));
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return std::make_pair(ms, std::stol(ReadFile(rss)) / 1024);
+  };
+  auto timed = [&](const std::string& name) {
+    fs::remove(w.destination());
+    return timed_command("wal-fetch " + name + " " + ShellQuote(w.destination().string()));
   };
   // Direct: WALG_DOWNLOAD_CONCURRENCY=1 so that no prefetcher competes.
   w.cli().Set("WALG_DOWNLOAD_CONCURRENCY", "1");
@@ -386,8 +387,17 @@ TEST(WalFetchCliLatencyTest, DirectFetchAndPrefetchHit) {
             << direct[direct.size() / 2] << " ms (RSS " << direct_rss
             << " MiB), prefetch hit median " << hits[hits.size() / 2] << " ms (RSS " << hit_rss
             << " MiB)\n";
-  EXPECT_LT(hits[hits.size() / 2], 100.0);
+  // The prefetcher itself, in the foreground and into a folder of its own: 13..16 at once.
+  fs::path other = w.cli().work().path() / "other";
+  fs::create_directories(other);
+  auto [prefetch_ms, prefetch_rss] = timed_command("wal-prefetch " + w.Name(12) + " " +
+                                                   ShellQuote((other / "RECOVERYXLOG").string()));
+  std::cout << "[ rss      ] wal-prefetch of 4 segments at once: " << prefetch_ms << " ms, RSS "
+            << prefetch_rss << " MiB\n";
+  EXPECT_TRUE(fs::exists(other / ".wal-g" / "prefetch" / w.Name(16)));
   EXPECT_LT(direct_rss, 64);
+  EXPECT_LT(hit_rss, 32);
+  EXPECT_LT(prefetch_rss, 128);
 }
 
 }  // namespace
