@@ -60,7 +60,9 @@ std::string WalHeaderMismatch(const WalLongPageHeader& header, WalSegment segmen
     return fmt::format("the header is for LSN {}, the name for {}", FormatLsn(header.page_address),
                        FormatLsn(SegmentStartLsn(segment.segno, segment_size)));
   }
-  if (header.timeline != segment.timeline) {
+  // The first segment of a new timeline starts with a copy of the old timeline's page, whose
+  // header keeps the old timeline: only a header timeline newer than the name's is wrong.
+  if (header.timeline > segment.timeline) {
     return fmt::format("timeline {} in the header, {} in the name", header.timeline,
                        segment.timeline);
   }

@@ -34,7 +34,9 @@ std::optional<WalLongPageHeader> ParseWalLongPageHeader(std::span<const std::byt
 std::optional<int> PgMajorVersionOfWalMagic(uint16_t magic);
 
 // Why `header` cannot be the start of `segment` ("timeline 2 in the header, 1 in the name"), or ""
-// when it matches: page address at the segment's first LSN, same timeline, segment size as given.
+// when it matches: page address at the segment's first LSN, segment size as given, and a timeline
+// no newer than the name's (after a promotion the new timeline's first segment begins with a page
+// copied from the old timeline).
 std::string WalHeaderMismatch(const WalLongPageHeader& header, WalSegment segment,
                               uint64_t segment_size);
 

@@ -31,7 +31,11 @@ TEST(WalPageHeaderTest, ParsesALongHeader) {
   EXPECT_EQ(PgMajorVersionOfWalMagic(h->magic), 15);
   EXPECT_EQ(WalHeaderMismatch(*h, {1, 3}, 16u << 20), "");
   EXPECT_NE(WalHeaderMismatch(*h, {1, 4}, 16u << 20), "");
-  EXPECT_NE(WalHeaderMismatch(*h, {2, 3}, 16u << 20), "");
+  // The first segment of timeline 2 may begin with timeline 1's page; never the other way round.
+  EXPECT_EQ(WalHeaderMismatch(*h, {2, 3}, 16u << 20), "");
+  auto newer = ParseWalLongPageHeader(Header(0xD110, 0x0002, 3, 3u << 24, 1, 16u << 20));
+  ASSERT_TRUE(newer);
+  EXPECT_NE(WalHeaderMismatch(*newer, {2, 3}, 16u << 20), "");
   EXPECT_NE(WalHeaderMismatch(*h, {1, 3}, 64u << 20), "");
 }
 
