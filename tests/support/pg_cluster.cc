@@ -1,6 +1,7 @@
 #include "support/pg_cluster.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,7 +38,11 @@ void GrantToPgRunUser(const std::filesystem::path& path) {
   std::string cmd = "chown -R postgres: " + ShellQuote(path.string());
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
   // TempDir makes 0700 directories; PostgreSQL's user must at least reach through the parents.
+  // Its own directories it reaches already, and a data directory must stay 0700.
+  const passwd* pw = ::getpwnam("postgres");
   for (auto p = path.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    struct stat st {};
+    if (pw && ::stat(p.c_str(), &st) == 0 && st.st_uid == pw->pw_uid) continue;
     std::filesystem::permissions(p, std::filesystem::perms::others_exec,
                                  std::filesystem::perm_options::add);
   }
