@@ -29,7 +29,12 @@ std::string ReadSmallObject(const Folder& root, std::string_view name) {
 
 std::string DescribeRoot(const Folder& root) {
   std::string name = root.storage().Describe();
-  if (!root.path().empty()) name += "/" + root.path().substr(0, root.path().size() - 1);
+  if (!root.path().empty()) {
+    // Two appends, not `"/" + substr()`: that temporary trips g++ 12's false -Wrestrict at -O3
+    // (GCC bug 105329), which breaks the Release build with WALNUT_WERROR.
+    name += '/';
+    name.append(root.path(), 0, root.path().size() - 1);
+  }
   return name;
 }
 
