@@ -55,6 +55,7 @@ int RunWalPush(CommandContext& context, const std::string& path) {
   options.parallel_uploads = ParallelUploads(s);
   options.upload_ahead_limit = s.total_bg_uploaded_limit;
   options.ready_rename = s.pg_ready_rename;
+  options.timeout = s.wal_push_timeout;
   WalPush(root, path, options);
   return 0;
 }

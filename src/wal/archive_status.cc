@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -38,7 +39,19 @@ bool ArchiveStatus::ConsumeUploadedMarker(std::string_view name) const {
 }
 
 void ArchiveStatus::MarkUploaded(std::string_view name) const {
-  WriteFileAtomically(MarkerPath(name), "");
+  // An empty file appears whole or not at all, so it needs no temporary name. Not synced: a
+  // marker lost in a crash only makes PostgreSQL push the file again, and that push finds it
+  // archived with equal content.
+  std::filesystem::path path = MarkerPath(name);
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) {
+    throw Error(ErrorCode::kIo, fmt::format("cannot create directory {}: {}",
+                                            path.parent_path().string(), ec.message()));
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) ThrowSystemError(fmt::format("cannot create upload-ahead marker {}", path.string()));
+  ::close(fd);
 }
 
 std::vector<std::string> ArchiveStatus::ReadyFiles() const {

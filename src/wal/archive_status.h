@@ -12,8 +12,9 @@ namespace walnut {
 //   <pg_wal>/archive_status/<name>.ready           PostgreSQL: <name> waits to be archived
 //   <pg_wal>/archive_status/<name>.done            PostgreSQL: <name> is archived
 //   <pg_wal>/walg_data/walg_archive_status/<name>  an earlier wal-push uploaded <name> ahead
-// A marker exists only once its object is durably stored: it is written after the upload's
-// Close() returned, atomically (temporary file, fsync, rename, fsync of the directory).
+// A marker exists only once its object is durably stored: it is created (empty) after the
+// upload's Close() returned. It is not synced: a marker lost in a crash only makes PostgreSQL
+// push the file again, which then finds it archived with equal content.
 // Thread-safe: each call touches only its own files.
 class ArchiveStatus {
  public:

@@ -36,8 +36,9 @@ enum class WalPushOutcome {
 //   file, by the SHA-256 kept in its metadata when it has one, else by downloading and decoding
 //   it: equal content is success without an upload; different content is refused
 //   (kAlreadyExists) unless overwriting is allowed.
-// The object carries the SHA-256 of the file (kContentSha256Metadata). The file is hashed again
-// while it is uploaded: if it changed meanwhile, the upload is aborted (kCorruption).
+// The object carries the SHA-256 of the file (kContentSha256Metadata). The file is fingerprinted
+// again (CRC-32C) while it is uploaded: if it changed meanwhile, the upload is aborted
+// (kCorruption).
 // Other errors are those of the storage (kNetwork, kIo, ...). Nothing is visible after a failure.
 // Thread-safe: several files may be pushed at once.
 WalPushOutcome PushWalFile(const Folder& wal_folder, const std::filesystem::path& path,

@@ -1,6 +1,7 @@
 #include "wal/wal_push.h"
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -334,6 +335,44 @@ TEST_F(WalPushTest, NoUploadAheadWithOneUpload) {
   Push(pg_wal() / SegmentName(1));
   EXPECT_FALSE(HasMarker(SegmentName(2)));
   EXPECT_FALSE(memory_.Stat("wal_005/" + SegmentName(2) + ".lz4"));
+}
+
+TEST_F(WalPushTest, NoUploadAheadStartsAfterTheWindow) {
+  for (uint64_t segno = 1; segno <= 3; ++segno) Segment(segno);
+  options_.ahead_window = std::chrono::milliseconds(0);
+  Push(pg_wal() / SegmentName(1));
+  EXPECT_TRUE(memory_.Stat("wal_005/" + SegmentName(1) + ".lz4"));
+  for (uint64_t segno = 2; segno <= 3; ++segno) {
+    EXPECT_FALSE(HasMarker(SegmentName(segno))) << segno;
+    EXPECT_FALSE(memory_.Stat("wal_005/" + SegmentName(segno) + ".lz4")) << segno;
+  }
+}
+
+TEST_F(WalPushTest, EveryReadyFileIsUploadedAheadWithTwoWorkers) {
+  // Two workers: one uploads ahead while the requested file uploads, then both do.
+  for (uint64_t segno = 1; segno <= 12; ++segno) Segment(segno);
+  options_.parallel_uploads = 2;
+  Push(pg_wal() / SegmentName(1));
+  for (uint64_t segno = 2; segno <= 12; ++segno) {
+    EXPECT_TRUE(HasMarker(SegmentName(segno))) << segno;
+    EXPECT_EQ(Archived(SegmentName(segno) + ".lz4"),
+              testing::ReadFile(pg_wal() / SegmentName(segno)))
+        << segno;
+  }
+}
+
+TEST_F(WalPushTest, AFailedRequestedFileStopsTheWorkAhead) {
+  fs::path broken = Segment(1);
+  testing::WriteFile(broken, "short");
+  for (uint64_t segno = 2; segno <= 12; ++segno) Segment(segno);
+  options_.parallel_uploads = 2;
+  EXPECT_EQ(ExpectError([&] { Push(broken); }).code(), ErrorCode::kCorruption);
+  // The one worker may have started one file before the requested one failed; no more.
+  int uploaded = 0;
+  for (uint64_t segno = 2; segno <= 12; ++segno) {
+    uploaded += memory_.Stat("wal_005/" + SegmentName(segno) + ".lz4") ? 1 : 0;
+  }
+  EXPECT_LE(uploaded, 1);
 }
 
 TEST_F(WalPushTest, AFailedUploadAheadLeavesNoMarker) {
