@@ -14,9 +14,11 @@
 
 #include "backup/extractor.h"
 #include "backup/restore_spec.h"
+#include "backup/stage_buffers.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/retry.h"
+#include "concurrency/async_reader.h"
 #include "concurrency/task_group.h"
 
 namespace walnut {
@@ -86,8 +88,9 @@ void ExtractObject(const Folder& tars, const std::string& name, const PipelineOp
   policy.max_attempts = retries + 1;
   std::string key = tars.Key(name);
   WithRetries(policy, fmt::format("download of {}", key), [&] {
-    std::unique_ptr<Reader> reader = MakeDownloadReader(tars, name, pipeline);
-    StoppableReader stoppable(*reader, stop);
+    // Decompression runs ahead on a thread of its own while this one hashes and writes files.
+    AsyncReader reader(MakeDownloadReader(tars, name, pipeline), kStageBufferSize, kStageDepth);
+    StoppableReader stoppable(reader, stop);
     extractor.ExtractTar(stoppable, key, options);
   });
   spdlog::info("finished extraction of {}", name);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -11,8 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup/stage_buffers.h"
 #include "common/error.h"
+#include "concurrency/async_writer.h"
 #include "io/digest.h"
+#include "io/fd_stream.h"
 #include "storage/fs/fs_util.h"
 #include "storage/fs/unique_fd.h"
 
@@ -23,22 +27,13 @@ namespace fs = std::filesystem;
 
 constexpr size_t kWriteBufferSize = 512 * 1024;
 constexpr std::string_view kTemporarySuffix = ".walnut-tmp";
+// Files at least this large are written on a thread of their own while the extracting thread
+// hashes the next bytes (a thread per small file would cost more than it saves).
+constexpr uint64_t kAsyncWriteMinSize = 4 * 1024 * 1024;
 
 std::string ParentOf(const std::string& relative) {
   size_t slash = relative.rfind('/');
   return slash == std::string::npos ? "" : relative.substr(0, slash);
-}
-
-void WriteAll(int fd, const std::byte* data, size_t size, const fs::path& path) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowSystemError(fmt::format("cannot write {}", path.string()));
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
 }
 
 void SyncDirectoryOrThrow(const fs::path& path) {
@@ -135,14 +130,23 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
   if (fd.get() < 0) ThrowSystemError(fmt::format("cannot create {}", write_path.string()));
   std::optional<Sha256Hasher> hasher;
   if (!expected_sha256.empty()) hasher.emplace();
+  FdWriter file(fd.get(), write_path.string());
+  std::unique_ptr<AsyncWriter> async;  // destroyed (joined) before fd is closed
+  Writer* out = &file;
+  if (entry.size >= kAsyncWriteMinSize) {
+    async = std::make_unique<AsyncWriter>(std::make_unique<FdWriter>(fd.get(), write_path.string()),
+                                          kStageBufferSize, kStageDepth);
+    out = async.get();
+  }
   uint64_t written = 0;
   for (;;) {
     size_t n = tar.ReadContent(buffer);
     if (n == 0) break;
     if (hasher) hasher->Update(ConstByteSpan(buffer.data(), n));
-    WriteAll(fd.get(), buffer.data(), n, write_path);
+    out->Write(ConstByteSpan(buffer.data(), n));
     written += n;
   }
+  if (async) async->Close();  // every byte is in the file
   if (hasher) {
     std::string actual = hasher->Finish().Hex();
     if (actual != expected_sha256) {
@@ -160,10 +164,15 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
   if (::futimens(fd.get(), times) != 0) {
     ThrowSystemError(fmt::format("cannot set the mtime of {}", write_path.string()));
   }
-  if (options.fsync && ::fsync(fd.get()) != 0)
-    ThrowSystemError(fmt::format("cannot sync {}", write_path.string()));
-  if (int err = fd.Close(); err != 0)
-    ThrowSystemError(fmt::format("cannot close {}", write_path.string()), err);
+  if (options.fsync && !options.atomic_files) {
+    // Synced (and closed) on the syncer's thread; FinishDirectories waits for it.
+    syncer_.Submit(std::move(fd), write_path.string());
+  } else {
+    if (options.fsync && ::fsync(fd.get()) != 0)
+      ThrowSystemError(fmt::format("cannot sync {}", write_path.string()));
+    if (int err = fd.Close(); err != 0)
+      ThrowSystemError(fmt::format("cannot close {}", write_path.string()), err);
+  }
   if (options.atomic_files && ::rename(write_path.c_str(), final_path.c_str()) != 0) {
     ThrowSystemError(
         fmt::format("cannot rename {} to {}", write_path.string(), final_path.string()));
@@ -211,6 +220,7 @@ void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
 }
 
 void Extractor::FinishDirectories(bool fsync) {
+  syncer_.Flush();
   std::lock_guard lock(mu_);
   for (const auto& [relative, link_target] : pending_symlinks_) {
     fs::path path = target_ / relative;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backup/file_syncer.h"
 #include "backup/tar_reader.h"
 #include "io/reader.h"
 
@@ -56,8 +57,10 @@ class Extractor {
   // Extracts every entry of the tar stream `input`, named `tar_name` in messages.
   void ExtractTar(Reader& input, const std::string& tar_name, const ExtractOptions& options);
 
-  // Creates the symlinks met so far, applies directory modes and mtimes, and (with fsync) syncs
-  // every directory that got a new entry. Call after a group of tars, before the next group.
+  // Waits until every file extracted so far is synced (files are synced on a worker thread, off
+  // the extraction's path), then creates the symlinks met so far, applies directory modes and
+  // mtimes, and (with fsync) syncs every directory that got a new entry. Call after a group of
+  // tars, before the next group.
   void FinishDirectories(bool fsync);
 
   // Expected paths not restored yet, sorted, except those `ignore` returns true for.
@@ -102,6 +105,7 @@ class Extractor {
   std::map<std::string, PendingDirectory> directory_metadata_;  // GUARDED_BY(mu_)
   std::map<std::string, std::string> pending_symlinks_;         // GUARDED_BY(mu_): path -> target
   std::set<std::string> tar_symlinks_;                          // GUARDED_BY(mu_): created ones
+  FileSyncer syncer_;
   std::atomic<uint64_t> bytes_restored_{0};
   std::atomic<uint64_t> files_restored_{0};
 };

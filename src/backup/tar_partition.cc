@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "backup/page_verifier.h"
+#include "backup/stage_buffers.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "concurrency/async_writer.h"
 #include "io/digest.h"
 
 namespace walnut {
@@ -35,7 +37,11 @@ class FileDescriptor {
 }  // namespace
 
 TarPartition::TarPartition(const Folder& folder, std::string name, const PipelineOptions& pipeline)
-    : name_(std::move(name)), upload_(MakeUploadWriter(folder, name_, pipeline)), tar_(*upload_) {}
+    : name_(std::move(name)),
+      // Compression runs on a thread of its own while this one reads and hashes the files.
+      upload_(std::make_unique<AsyncWriter>(MakeUploadWriter(folder, name_, pipeline),
+                                            kStageBufferSize, kStageDepth)),
+      tar_(*upload_) {}
 
 TarPartition::~TarPartition() = default;  // an unclosed upload aborts
 

@@ -1,10 +1,12 @@
 #include "cli/backup_push_command.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -81,6 +83,22 @@ void WarnAboutArchiving(pg::PgConnection& conn) {
   }
 }
 
+// Tar partitions filled at once. One tar reads and hashes on one thread and compresses on
+// another, but the two rarely weigh the same (lz4 is cheap on compressible data and dear on the
+// rest), so to a local directory a second tar fills the idle time: two (up to
+// WALG_UPLOAD_CONCURRENCY and the number of cores; more would only cost memory on 2 cores). To S3
+// the network sets the pace and each tar's writer already sends parts concurrently: a second tar
+// would only double the part buffers. WALG_UPLOAD_DISK_CONCURRENCY wins when it asks for more.
+int TarsAtOnce(const Settings& settings) {
+  constexpr int kMaxLocalTars = 2;
+  int local_tars = 1;
+  if (settings.storage.type == StorageType::kFile) {
+    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    local_tars = std::min({settings.upload_concurrency, cores, kMaxLocalTars});
+  }
+  return std::max(settings.upload_disk_concurrency, local_tars);
+}
+
 uint64_t EstimateTotalBytes(pg::PgConnection& conn) {
   try {
     return std::stoull(
@@ -134,7 +152,7 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
                             options.user_data));
   }
   options.tar_size_threshold = settings.tar_size_threshold;
-  options.disk_concurrency = settings.upload_disk_concurrency;
+  options.disk_concurrency = TarsAtOnce(settings);
   if (!context.turbo()) {
     options.disk_rate_limit = settings.disk_rate_limit;
     options.network_rate_limit = settings.network_rate_limit;

@@ -164,5 +164,29 @@ TEST(ExtractorTest, AtomicFilesLeaveNoHalfWrittenFile) {
   EXPECT_FALSE(fs::exists(other.path() / "global/pg_control"));
 }
 
+TEST(ExtractorTest, LargeFilesWrittenOnTheirOwnThreadAreCompleteAndChecked) {
+  // Above the size from which a file's writes go to a thread of their own.
+  TempDir dir;
+  Extractor extractor(dir.path(), "b");
+  std::string big = testing::RandomBytes(9 << 20, 7);
+  std::string other = testing::RandomBytes(5 << 20, 8);
+  extractor.Expect("/base/1/16384", Digest::Of(AsBytes(big)).Hex());
+  extractor.Expect("/base/1/16385", Digest::Of(AsBytes(big)).Hex());  // not what the tar holds
+  Extract(extractor, TarFile("/base/1/16384", big) + TarEnd());
+  extractor.FinishDirectories(true);
+  EXPECT_EQ(ReadFile(dir.path() / "base/1/16384"), big);
+  EXPECT_EQ(extractor.bytes_restored(), big.size());
+
+  Error e = ExpectError([&] { Extract(extractor, TarFile("/base/1/16385", other) + TarEnd()); });
+  EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+  EXPECT_NE(std::string(e.what()).find("base/1/16385"), std::string::npos) << e.what();
+
+  // A tar cut inside a large file fails naming the tar, and leaves no thread behind.
+  std::string tar = TarFile("/base/1/16386", big);
+  e = ExpectError([&] { Extract(extractor, tar.substr(0, 6 << 20)); });
+  EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+  EXPECT_NE(std::string(e.what()).find("part_001.tar.lz4"), std::string::npos) << e.what();
+}
+
 }  // namespace
 }  // namespace walnut

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "storage/fs/unique_fd.h"
+
+namespace walnut {
+
+// Syncs and closes restored files on a thread of its own, so that extraction goes on writing the
+// next file while the disk takes the previous one: an fsync on the extracting thread stalls it for
+// as long as the disk needs. At most `max_pending` files wait (open descriptors stay bounded;
+// Submit() blocks beyond). Flush() returns once every file handed over is synced and closed, and
+// throws the first failure, naming the file. Thread-safe.
+class FileSyncer {
+ public:
+  explicit FileSyncer(size_t max_pending = 64) : max_pending_(max_pending == 0 ? 1 : max_pending) {}
+  // Files still waiting are closed unsynced: only an unwinding restore gets here with any.
+  ~FileSyncer();
+  FileSyncer(const FileSyncer&) = delete;
+  FileSyncer& operator=(const FileSyncer&) = delete;
+
+  // Hands over a written file; `path` names it in errors. Throws an earlier file's failure.
+  void Submit(UniqueFd fd, std::string path);
+  // Waits until every file submitted so far is synced and closed; throws the first failure.
+  void Flush();
+
+ private:
+  struct Pending {
+    UniqueFd fd;
+    std::string path;
+  };
+
+  void Run();
+  void RethrowLocked();  // REQUIRES: mu_ held
+
+  const size_t max_pending_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
+  size_t in_flight_ = 0;       // GUARDED_BY(mu_): taken by the worker, not done yet
+  bool stopping_ = false;      // GUARDED_BY(mu_)
+  std::exception_ptr error_;   // GUARDED_BY(mu_)
+  std::thread worker_;         // started by the first Submit()
+};
+
+}  // namespace walnut
