@@ -14,6 +14,7 @@
 
 #include "io/digest.h"
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 
@@ -242,12 +243,7 @@ TEST_F(BackupFetchIt, ACorruptPartitionIsOneClearError) {
   PgCluster restored;
   auto r = Fetch(cli, MovedTablespaceArgs(restored) + " " + kBackupName);
   EXPECT_EQ(r.exit_code, 1);
-  std::vector<std::string> errors;
-  for (const auto& line : Lines(r.err)) {
-    if (line.starts_with("ERROR:")) errors.push_back(line);
-  }
-  ASSERT_EQ(errors.size(), 1u) << r.err;
-  EXPECT_NE(errors[0].find("part_002.tar.lz4"), std::string::npos) << errors[0];
+  ExpectOneErrorLine(r, "part_002.tar.lz4");
   EXPECT_FALSE(fs::exists(restored.data_dir() / "global/pg_control"));
 }
 

@@ -16,6 +16,7 @@
 #include "backup/backup_metadata.h"
 #include "backup/backup_name.h"
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/test_config.h"
 #include "support/test_util.h"
 
@@ -98,18 +99,6 @@ ExtendedMetadata Metadata(const std::string& start, pg::Lsn lsn, bool permanent 
   m.uncompressed_size = 1000;
   m.compressed_size = 400;
   return m;
-}
-
-// An error is reported as exactly one ERROR line on stderr.
-void ExpectOneErrorLine(const CommandResult& r, const std::string& must_contain) {
-  int errors = 0;
-  for (const auto& line : Lines(r.err)) {
-    if (line.rfind("ERROR: ", 0) == 0) {
-      ++errors;
-      EXPECT_NE(line.find(must_contain), std::string::npos) << line;
-    }
-  }
-  EXPECT_EQ(errors, 1) << r.err;
 }
 
 class BackupListTest : public ::testing::Test {

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/test_util.h"
 
 namespace walnut::testing {
@@ -31,22 +32,6 @@ std::string ExtensionOf(const std::string& method) {
   if (method == "brotli") return ".br";
   if (method == "lzma") return ".lzma";
   return "";
-}
-
-// An error is reported as exactly one ERROR line on stderr.
-void ExpectOneErrorLine(const CommandResult& r, const std::string& must_contain) {
-  auto lines = Lines(r.err);
-  int errors = 0;
-  std::string error_line;
-  for (const auto& line : lines) {
-    if (line.rfind("ERROR: ", 0) == 0) {
-      ++errors;
-      error_line = line;
-    }
-  }
-  EXPECT_EQ(errors, 1) << r.err;
-  EXPECT_NE(error_line.find(must_contain), std::string::npos)
-      << "error line does not mention '" << must_contain << "': " << error_line;
 }
 
 struct Case {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
@@ -252,14 +253,7 @@ TEST_F(PitrTest, CorruptPartitionMakesBackupFetchFailClearly) {
   CommandResult r = config.Run("backup-fetch " +
                                ShellQuote((target_parent.path() / "data").string()) + " LATEST");
   EXPECT_NE(r.exit_code, 0);
-  int errors = 0;
-  for (const auto& line : Lines(r.err)) {
-    if (line.rfind("ERROR: ", 0) == 0) {
-      ++errors;
-      EXPECT_NE(line.find(victim.filename().string()), std::string::npos) << line;
-    }
-  }
-  EXPECT_EQ(errors, 1) << r.err;
+  ExpectOneErrorLine(r, victim.filename().string());
   // Whatever was extracted cannot start as a cluster: pg_control comes last and never arrived.
   EXPECT_FALSE(fs::exists(target_parent.path() / "data" / "global" / "pg_control"));
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/fault_proxy.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
@@ -156,17 +157,6 @@ bool WaitFor(Fn condition, int seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return true;
-}
-
-// The error output has exactly one ERROR line, and it mentions `must_contain`.
-void ExpectOneErrorLine(const CommandResult& r, const std::string& must_contain) {
-  std::vector<std::string> errors;
-  for (const auto& line : Lines(r.err)) {
-    if (line.rfind("ERROR: ", 0) == 0) errors.push_back(line);
-  }
-  ASSERT_EQ(errors.size(), 1u) << r.err;
-  EXPECT_NE(errors[0].find(must_contain), std::string::npos)
-      << "the error does not name '" << must_contain << "': " << errors[0];
 }
 
 // Every regular file under `dir` with its bytes.

@@ -19,6 +19,7 @@
 
 #include "postgres/wal_file_name.h"
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
 
@@ -51,17 +52,6 @@ int CountPrefixed(const std::vector<std::string>& lines, const std::string& pref
   return static_cast<int>(std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
     return line.rfind(prefix, 0) == 0;
   }));
-}
-
-// A failure is exactly one ERROR line, naming `must_contain`.
-void ExpectOneErrorLine(const CommandResult& r, const std::string& must_contain) {
-  auto lines = Lines(r.err);
-  EXPECT_EQ(CountPrefixed(lines, "ERROR: "), 1) << r.err;
-  for (const auto& line : lines) {
-    if (line.rfind("ERROR: ", 0) == 0) {
-      EXPECT_NE(line.find(must_contain), std::string::npos) << line;
-    }
-  }
 }
 
 // Waits until `done` holds (polling), up to `limit`.

@@ -20,6 +20,7 @@
 
 #include "postgres/wal_file_name.h"
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
 
@@ -35,24 +36,6 @@ constexpr uint64_t kSystemId = 7'311'222'333'444'555'666ull;
 constexpr uint64_t kSegmentSize = 16u << 20;
 
 std::string SegmentName(uint64_t segno) { return pg::WalFileName({1, segno}, kSegmentSize); }
-
-// The ERROR lines of a command's standard error.
-std::vector<std::string> ErrorLines(const CommandResult& r) {
-  std::vector<std::string> errors;
-  for (const auto& line : Lines(r.err)) {
-    if (line.rfind("ERROR: ", 0) == 0) errors.push_back(line);
-  }
-  return errors;
-}
-
-void ExpectOneErrorLine(const CommandResult& r, const std::vector<std::string>& must_contain) {
-  auto errors = ErrorLines(r);
-  ASSERT_EQ(errors.size(), 1u) << r.err;
-  for (const auto& text : must_contain) {
-    EXPECT_NE(errors[0].find(text), std::string::npos)
-        << "the error does not mention '" << text << "': " << errors[0];
-  }
-}
 
 enum class Backend { kDirectory, kS3 };
 

@@ -14,6 +14,7 @@
 
 #include "postgres/wal_file_name.h"
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 
@@ -22,19 +23,6 @@ namespace {
 
 const char* const kSodiumKeyHex =
     "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
-
-void ExpectOneErrorLine(const CommandResult& r, const std::string& must_contain) {
-  int errors = 0;
-  std::string error_line;
-  for (const auto& line : Lines(r.err)) {
-    if (line.rfind("ERROR: ", 0) == 0) {
-      ++errors;
-      error_line = line;
-    }
-  }
-  EXPECT_EQ(errors, 1) << r.err;
-  EXPECT_NE(error_line.find(must_contain), std::string::npos) << r.err;
-}
 
 // Puts objects into the runner's storage with `st put`.
 class Archive {
