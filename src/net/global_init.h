@@ -2,9 +2,9 @@
 
 namespace walnut::net {
 
-// Initialises libcurl (and through it OpenSSL) for the whole process. Call once from main()
-// before any thread starts; later calls do nothing. Throws Error(kInternal) if libcurl cannot
-// initialise. HttpClient calls it too, so tests need not.
+// Loads and initialises libcurl (and through it OpenSSL) for the whole process; later calls do
+// nothing. Thread-safe. Throws Error if libcurl is missing or cannot initialise (see curl_api.h).
+// HttpClient calls it too, so tests need not.
 void GlobalInit();
 
 }  // namespace walnut::net

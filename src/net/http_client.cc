@@ -6,24 +6,23 @@
 #include <cstring>
 #include <exception>
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include "common/error.h"
 #include "common/logging.h"
-#include "net/global_init.h"
+#include "net/curl_api.h"
 
 namespace walnut::net {
 
 namespace {
 
 struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  void operator()(CURL* c) const { Curl().easy_cleanup(c); }
 };
 using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
 
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { Curl().slist_free_all(l); }
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
@@ -86,7 +85,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     // The end of a header block: report a 2xx before its body starts, so the callback sees the
     // headers even if the body transfer then fails.
     long status = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    Curl().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200 && status < 300 && !t->headers_reported) {
       t->headers_reported = true;
       t->response.status = status;
@@ -111,7 +110,7 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t len = size * count;
   long status = 0;
-  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+  Curl().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
   try {
     bool success = status >= 200 && status < 300;
     if (success && t->sink && *t->sink) {
@@ -199,7 +198,7 @@ std::string_view UrlForMessage(std::string_view url) { return url.substr(0, url.
 void Check(CURLcode rc, const char* what) {
   if (rc != CURLE_OK) {
     throw Error(ErrorCode::kInternal,
-                fmt::format("libcurl option {} failed: {}", what, curl_easy_strerror(rc)));
+                fmt::format("libcurl option {} failed: {}", what, Curl().easy_strerror(rc)));
   }
 }
 
@@ -217,7 +216,7 @@ std::optional<std::string_view> HttpResponse::Header(std::string_view lower_name
   return std::nullopt;
 }
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) { GlobalInit(); }
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) { (void)Curl(); }
 
 HttpClient::~HttpClient() = default;
 
@@ -231,7 +230,7 @@ std::unique_ptr<HttpClient::Handle> HttpClient::Acquire() {
     }
   }
   auto handle = std::make_unique<Handle>();
-  handle->easy.reset(curl_easy_init());
+  handle->easy.reset(Curl().easy_init());
   if (!handle->easy) throw Error(ErrorCode::kInternal, "curl_easy_init failed");
   return handle;
 }
@@ -243,11 +242,12 @@ void HttpClient::Release(std::unique_ptr<Handle> handle) {
 
 HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sink,
                                  const HeadersCallback& on_headers) {
+  const CurlApi& curl = Curl();
   auto handle = Acquire();
   CURL* c = handle->easy.get();
   // Reset clears the options of the previous request but keeps the connection cache, which is
   // what makes keep-alive work across requests on this handle.
-  curl_easy_reset(c);
+  curl.easy_reset(c);
   handle->error_buffer[0] = '\0';
 
   Transfer t;
@@ -260,7 +260,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   SlistPtr headers;
   auto add_header = [&](const std::string& line) {
     // On success the list head stays the same (or is created); on failure the list is intact.
-    curl_slist* head = curl_slist_append(headers.get(), line.c_str());
+    curl_slist* head = curl.slist_append(headers.get(), line.c_str());
     if (!head) throw Error(ErrorCode::kInternal, "curl_slist_append failed");
     (void)headers.release();
     headers.reset(head);
@@ -276,54 +276,54 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   t.stall_timeout = options_.stall_timeout;
   t.stop = request.stop;
   t.last_progress = std::chrono::steady_clock::now();
-  Check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()), "URL");
-  Check(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L), "NOSIGNAL");
-  Check(curl_easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error_buffer), "ERRORBUFFER");
-  Check(curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1), "HTTP_VERSION");
+  Check(curl.easy_setopt(c, CURLOPT_URL, request.url.c_str()), "URL");
+  Check(curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L), "NOSIGNAL");
+  Check(curl.easy_setopt(c, CURLOPT_ERRORBUFFER, handle->error_buffer), "ERRORBUFFER");
+  Check(curl.easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1), "HTTP_VERSION");
   // Object keys may contain "/./" or "/../"; they must reach the server exactly as signed.
-  Check(curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L), "PATH_AS_IS");
-  Check(curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+  Check(curl.easy_setopt(c, CURLOPT_PATH_AS_IS, 1L), "PATH_AS_IS");
+  Check(curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                          static_cast<long>(options_.connect_timeout.count())),
         "CONNECTTIMEOUT_MS");
-  Check(curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L), "NOPROGRESS");
-  Check(curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress), "XFERINFOFUNCTION");
-  Check(curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t), "XFERINFODATA");
-  Check(curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L), "TCP_KEEPALIVE");
-  Check(curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str()), "USERAGENT");
+  Check(curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L), "NOPROGRESS");
+  Check(curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress), "XFERINFOFUNCTION");
+  Check(curl.easy_setopt(c, CURLOPT_XFERINFODATA, &t), "XFERINFODATA");
+  Check(curl.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L), "TCP_KEEPALIVE");
+  Check(curl.easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str()), "USERAGENT");
   if (!options_.ca_cert_file.empty()) {
-    Check(curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_cert_file.c_str()), "CAINFO");
+    Check(curl.easy_setopt(c, CURLOPT_CAINFO, options_.ca_cert_file.c_str()), "CAINFO");
   }
-  Check(curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get()), "HTTPHEADER");
-  Check(curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader), "HEADERFUNCTION");
-  Check(curl_easy_setopt(c, CURLOPT_HEADERDATA, &t), "HEADERDATA");
-  Check(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnWrite), "WRITEFUNCTION");
-  Check(curl_easy_setopt(c, CURLOPT_WRITEDATA, &t), "WRITEDATA");
+  Check(curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get()), "HTTPHEADER");
+  Check(curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader), "HEADERFUNCTION");
+  Check(curl.easy_setopt(c, CURLOPT_HEADERDATA, &t), "HEADERDATA");
+  Check(curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnWrite), "WRITEFUNCTION");
+  Check(curl.easy_setopt(c, CURLOPT_WRITEDATA, &t), "WRITEDATA");
 
   const std::string& m = request.method;
   if (m == "GET") {
-    Check(curl_easy_setopt(c, CURLOPT_HTTPGET, 1L), "HTTPGET");
+    Check(curl.easy_setopt(c, CURLOPT_HTTPGET, 1L), "HTTPGET");
   } else if (m == "HEAD") {
-    Check(curl_easy_setopt(c, CURLOPT_NOBODY, 1L), "NOBODY");
+    Check(curl.easy_setopt(c, CURLOPT_NOBODY, 1L), "NOBODY");
   } else if (m == "PUT" || m == "POST") {
-    Check(curl_easy_setopt(c, CURLOPT_READFUNCTION, &OnRead), "READFUNCTION");
-    Check(curl_easy_setopt(c, CURLOPT_READDATA, &t), "READDATA");
-    Check(curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, &OnSeek), "SEEKFUNCTION");
-    Check(curl_easy_setopt(c, CURLOPT_SEEKDATA, &t), "SEEKDATA");
+    Check(curl.easy_setopt(c, CURLOPT_READFUNCTION, &OnRead), "READFUNCTION");
+    Check(curl.easy_setopt(c, CURLOPT_READDATA, &t), "READDATA");
+    Check(curl.easy_setopt(c, CURLOPT_SEEKFUNCTION, &OnSeek), "SEEKFUNCTION");
+    Check(curl.easy_setopt(c, CURLOPT_SEEKDATA, &t), "SEEKDATA");
     auto size = static_cast<curl_off_t>(request.body.size());
     if (m == "PUT") {
-      Check(curl_easy_setopt(c, CURLOPT_UPLOAD, 1L), "UPLOAD");
-      Check(curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, size), "INFILESIZE_LARGE");
+      Check(curl.easy_setopt(c, CURLOPT_UPLOAD, 1L), "UPLOAD");
+      Check(curl.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, size), "INFILESIZE_LARGE");
     } else {
-      Check(curl_easy_setopt(c, CURLOPT_POST, 1L), "POST");
-      Check(curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, size), "POSTFIELDSIZE_LARGE");
+      Check(curl.easy_setopt(c, CURLOPT_POST, 1L), "POST");
+      Check(curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, size), "POSTFIELDSIZE_LARGE");
     }
   } else {
-    Check(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m.c_str()), "CUSTOMREQUEST");
+    Check(curl.easy_setopt(c, CURLOPT_CUSTOMREQUEST, m.c_str()), "CUSTOMREQUEST");
   }
 
-  CURLcode rc = curl_easy_perform(c);
+  CURLcode rc = curl.easy_perform(c);
   if (rc == CURLE_OK) {
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
     bool success = t.response.status >= 200 && t.response.status < 300;
     // Safety net: a 2xx whose header block end was not seen by OnHeader.
     if (success && !t.headers_reported && on_headers) {
@@ -335,10 +335,10 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
       }
     }
   }
-  std::string detail = handle->error_buffer[0] ? handle->error_buffer : curl_easy_strerror(rc);
+  std::string detail = handle->error_buffer[0] ? handle->error_buffer : curl.easy_strerror(rc);
   // Unset the pointers into this frame before the handle goes back to the pool.
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl.easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl.easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
   Release(std::move(handle));
 
   if (t.error) std::rethrow_exception(t.error);

@@ -1,10 +1,9 @@
 #include "postgres/pg_connection.h"
 
-#include <libpq-fe.h>
-
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "postgres/libpq_api.h"
 
 namespace walnut::pg {
 namespace {
@@ -32,11 +31,12 @@ const std::string& QueryResult::Get(size_t row, std::string_view column) const {
 }
 
 PgConnection::PgConnection(const std::string& conninfo) {
-  conn_ = PQconnectdb(conninfo.c_str());
+  const LibpqApi& pq = Libpq();
+  conn_ = pq.connectdb(conninfo.c_str());
   if (conn_ == nullptr) throw Error(ErrorCode::kInternal, "libpq could not allocate a connection");
-  if (PQstatus(conn_) != CONNECTION_OK) {
-    std::string reason = OneLine(PQerrorMessage(conn_));
-    PQfinish(conn_);
+  if (pq.status(conn_) != CONNECTION_OK) {
+    std::string reason = OneLine(pq.error_message(conn_));
+    pq.finish(conn_);
     conn_ = nullptr;
     throw Error(ErrorCode::kNetwork,
                 fmt::format("cannot connect to PostgreSQL: {} (check PGHOST, PGPORT, PGUSER, "
@@ -46,34 +46,35 @@ PgConnection::PgConnection(const std::string& conninfo) {
 }
 
 PgConnection::~PgConnection() {
-  if (conn_ != nullptr) PQfinish(conn_);
+  if (conn_ != nullptr) Libpq().finish(conn_);
 }
 
 QueryResult PgConnection::Query(std::string_view sql, const std::vector<std::string>& params) {
+  const LibpqApi& pq = Libpq();
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
   std::string statement(sql);
-  PGresult* res = PQexecParams(conn_, statement.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
-  std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, PQclear);
-  ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  PGresult* res = pq.exec_params(conn_, statement.c_str(), static_cast<int>(values.size()), nullptr,
+                                 values.data(), nullptr, nullptr, 0);
+  std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, pq.clear);
+  ExecStatusType status = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     throw Error(ErrorCode::kProtocol,
                 fmt::format("PostgreSQL refused '{}': {}", statement,
-                            OneLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_))));
+                            OneLine(res ? pq.result_error_message(res) : pq.error_message(conn_))));
   }
   QueryResult result;
-  int ncols = PQnfields(res);
-  int nrows = PQntuples(res);
-  for (int c = 0; c < ncols; ++c) result.columns.emplace_back(PQfname(res, c));
+  int ncols = pq.nfields(res);
+  int nrows = pq.ntuples(res);
+  for (int c = 0; c < ncols; ++c) result.columns.emplace_back(pq.fname(res, c));
   result.rows.resize(nrows);
   for (int r = 0; r < nrows; ++r) {
     for (int c = 0; c < ncols; ++c) {
-      if (PQgetisnull(res, r, c)) {
+      if (pq.getisnull(res, r, c)) {
         result.rows[r].emplace_back(std::nullopt);
       } else {
-        result.rows[r].emplace_back(std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c)));
+        result.rows[r].emplace_back(std::string(pq.getvalue(res, r, c), pq.getlength(res, r, c)));
       }
     }
   }
@@ -90,6 +91,6 @@ std::string PgConnection::QueryValue(std::string_view sql, const std::vector<std
   return *result.rows[0][0];
 }
 
-int PgConnection::server_version() const { return PQserverVersion(conn_); }
+int PgConnection::server_version() const { return Libpq().server_version(conn_); }
 
 }  // namespace walnut::pg
