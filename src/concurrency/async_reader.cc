@@ -66,7 +66,7 @@ size_t AsyncReader::Read(ByteSpan dst) {
   if (pos_ == current_.size()) {
     std::unique_lock lock(mu_);
     if (!current_.empty()) {
-      current_.clear();
+      // Kept at its size: the worker's resize to buffer_size_ is then free, not a memset.
       free_.push_back(std::move(current_));
       current_ = Buffer();
       pos_ = 0;
