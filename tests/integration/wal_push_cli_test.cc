@@ -4,6 +4,7 @@
 // overwrite with different content, nothing visible after a kill), upload-ahead, memory and the
 // whole-command deadline.
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -308,6 +309,52 @@ TEST(WalPushMemoryTest, UploadsAheadToS3StayWithinTheBudget) {
             << " KiB peak RSS (binary baseline " << baseline << " KiB)\n";
   EXPECT_LE(kib - baseline, (16 + 8 * 8) * 1024);
   EXPECT_TRUE(cluster.HasMarker(SegmentName(4)));
+}
+
+// A backlog as after an archiving outage: PostgreSQL calls wal-push once per segment, in order,
+// renaming .ready to .done after each success. The call that finds the backlog uploads ahead on
+// every worker but starts nothing after its window (a quarter of the 2 s deadline here), so it
+// never runs into the deadline however long the backlog; later calls use the markers.
+TEST(WalPushAheadTest, ABacklogIsDrainedByCallsThatEachEndBeforeTheDeadline) {
+  constexpr uint64_t kSmallSegment = 1 << 20;
+  constexpr uint64_t kBacklog = 200;
+  CliRunner cli;
+  cli.UseFileStorage();
+  cli.Set("WALG_COMPRESSION_METHOD", "lz4");
+  cli.Set("WALG_PG_WAL_SIZE", "1");
+  cli.Set("WALNUT_WAL_PUSH_TIMEOUT", "2s");
+  cli.Set("TOTAL_BG_UPLOADED_LIMIT", "1000");
+  fs::path pg_wal = cli.work().path() / "pg_wal";
+  for (uint64_t segno = 1; segno <= kBacklog; ++segno) {
+    WriteFakeWalSegment(pg_wal, {1, segno}, kSystemId, true, kSmallSegment);
+  }
+  int from_markers = 0;
+  steady_clock::duration slowest{};
+  auto start = steady_clock::now();
+  for (uint64_t segno = 1; segno <= kBacklog; ++segno) {
+    std::string name = pg::WalFileName({1, segno}, kSmallSegment);
+    auto call_start = steady_clock::now();
+    auto r = cli.Run("wal-push " + ShellQuote((pg_wal / name).string()));
+    slowest = std::max(slowest, steady_clock::now() - call_start);
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    if (r.err.find("archived ahead") != std::string::npos) ++from_markers;
+    fs::rename(pg_wal / "archive_status" / (name + ".ready"),
+               pg_wal / "archive_status" / (name + ".done"));
+  }
+  auto total = steady_clock::now() - start;
+  std::cout << kBacklog << " segments of 1 MiB drained in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(total).count()
+            << " ms; slowest call "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count() << " ms; "
+            << from_markers << " calls answered from markers\n";
+  EXPECT_GT(from_markers, 0);
+  std::string listing = cli.Run("st ls wal_005/").out;
+  for (uint64_t segno = 1; segno <= kBacklog; ++segno) {
+    std::string name = pg::WalFileName({1, segno}, kSmallSegment);
+    EXPECT_NE(listing.find(name + ".lz4"), std::string::npos) << name;
+  }
+  fs::path markers = pg_wal / "walg_data" / "walg_archive_status";
+  EXPECT_TRUE(!fs::exists(markers) || fs::is_empty(markers)) << "every marker was consumed";
 }
 
 // A TCP listener that accepts connections (the kernel does, from the backlog) and never answers:
