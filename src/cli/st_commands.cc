@@ -1,8 +1,5 @@
 #include "cli/st_commands.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,7 +9,10 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cli/text_table.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "concurrency/async_writer.h"
@@ -29,12 +29,14 @@ namespace fs = std::filesystem;
 // into its block buffer first (measured: ~12% of st put's time).
 constexpr size_t kStreamChunkSize = 4 << 20;
 
-// Go's time.Time String() form, which WAL-G's `st ls` prints: "2006-01-02 15:04:05.999999999 +0000 UTC".
+// Go's time.Time String() form, which WAL-G's `st ls` prints: "2006-01-02 15:04:05.999999999 +0000
+// UTC".
 std::string GoTimeString(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point{}) return "0001-01-01 00:00:00 +0000 UTC";
   auto secs = std::chrono::floor<std::chrono::seconds>(t);
   auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(t - secs).count();
-  std::string out = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::chrono::system_clock::to_time_t(secs)));
+  std::string out =
+      fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::chrono::system_clock::to_time_t(secs)));
   if (nanos != 0) {
     std::string frac = fmt::format("{:09d}", nanos);
     while (!frac.empty() && frac.back() == '0') frac.pop_back();
@@ -43,35 +45,17 @@ std::string GoTimeString(std::chrono::system_clock::time_point t) {
   return out + " +0000 UTC";
 }
 
-// Prints rows padded like Go's tabwriter (minwidth 0, padding 1, ' ').
-void PrintTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 1, ' ');
-    }
-    out += '\n';
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-}
-
 int List(CommandContext& context, const std::string& path, bool recursive) {
   Folder folder = path.empty() ? context.root() : context.root().Sub(path);
   std::vector<std::vector<std::string>> rows{{"type", "size", "last modified", "name"}};
   folder.List("", ListOptions{.recursive = recursive}, [&](const ObjectInfo& info) {
-    rows.push_back({info.is_prefix ? "dir" : "obj", std::to_string(info.size),
-                    GoTimeString(info.is_prefix ? std::chrono::system_clock::time_point{} : info.mtime),
-                    info.key});
+    rows.push_back(
+        {info.is_prefix ? "dir" : "obj", std::to_string(info.size),
+         GoTimeString(info.is_prefix ? std::chrono::system_clock::time_point{} : info.mtime),
+         info.key});
   });
-  PrintTable(rows);
+  std::string table = TabbedTable(rows);
+  std::fwrite(table.data(), 1, table.size(), stdout);
   return 0;
 }
 
@@ -129,8 +113,9 @@ int Put(CommandContext& context, const std::string& local_path, const std::strin
     throw Error(ErrorCode::kAlreadyExists,
                 fmt::format("object {} already exists; add -f to overwrite it", object));
   }
-  auto reader = local_path == "-" ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
-                                  : FdReader::Open(local_path);
+  auto reader = local_path == "-"
+                    ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
+                    : FdReader::Open(local_path);
   auto writer = MakeUploadWriter(context.root(), object, options);
   uint64_t bytes = Copy(*reader, *writer, kStreamChunkSize);
   writer->Close();
@@ -203,7 +188,9 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
     auto recursive = std::make_shared<bool>(false);
     ls->add_option("path", *path, "Folder, relative to the storage root");
     ls->add_flag("-r,--recursive", *recursive, "List the folder recursively");
-    ls->callback([&, path, recursive] { action = [&, path, recursive] { return List(context, *path, *recursive); }; });
+    ls->callback([&, path, recursive] {
+      action = [&, path, recursive] { return List(context, *path, *recursive); };
+    });
   }
   {
     auto* get = st->add_subcommand("get", "Download an object, decrypting and decompressing it");
@@ -232,7 +219,8 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
     cat->add_flag("--decompress", *decompress, "Decompress the object");
     cat->callback([&, object, decrypt, decompress] {
       action = [&, object, decrypt, decompress] {
-        return Cat(context, *object, DownloadOptions{.decrypt = *decrypt, .decompress = *decompress});
+        return Cat(context, *object,
+                   DownloadOptions{.decrypt = *decrypt, .decompress = *decompress});
       };
     });
   }
@@ -244,8 +232,8 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
     auto no_compress = std::make_shared<bool>(false);
     auto force = std::make_shared<bool>(false);
     put->add_option("local_path", *local, "File to upload ('-' for standard input)")->required();
-    put->add_option("destination_path", *dst,
-                    "Object path; the compression extension is appended")->required();
+    put->add_option("destination_path", *dst, "Object path; the compression extension is appended")
+        ->required();
     put->add_flag("--no-encrypt", *no_encrypt, "Do not encrypt the object");
     put->add_flag("--no-compress", *no_compress, "Do not compress the object");
     put->add_flag("-f,--force", *force, "Overwrite the existing object");
