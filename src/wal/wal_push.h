@@ -19,8 +19,11 @@ struct WalPushOptions {
   // never asks for it) instead of leaving a marker for the next call.
   bool ready_rename = false;
   // How long after the call's start uploads ahead may still start (see AheadSchedule; capped at
-  // a quarter of `timeout`).
-  std::chrono::milliseconds ahead_window{3000};
+  // a quarter of `timeout`). Long enough that the workers' idle tail at the end of a call and
+  // the calls in between stay small next to the uploads (a backlog of zstd segments on a busy
+  // machine takes ~2 s per upload); short enough that PostgreSQL's archiver (and a
+  // pg_backup_stop waiting for it) is not held up for long.
+  std::chrono::milliseconds ahead_window{10'000};
   // The whole call's deadline (WALNUT_WAL_PUSH_TIMEOUT); zero for none. No upload ahead starts
   // that could push the call past it.
   std::chrono::milliseconds timeout{0};
