@@ -8,7 +8,7 @@
 
 #include "common/bytes.h"
 
-typedef struct evp_md_ctx_st EVP_MD_CTX;
+struct SHA256state_st;  // OpenSSL's SHA256_CTX
 
 namespace walnut {
 
@@ -26,8 +26,8 @@ struct Digest {
   friend bool operator==(const Digest&, const Digest&) = default;
 };
 
-// Incremental SHA-256 over OpenSSL EVP (uses the CPU's SHA extensions when present) that also
-// counts bytes. Not thread-safe.
+// Incremental SHA-256 over OpenSSL's SHA256_* functions (the CPU's SHA extensions when present)
+// that also counts bytes. Not thread-safe.
 class Sha256Hasher {
  public:
   Sha256Hasher();
@@ -40,7 +40,7 @@ class Sha256Hasher {
   Digest Finish();
 
  private:
-  EVP_MD_CTX* ctx_;
+  std::unique_ptr<SHA256state_st> ctx_;
   uint64_t size_ = 0;
 };
 
