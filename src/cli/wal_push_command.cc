@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/bytes.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "storage/factory/storage_factory.h"
@@ -16,9 +17,14 @@
 namespace walnut {
 namespace {
 
-// Memory one upload uses besides S3 part buffers: the compressor's block buffers (lz4: 4 MiB in,
-// 4 MiB out), the pipeline's queue between threads (3 x 1 MiB) and the read buffer.
-constexpr uint64_t kPipelineMemory = 10ull << 20;
+// A WAL segment is small: 256 KiB lz4 blocks and stage buffers keep one upload's memory at about
+// 2 MiB (lz4: a block in, a block out; 4 stage buffers; the read buffer), where the defaults for
+// large objects (4 MiB blocks, 1 MiB stage buffers) would take 13 MiB: the budget of a whole
+// wal-push to a directory is 16 MiB, the binary included.
+constexpr size_t kWalBufferSize = 256_KiB;
+
+// Memory one upload uses besides S3 part buffers (with zstd or brotli, their own window is more).
+constexpr uint64_t kPipelineMemory = 3_MiB;
 
 // How many files wal-push uploads at once. WALG_UPLOAD_CONCURRENCY, but on S3 never so many that
 // the part buffers and pipelines of all uploads pass WALG_UPLOAD_CONCURRENCY x part size (one
@@ -50,6 +56,8 @@ int RunWalPush(CommandContext& context, const std::string& path) {
   }
   WalPushOptions options;
   options.file.pipeline = context.pipeline();
+  options.file.pipeline.compression_options.lz4_block_size = kWalBufferSize;
+  options.file.pipeline.stage_buffer_size = kWalBufferSize;
   options.file.segment_size = s.wal_segment_size;
   options.file.prevent_overwrite = s.prevent_wal_overwrite;
   options.parallel_uploads = ParallelUploads(s);

@@ -24,13 +24,15 @@ std::unique_ptr<Writer> MakeUploadWriter(const Folder& folder, std::string_view 
   if (options.crypter) writer = options.crypter->WrapEncrypt(std::move(writer));
   // Compression runs on the caller's thread; encryption and storage I/O on another, so that
   // two cores share the work (as zstd's own tool does with its I/O thread).
-  writer = std::make_unique<AsyncWriter>(std::move(writer));
+  writer = std::make_unique<AsyncWriter>(std::move(writer), options.stage_buffer_size != 0
+                                                                ? options.stage_buffer_size
+                                                                : AsyncWriter::kDefaultBufferSize);
   return GetCompressor(options.compression)
       .WrapWriter(std::move(writer), options.compression_options);
 }
 
 CompressionMethod CompressionFromObjectName(std::string_view name) {
-  static constexpr std::array<std::string_view, 6> kUndecodable = {"gz", "lzo", "xz",
+  static constexpr std::array<std::string_view, 6> kUndecodable = {"gz",  "lzo",    "xz",
                                                                    "bz2", "snappy", "sz"};
   auto slash = name.rfind('/');
   std::string_view base = slash == std::string_view::npos ? name : name.substr(slash + 1);

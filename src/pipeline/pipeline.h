@@ -20,6 +20,9 @@ struct PipelineOptions {
   CompressionMethod compression = CompressionMethod::kLz4;
   CompressionOptions compression_options;
   std::shared_ptr<const Crypter> crypter;  // null: no encryption
+  // The buffers handed between the compressing thread and the encrypting/storing one (3 queue
+  // plus the one being filled). 0: AsyncWriter's default (1 MiB); WAL segments use less.
+  size_t stage_buffer_size = 0;
 };
 
 // `name` plus the compression extension: "x.lz4", or "x" for no compression (WAL-G's

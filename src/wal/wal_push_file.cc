@@ -21,8 +21,8 @@ namespace walnut {
 namespace {
 
 // Pieces the file is read in. The compressors buffer whole blocks themselves, so larger pieces
-// would only add memory (the budget of one wal-push is 16 MiB in all).
-constexpr size_t kChunkSize = 1 << 20;
+// would only add memory (the budget of one wal-push is 16 MiB in all, the binary included).
+constexpr size_t kChunkSize = 256 << 10;
 
 // What one pass over the file tells: its digest, a cheap fingerprint of the same bytes (to
 // notice a change on the second read without hashing twice) and its first bytes.

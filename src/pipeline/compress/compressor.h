@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -16,6 +17,11 @@ struct CompressionOptions {
   // The codec's own level scale (zstd -131072..22, brotli 0..11, lzma preset 0..9, lz4 frame
   // level: 0 fast, negative faster, 3..12 HC). nullopt is WAL-G's default for the method.
   std::optional<int> level;
+  // lz4 only: the frame's largest block, which is what its writer buffers (twice). 0 is 4 MiB, the
+  // lz4 tool's and WAL-G's; others are rounded up to 64 KiB, 256 KiB or 1 MiB. Every lz4 reader
+  // accepts any; small objects such as WAL segments lose nothing by smaller blocks (lz4 matches
+  // only within 64 KiB).
+  size_t lz4_block_size = 0;
 };
 
 // A compression format: wraps writers to compress and readers to decompress. Implementations are

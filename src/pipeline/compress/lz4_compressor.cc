@@ -7,8 +7,8 @@
 
 #include "common/error.h"
 #include "pipeline/compress/c_handle.h"
-#include "pipeline/compress/frame_sequence_reader.h"
 #include "pipeline/compress/codec_writer.h"
+#include "pipeline/compress/frame_sequence_reader.h"
 
 namespace walnut {
 namespace {
@@ -16,11 +16,29 @@ namespace {
 using CompressionContext = CHandle<LZ4F_cctx, &LZ4F_freeCompressionContext>;
 using DecompressionContext = CHandle<LZ4F_dctx, &LZ4F_freeDecompressionContext>;
 
-constexpr size_t kBlockSize = 4_MiB;  // LZ4F_max4MB, the lz4 CLI's and pierrec/lz4's default
+constexpr size_t kDefaultBlockSize = 4_MiB;  // LZ4F_max4MB, the lz4 CLI's and pierrec/lz4's default
 // Fast levels are negative (acceleration), 0 is the default fast mode; 12 is LZ4HC_CLEVEL_MAX.
 constexpr int kMinLevel = -65537;
 constexpr int kMaxLevel = 12;
 constexpr size_t kInputBufferSize = 256_KiB;
+
+struct BlockSize {
+  LZ4F_blockSizeID_t id;
+  size_t bytes;
+};
+
+// The smallest frame block size that holds `wanted` bytes (0: the default).
+BlockSize ChooseBlockSize(size_t wanted) {
+  constexpr BlockSize kSizes[] = {{LZ4F_max64KB, 64_KiB},
+                                  {LZ4F_max256KB, 256_KiB},
+                                  {LZ4F_max1MB, 1_MiB},
+                                  {LZ4F_max4MB, kDefaultBlockSize}};
+  if (wanted == 0) wanted = kDefaultBlockSize;
+  for (const BlockSize& size : kSizes) {
+    if (wanted <= size.bytes) return size;
+  }
+  return kSizes[3];
+}
 
 size_t CheckLz4(size_t result, const char* call) {
   if (LZ4F_isError(result)) {
@@ -34,13 +52,14 @@ size_t CheckLz4(size_t result, const char* call) {
 // soon as LZ4F produced something: no copy besides LZ4F's own buffering of partial blocks.
 class Lz4Writer final : public CodecWriter {
  public:
-  Lz4Writer(std::unique_ptr<Writer> next, int level) : CodecWriter(std::move(next), "lz4") {
+  Lz4Writer(std::unique_ptr<Writer> next, int level, BlockSize block)
+      : CodecWriter(std::move(next), "lz4"), block_size_(block.bytes) {
     LZ4F_cctx* raw = nullptr;
     CheckLz4(LZ4F_createCompressionContext(&raw, LZ4F_VERSION), "LZ4F_createCompressionContext");
     context_.reset(raw);
 
     LZ4F_preferences_t prefs{};
-    prefs.frameInfo.blockSizeID = LZ4F_max4MB;
+    prefs.frameInfo.blockSizeID = block.id;
     prefs.frameInfo.blockMode = LZ4F_blockIndependent;
     prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
     prefs.frameInfo.frameType = LZ4F_frame;
@@ -48,8 +67,8 @@ class Lz4Writer final : public CodecWriter {
     // Without autoFlush, block boundaries do not depend on how callers slice their writes.
     prefs.autoFlush = 0;
 
-    // Room for the frame header plus whatever one kBlockSize update (or the end) can emit.
-    capacity_ = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(kBlockSize, &prefs);
+    // Room for the frame header plus whatever one block-sized update (or the end) can emit.
+    capacity_ = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(block_size_, &prefs);
     output_ = std::make_unique_for_overwrite<std::byte[]>(capacity_);
     // The header stays in the buffer and goes downstream with the first block.
     pending_ = CheckLz4(LZ4F_compressBegin(context_.get(), output_.get(), capacity_, &prefs),
@@ -59,7 +78,7 @@ class Lz4Writer final : public CodecWriter {
  private:
   void Encode(ConstByteSpan src) override {
     while (!src.empty()) {
-      size_t chunk = std::min(src.size(), kBlockSize);
+      size_t chunk = std::min(src.size(), block_size_);
       pending_ += CheckLz4(LZ4F_compressUpdate(context_.get(), output_.get() + pending_,
                                                capacity_ - pending_, src.data(), chunk, nullptr),
                            "LZ4F_compressUpdate");
@@ -81,6 +100,7 @@ class Lz4Writer final : public CodecWriter {
     pending_ = 0;
   }
 
+  const size_t block_size_;
   CompressionContext context_;
   std::unique_ptr<std::byte[]> output_;
   size_t capacity_ = 0;
@@ -133,7 +153,8 @@ std::unique_ptr<Writer> Lz4Compressor::WrapWriter(std::unique_ptr<Writer> next,
                 fmt::format("lz4: compression level {} is out of range [{}, {}]", level, kMinLevel,
                             kMaxLevel));
   }
-  return std::make_unique<Lz4Writer>(std::move(next), level);
+  return std::make_unique<Lz4Writer>(std::move(next), level,
+                                     ChooseBlockSize(options.lz4_block_size));
 }
 
 std::unique_ptr<Reader> Lz4Compressor::WrapReader(std::unique_ptr<Reader> next) const {

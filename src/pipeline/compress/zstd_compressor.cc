@@ -5,8 +5,8 @@
 
 #include "common/error.h"
 #include "pipeline/compress/c_handle.h"
-#include "pipeline/compress/frame_sequence_reader.h"
 #include "pipeline/compress/codec_writer.h"
+#include "pipeline/compress/frame_sequence_reader.h"
 
 namespace walnut {
 namespace {
@@ -15,9 +15,9 @@ using CompressionContext = CHandle<ZSTD_CCtx, &ZSTD_freeCCtx>;
 using DecompressionContext = CHandle<ZSTD_DCtx, &ZSTD_freeDCtx>;
 
 constexpr int kDefaultLevel = 3;
-// Output is collected up to this size before it goes downstream, so downstream sees a few large
-// writes rather than one per zstd block.
-constexpr size_t kOutputBufferSize = 1_MiB;
+// Output is collected up to this size (two zstd blocks) before it goes downstream; the async
+// stage below gathers it into larger buffers anyway, so more would only cost memory.
+constexpr size_t kOutputBufferSize = 256_KiB;
 constexpr size_t kInputBufferSize = 256_KiB;
 
 size_t CheckZstd(size_t result, const char* call) {

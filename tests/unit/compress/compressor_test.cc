@@ -77,6 +77,23 @@ TEST(CompressorTest, Lz4FrameHeaderMatchesLz4CliDefaults) {
   EXPECT_EQ(out.substr(0, 6), std::string("\x04\x22\x4d\x18\x64\x70", 6));
 }
 
+// WAL segments are written with smaller blocks (less memory); the frame says so, and the data
+// round-trips across many blocks. BD's bits 4-6: 4 = 64 KiB, 5 = 256 KiB, 6 = 1 MiB, 7 = 4 MiB.
+TEST(CompressorTest, Lz4BlockSizeIsRoundedUpToAFrameBlockSize) {
+  std::string data = RandomBytes(1 << 20);
+  for (auto [wanted, bd] :
+       {std::pair<size_t, char>{1, '\x40'}, std::pair<size_t, char>{65536, '\x40'},
+        std::pair<size_t, char>{65537, '\x50'}, std::pair<size_t, char>{256 << 10, '\x50'},
+        std::pair<size_t, char>{1 << 20, '\x60'}, std::pair<size_t, char>{5 << 20, '\x70'}}) {
+    CompressionOptions options;
+    options.lz4_block_size = wanted;
+    std::string out = Compress(M::kLz4, data, 100000, options);
+    ASSERT_GE(out.size(), 7u);
+    EXPECT_EQ(out[5], bd) << wanted;
+    EXPECT_EQ(Decompress(M::kLz4, out), data) << wanted;
+  }
+}
+
 TEST(CompressorTest, ZstdFrameHasChecksum) {
   std::string out = Compress(M::kZstd, "x");
   ASSERT_GE(out.size(), 5u);
