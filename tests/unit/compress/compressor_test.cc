@@ -249,12 +249,13 @@ TEST_P(WriterLifecycleTest, AbortAbortsDownstreamOnce) {
 }
 
 // The codecs batch their output: downstream sees few, large writes (what an S3 part buffer or an
-// encrypting layer wants), not one per compressed block.
+// encrypting layer wants), not one per compressed block. zstd's batches are 256 KiB (two blocks),
+// so about 3 MiB of incompressible output takes 13 writes; one per 8 KiB input would be ~400.
 TEST_P(WriterLifecycleTest, WritesDownstreamInLargePieces) {
   RecordingWriter::Log log;
   auto writer = GetCompressor(GetParam()).WrapWriter(std::make_unique<RecordingWriter>(&log));
   WriteInRandomChunks(*writer, RandomBytes(Sized(GetParam(), 3_MiB), 61), 8192);
-  EXPECT_LE(log.writes, 8u) << log.writes << " writes for " << log.data.size() << " bytes";
+  EXPECT_LE(log.writes, 16u) << log.writes << " writes for " << log.data.size() << " bytes";
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, WriterLifecycleTest, ::testing::ValuesIn(CompressingMethods()),
