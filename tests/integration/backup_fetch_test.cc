@@ -17,6 +17,7 @@
 #include "support/error_lines.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
+#include "support/walnut_config.h"
 
 namespace walnut::testing {
 namespace {
@@ -24,7 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kBackupName[] = "base_000000010000000000000002";
-constexpr char kSodiumKeyHex[] = "4f8a2c11d0e97b35a6c8e1f20b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e";
 
 // Dumps are megabytes: report where they differ instead of letting gtest diff them.
 void ExpectSameDump(const std::string& actual, const std::string& expected) {
@@ -207,7 +207,7 @@ TEST_F(BackupFetchIt, Lz4AndLibsodiumFromADirectoryStartsAndMatches) {
   CliRunner cli;
   cli.UseFileStorage();
   cli.Set("WALG_COMPRESSION_METHOD", "lz4");
-  cli.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+  cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
   cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
   Upload(cli, ".lz4");
   FetchStartAndCompare(cli, "LATEST");

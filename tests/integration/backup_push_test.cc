@@ -15,13 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// PostgreSQL's configuration strings double single quotes.
-std::string ConfQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += (c == '\'') ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 // The objects below `dir`, relative to it.
 std::set<std::string> ListTree(const fs::path& dir) {
   std::set<std::string> out;

@@ -18,21 +18,12 @@
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
 #include "support/test_util.h"
+#include "support/walnut_config.h"
 
 namespace walnut::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-const char* const kSodiumKeyHex = "4f8a2c11d0e97b35a6c8e1f20b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e";
-
-std::string ExtensionOf(const std::string& method) {
-  if (method == "lz4") return ".lz4";
-  if (method == "zstd") return ".zst";
-  if (method == "brotli") return ".br";
-  if (method == "lzma") return ".lzma";
-  return "";
-}
 
 struct Case {
   std::string method;
@@ -47,7 +38,7 @@ TEST_P(StRoundTripTest, PutGetCatThroughLocalDirectory) {
   cli.UseFileStorage();
   cli.Set("WALG_COMPRESSION_METHOD", c.method);
   if (c.encrypt) {
-    cli.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+    cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
     cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
   }
   std::string data = CompressibleBytes(3 << 20, 5) + RandomBytes(1 << 20, 6);
@@ -205,7 +196,7 @@ class BadInputTest : public StTest {
  protected:
   void SetUp() override {
     StTest::SetUp();
-    cli_.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+    cli_.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
     cli_.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
     ASSERT_EQ(Put("obj").exit_code, 0);
     stored_ = fs::path(cli_.storage_dir()) / "obj.lz4";
@@ -348,7 +339,7 @@ TEST_F(StTest, KilledPutLeavesNothingVisible) {
 TEST(StS3Test, RoundTripWithLz4AndLibsodiumThroughMultipart) {
   CliRunner cli;
   cli.UseS3Storage("roundtrip");
-  cli.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+  cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
   cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
   cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
   std::string data = RandomBytes(23 << 20, 21);
@@ -371,7 +362,7 @@ TEST(StS3Test, RoundTripWithLz4AndLibsodiumThroughMultipart) {
 TEST(StS3Test, OneGiBRoundTripInBoundedMemory) {
   CliRunner cli;
   cli.UseS3Storage("onegib");
-  cli.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+  cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
   cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
   std::string src = (cli.work().path() / "src.bin").string();
   std::string dst = (cli.work().path() / "dst.bin").string();

@@ -25,13 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// PostgreSQL's configuration strings double single quotes.
-std::string ConfQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += (c == '\'') ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 // The backup names backup-list prints (first word of every line but the header).
 std::vector<std::string> BackupNames(const WalnutConfig& config) {
   CommandResult r = config.Run("backup-list");

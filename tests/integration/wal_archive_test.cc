@@ -33,19 +33,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 // A string literal for postgresql.conf.
-std::string ConfQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string ExtensionOf(const std::string& method) {
-  if (method == "lz4") return ".lz4";
-  if (method == "zstd") return ".zst";
-  if (method == "brotli") return ".br";
-  if (method == "lzma") return ".lzma";
-  return "";
-}
 
 // The WAL file an archived object holds: "000000010000000000000003.lz4" -> "0000...03",
 // "00000002.history.zst" -> "00000002.history", "0000...02.00000028.backup.lz4" -> without ".lz4".

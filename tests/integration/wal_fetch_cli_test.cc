@@ -22,6 +22,7 @@
 #include "support/error_lines.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
+#include "support/walnut_config.h"
 
 namespace walnut::testing {
 namespace {
@@ -31,8 +32,6 @@ using std::chrono::milliseconds;
 
 constexpr uint64_t kSystemId = 7300000000000000001;
 constexpr int kExitNotArchived = 74;
-const char* const kSodiumKeyHex =
-    "4f8a2c11d0e97b35a6c8e1f20b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e";
 const char* const kOtherKeyHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 struct Case {
@@ -41,12 +40,6 @@ struct Case {
   std::string method;
   bool encrypt;
 };
-
-std::string ExtensionOf(const std::string& method) {
-  if (method == "lz4") return ".lz4";
-  if (method == "zstd") return ".zst";
-  return "";
-}
 
 int CountPrefixed(const std::vector<std::string>& lines, const std::string& prefix) {
   return static_cast<int>(std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
@@ -79,7 +72,7 @@ class WalFetchCli {
     cli_.Set("WALG_PG_WAL_SIZE", std::to_string(segment_mib));
     cli_.Set("WALG_DOWNLOAD_FILE_RETRIES", "1");
     if (encrypt) {
-      cli_.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+      cli_.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
       cli_.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
     }
     pg_wal_ = cli_.work().path() / "pg_wal";

@@ -24,6 +24,7 @@
 #include "support/error_lines.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
+#include "support/walnut_config.h"
 
 namespace walnut::testing {
 namespace {
@@ -31,8 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::steady_clock;
 
-const char* const kSodiumKeyHex =
-    "4f8a2c11d0e97b35a6c8e1f20b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e";
 constexpr uint64_t kSystemId = 7'311'222'333'444'555'666ull;
 constexpr uint64_t kSegmentSize = 16u << 20;
 
@@ -59,7 +58,7 @@ class FakeCluster {
     }
     cli.Set("WALG_COMPRESSION_METHOD", method);
     if (encrypt) {
-      cli.Set("WALG_LIBSODIUM_KEY", kSodiumKeyHex);
+      cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
       cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
     }
   }

@@ -48,6 +48,12 @@ void GrantToPgRunUser(const std::filesystem::path& path) {
   }
 }
 
+std::string ConfQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
 PgCluster::PgCluster() { GrantToPgRunUser(dir_.path()); }
 
 PgCluster::~PgCluster() {

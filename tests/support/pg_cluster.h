@@ -18,6 +18,9 @@ std::string AsPgRunUser(const std::string& command);
 // can read and write it. A no-op when not root.
 void GrantToPgRunUser(const std::filesystem::path& path);
 
+// `s` as a postgresql.conf string value: quoted, single quotes doubled.
+std::string ConfQuote(const std::string& s);
+
 // A row of pg_stat_archiver.
 struct ArchiverStatus {
   int64_t archived_count = 0;

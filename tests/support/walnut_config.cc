@@ -115,4 +115,12 @@ std::vector<std::string> WalnutConfig::ListObjects(const std::string& folder) co
   return names;
 }
 
+std::string ExtensionOf(const std::string& method) {
+  if (method == "lz4") return ".lz4";
+  if (method == "zstd") return ".zst";
+  if (method == "brotli") return ".br";
+  if (method == "lzma") return ".lzma";
+  return "";
+}
+
 }  // namespace walnut::testing

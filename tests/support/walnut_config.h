@@ -58,6 +58,10 @@ class WalnutConfig {
   std::map<std::string, std::string> settings_;
 };
 
+// The extension Walnut gives objects compressed with `method` (WALG_COMPRESSION_METHOD):
+// "lz4" -> ".lz4", "zstd" -> ".zst", "none" -> "".
+std::string ExtensionOf(const std::string& method);
+
 // A 32-byte libsodium key in hex, for tests that encrypt.
 inline constexpr const char* kTestLibsodiumKeyHex =
     "4f8a2c11d0e97b35a6c8e1f20b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e";
