@@ -9,7 +9,7 @@ packages=(
   # build
   build-essential cmake ninja-build ccache pkg-config git
   # libraries
-  libcurl4-openssl-dev libssl-dev liblz4-dev libzstd-dev libbrotli-dev liblzma-dev libsodium-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev liblz4-dev libzstd-dev libbrotli-dev liblzma-dev libsodium-dev
   libpq-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # run time: loaded with dlopen when S3 or a server connection is first used, not linked (see

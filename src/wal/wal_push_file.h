@@ -37,7 +37,7 @@ enum class WalPushOutcome {
 //   it: equal content is success without an upload; different content is refused
 //   (kAlreadyExists) unless overwriting is allowed.
 // The object carries the SHA-256 of the file (kContentSha256Metadata). The file is fingerprinted
-// again (CRC-32C) while it is uploaded: if it changed meanwhile, the upload is aborted
+// again (CRC-32) while it is uploaded: if it changed meanwhile, the upload is aborted
 // (kCorruption).
 // Other errors are those of the storage (kNetwork, kIo, ...). Nothing is visible after a failure.
 // Thread-safe: several files may be pushed at once.
