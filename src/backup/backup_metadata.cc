@@ -144,7 +144,7 @@ BackupSentinel ParseBackupSentinel(std::string_view json, std::string_view objec
   return s;
 }
 
-std::string SerializeExtendedMetadata(const ExtendedMetadata& m) {
+Json ExtendedMetadataJson(const ExtendedMetadata& m) {
   Json out = Json::object();
   out["start_time"] = FormatRfc3339Nano(m.start_time);
   out["finish_time"] = FormatRfc3339Nano(m.finish_time);
@@ -161,7 +161,11 @@ std::string SerializeExtendedMetadata(const ExtendedMetadata& m) {
   out["compressed_size"] = m.compressed_size;
   if (Json user_data = UserData(m.user_data); !user_data.is_null())
     out["user_data"] = std::move(user_data);
-  return metadata_json::Dump(out);
+  return out;
+}
+
+std::string SerializeExtendedMetadata(const ExtendedMetadata& m) {
+  return metadata_json::Dump(ExtendedMetadataJson(m));
 }
 
 ExtendedMetadata ParseExtendedMetadata(std::string_view json, std::string_view object_key) {

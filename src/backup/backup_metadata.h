@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "backup/backup_metadata_files.h"
 #include "backup/backup_metadata_time.h"
 #include "postgres/lsn.h"
@@ -99,6 +101,10 @@ struct ExtendedMetadata {
 std::string SerializeBackupSentinel(const BackupSentinel& sentinel);
 std::string SerializeExtendedMetadata(const ExtendedMetadata& metadata);
 std::string SerializeTablespaceSpec(const TablespaceSpec& spec);
+
+// metadata.json as a JSON object, the fields in WAL-G's order (SerializeExtendedMetadata writes
+// it out): for listings that show these fields next to others.
+nlohmann::ordered_json ExtendedMetadataJson(const ExtendedMetadata& metadata);
 
 // `object_key` names the document in error messages.
 BackupSentinel ParseBackupSentinel(std::string_view json, std::string_view object_key);

@@ -83,7 +83,7 @@ Json RowJson(const Row& row, bool detail) {
   out["storage_name"] = row.entry.storage_name;
   if (!detail) return out;
   // metadata.json's fields as WAL-G writes them, minus "timeline", which its listing lacks.
-  Json metadata = Json::parse(SerializeExtendedMetadata(row.metadata));
+  Json metadata = ExtendedMetadataJson(row.metadata);
   metadata.erase("timeline");
   if (metadata.contains("user_data")) {
     // Go decodes user data into interface{} and encodes it again: object keys come out sorted.

@@ -28,7 +28,7 @@ std::vector<wal::WalBackupRef> LoadWalBackupRefs(CommandContext& context) {
                                      {"time", FormatRfc3339Nano(entry.modified)},
                                      {"wal_file_name", entry.wal_file_name},
                                      {"storage_name", entry.storage_name}};
-    detail.update(nlohmann::ordered_json::parse(SerializeExtendedMetadata(*metadata)));
+    detail.update(ExtendedMetadataJson(*metadata));
 
     refs.push_back(wal::WalBackupRef{
         .name = entry.name,

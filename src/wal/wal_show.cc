@@ -119,7 +119,9 @@ std::string RenderWalShowJson(const std::vector<TimelineInfo>& timelines, uint64
     timeline["status"] = info.status();
     out.push_back(std::move(timeline));
   }
-  return out.dump() + "\n";
+  // Backups' details carry strings read from storage (hostname, data_dir): invalid UTF-8 is
+  // replaced, as Go's encoder does, rather than failing the listing.
+  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace walnut::wal
