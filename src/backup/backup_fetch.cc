@@ -14,7 +14,7 @@
 
 #include "backup/extractor.h"
 #include "backup/restore_spec.h"
-#include "backup/stage_buffers.h"
+#include "pipeline/stage_buffers.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/retry.h"

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backup/stage_buffers.h"
+#include "pipeline/stage_buffers.h"
 #include "common/error.h"
 #include "concurrency/async_writer.h"
 #include "io/digest.h"

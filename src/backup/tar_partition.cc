@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "backup/page_verifier.h"
-#include "backup/stage_buffers.h"
+#include "pipeline/stage_buffers.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "concurrency/async_writer.h"

@@ -10,6 +10,7 @@
 #include "common/bytes.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "pipeline/stage_buffers.h"
 #include "storage/factory/storage_factory.h"
 #include "wal/wal_push.h"
 #include "wal/wal_push_deadline.h"
@@ -17,11 +18,10 @@
 namespace walnut {
 namespace {
 
-// A WAL segment is small: 256 KiB lz4 blocks and stage buffers keep one upload's memory at about
-// 2 MiB (lz4: a block in, a block out; 4 stage buffers; the read buffer), where the defaults for
-// large objects (4 MiB blocks, 1 MiB stage buffers) would take 13 MiB: the budget of a whole
-// wal-push to a directory is 16 MiB, the binary included.
-constexpr size_t kWalBufferSize = 256_KiB;
+// A WAL segment is small: lz4 blocks and stage buffers of kStageBufferSize keep one upload's memory
+// at about 2 MiB (lz4: a block in, a block out; 4 stage buffers; the read buffer), where the
+// defaults for large objects (4 MiB blocks, 1 MiB stage buffers) would take 13 MiB: the budget of
+// a whole wal-push to a directory is 16 MiB, the binary included.
 
 // Memory one upload uses besides S3 part buffers (with zstd or brotli, their own window is more).
 constexpr uint64_t kPipelineMemory = 3_MiB;
@@ -56,8 +56,8 @@ int RunWalPush(CommandContext& context, const std::string& path) {
   }
   WalPushOptions options;
   options.file.pipeline = context.pipeline();
-  options.file.pipeline.compression_options.lz4_block_size = kWalBufferSize;
-  options.file.pipeline.stage_buffer_size = kWalBufferSize;
+  options.file.pipeline.compression_options.lz4_block_size = kStageBufferSize;
+  options.file.pipeline.stage_buffer_size = kStageBufferSize;
   options.file.segment_size = s.wal_segment_size;
   options.file.prevent_overwrite = s.prevent_wal_overwrite;
   options.parallel_uploads = ParallelUploads(s);
