@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "backup/backup_name.h"
+#include "backup/delta/base_files.h"
+#include "backup/delta/increment_packer.h"
 #include "backup/metered_storage.h"
 #include "backup/pgdata_walker.h"
 #include "backup/tar_partition.h"
@@ -50,6 +52,12 @@ std::string JoinNumbers(const std::vector<uint32_t>& numbers) {
   return out;
 }
 
+// What a delta needs to pack a file: the base's files and start LSN. Null files: a full backup.
+struct DeltaPacking {
+  const BaseFiles* files = nullptr;
+  pg::Lsn base_start_lsn = 0;
+};
+
 // Thrown through the walker to end the walk once a worker has failed (its error is the one
 // reported).
 struct WalkAborted {};
@@ -58,13 +66,15 @@ struct WalkAborted {};
 class TarWorkers {
  public:
   TarWorkers(const Folder& tars, const PipelineOptions& pipeline, const BackupPushOptions& options,
-             const BackupPushObserver& observer, FilesMetadataWriter* files, FileReadOptions read)
+             const BackupPushObserver& observer, FilesMetadataWriter* files, FileReadOptions read,
+             DeltaPacking delta)
       : tars_(tars),
         pipeline_(pipeline),
         options_(options),
         observer_(observer),
         files_(files),
         read_(std::move(read)),
+        delta_(delta),
         queue_(kQueueDepth) {}
 
   ~TarWorkers() {
@@ -116,6 +126,8 @@ class TarWorkers {
   uint64_t uncompressed_size() const { return uncompressed_size_; }
   uint64_t data_size() const { return data_size_; }
   uint64_t corrupt_files() const { return corrupt_files_; }
+  uint64_t skipped_files() const { return skipped_files_; }
+  uint64_t incremented_files() const { return incremented_files_; }
 
  private:
   void Run() {
@@ -151,10 +163,21 @@ class TarWorkers {
       AddFileMetadata(entry.header.name, description);
       return;
     }
-    std::optional<PackedFile> packed = tar.AddFile(entry, read_);
+    description.size = static_cast<int64_t>(entry.header.size);
+    if (delta_.files && delta_.files->Unchanged(entry)) {
+      description.is_skipped = true;  // the base's copy is this file
+      ++skipped_files_;
+      AddFileMetadata(entry.header.name, description);
+      return;
+    }
+    std::optional<PackedFile> packed =
+        delta_.files && delta_.files->Contains(entry.header.name) && IsIncrementable(entry)
+            ? PackIncrement(tar, entry, read_, delta_.base_start_lsn)
+            : tar.AddFile(entry, read_);
     if (!packed) return;  // vanished
     data_size_ += packed->size;
-    description.size = static_cast<int64_t>(packed->size);
+    description.is_incremented = packed->incremented;
+    if (packed->incremented) ++incremented_files_;
     description.sha256 = packed->sha256;
     if (packed->corrupt_blocks) {
       ++corrupt_files_;
@@ -172,12 +195,15 @@ class TarWorkers {
   const BackupPushObserver& observer_;
   FilesMetadataWriter* files_;
   const FileReadOptions read_;
+  const DeltaPacking delta_;
   BoundedQueue<WalkedEntry> queue_;
   std::vector<std::thread> threads_;
   std::atomic<int> next_number_{1};
   std::atomic<bool> failed_{false};
   std::atomic<uint64_t> data_size_{0};
   std::atomic<uint64_t> corrupt_files_{0};
+  std::atomic<uint64_t> skipped_files_{0};
+  std::atomic<uint64_t> incremented_files_{0};
   std::mutex mu_;
   std::exception_ptr error_;                                                // GUARDED_BY(mu_)
   std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_;  // GUARDED_BY(mu_)
@@ -257,8 +283,24 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
   std::string name;
   try {
     CheckDataDirectory(options.data_dir, start.data_directory);
-    name = FullBackupName(start.segment);
-    spdlog::info("starting base backup {} at LSN {}", name, pg::FormatLsn(start.lsn));
+    std::optional<BaseFiles> base_files;
+    DeltaPacking delta;
+    if (options.delta) {
+      const DeltaBase& base = *options.delta;
+      CheckDeltaBase(base, start.lsn, start.system_identifier);
+      name = DeltaBackupName(start.segment, base.name);
+      sentinel.delta_from = base.name;
+      sentinel.delta_full_name = base.full_name;
+      sentinel.delta_count = base.count;
+      sentinel.delta_lsn = base.sentinel.lsn;
+      base_files = BaseFiles::Load(BackupCatalog(root), base.name, base.sentinel);
+      delta = DeltaPacking{.files = &*base_files, .base_start_lsn = base.sentinel.lsn};
+      spdlog::info("starting delta backup {} at LSN {}: pages changed since LSN {} of {}", name,
+                   pg::FormatLsn(start.lsn), pg::FormatLsn(base.sentinel.lsn), base.name);
+    } else {
+      name = FullBackupName(start.segment);
+      spdlog::info("starting base backup {} at LSN {}", name, pg::FormatLsn(start.lsn));
+    }
     sentinel.lsn = start.lsn;
     sentinel.pg_version = start.pg_version;
     sentinel.system_identifier = start.system_identifier;
@@ -301,7 +343,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
     read.stop = options.stop;
     read.on_bytes = observer.on_bytes_read;
 
-    TarWorkers workers(tars, pipeline, options, observer, files.get(), read);
+    TarWorkers workers(tars, pipeline, options, observer, files.get(), read, delta);
     PgDataWalker walker(options.data_dir);
     std::optional<WalkedEntry> pg_control;
     workers.Start();
@@ -383,6 +425,11 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
                    workers.corrupt_files(), BackupFilesMetadataKey(name));
     }
 
+    if (options.delta) {
+      spdlog::info("delta {}: {} file(s) stored as increments, {} unchanged since {}", name,
+                   workers.incremented_files(), workers.skipped_files(), options.delta->name);
+      if (options.permanent) MarkAncestorsPermanent(BackupCatalog(root), *options.delta);
+    }
     PutRaw(root, BackupMetadataKey(name),
            SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
     // The sentinel last: only now does the backup exist for backup-list and backup-fetch.

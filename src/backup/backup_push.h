@@ -9,6 +9,7 @@
 
 #include "backup/backup_metadata.h"
 #include "backup/backup_session.h"
+#include "backup/delta/delta_base.h"
 #include "pipeline/pipeline.h"
 #include "storage/folder.h"
 
@@ -30,6 +31,8 @@ struct BackupPushOptions {
   std::chrono::milliseconds archive_wait_timeout{60'000};
   std::chrono::milliseconds archive_poll_interval{1'000};
   const std::atomic<bool>* stop = nullptr;  // set by SIGINT/SIGTERM
+  // Take a delta against this base (ChooseDeltaBase) instead of a full backup.
+  std::optional<DeltaBase> delta;
 };
 
 // Progress callbacks; may be called from several threads at once.
@@ -43,13 +46,17 @@ struct BackupPushResult {
   BackupSentinel sentinel;
 };
 
-// Takes a full base backup (walg-reference.md §3): starts it on the server, walks PGDATA into
+// Takes a base backup (walg-reference.md §3): starts it on the server, walks PGDATA into
 // tar_partitions/part_NNN.tar.<ext> (WALG_TAR_SIZE_THRESHOLD each, disk_concurrency at once,
 // compressed, encrypted and uploaded as they are written), then pg_control.tar, stops the backup,
 // writes backup_label.tar, waits until the WAL it needs is archived, then writes
 // files_metadata.json, metadata.json and last the sentinel. Any failure (or a stop request)
 // stops the backup on the server and leaves no sentinel: the backup does not exist for
 // backup-list/fetch. `root` is the storage root (WALG_STORAGE_PREFIX applied).
+// With options.delta, a delta backup (§4): relation files the base has are stored as increments
+// of the pages changed since the base's start, files unchanged since the base are recorded as
+// skipped, the others go whole; the sentinel records the chain (DeltaFrom, DeltaFullName,
+// DeltaCount, DeltaLSN). A permanent delta first marks its ancestors permanent.
 BackupPushResult PushBackup(BackupSession& session, const Folder& root,
                             const PipelineOptions& pipeline, const BackupPushOptions& options,
                             const BackupPushObserver& observer = {});

@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include "backup/page_verifier.h"
-#include "pipeline/stage_buffers.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "concurrency/async_writer.h"
 #include "io/digest.h"
+#include "pipeline/stage_buffers.h"
 
 namespace walnut {
 namespace {
@@ -115,6 +115,31 @@ std::optional<PackedFile> TarPartition::AddFile(const WalkedEntry& entry,
                           .some_blocks = verifier->corrupt_blocks()};
   }
   return packed;
+}
+
+std::string TarPartition::AddStream(const TarEntry& entry, Reader& content,
+                                    const FileReadOptions& options) {
+  tar_.AddEntry(entry);
+  paths_.push_back(entry.name);
+  if (buffer_.empty()) buffer_.resize(kReadSize);
+  Sha256Hasher hasher;
+  uint64_t remaining = entry.size;
+  while (remaining > 0) {
+    if (options.stop && options.stop->load()) {
+      throw Error(ErrorCode::kCancelled, "backup-push interrupted");
+    }
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buffer_.size()));
+    size_t n = content.Read(ByteSpan(buffer_.data(), want));
+    if (n == 0) {
+      throw Error(ErrorCode::kIo, fmt::format("{}: {} bytes short of the {} announced", entry.name,
+                                              remaining, entry.size));
+    }
+    ConstByteSpan data(buffer_.data(), n);
+    hasher.Update(data);
+    tar_.Write(data);
+    remaining -= n;
+  }
+  return hasher.Finish().Hex();
 }
 
 void TarPartition::Close() { tar_.Close(); }

@@ -29,9 +29,10 @@ struct FileReadOptions {
 
 // What was stored for one regular file.
 struct PackedFile {
-  std::string sha256;      // of the bytes stored in the tar for it (lower-case hex)
-  uint64_t size = 0;       // bytes stored (= the header's size)
-  uint64_t shortfall = 0;  // zero bytes added because the file shrank while read
+  std::string sha256;        // of the bytes stored in the tar for it (lower-case hex)
+  uint64_t size = 0;         // bytes stored (= the header's size)
+  uint64_t shortfall = 0;    // zero bytes added because the file shrank while read
+  bool incremented = false;  // stored as WAL-G's increment (delta backups), not whole
   std::optional<CorruptBlocksInfo> corrupt_blocks;
 };
 
@@ -57,6 +58,10 @@ class TarPartition {
   // is zero-filled to it, one that grew is cut at it. nullopt when the file vanished before it
   // could be opened (nothing is written then). Throws kIo for other read errors.
   std::optional<PackedFile> AddFile(const WalkedEntry& entry, const FileReadOptions& options);
+
+  // A member whose entry.size bytes come from `content` (a delta's increment); returns the
+  // SHA-256 (lower-case hex) of those bytes. Throws kIo when `content` ends early.
+  std::string AddStream(const TarEntry& entry, Reader& content, const FileReadOptions& options);
 
   // Ends the tar and commits the object (waits for its upload). Throws on upload failure.
   void Close();

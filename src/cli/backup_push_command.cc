@@ -14,6 +14,7 @@
 
 #include "backup/backup_push.h"
 #include "backup/backup_session.h"
+#include "backup/delta/delta_base.h"
 #include "cli/progress_line.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -113,17 +114,6 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   const Settings& settings = context.settings();
   const Config& config = context.config();
 
-  if (!flags.delta_from_name.empty() || !flags.delta_from_user_data.empty()) {
-    throw Error(
-        ErrorCode::kUnsupported,
-        "--delta-from-name / --delta-from-user-data: delta backups are not supported yet; run "
-        "backup-push without them (a full backup)");
-  }
-  if (settings.delta_max_steps > 0 && !flags.full) {
-    spdlog::warn(
-        "WALG_DELTA_MAX_STEPS={}: delta backups are not supported yet, taking a full backup",
-        settings.delta_max_steps);
-  }
   // The composers only change how files are grouped into tars; a regular full backup is a valid
   // (if differently packed) backup for every one of them.
   if (flags.rating_composer || flags.copy_composer || flags.database_composer ||
@@ -162,6 +152,21 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   options.stop = &g_stop_requested;
 
   const Folder& root = context.root();
+  DeltaRequest delta;
+  delta.max_steps = settings.delta_max_steps;
+  delta.from_latest_full = settings.delta_from_full;
+  delta.from_name = !flags.delta_from_name.empty() ? flags.delta_from_name
+                                                   : config.GetString("WALG_DELTA_FROM_NAME");
+  delta.from_user_data = !flags.delta_from_user_data.empty()
+                             ? flags.delta_from_user_data
+                             : config.GetString("WALG_DELTA_FROM_USER_DATA");
+  delta.full = flags.full;
+  delta.permanent = options.permanent;
+  if (options.without_files_metadata && !delta.full && delta.max_steps > 0) {
+    spdlog::info("--without-files-metadata: taking a full backup (a delta needs the file lists)");
+    delta.full = true;
+  }
+  options.delta = ChooseDeltaBase(BackupCatalog(root), delta);
   const PipelineOptions& pipeline = context.pipeline();
   PgBackupSession session(settings.stop_backup_timeout);
   WarnAboutArchiving(session.connection());
@@ -201,9 +206,10 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
 void AddBackupPushCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   auto flags = std::make_shared<BackupPushFlags>();
   CLI::App* cmd =
-      app.add_subcommand("backup-push", "Take a full base backup of a PostgreSQL data directory");
+      app.add_subcommand("backup-push", "Take a base backup of a PostgreSQL data directory (full, or delta with WALG_DELTA_MAX_STEPS)");
   cmd->add_option("db_directory", flags->data_dir, "The data directory (default: PGDATA)");
-  cmd->add_flag("-f,--full", flags->full, "Take a full backup (the only kind supported so far)");
+  cmd->add_flag("-f,--full", flags->full,
+                "Take a full backup even when WALG_DELTA_MAX_STEPS allows a delta");
   cmd->add_flag("-p,--permanent", flags->permanent, "Mark the backup permanent (kept by delete)");
   cmd->add_flag("-v,--verify", flags->verify, "Verify page checksums (WALG_VERIFY_PAGE_CHECKSUMS)");
   cmd->add_flag(
@@ -213,9 +219,9 @@ void AddBackupPushCommand(CLI::App& app, CommandContext& context, CommandAction&
                 "Do not write files_metadata.json");
   cmd->add_option("--add-user-data", flags->user_data, "JSON stored as the backup's user data");
   cmd->add_option("--delta-from-name", flags->delta_from_name,
-                  "Base of a delta backup (not supported yet)");
+                  "Take a delta from this backup (WALG_DELTA_FROM_NAME)");
   cmd->add_option("--delta-from-user-data", flags->delta_from_user_data,
-                  "Base of a delta backup, by user data (not supported yet)");
+                  "Take a delta from the backup with this user data (WALG_DELTA_FROM_USER_DATA)");
   cmd->add_flag("-r,--rating-composer", flags->rating_composer,
                 "Accepted; packs with the regular composer");
   cmd->add_flag("-c,--copy-composer", flags->copy_composer,

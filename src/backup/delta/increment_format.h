@@ -16,8 +16,8 @@ namespace walnut {
 // that existed in its base. All integers little-endian:
 //   'w' 'i' '1' 0x55 | uint64 file size | uint32 N | N x uint32 block numbers | N x 8192-byte pages
 // Applying it: truncate or extend the file to `file size`, then write each page at its block.
-inline constexpr std::array<std::byte, 4> kIncrementSignature = {
-    std::byte{'w'}, std::byte{'i'}, std::byte{'1'}, std::byte{0x55}};
+inline constexpr std::array<std::byte, 4> kIncrementSignature = {std::byte{'w'}, std::byte{'i'},
+                                                                 std::byte{'1'}, std::byte{0x55}};
 inline constexpr size_t kIncrementFixedHeaderSize = 16;
 // The largest file an increment may describe: far above PostgreSQL's 1 GiB relation segments (a
 // build may raise RELSEG_SIZE), low enough that a forged header cannot ask for unbounded memory.
