@@ -155,11 +155,12 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   DeltaRequest delta;
   delta.max_steps = settings.delta_max_steps;
   delta.from_latest_full = settings.delta_from_full;
-  delta.from_name = !flags.delta_from_name.empty() ? flags.delta_from_name
-                                                   : config.GetString("WALG_DELTA_FROM_NAME");
-  delta.from_user_data = !flags.delta_from_user_data.empty()
-                             ? flags.delta_from_user_data
-                             : config.GetString("WALG_DELTA_FROM_USER_DATA");
+  delta.from_name = flags.delta_from_name;
+  if (delta.from_name.empty() && config.Has("WALG_DELTA_FROM_NAME"))
+    delta.from_name = config.GetString("WALG_DELTA_FROM_NAME");
+  delta.from_user_data = flags.delta_from_user_data;
+  if (delta.from_user_data.empty() && config.Has("WALG_DELTA_FROM_USER_DATA"))
+    delta.from_user_data = config.GetString("WALG_DELTA_FROM_USER_DATA");
   delta.full = flags.full;
   delta.permanent = options.permanent;
   if (options.without_files_metadata && !delta.full && delta.max_steps > 0) {

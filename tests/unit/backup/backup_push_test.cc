@@ -1,5 +1,7 @@
 #include "backup/backup_push.h"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -9,7 +11,11 @@
 
 #include "backup/backup_metadata.h"
 #include "backup/backup_name.h"
+#include "backup/delta/increment_format.h"
+#include "backup/tar_reader.h"
 #include "io/digest.h"
+#include "io/memory_stream.h"
+#include "pipeline/pipeline.h"
 #include "storage/memory/memory_storage.h"
 #include "support/faulty_storage.h"
 #include "support/test_config.h"
@@ -33,8 +39,8 @@ class FakeSession : public BackupSession {
   BackupStart Start(const std::string&) override {
     ++starts;
     BackupStart start;
-    start.lsn = kStartLsn;
-    start.segment = {1, 2};
+    start.lsn = start_lsn;
+    start.segment = start_segment;
     start.pg_version = 150004;
     start.system_identifier = 42;
     start.data_directory = data_dir_;
@@ -44,18 +50,22 @@ class FakeSession : public BackupSession {
   BackupStop Stop() override {
     ++stops;
     if (archive_) {
-      auto w = archive_->Put("wal_005/000000010000000000000003.lz4");
+      auto w = archive_->Put("wal_005/" + pg::WalFileName(last_segment) + ".lz4");
       w->Write(AsBytes("wal"));
       w->Close();
     }
     BackupStop stop;
-    stop.lsn = 0x3000100;
-    stop.last_segment = {1, 3};
+    stop.lsn = stop_lsn;
+    stop.last_segment = last_segment;
     stop.backup_label = "START WAL LOCATION: 0/2000028\n";
     return stop;
   }
   void Abort() noexcept override { ++aborts; }
   int starts = 0, stops = 0, aborts = 0;
+  pg::Lsn start_lsn = kStartLsn;
+  pg::WalSegment start_segment{1, 2};
+  pg::Lsn stop_lsn = 0x3000100;
+  pg::WalSegment last_segment{1, 3};
 
  private:
   std::string data_dir_;
@@ -276,6 +286,112 @@ TEST_F(BackupPushTest, AStopRequestAbortsWithoutSentinel) {
   EXPECT_EQ(e.code(), ErrorCode::kCancelled);
   EXPECT_EQ(session.aborts, 1);
   EXPECT_FALSE(HasSentinel());
+}
+
+
+// An 8 KiB heap-like page: a valid header with `lsn`, and `fill` as its contents.
+std::string Page(pg::Lsn lsn, char fill) {
+  std::string page(pg::kBlockSize, fill);
+  auto put16 = [&](size_t at, uint16_t v) { std::memcpy(page.data() + at, &v, 2); };
+  uint32_t hi = static_cast<uint32_t>(lsn >> 32), lo = static_cast<uint32_t>(lsn);
+  std::memcpy(page.data(), &hi, 4);
+  std::memcpy(page.data() + 4, &lo, 4);
+  put16(8, 0);      // checksum (not verified here)
+  put16(10, 0);     // flags
+  put16(12, 28);    // lower
+  put16(14, 8000);  // upper
+  put16(16, 8192);  // special
+  put16(18, 8192 | 4);
+  return page;
+}
+
+DeltaRequest StepsOnly(int max_steps) {
+  DeltaRequest request;
+  request.max_steps = max_steps;
+  return request;
+}
+
+void SetOldMtime(const fs::path& path) {
+  fs::last_write_time(path, fs::file_time_type::clock::now() - std::chrono::hours(1));
+}
+
+// Full, then a delta after one page changed: the relation is an increment of that page, a file
+// untouched since long before the full is skipped, a new file and a non-page file go whole.
+TEST_F(BackupPushTest, DeltaStoresChangedPagesSkipsUnchangedFilesAndSendsNewFilesWhole) {
+  std::string relation = Page(0x1000000, 'a') + Page(0x1000000, 'b') + Page(0x1000000, 'c');
+  Touch("base/5/20000", relation);
+  SetOldMtime(pgdata_.path() / "PG_VERSION");
+  FakeSession full_session(pgdata_.str(), &root_);
+  std::string full = PushBackup(full_session, root_, pipeline_, options_).backup_name;
+
+  std::string changed = Page(0x5000000, 'B');
+  relation.replace(pg::kBlockSize, pg::kBlockSize, changed);
+  Touch("base/5/20000", relation + std::string(pg::kBlockSize, '\0'));  // + a new (zero) page
+  Touch("base/5/20001", "new file");
+  BackupCatalog catalog(root_);
+  options_.delta = ChooseDeltaBase(catalog, StepsOnly(2));
+  ASSERT_TRUE(options_.delta.has_value());
+  EXPECT_EQ(options_.delta->name, full);
+  FakeSession session(pgdata_.str(), &root_);
+  session.start_lsn = 0x6000028;
+  session.start_segment = {1, 6};
+  session.stop_lsn = 0x6000100;
+  session.last_segment = {1, 6};
+  std::string name = PushBackup(session, root_, pipeline_, options_).backup_name;
+  EXPECT_EQ(name, "base_000000010000000000000006_D_000000010000000000000002");
+
+  BackupSentinel sentinel = catalog.LoadSentinel(name);
+  EXPECT_EQ(sentinel.delta_from, full);
+  EXPECT_EQ(sentinel.delta_full_name, full);
+  EXPECT_EQ(sentinel.delta_count, 1);
+  EXPECT_EQ(sentinel.delta_lsn, kStartLsn);
+  FilesMetadata files = catalog.LoadFilesMetadata(name, sentinel);
+  EXPECT_TRUE(files.files["/base/5/20000"].is_incremented);
+  EXPECT_TRUE(files.files["/PG_VERSION"].is_skipped);
+  EXPECT_FALSE(files.files["/base/5/20001"].is_incremented);
+  EXPECT_FALSE(files.files["/base/5/20001"].is_skipped);
+  // Random bytes are not pages: stored whole although the base has the file.
+  EXPECT_FALSE(files.files["/base/5/16384"].is_incremented);
+  EXPECT_FALSE(files.files["/base/5/16384"].is_skipped);
+  for (const auto& [tar, paths] : files.tar_file_sets) {
+    EXPECT_EQ(std::count(paths.begin(), paths.end(), "/PG_VERSION"), 0) << tar;
+  }
+
+  // The increment in the tar: blocks 1 (changed) and 3 (new), in WAL-G's format.
+  bool found = false;
+  catalog.TarPartitions(name).List("", {}, [&](const ObjectInfo& info) {
+    auto reader = MakeDownloadReader(catalog.TarPartitions(name), info.key, pipeline_);
+    TarReader tar(*reader, info.key);
+    while (auto entry = tar.Next()) {
+      if (entry->name != "base/5/20000") continue;
+      found = true;
+      std::string stored;
+      std::vector<std::byte> buffer(65536);
+      while (size_t n = tar.ReadContent(buffer))
+        stored.append(AsChars(ConstByteSpan(buffer.data(), n)));
+      EXPECT_EQ(Digest::Of(AsBytes(stored)).Hex(), files.files["/base/5/20000"].sha256);
+      MemoryReader in(stored);
+      IncrementHeader header = ReadIncrementHeader(in, stored.size(), "test");
+      EXPECT_EQ(header.file_size, 4 * pg::kBlockSize);
+      EXPECT_EQ(header.blocks, (std::vector<uint32_t>{1, 3}));
+      EXPECT_EQ(stored.substr(header.header_size(), pg::kBlockSize), changed);
+      EXPECT_EQ(stored.substr(header.header_size() + pg::kBlockSize),
+                std::string(pg::kBlockSize, '\0'));
+    }
+  });
+  EXPECT_TRUE(found);
+}
+
+TEST_F(BackupPushTest, DeltaAgainstABaseThatFinishedLaterIsRefusedWithWalGsMessage) {
+  FakeSession full_session(pgdata_.str(), &root_);
+  PushBackup(full_session, root_, pipeline_, options_);
+  options_.delta = ChooseDeltaBase(BackupCatalog(root_), StepsOnly(1));
+  ASSERT_TRUE(options_.delta.has_value());
+  FakeSession session(pgdata_.str(), &root_);  // starts before the base finished (0x3000100)
+  session.start_lsn = 0x2800000;
+  Error e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  EXPECT_NE(std::string(e.what()).find("greater than current LSN"), std::string::npos) << e.what();
+  EXPECT_EQ(session.aborts, 1);
 }
 
 }  // namespace
