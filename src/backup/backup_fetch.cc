@@ -12,14 +12,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backup/delta/chain_restorer.h"
+#include "backup/delta/restore_chain.h"
 #include "backup/extractor.h"
 #include "backup/restore_spec.h"
-#include "pipeline/stage_buffers.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/retry.h"
 #include "concurrency/async_reader.h"
 #include "concurrency/task_group.h"
+#include "pipeline/stage_buffers.h"
 
 namespace walnut {
 namespace {
@@ -148,11 +150,14 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
                          ? catalog.Resolve(options.backup_name).name
                          : FindBackupByUserData(catalog, options.target_user_data);
   BackupSentinel sentinel = catalog.LoadSentinel(name);
-  if (sentinel.IsDelta()) {
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("backup {} is a delta backup (of {}); restoring delta backups is not "
-                            "implemented yet: fetch a full backup",
-                            name, sentinel.delta_from));
+  std::vector<ChainLevel> chain = sentinel.IsDelta() ? LoadChain(catalog, name, sentinel)
+                                                     : std::vector<ChainLevel>{{name, sentinel}};
+  const size_t target_level = chain.size() - 1;
+  std::optional<ChainPlan> chain_plan;
+  if (target_level > 0) {
+    std::vector<std::string> names;
+    for (const ChainLevel& level : chain) names.push_back(level.name);
+    chain_plan.emplace(std::move(names));
   }
   bool custom_spec = !options.restore_spec_path.empty();
   std::optional<TablespaceSpec> spec;
@@ -176,10 +181,21 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
   if (has_files_metadata) {
     std::vector<std::string> missing_tars;
     FilesMetadataVisitor visitor;
+    if (chain_plan) visitor = chain_plan->Visitor(target_level);
+    auto plan_file = std::move(visitor.on_file);
+    auto plan_tar_file_set = std::move(visitor.on_tar_file_set);
     visitor.on_file = [&](const std::string& path, const BackupFileDescription& file) {
-      if (!file.is_skipped) extractor.Expect(path, file.sha256);
+      if (plan_file) {
+        // Every path of a delta's target is restored, from whichever level holds it; each
+        // piece's checksum is checked by the chain restore.
+        plan_file(path, file);
+        extractor.Expect(path, "");
+      } else if (!file.is_skipped) {
+        extractor.Expect(path, file.sha256);
+      }
     };
     visitor.on_tar_file_set = [&](const std::string& tar, const std::vector<std::string>& paths) {
+      if (plan_tar_file_set) plan_tar_file_set(tar, paths);
       if (!plan.Has(tar)) missing_tars.push_back(tar);
       for (const std::string& path : paths) {
         extractor.Expect(path, "");
@@ -198,6 +214,14 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
     spdlog::info("backup {} has no files metadata: the completeness of the restore is not checked",
                  name);
   }
+  if (chain_plan) {
+    chain_plan->FinishLevel(target_level);
+    for (size_t level = target_level; level-- > 0;) {
+      catalog.ReadFilesMetadata(chain[level].name, chain[level].sentinel,
+                                chain_plan->Visitor(level));
+      chain_plan->FinishLevel(level);
+    }
+  }
 
   if (spec) PrepareTablespaces(target, *spec, options.fsync);
 
@@ -205,19 +229,61 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
   data_options.fsync = options.fsync;
   data_options.mask = options.mask;
   if (custom_spec) data_options.skip.insert(std::string(kTablespaceMap));
-  spdlog::info(
-      "fetching backup {} into {}: {} tar(s), {} at a time", name, target.string(),
-      plan.parts.size() + (plan.backup_label.empty() ? 0 : 1) + (plan.pg_control.empty() ? 0 : 1),
-      options.download_concurrency);
-  {
+  auto extract_parts = [&](const Folder& folder, const std::vector<std::string>& parts,
+                           const ExtractOptions& extract_options) {
     TaskGroup group(static_cast<size_t>(std::max(1, options.download_concurrency)));
-    for (const std::string& part : plan.parts) {
+    for (const std::string& part : parts) {
       group.Submit([&, part](std::stop_token stop) {
-        ExtractObject(tars, part, pipeline, extractor, data_options, options.download_file_retries,
-                      stop);
+        ExtractObject(folder, part, pipeline, extractor, extract_options,
+                      options.download_file_retries, stop);
       });
     }
     group.Wait();
+  };
+  if (!chain_plan) {
+    spdlog::info(
+        "fetching backup {} into {}: {} tar(s), {} at a time", name, target.string(),
+        plan.parts.size() + (plan.backup_label.empty() ? 0 : 1) + (plan.pg_control.empty() ? 0 : 1),
+        options.download_concurrency);
+    extract_parts(tars, plan.parts, data_options);
+  } else {
+    ChainRestorer restorer(*chain_plan, options.chain_order);
+    spdlog::info(
+        "fetching delta backup {} into {}: a chain of {} backups from {}, {}, {} tar(s) at "
+        "a time",
+        name, target.string(), chain.size(), chain.front().name,
+        options.chain_order == ChainOrder::kReverse ? "newest first" : "oldest first",
+        options.download_concurrency);
+    for (size_t level : restorer.LevelOrder()) {
+      const ChainLevel& backup = chain[level];
+      bool is_target = level == target_level;
+      Folder level_tars = is_target ? tars : catalog.TarPartitions(backup.name);
+      TarPlan level_plan = is_target ? plan : PlanTars(level_tars, backup.name);
+      std::vector<std::string> parts;
+      for (const std::string& part : level_plan.parts) {
+        if (chain_plan->TarNeeded(level, part)) parts.push_back(part);
+      }
+      for (const std::string& needed : chain_plan->NeededTars(level)) {
+        if (!level_plan.Has(needed)) {
+          throw Error(ErrorCode::kCorruption,
+                      fmt::format("backup {}: its files metadata lists tar {}, which holds pieces "
+                                  "of backup {}, but {} has no such object",
+                                  backup.name, needed, name,
+                                  level_tars.storage().Describe() + "/" + level_tars.path()));
+        }
+      }
+      spdlog::info(
+          "backup {} (level {} of the chain): {} of its {} data tar(s) hold pieces to "
+          "restore",
+          backup.name, level, parts.size(), level_plan.parts.size());
+      ExtractOptions level_options = data_options;
+      level_options.pieces = &restorer;
+      level_options.files_only = !is_target;
+      level_options.backup_name = backup.name;
+      restorer.BeginLevel(level);
+      extract_parts(level_tars, parts, level_options);
+    }
+    restorer.CheckComplete();
   }
   extractor.FinishDirectories(options.fsync);
   if (!plan.backup_label.empty()) {

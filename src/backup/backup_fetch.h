@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "backup/backup_catalog.h"
+#include "backup/delta/chain_restorer.h"
 #include "pipeline/pipeline.h"
 
 namespace walnut {
@@ -21,6 +22,8 @@ struct BackupFetchOptions {
   bool fsync = true;               // !WALG_TAR_DISABLE_FSYNC
   int download_concurrency = 10;   // WALG_DOWNLOAD_CONCURRENCY
   int download_file_retries = 15;  // WALG_DOWNLOAD_FILE_RETRIES
+  // How a delta chain is applied (--reverse-unpack / WALG_USE_REVERSE_UNPACK).
+  ChainOrder chain_order = ChainOrder::kReverse;
 };
 
 struct BackupFetchResult {
@@ -30,19 +33,23 @@ struct BackupFetchResult {
   std::chrono::duration<double> elapsed{};
 };
 
-// Restores a full base backup into an empty (or missing) directory, as WAL-G's backup-fetch:
+// Restores a base backup into an empty (or missing) directory, as WAL-G's backup-fetch:
 //  1. Resolves the backup and reads its sentinel and files_metadata.json (when the backup has one).
+//     For a delta backup, loads its chain (LoadChain) and plans where each file of the target
+//     comes from (ChainPlan: reads every level's files metadata).
 //  2. Creates the target (0700) and the tablespace links (Spec or --restore-spec).
 //  3. Streams the data tars (part_*.tar.*) in parallel, WALG_DOWNLOAD_CONCURRENCY at a time,
 //     storage -> decrypt -> decompress -> tar -> files, nothing staged on disk; each file and
-//     directory is synced.
+//     directory is synced. A delta chain is extracted level by level in `chain_order`
+//     (ChainRestorer), downloading only the tars of each level that hold a piece the plan takes
+//     from it; increments are validated before they are applied.
 //  4. Then, one after the other: backup_label.tar.* (without tablespace_map under --restore-spec)
 //     and, once every other file is complete and checked, pg_control.tar.* (pg_control written
 //     under a temporary name and renamed), so an interrupted restore can never be started.
 // Checks every file's SHA-256 that files_metadata.json records (a Walnut addition) and that every
 // file it lists arrived. Does not create recovery.signal nor set restore_command.
 // Throws kNotFound (backup), kAlreadyExists (non-empty target), kCorruption naming the object or
-// file, kUnsupported for delta backups (not implemented yet).
+// file and the backup (for a chain: a broken chain, a damaged increment).
 BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOptions& pipeline,
                               const BackupFetchOptions& options);
 

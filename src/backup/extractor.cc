@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pipeline/stage_buffers.h"
 #include "common/error.h"
 #include "concurrency/async_writer.h"
 #include "io/digest.h"
 #include "io/fd_stream.h"
+#include "pipeline/stage_buffers.h"
 #include "storage/fs/fs_util.h"
 #include "storage/fs/unique_fd.h"
 
@@ -43,6 +43,21 @@ class HashSink : public Writer {
 
  private:
   Sha256Hasher& hasher_;
+};
+
+// The content of a tar entry, hashed as it is read (a patch reads it through this).
+class HashingContent : public Reader {
+ public:
+  HashingContent(Reader& next, Sha256Hasher* hasher) : next_(next), hasher_(hasher) {}
+  size_t Read(ByteSpan dst) override {
+    size_t n = next_.Read(dst);
+    if (hasher_ != nullptr) hasher_->Update(ConstByteSpan(dst.data(), n));
+    return n;
+  }
+
+ private:
+  Reader& next_;
+  Sha256Hasher* hasher_;
 };
 
 std::string ParentOf(const std::string& relative) {
@@ -130,26 +145,15 @@ void Extractor::EnsureParents(const std::string& relative, const std::string& ta
   directories_to_sync_.insert(ParentOf(relative));
 }
 
-void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const ExtractOptions& options,
-                            std::vector<std::byte>& buffer) {
-  const std::string& relative = entry.name;
-  EnsureParents(relative, tar.tar_name());
-  std::string expected_sha256 = ExpectedSha256(relative);
-  fs::path final_path = target_ / relative;
-  fs::path write_path = final_path;
-  if (options.atomic_files) write_path += kTemporarySuffix;
-
-  UniqueFd fd(
-      ::open(write_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0) ThrowSystemError(fmt::format("cannot create {}", write_path.string()));
-  std::optional<Sha256Hasher> hasher;
-  if (!expected_sha256.empty()) hasher.emplace();
-  std::unique_ptr<AsyncWriter> hashing;  // destroyed (joined) before hasher
-  if (hasher && entry.size >= kAsyncHashMinSize) {
+uint64_t Extractor::WriteWhole(TarReader& tar, const TarEntry& entry, int fd,
+                               const std::string& path, Sha256Hasher* hasher,
+                               std::vector<std::byte>& buffer) {
+  std::unique_ptr<AsyncWriter> hashing;  // joined before the caller finishes the hasher
+  if (hasher != nullptr && entry.size >= kAsyncHashMinSize) {
     hashing = std::make_unique<AsyncWriter>(std::make_unique<HashSink>(*hasher), kStageBufferSize,
                                             kStageDepth);
   }
-  FdWriter file(fd.get(), write_path.string());
+  FdWriter file(fd, path);
   uint64_t written = 0;
   for (;;) {
     size_t n = tar.ReadContent(buffer);
@@ -157,27 +161,72 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
     ConstByteSpan data(buffer.data(), n);
     if (hashing) {
       hashing->Write(data);
-    } else if (hasher) {
+    } else if (hasher != nullptr) {
       hasher->Update(data);
     }
     file.Write(data);
     written += n;
   }
   if (hashing) hashing->Close();  // every byte is hashed
+  return written;
+}
+
+void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const ExtractOptions& options,
+                            std::vector<std::byte>& buffer) {
+  const std::string& relative = entry.name;
+  FilePiece piece;
+  if (options.pieces != nullptr) {
+    piece = options.pieces->Plan(relative, entry, tar.tar_name());
+    if (piece.kind == FilePiece::Kind::kSkip) return;  // Next() skips the content
+  } else {
+    piece.sha256_hex = ExpectedSha256(relative);
+    piece.mode = entry.mode;
+    piece.mtime = entry.mtime;
+  }
+  EnsureParents(relative, tar.tar_name());
+  fs::path final_path = target_ / relative;
+  fs::path write_path = final_path;
+  if (options.atomic_files) write_path += kTemporarySuffix;
+
+  bool patch = piece.kind == FilePiece::Kind::kPatch;
+  int flags = patch ? O_RDWR | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC;
+  UniqueFd fd(::open(write_path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (fd.get() < 0) ThrowSystemError(fmt::format("cannot create {}", write_path.string()));
+  std::optional<Sha256Hasher> hasher;
+  if (!piece.sha256_hex.empty()) hasher.emplace();
+  uint64_t written = 0;
+  if (patch) {
+    HashingContent content(tar.content(), hasher ? &*hasher : nullptr);
+    options.pieces->Patch(relative, entry, content, fd.get(), tar.tar_name());
+    while (content.Read(buffer) != 0) {
+    }
+    written = entry.size;
+  } else {
+    written =
+        WriteWhole(tar, entry, fd.get(), write_path.string(), hasher ? &*hasher : nullptr, buffer);
+  }
   if (hasher) {
     std::string actual = hasher->Finish().Hex();
-    if (actual != expected_sha256) {
+    if (actual != piece.sha256_hex) {
       if (options.atomic_files) ::unlink(write_path.c_str());
       throw Error(ErrorCode::kCorruption,
                   fmt::format("backup {}: file {} from tar {} does not match its checksum: "
                               "files_metadata.json records SHA-256 {}, the tar holds {}",
-                              backup_name_, relative, tar.tar_name(), expected_sha256, actual));
+                              options.backup_name.empty() ? backup_name_ : options.backup_name,
+                              relative, tar.tar_name(), piece.sha256_hex, actual));
     }
   }
-  if (::fchmod(fd.get(), entry.mode & 07777) != 0) {
+  bytes_restored_ += written;
+  if (!piece.final) {
+    // Later pieces reopen it; it is synced once, when complete.
+    if (int err = fd.Close(); err != 0)
+      ThrowSystemError(fmt::format("cannot close {}", write_path.string()), err);
+    return;
+  }
+  if (::fchmod(fd.get(), piece.mode & 07777) != 0) {
     ThrowSystemError(fmt::format("cannot set the mode of {}", write_path.string()));
   }
-  struct timespec times[2] = {{entry.mtime, 0}, {entry.mtime, 0}};
+  struct timespec times[2] = {{piece.mtime, 0}, {piece.mtime, 0}};
   if (::futimens(fd.get(), times) != 0) {
     ThrowSystemError(fmt::format("cannot set the mtime of {}", write_path.string()));
   }
@@ -195,7 +244,6 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
         fmt::format("cannot rename {} to {}", write_path.string(), final_path.string()));
   }
   MarkRestored(relative);
-  bytes_restored_ += written;
   ++files_restored_;
 }
 
@@ -215,6 +263,7 @@ void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
   std::vector<std::byte> buffer(kWriteBufferSize);
   while (std::optional<TarEntry> entry = tar.Next()) {
     if (options.skip.count(entry->name) != 0) continue;
+    if (options.files_only && entry->type != TarEntry::Type::kRegular) continue;
     if (entry->type != TarEntry::Type::kDirectory && !options.mask.empty() &&
         ::fnmatch(options.mask.c_str(), entry->name.c_str(), FNM_PATHNAME) != 0) {
       continue;

@@ -14,9 +14,39 @@
 
 #include "backup/file_syncer.h"
 #include "backup/tar_reader.h"
+#include "io/digest.h"
 #include "io/reader.h"
 
 namespace walnut {
+
+// What one regular file of a tar contributes to a restore. A full backup's files are all kWhole
+// and final; a delta chain (delta/chain_restorer.h) restores a file from several pieces.
+struct FilePiece {
+  enum class Kind {
+    kSkip,   // not needed from this tar: nothing is written
+    kWhole,  // the file's whole content: the file is (re)written from it
+    kPatch,  // handed to FilePieceHandler::Patch with the file open read-write
+  };
+  Kind kind = Kind::kWhole;
+  std::string sha256_hex;  // of the entry's stored bytes; "" when none is recorded
+  // The file is complete after this piece: mode and mtime are applied, it is synced and counted.
+  bool final = true;
+  uint32_t mode = 0;
+  int64_t mtime = 0;
+};
+
+// Decides, for a restore made of several pieces per file, what each regular file contributes.
+// Called from several extracting threads at once (one tar each).
+class FilePieceHandler {
+ public:
+  virtual ~FilePieceHandler() = default;
+  // Before anything of the entry is read or written.
+  virtual FilePiece Plan(const std::string& relative, const TarEntry& entry,
+                         const std::string& tar_name) = 0;
+  // For kPatch: applies `content` (the entry's entry.size bytes) to the file open as `fd`.
+  virtual void Patch(const std::string& relative, const TarEntry& entry, Reader& content, int fd,
+                     const std::string& tar_name) = 0;
+};
 
 struct ExtractOptions {
   // fsync every file and every directory written (WALG_TAR_DISABLE_FSYNC turns it off).
@@ -30,6 +60,13 @@ struct ExtractOptions {
   // Write each file under a temporary name and rename it into place once synced, so that the
   // file never exists half-written (for pg_control).
   bool atomic_files = false;
+  // Delta chains: decides per regular file (null: every file is restored whole).
+  FilePieceHandler* pieces = nullptr;
+  // Restore regular files only (an older level of a chain: directories and links come from the
+  // target backup).
+  bool files_only = false;
+  // The backup the tar belongs to, for messages ("": the one given to the Extractor).
+  std::string backup_name;
 };
 
 // Restores tar streams into a target directory: regular files (owned by the running user, with
@@ -83,6 +120,9 @@ class Extractor {
 
   void RestoreFile(TarReader& tar, const TarEntry& entry, const ExtractOptions& options,
                    std::vector<std::byte>& buffer);
+  // Writes the entry's content to `fd`, from its start; returns the bytes written.
+  uint64_t WriteWhole(TarReader& tar, const TarEntry& entry, int fd, const std::string& path,
+                      Sha256Hasher* hasher, std::vector<std::byte>& buffer);
   void RestoreDirectory(const TarEntry& entry, const std::string& tar_name);
   // Creates the missing parent directories of `relative` (mode 0700 until the tar's own entry
   // sets theirs) and refuses a path through a tar's symlink.

@@ -19,9 +19,22 @@ struct FetchArgs {
   std::string mask;
   std::string restore_spec;
   std::string target_user_data;
-  bool reverse_unpack = false;
+  bool reverse_unpack = true;
   bool skip_redundant_tars = false;
+  CLI::Option* reverse_unpack_option = nullptr;
 };
+
+// Newest first unless --reverse-unpack=false or WALG_USE_REVERSE_UNPACK=false is given
+// (docs/delta-restore.md: it writes each page once, and is faster).
+ChainOrder ChooseChainOrder(CommandContext& context, const FetchArgs& args) {
+  bool reverse = true;
+  if (args.reverse_unpack_option != nullptr && args.reverse_unpack_option->count() > 0) {
+    reverse = args.reverse_unpack;
+  } else if (context.config().IsExplicit("WALG_USE_REVERSE_UNPACK")) {
+    reverse = context.settings().use_reverse_unpack;
+  }
+  return reverse ? ChainOrder::kReverse : ChainOrder::kForward;
+}
 
 int Fetch(CommandContext& context, const FetchArgs& args) {
   const Settings& settings = context.settings();
@@ -41,9 +54,10 @@ int Fetch(CommandContext& context, const FetchArgs& args) {
   options.fsync = !settings.tar_disable_fsync;
   options.download_concurrency = settings.download_concurrency;
   options.download_file_retries = settings.download_file_retries;
-  // --reverse-unpack and --skip-redundant-tars change only how delta chains are applied; a full
-  // backup restores the same files either way.
-  (void)args.reverse_unpack;
+  options.chain_order = ChooseChainOrder(context, args);
+  // --skip-redundant-tars / WALG_SKIP_REDUNDANT_TARS: always on, in both orders. The plan built
+  // from the target's file list tells which tars of each level hold a piece still needed, so the
+  // others are never downloaded (docs/delta-restore.md).
   (void)args.skip_redundant_tars;
 
   BackupCatalog catalog(context.root());
@@ -77,9 +91,13 @@ void AddBackupFetchCommand(CLI::App& app, CommandContext& context, CommandAction
   cmd->add_option("--restore-spec", args->restore_spec, "JSON file: where to put each tablespace");
   cmd->add_option("--target-user-data", args->target_user_data,
                   "Fetch the backup whose user data equals this JSON (instead of a name)");
-  cmd->add_flag("--reverse-unpack", args->reverse_unpack, "Unpack delta backups newest first");
+  args->reverse_unpack_option = cmd->add_flag(
+      "--reverse-unpack", args->reverse_unpack,
+      "Apply a delta chain newest first, writing each page once (the default); "
+      "--reverse-unpack=false or WALG_USE_REVERSE_UNPACK=false applies it oldest first");
   cmd->add_flag("--skip-redundant-tars", args->skip_redundant_tars,
-                "With --reverse-unpack: skip tars holding nothing still needed");
+                "Accepted for WAL-G compatibility: tars holding nothing a delta chain still needs "
+                "are always skipped, in either order");
   cmd->callback(
       [&context, &action, args] { action = [&context, args] { return Fetch(context, *args); }; });
 }
