@@ -394,5 +394,33 @@ TEST_F(BackupPushTest, DeltaAgainstABaseThatFinishedLaterIsRefusedWithWalGsMessa
   EXPECT_EQ(session.aborts, 1);
 }
 
+// The delta reads every page of an incremented file, so it checks every page's checksum too.
+TEST_F(BackupPushTest, DeltaVerifiesPageChecksumsOfIncrementedFiles) {
+  std::string page = testing::ReadFile(std::string(WALNUT_TEST_SOURCE_DIR) +
+                                       "/tests/unit/postgres/testdata/pg_class_block3.page");
+  std::string good = std::string(3 * 8192, '\0') + page;
+  Touch("base/5/20000", good);
+  options_.verify_page_checksums = true;
+  FakeSession full_session(pgdata_.str(), &root_);
+  PushBackup(full_session, root_, pipeline_, options_);
+
+  std::string bad = good;
+  bad[3 * 8192 + 500] ^= 0x40;
+  Touch("base/5/20000", bad);
+  options_.delta = ChooseDeltaBase(BackupCatalog(root_), StepsOnly(1));
+  FakeSession session(pgdata_.str(), &root_);
+  session.start_lsn = 0x6000028;
+  session.start_segment = {1, 6};
+  session.stop_lsn = 0x6000100;
+  session.last_segment = {1, 6};
+  std::string name = PushBackup(session, root_, pipeline_, options_).backup_name;
+  BackupCatalog catalog(root_);
+  FilesMetadata files = catalog.LoadFilesMetadata(name, catalog.LoadSentinel(name));
+  const BackupFileDescription& file = files.files["/base/5/20000"];
+  EXPECT_TRUE(file.is_incremented);
+  ASSERT_TRUE(file.corrupt_blocks.has_value());
+  EXPECT_EQ(file.corrupt_blocks->some_blocks, std::vector<uint32_t>{3});
+}
+
 }  // namespace
 }  // namespace walnut
