@@ -434,25 +434,11 @@ GOALS=$(awk -F'\t' '
     }
   }' <<<"$SUMMARY" | sort)
 
-align() {
-  awk -F'\t' '
-    function flush(   r, i, n, c, s) {
-      for (r = 1; r <= nl; r++) {
-        n = split(line[r], c, "\t"); s = ""
-        for (i = 1; i <= n; i++) s = s sprintf(i <= 3 ? "%-" w[i] "s  " : "%" w[i] "s  ", c[i])
-        sub(/ +$/, "", s); print s
-      }
-      nl = 0; split("", w)
-    }
-    NF < 2 { flush(); print; next }
-    { line[++nl] = $0; for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i) }
-    END { flush() }'
-}
 
 echo
 echo "$HEADER"
 echo
-render text | align
+render text | align_columns 3
 echo
 echo "Goals"
 echo "$GOALS"

@@ -12,6 +12,8 @@ export LC_ALL=C
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SOURCE_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=bench/lib/common.sh
+source "$SCRIPT_DIR/lib/common.sh"  # align_columns
 
 SCALE=${WALNUT_BENCH_SCALE:-20}
 RUNS=${WALNUT_BENCH_RUNS:-5}
@@ -469,22 +471,6 @@ render() { # text|markdown
     }' <<<"$SUMMARY"
 }
 
-align() { # aligns each block of tab-separated lines: text columns left, numbers right
-  awk -F'\t' '
-    function flush(   r, i, n, c, s) {
-      for (r = 1; r <= nl; r++) {
-        n = split(line[r], c, "\t")
-        s = ""
-        for (i = 1; i <= n; i++) s = s sprintf(i <= 3 ? "%-" w[i] "s  " : "%" w[i] "s  ", c[i])
-        sub(/ +$/, "", s)
-        print s
-      }
-      nl = 0; split("", w)
-    }
-    NF < 2 { flush(); print; next }
-    { line[++nl] = $0; for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i) }
-    END { flush() }'
-}
 
 # Goals: lz4 and zstd at >= 95% of the tools; encryption costs <= 10%.
 GOALS=$(awk -F'\t' '
@@ -504,7 +490,7 @@ GOALS=$(awk -F'\t' '
 echo
 echo "$HEADER"
 echo
-render text | align
+render text | align_columns 3
 echo
 echo "Goals"
 echo "$GOALS"

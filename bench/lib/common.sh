@@ -148,3 +148,20 @@ machine_line() {
   cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
   echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(free -g | awk '/^Mem:/ { print $2 }') GB RAM; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# Aligns each block of tab-separated lines read from stdin (a line without a tab ends a block):
+# the first $1 columns left-aligned (text), the others right-aligned (numbers).
+align_columns() {
+  awk -F'\t' -v left="${1:-1}" '
+    function flush(   r, i, n, c, s) {
+      for (r = 1; r <= nl; r++) {
+        n = split(line[r], c, "\t"); s = ""
+        for (i = 1; i <= n; i++) s = s sprintf(i <= left ? "%-" w[i] "s  " : "%" w[i] "s  ", c[i])
+        sub(/ +$/, "", s); print s
+      }
+      nl = 0; split("", w)
+    }
+    NF < 2 { flush(); print; next }
+    { line[++nl] = $0; for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i) }
+    END { flush() }'
+}
