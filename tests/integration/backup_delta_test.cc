@@ -1,0 +1,412 @@
+// Delta backups end to end with real PostgreSQL 15 (walg-reference.md §4): backup-push under
+// pgbench load makes a full and deltas (checked through their sentinels: names with _D_,
+// DeltaFrom / DeltaCount / DeltaFullName / DeltaLSN, sizes), and every backup of the chain is
+// restored to a named restore point taken right after it and must dump exactly what the source
+// held there and pass amcheck. Between the deltas the source drops and creates tables (no "ghost"
+// file may come back from the base), truncates and shrinks relations, runs VACUUM FULL and
+// REINDEX. Also: WALG_DELTA_MAX_STEPS, WALG_DELTA_ORIGIN, --delta-from-name/-user-data, --full,
+// and a damaged increment failing backup-fetch with one clear error.
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.h"
+#include "support/error_lines.h"
+#include "support/pg_checks.h"
+#include "support/pg_cluster.h"
+#include "support/test_util.h"
+#include "support/walnut_config.h"
+
+namespace walnut::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+// A backup as the test saw it being made: its name, and the source's state right after it (the
+// dump, and a restore point at which that state can be recovered).
+struct Taken {
+  std::string name;
+  std::string restore_point;
+  std::string dump;
+};
+
+class BackupDeltaIt : public ::testing::Test {
+ protected:
+  // A source archiving through Walnut into `config`'s storage, with a pgbench database (scale 1).
+  void StartSource(WalnutConfig& config) {
+    source_.InitDb();
+    source_.Configure({"wal_level = replica", "archive_mode = on",
+                       "archive_command = " + ConfQuote(config.ArchiveCommand()),
+                       "archive_timeout = 0", "max_wal_size = 256MB"});
+    source_.Start();
+    source_.Pgbench("-i -q -s 1");
+  }
+
+  // The backup names backup-list prints, oldest first.
+  static std::vector<std::string> BackupNames(const WalnutConfig& config) {
+    CommandResult r = config.Run("backup-list");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> names;
+    for (const auto& line : Lines(r.out)) {
+      if (line.rfind("backup_name ", 0) != 0) names.push_back(line.substr(0, line.find(' ')));
+    }
+    return names;
+  }
+
+  // backup-push of the source with `args` (before the data directory), optionally while pgbench
+  // writes at a low rate (so that a delta stays small); returns the new backup's name.
+  std::string Push(const WalnutConfig& config, const std::string& args = "",
+                   bool under_load = false) {
+    std::vector<std::string> before = BackupNames(config);
+    std::string load_error;
+    std::thread load;
+    if (under_load) {
+      load = std::thread([&] {
+        try {
+          source_.Pgbench("-n -c 2 -R 40 -T 4");
+        } catch (const std::exception& e) {
+          load_error = e.what();
+        }
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    CommandResult r =
+        source_.Run(config.CommandLine("backup-push " + args + (args.empty() ? "" : " ") +
+                                       ShellQuote(source_.data_dir().string())));
+    if (load.joinable()) load.join();
+    EXPECT_EQ(load_error, "");
+    EXPECT_EQ(r.exit_code, 0) << "backup-push " << args << ": " << r.err;
+    std::vector<std::string> after = BackupNames(config);
+    for (const auto& name : after) {
+      if (std::find(before.begin(), before.end(), name) == before.end()) return name;
+    }
+    ADD_FAILURE() << "backup-push " << args << " made no new backup:\n" << r.err;
+    return "";
+  }
+
+  // Push, then the source's state: dump and restore point (no load runs between the two).
+  Taken PushAndRecord(const WalnutConfig& config, const std::string& args = "",
+                      bool under_load = false) {
+    Taken taken{Push(config, args, under_load), "", ""};
+    taken.dump = source_.DumpAll();
+    taken.restore_point = "after_" + taken.name;
+    source_.Query("SELECT pg_create_restore_point('" + taken.restore_point + "')");
+    return taken;
+  }
+
+  // Makes the archive hold everything written so far.
+  void ArchiveAll() { source_.WaitForArchived(source_.SwitchWal(), 60); }
+
+  static Json Object(const WalnutConfig& config, const std::string& object) {
+    CommandResult r = config.Run("st cat " + ShellQuote("basebackups_005/" + object));
+    EXPECT_EQ(r.exit_code, 0) << object << ": " << r.err;
+    Json json = Json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(json.is_discarded()) << object << " is not JSON: " << r.out.substr(0, 500);
+    return json.is_object() ? json : Json::object();
+  }
+  static Json Sentinel(const WalnutConfig& config, const std::string& name) {
+    return Object(config, name + "_backup_stop_sentinel.json");
+  }
+  static Json FilesMetadata(const WalnutConfig& config, const std::string& name) {
+    return Object(config, name + "/files_metadata.json");
+  }
+
+  // The sentinel of a full backup has no delta fields and a name without _D_.
+  static void ExpectFull(const WalnutConfig& config, const std::string& name) {
+    EXPECT_EQ(name.find("_D_"), std::string::npos) << name << " is not a full backup";
+    Json s = Sentinel(config, name);
+    EXPECT_FALSE(s.contains("DeltaFrom") && !s["DeltaFrom"].get<std::string>().empty())
+        << name << ": " << s.dump();
+    EXPECT_FALSE(s.contains("DeltaCount") && s["DeltaCount"].get<int>() != 0)
+        << name << ": " << s.dump();
+  }
+
+  // `name` is a delta of `base` at `count` steps from the full `full`, named as WAL-G names it.
+  static void ExpectDelta(const WalnutConfig& config, const std::string& name,
+                          const std::string& base, const std::string& full, int count) {
+    ASSERT_EQ(base.rfind("base_", 0), 0u) << base;
+    EXPECT_TRUE(name.ends_with("_D_" + base.substr(5, 24)))
+        << name << " is not named as a delta of " << base;
+    Json s = Sentinel(config, name);
+    Json b = Sentinel(config, base);
+    EXPECT_EQ(s.value("DeltaFrom", ""), base) << name << ": " << s.dump();
+    EXPECT_EQ(s.value("DeltaFullName", ""), full) << name << ": " << s.dump();
+    EXPECT_EQ(s.value("DeltaCount", 0), count) << name << ": " << s.dump();
+    ASSERT_TRUE(s.contains("DeltaLSN") && b.contains("LSN")) << name << ": " << s.dump();
+    EXPECT_EQ(s["DeltaLSN"], b["LSN"]) << name << "'s DeltaLSN is not " << base << "'s LSN";
+  }
+
+  // Restores `taken` (by `fetch_name`, its name unless given) into a fresh cluster, recovers to
+  // its restore point, compares the dump and runs amcheck. `before_start` looks at the restored
+  // directory before PostgreSQL touches it.
+  void RestoreAndCheck(const WalnutConfig& config, const Taken& taken,
+                       const std::string& fetch_args = "",
+                       const std::function<void(const fs::path&)>& before_start = {}) {
+    SCOPED_TRACE("restore of " + taken.name + (fetch_args.empty() ? "" : " " + fetch_args));
+    PgCluster restored;
+    CommandResult r = config.Run("backup-fetch " + fetch_args + " " +
+                                 ShellQuote(restored.data_dir().string()) + " " + taken.name);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    if (before_start) before_start(restored.data_dir());
+    restored.Configure({"archive_mode = off",
+                        "restore_command = " + ConfQuote(config.RestoreCommand()),
+                        "recovery_target_name = " + ConfQuote(taken.restore_point),
+                        "recovery_target_action = 'promote'"});
+    restored.SignalRecovery();
+    restored.Start();
+    restored.WaitForPromotion(120);
+    ExpectSameDumpAt(restored.DumpAll(), taken.dump, taken.name + " " + fetch_args);
+    ExpectAmcheckClean(restored, taken.name);
+  }
+
+  PgCluster source_;
+};
+
+// The issue's chain: a full and three deltas under load, with the changes deltas get wrong
+// between them, each backup restored and compared.
+TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz4Libsodium) {
+  WalnutConfig config(TestStorage::kDirectory, "delta-chain");
+  config.SetCompression("lz4");
+  config.SetLibsodiumKey(kTestLibsodiumKeyHex);
+  config.Set("WALG_DELTA_MAX_STEPS", "3");
+  StartSource(config);
+  source_.Query(
+      "CREATE TABLE ghost AS SELECT g AS id, repeat('g', 200) AS pad FROM generate_series(1, "
+      "5000) g;"
+      "CREATE TABLE emptied AS SELECT g AS id, repeat('t', 200) AS pad FROM generate_series(1, "
+      "5000) g;"
+      "CREATE TABLE shrunk AS SELECT g AS id, repeat('s', 200) AS pad FROM generate_series(1, "
+      "20000) g;"
+      "ALTER TABLE shrunk SET (autovacuum_enabled = off)");
+
+  const Taken full = PushAndRecord(config, "", true);
+  source_.Pgbench("-n -c 1 -t 100");
+  const Taken d1 = PushAndRecord(config, "", true);
+
+  // Between delta 1 and 2: a dropped table and a new one under another name; TRUNCATE (a new
+  // relfilenode) and fewer rows again; a relation truncated in place by VACUUM and re-extended.
+  const std::string ghost_path = source_.Query("SELECT pg_relation_filepath('ghost')");
+  const std::string shrunk_path = source_.Query("SELECT pg_relation_filepath('shrunk')");
+  const int64_t shrunk_before = std::stoll(source_.Query("SELECT pg_relation_size('shrunk')"));
+  source_.Query("DROP TABLE ghost");
+  source_.Query(
+      "CREATE TABLE newcomer AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 3000) g");
+  source_.Query("TRUNCATE emptied");
+  source_.Query("INSERT INTO emptied SELECT g, repeat('u', 100) FROM generate_series(1, 700) g");
+  source_.Query("DELETE FROM shrunk");
+  source_.Query("VACUUM shrunk");
+  source_.Query("INSERT INTO shrunk SELECT g, repeat('r', 50) FROM generate_series(1, 3000) g");
+  source_.Query("CHECKPOINT");  // unlinks the dropped table's file
+  ASSERT_FALSE(fs::exists(source_.data_dir() / ghost_path)) << "precondition: " << ghost_path;
+  ASSERT_EQ(source_.Query("SELECT pg_relation_filepath('shrunk')"), shrunk_path)
+      << "precondition: VACUUM keeps the file";
+  const std::string shrunk_size = source_.Query("SELECT pg_relation_size('shrunk')");
+  ASSERT_LT(std::stoll(shrunk_size), shrunk_before) << "precondition: the file shrank";
+  const Taken d2 = PushAndRecord(config, "", true);
+
+  // Between delta 2 and 3: a table rewritten by VACUUM FULL and an index rebuilt.
+  const std::string tellers_index =
+      source_.Query("SELECT pg_relation_filepath('pgbench_tellers_pkey')");
+  source_.Query("VACUUM FULL pgbench_accounts");
+  source_.Query("REINDEX INDEX pgbench_tellers_pkey");
+  ASSERT_NE(source_.Query("SELECT pg_relation_filepath('pgbench_tellers_pkey')"), tellers_index);
+  const Taken d3 = PushAndRecord(config, "", true);
+  ArchiveAll();
+  source_.Stop();
+
+  ExpectFull(config, full.name);
+  ExpectDelta(config, d1.name, full.name, full.name, 1);
+  ExpectDelta(config, d2.name, d1.name, full.name, 2);
+  ExpectDelta(config, d3.name, d2.name, full.name, 3);
+
+  // A delta stores the changed pages, not the database.
+  const Json full_sentinel = Sentinel(config, full.name);
+  const Json d1_sentinel = Sentinel(config, d1.name);
+  const int64_t full_size = full_sentinel.value("CompressedSize", int64_t{0});
+  const int64_t d1_size = d1_sentinel.value("CompressedSize", int64_t{0});
+  std::printf(
+      "[ measure ] full %lld bytes, delta 1 %lld bytes (%.1f %%)\n",
+      static_cast<long long>(full_size), static_cast<long long>(d1_size),
+      full_size > 0 ? 100.0 * static_cast<double>(d1_size) / static_cast<double>(full_size) : 0.0);
+  EXPECT_GT(d1_size, 0);
+  EXPECT_LT(d1_size * 2, full_size) << "delta 1 is not much smaller than the full";
+
+  // Its files_metadata.json lists increments (with the SHA-256 of the stored increment) and the
+  // whole data directory, the dropped table no more from delta 2 on.
+  const Json d1_files = FilesMetadata(config, d1.name).value("Files", Json::object());
+  int increments = 0;
+  for (const auto& [path, file] : d1_files.items()) {
+    if (file.value("IsIncremented", false)) {
+      ++increments;
+      // A relation's main fork (<relfilenode>[.<segment>]); the _fsm and _vm forks go whole.
+      EXPECT_TRUE(
+          std::regex_match(path, std::regex(R"(/(base/\d+|global|pg_tblspc/.+)/\d+(\.\d+)?)")))
+          << path;
+    }
+  }
+  EXPECT_GT(increments, 0) << "delta 1 has no increment";
+  EXPECT_TRUE(d1_files.contains("/" + ghost_path));
+  EXPECT_TRUE(d1_files.contains("/PG_VERSION"));
+  const Json d2_files = FilesMetadata(config, d2.name).value("Files", Json::object());
+  EXPECT_FALSE(d2_files.contains("/" + ghost_path)) << ghost_path << " is listed in " << d2.name;
+  EXPECT_TRUE(d2_files.contains("/" + shrunk_path));
+
+  RestoreAndCheck(config, full);
+  RestoreAndCheck(config, d1);
+  auto no_ghost = [&](const fs::path& data) {
+    EXPECT_FALSE(fs::exists(data / ghost_path))
+        << "the dropped table's file " << ghost_path << " came back from " << full.name;
+    std::error_code ec;
+    EXPECT_EQ(std::to_string(fs::file_size(data / shrunk_path, ec)), shrunk_size)
+        << shrunk_path << " was not truncated to its size at " << d2.name << " " << ec.message();
+  };
+  RestoreAndCheck(config, d2, "", no_ghost);
+  RestoreAndCheck(config, d2, "--reverse-unpack --skip-redundant-tars", no_ghost);
+  Taken latest = d3;
+  latest.name = "LATEST";
+  RestoreAndCheck(config, latest);
+  RestoreAndCheck(config, d3, "--reverse-unpack");
+}
+
+// WALG_DELTA_MAX_STEPS, WALG_DELTA_ORIGIN, --delta-from-name, --delta-from-user-data and --full
+// choose the base as WAL-G does; a delta of an older full restores exactly.
+TEST_F(BackupDeltaIt, BaseSelectionFollowsMaxStepsOriginAndFlags_S3Zstd) {
+  WalnutConfig config(TestStorage::kS3, "delta-steps");
+  config.SetCompression("zstd");
+  StartSource(config);
+  auto change = [&] { source_.Pgbench("-n -c 1 -t 50"); };
+
+  // Without WALG_DELTA_MAX_STEPS every push is a full.
+  const std::string p1 = Push(config, "--add-user-data '{\"tag\":\"first\"}'");
+  ExpectFull(config, p1);
+  config.Set("WALG_DELTA_MAX_STEPS", "2");
+  change();
+  const std::string p2 = Push(config);
+  ExpectDelta(config, p2, p1, p1, 1);
+  change();
+  const std::string p3 = Push(config, "--full=false");
+  ExpectDelta(config, p3, p2, p1, 2);
+  change();
+  const std::string p4 = Push(config, "--add-user-data '{\"tag\":\"second\"}'");
+  ExpectFull(config, p4);  // a third step would exceed the limit
+  change();
+  const std::string p5 = Push(config);
+  ExpectDelta(config, p5, p4, p4, 1);
+
+  config.Set("WALG_DELTA_ORIGIN", "LATEST_FULL");
+  change();
+  const std::string p6 = Push(config);
+  ASSERT_NE(p6.find("_D_"), std::string::npos) << p6;
+  EXPECT_EQ(Sentinel(config, p6).value("DeltaFrom", ""), p4);
+  EXPECT_EQ(Sentinel(config, p6).value("DeltaFullName", ""), p4);
+  config.Unset("WALG_DELTA_ORIGIN");
+
+  change();
+  const std::string p7 = Push(config, "--delta-from-user-data '{\"tag\":\"first\"}'");
+  ExpectDelta(config, p7, p1, p1, 1);
+  change();
+  source_.Query("CREATE TABLE after_p7 AS SELECT g FROM generate_series(1, 1000) g");
+  const Taken p8 = PushAndRecord(config, "--delta-from-name " + p2);
+  ExpectDelta(config, p8.name, p2, p1, 2);
+  change();
+  const std::string p9 = Push(config, "-f");
+  ExpectFull(config, p9);
+  ArchiveAll();
+  source_.Stop();
+  RestoreAndCheck(config, p8);
+}
+
+// A damaged increment: backup-fetch fails with one ERROR line naming the backup, and the target
+// never gets a pg_control (PostgreSQL cannot start on it).
+TEST_F(BackupDeltaIt, ADamagedIncrementFailsTheFetchClearly_DirectoryNoCompression) {
+  WalnutConfig config(TestStorage::kDirectory, "delta-damaged");
+  config.SetCompression("none");
+  config.Set("WALG_DELTA_MAX_STEPS", "1");
+  StartSource(config);
+  const std::string full = Push(config);
+  source_.Pgbench("-n -c 1 -t 200");
+  const std::string delta = Push(config);
+  ExpectDelta(config, delta, full, full, 1);
+  ArchiveAll();
+  source_.Stop();
+
+  // The tar that holds the delta's first increment.
+  const Json metadata = FilesMetadata(config, delta);
+  std::set<std::string> incremented;
+  const Json files = metadata.value("Files", Json::object());
+  const Json tar_sets = metadata.value("TarFileSets", Json::object());
+  for (const auto& [path, file] : files.items()) {
+    if (file.value("IsIncremented", false)) incremented.insert(path);
+  }
+  ASSERT_FALSE(incremented.empty()) << "no increment in " << delta;
+  std::string tar_name;
+  for (const auto& [tar, paths] : tar_sets.items()) {
+    for (const auto& p : paths) {
+      if (tar_name.empty() && incremented.contains(p.get<std::string>())) tar_name = tar;
+    }
+  }
+  ASSERT_FALSE(tar_name.empty()) << "the increments are in no tar";
+  const fs::path tar =
+      config.storage_dir() / "basebackups_005" / delta / "tar_partitions" / tar_name;
+  const std::string original = ReadFile(tar);
+
+  // An increment with at least one page: it starts at a 512-byte tar block with 'w' 'i' '1' 0x55
+  // and holds its block count at +12 (little-endian).
+  size_t at = 0;
+  for (; at + 512 <= original.size(); at += 512) {
+    if (original.compare(at, 4, std::string("wi1\x55", 4)) == 0 && original[at + 12] != 0 &&
+        original.compare(at + 13, 3, std::string(3, '\0')) == 0)
+      break;  // 1 to 255 pages
+  }
+  ASSERT_LT(at + 512, original.size()) << tar_name << " holds no increment with pages";
+
+  auto fetch_fails = [&](const std::string& damaged, const std::string& what) {
+    SCOPED_TRACE(what);
+    WriteFile(tar, damaged);
+    GrantToPgRunUser(tar);
+    TempDir target;
+    GrantToPgRunUser(target.path());
+    CommandResult r =
+        config.Run("backup-fetch " + ShellQuote((target.path() / "data").string()) + " " + delta);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    ExpectOneErrorLine(r, delta);
+    EXPECT_FALSE(fs::exists(target.path() / "data/global/pg_control"));
+  };
+  // A header that is not an increment's.
+  std::string damaged = original;
+  damaged[at + 3] = 0x56;
+  fetch_fails(damaged, "bad signature");
+  // A block number beyond the file's size (the file size is at +4, the first block at +16).
+  damaged = original;
+  damaged[at + 19] = 0x7f;
+  fetch_fails(damaged, "block beyond the file");
+  // A flipped byte in a page: only the SHA-256 Walnut records can tell.
+  damaged = original;
+  const size_t page_byte = at + 1024 + 100;  // the header is at most 16 + 4 x 124 bytes
+  ASSERT_LT(page_byte, damaged.size());
+  damaged[page_byte] = static_cast<char>(damaged[page_byte] ^ 0x5a);
+  fetch_fails(damaged, "flipped page byte");
+
+  WriteFile(tar, original);
+  GrantToPgRunUser(tar);
+  TempDir target;
+  GrantToPgRunUser(target.path());
+  CommandResult r =
+      config.Run("backup-fetch " + ShellQuote((target.path() / "data").string()) + " " + delta);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace walnut::testing
