@@ -363,17 +363,12 @@ REPORT=$(awk -F'\t' -v rounds="$ROUNDS" -v have_block="$HAVE_BLOCK" '
   }' "$RESULTS")
 
 render() { # text|markdown
-  grep -v '^GOAL' <<<"$REPORT" | awk -F'\t' -v style="$1" '
-    style == "markdown" { s = "|"; for (i = 1; i <= NF; i++) s = s " " $i " |"; print s; if (NR == 1) print "| --- | --- | ---: | ---: | --- |"; next }
-    { line[NR] = $0; for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i) }
-    END {
-      if (style == "markdown") exit
-      for (r = 1; r <= NR; r++) {
-        n = split(line[r], c, "\t"); s = ""
-        for (i = 1; i <= n; i++) s = s sprintf(i <= 2 || i == 5 ? "%-" w[i] "s  " : "%" w[i] "s  ", c[i])
-        sub(/ +$/, "", s); print s
-      }
-    }'
+  if [[ $1 == text ]]; then
+    grep -v '^GOAL' <<<"$REPORT" | align_columns 2
+    return
+  fi
+  grep -v '^GOAL' <<<"$REPORT" | awk -F'\t' '
+    { s = "|"; for (i = 1; i <= NF; i++) s = s " " $i " |"; print s; if (NR == 1) print "| --- | --- | ---: | ---: | --- |" }'
 }
 GOALS=$(grep '^GOAL' <<<"$REPORT" | cut -f2-)
 
