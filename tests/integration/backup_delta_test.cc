@@ -278,6 +278,23 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
   latest.name = "LATEST";
   RestoreAndCheck(config, latest);
   RestoreAndCheck(config, d3, "--reverse-unpack");
+
+  // A flipped byte in the newest delta's encrypted, compressed part: one clear error, no
+  // pg_control.
+  const fs::path part =
+      config.storage_dir() / "basebackups_005" / d3.name / "tar_partitions" / "part_001.tar.lz4";
+  std::string bytes = ReadFile(part);
+  ASSERT_GT(bytes.size(), 1000u);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);
+  WriteFile(part, bytes);
+  GrantToPgRunUser(part);
+  TempDir target;
+  GrantToPgRunUser(target.path());
+  CommandResult r =
+      config.Run("backup-fetch " + ShellQuote((target.path() / "data").string()) + " LATEST");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ExpectOneErrorLine(r, {d3.name, "part_001.tar.lz4"});
+  EXPECT_FALSE(fs::exists(target.path() / "data/global/pg_control"));
 }
 
 // WALG_DELTA_MAX_STEPS, WALG_DELTA_ORIGIN, --delta-from-name, --delta-from-user-data and --full
