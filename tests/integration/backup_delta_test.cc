@@ -272,12 +272,13 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
     EXPECT_EQ(std::to_string(fs::file_size(data / shrunk_path, ec)), shrunk_size)
         << shrunk_path << " was not truncated to its size at " << d2.name << " " << ec.message();
   };
-  RestoreAndCheck(config, d2, "", no_ghost);
+  // Both orders: newest first (the default) and oldest first, where a ghost would come back.
   RestoreAndCheck(config, d2, "--reverse-unpack --skip-redundant-tars", no_ghost);
+  RestoreAndCheck(config, d2, "--reverse-unpack=false", no_ghost);
   Taken latest = d3;
   latest.name = "LATEST";
   RestoreAndCheck(config, latest);
-  RestoreAndCheck(config, d3, "--reverse-unpack");
+  RestoreAndCheck(config, d3, "--reverse-unpack=false");
 
   // A flipped byte in the newest delta's encrypted, compressed part: one clear error, no
   // pg_control.
