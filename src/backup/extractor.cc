@@ -45,19 +45,28 @@ class HashSink : public Writer {
   Sha256Hasher& hasher_;
 };
 
+// Where an entry's bytes go to be hashed: a thread of its own for large entries. Null without a
+// hasher. Close() it before finishing the hasher.
+std::unique_ptr<Writer> MakeHashStage(Sha256Hasher* hasher, uint64_t size) {
+  if (hasher == nullptr) return nullptr;
+  if (size < kAsyncHashMinSize) return std::make_unique<HashSink>(*hasher);
+  return std::make_unique<AsyncWriter>(std::make_unique<HashSink>(*hasher), kStageBufferSize,
+                                       kStageDepth);
+}
+
 // The content of a tar entry, hashed as it is read (a patch reads it through this).
 class HashingContent : public Reader {
  public:
-  HashingContent(Reader& next, Sha256Hasher* hasher) : next_(next), hasher_(hasher) {}
+  HashingContent(Reader& next, Writer* hash_stage) : next_(next), hash_stage_(hash_stage) {}
   size_t Read(ByteSpan dst) override {
     size_t n = next_.Read(dst);
-    if (hasher_ != nullptr) hasher_->Update(ConstByteSpan(dst.data(), n));
+    if (hash_stage_ != nullptr) hash_stage_->Write(ConstByteSpan(dst.data(), n));
     return n;
   }
 
  private:
   Reader& next_;
-  Sha256Hasher* hasher_;
+  Writer* hash_stage_;
 };
 
 std::string ParentOf(const std::string& relative) {
@@ -148,22 +157,14 @@ void Extractor::EnsureParents(const std::string& relative, const std::string& ta
 uint64_t Extractor::WriteWhole(TarReader& tar, const TarEntry& entry, int fd,
                                const std::string& path, Sha256Hasher* hasher,
                                std::vector<std::byte>& buffer) {
-  std::unique_ptr<AsyncWriter> hashing;  // joined before the caller finishes the hasher
-  if (hasher != nullptr && entry.size >= kAsyncHashMinSize) {
-    hashing = std::make_unique<AsyncWriter>(std::make_unique<HashSink>(*hasher), kStageBufferSize,
-                                            kStageDepth);
-  }
+  std::unique_ptr<Writer> hashing = MakeHashStage(hasher, entry.size);
   FdWriter file(fd, path);
   uint64_t written = 0;
   for (;;) {
     size_t n = tar.ReadContent(buffer);
     if (n == 0) break;
     ConstByteSpan data(buffer.data(), n);
-    if (hashing) {
-      hashing->Write(data);
-    } else if (hasher != nullptr) {
-      hasher->Update(data);
-    }
+    if (hashing) hashing->Write(data);
     file.Write(data);
     written += n;
   }
@@ -196,10 +197,12 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
   if (!piece.sha256_hex.empty()) hasher.emplace();
   uint64_t written = 0;
   if (patch) {
-    HashingContent content(tar.content(), hasher ? &*hasher : nullptr);
+    std::unique_ptr<Writer> hashing = MakeHashStage(hasher ? &*hasher : nullptr, entry.size);
+    HashingContent content(tar.content(), hashing.get());
     options.pieces->Patch(relative, entry, content, fd.get(), tar.tar_name());
     while (content.Read(buffer) != 0) {
     }
+    if (hashing) hashing->Close();  // every byte is hashed
     written = entry.size;
   } else {
     written =
