@@ -318,13 +318,13 @@ Walnut: backup-push lz4, WALG_DELTA_MAX_STEPS=$ROUNDS, defaults otherwise; pgBac
   block incremental: a second repository with repo-bundle=y repo-block=y$( ((HAVE_BLOCK)) || echo ' (unavailable in this version)')"
 
 # REPORT lines: label<TAB>value<TAB>note; then the goals.
-REPORT=$(awk -F'\t' -v rounds="$ROUNDS" -v have_block="$HAVE_BLOCK" '
+REPORT=$(awk -F'\t' -v rounds="$ROUNDS" -v runs="$RUNS" -v have_block="$HAVE_BLOCK" '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  $1 == "restore" { r[$2] = r[$2] " " $4; next }
+  $1 == "restore" { r[$2] = r[$2] " " $4; rr[$2, $3] = $4; next }
   $1 == "pages" { p[$2, $3] = $5; if ($2 == "changed") { pc += $5 } else if ($2 == "lz4") { pl += $5 } else { pt += $5 }; next }
   { t[$1, $2, $3] = $4; b[$1, $2, $3] = $5; if ($1 == "delta") { sb[$2] += $5; st[$2] += $4 } }
   function mb(x) { return sprintf("%.1f", x / 1e6) }
@@ -353,13 +353,16 @@ REPORT=$(awk -F'\t' -v rounds="$ROUNDS" -v have_block="$HAVE_BLOCK" '
     row("final full backup", "walnut", sprintf("%.2f", t["final-full", "walnut", 0]), mb(b["final-full", "walnut", 0]), "")
     row("final full backup", "pgbackrest", sprintf("%.2f", t["final-full", "pgbackrest", 0]), mb(b["final-full", "pgbackrest", 0]), "")
     wc = median(r["walnut-chain"]); wf = median(r["walnut-full"]); pcn = median(r["pgbackrest-chain"]); pf = median(r["pgbackrest-full"])
-    row("restore full + " rounds " deltas", "walnut", sprintf("%.2f", wc), "-", sprintf("%.2fx its full restore", wc / wf))
+    # The same run restored both (interleaved, so under the same load): the median of those ratios.
+    for (i = 1; i <= runs; i++) { pw = pw " " rr["walnut-chain", i] / rr["walnut-full", i]; pp = pp " " rr["pgbackrest-chain", i] / rr["pgbackrest-full", i] }
+    wr = median(pw); pr = median(pp)
+    row("restore full + " rounds " deltas", "walnut", sprintf("%.2f", wc), "-", sprintf("%.2fx its full restore (per run: %.2fx)", wc / wf, wr))
     row("restore full", "walnut", sprintf("%.2f", wf), "-", "")
-    row("restore full + " rounds " incrs", "pgbackrest", sprintf("%.2f", pcn), "-", sprintf("%.2fx its full restore; %.2fx Walnut'"'"'s chain", pcn / pf, pcn / wc))
+    row("restore full + " rounds " incrs", "pgbackrest", sprintf("%.2f", pcn), "-", sprintf("%.2fx its full restore (per run: %.2fx); %.2fx Walnut'"'"'s chain", pcn / pf, pr, pcn / wc))
     row("restore full", "pgbackrest", sprintf("%.2f", pf), "-", sprintf("%.2fx Walnut", pf / wf))
     g1 = b["delta", "walnut", 1] / p["lz4", 1]; g1m = sb["walnut"] / pl
     printf "GOAL\tdelta size / lz4 -1 of the changed pages: %.2f in round 1, %.2f over all %d rounds (goal <= 1.2): %s\n", g1, g1m, rounds, (g1 <= 1.2 && g1m <= 1.2) ? "met" : "NOT met"
-    printf "GOAL\trestore of full + %d deltas / restore of a full: %.2f (goal <= 1.3): %s\n", rounds, wc / wf, wc / wf <= 1.3 ? "met" : "NOT met"
+    printf "GOAL\trestore of full + %d deltas / restore of a full: %.2f, median of the runs'"'"' own ratios %.2f (goal <= 1.3): %s\n", rounds, wc / wf, wr, (wc / wf <= 1.3 && wr <= 1.3) ? "met" : "NOT met"
   }' "$RESULTS")
 
 render() { # text|markdown
