@@ -375,25 +375,5 @@ render() { # text|markdown
 }
 GOALS=$(grep '^GOAL' <<<"$REPORT" | cut -f2-)
 
-echo
-echo "$HEADER"
-echo
-render text
-echo
-echo "Goals"
-echo "$GOALS"
-{
-  echo '```'
-  echo "$HEADER"
-  echo '```'
-  echo
-  render markdown
-  echo
-  echo '```'
-  echo "$GOALS"
-  echo '```'
-} >"$MARKDOWN"
-cp "$RESULTS" "${MARKDOWN%.md}.tsv"
-echo
-echo "Markdown: $MARKDOWN; every measurement: ${MARKDOWN%.md}.tsv"
+publish_results "$HEADER" "$GOALS" "$MARKDOWN" "$RESULTS" render
 FINISHED=1

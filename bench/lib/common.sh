@@ -165,3 +165,20 @@ align_columns() {
     { line[++nl] = $0; for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i) }
     END { flush() }'
 }
+
+# publish_results HEADER GOALS MARKDOWN RESULTS RENDER: prints HEADER, the table (`RENDER text`,
+# aligned by RENDER) and GOALS, writes the same with `RENDER markdown` to MARKDOWN, and copies
+# RESULTS (every measurement) next to it as .tsv.
+publish_results() {
+  local header=$1 goals=$2 markdown=$3 results=$4 render=$5
+  printf '\n%s\n\n' "$header"
+  "$render" text
+  printf '\nGoals\n%s\n' "$goals"
+  {
+    printf '```\n%s\n```\n\n' "$header"
+    "$render" markdown
+    printf '\n```\n%s\n```\n' "$goals"
+  } >"$markdown"
+  cp "$results" "${markdown%.md}.tsv"
+  printf '\nMarkdown: %s; every measurement: %s\n' "$markdown" "${markdown%.md}.tsv"
+}
