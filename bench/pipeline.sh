@@ -487,25 +487,4 @@ GOALS=$(awk -F'\t' '
     printf "%-8s %-6s %-10s encryption overhead %+5.1f%% (wall), %+5.1f%% (CPU): %s\n", $1, $2, $3, wall, cpu, verdict
   }' <<<"$SUMMARY")
 
-echo
-echo "$HEADER"
-echo
-render text | align_columns 3
-echo
-echo "Goals"
-echo "$GOALS"
-
-{
-  echo '```'
-  echo "$HEADER"
-  echo '```'
-  echo
-  render markdown
-  echo
-  echo '```'
-  echo "$GOALS"
-  echo '```'
-} >"$MARKDOWN"
-cp "$RESULTS" "${MARKDOWN%.md}.tsv"
-echo
-echo "Markdown tables: $MARKDOWN; every run: ${MARKDOWN%.md}.tsv"
+publish_results "$HEADER" "$GOALS" "$MARKDOWN" "$RESULTS" render 3

@@ -530,25 +530,5 @@ GOALS=$(awk -F'\t' '
 ' <<<"$SUMMARY")
 
 
-echo
-echo "$HEADER"
-echo
-render text | align_columns 2
-echo
-echo "Goals"
-echo "$GOALS"
-{
-  echo '```'
-  echo "$HEADER"
-  echo '```'
-  echo
-  render markdown
-  echo
-  echo '```'
-  echo "$GOALS"
-  echo '```'
-} >"$MARKDOWN"
-cp "$RESULTS" "${MARKDOWN%.md}.tsv"
-echo
-echo "Markdown: $MARKDOWN; every run: ${MARKDOWN%.md}.tsv"
+publish_results "$HEADER" "$GOALS" "$MARKDOWN" "$RESULTS" render 2
 FINISHED=1

@@ -169,10 +169,10 @@ align_columns() {
 # publish_results HEADER GOALS MARKDOWN RESULTS RENDER: prints HEADER, the table (`RENDER text`,
 # aligned by RENDER) and GOALS, writes the same with `RENDER markdown` to MARKDOWN, and copies
 # RESULTS (every measurement) next to it as .tsv.
-publish_results() {
-  local header=$1 goals=$2 markdown=$3 results=$4 render=$5
+publish_results() { # HEADER GOALS MARKDOWN RESULTS RENDER [LEFT]: LEFT aligns RENDER's text output
+  local header=$1 goals=$2 markdown=$3 results=$4 render=$5 left=${6:-}
   printf '\n%s\n\n' "$header"
-  "$render" text
+  if [[ -n $left ]]; then "$render" text | align_columns "$left"; else "$render" text; fi
   printf '\nGoals\n%s\n' "$goals"
   {
     printf '```\n%s\n```\n\n' "$header"
