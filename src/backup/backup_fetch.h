@@ -29,7 +29,7 @@ struct BackupFetchOptions {
 struct BackupFetchResult {
   std::string backup_name;
   uint64_t files = 0;
-  uint64_t bytes = 0;  // file content restored
+  uint64_t bytes = 0;  // file content read from the tars (for a chain: every piece applied)
   std::chrono::duration<double> elapsed{};
 };
 

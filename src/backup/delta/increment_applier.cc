@@ -6,7 +6,6 @@
 #include <cstring>
 #include <vector>
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -39,8 +38,7 @@ void Resize(int fd, uint64_t size, std::string_view context) {
 // Reads exactly dst.size() bytes (a page, or a chunk of pages).
 void ReadPage(Reader& in, ByteSpan page, std::string_view context) {
   if (ReadFull(in, page) != page.size()) {
-    throw Error(ErrorCode::kCorruption,
-                fmt::format("{}: the stored content ends early", context));
+    throw Error(ErrorCode::kCorruption, fmt::format("{}: the stored content ends early", context));
   }
 }
 
@@ -97,12 +95,7 @@ IncrementHeader ApplyIncrement(Reader& in, uint64_t stored_size, int fd, std::st
   uint64_t pages = header.file_size / pg::kBlockSize;
   if (mask == nullptr || !mask->started()) {
     Resize(fd, header.file_size, context);
-    if (mask != nullptr) {
-      // Newest first, the file is filled out of order: reserving its blocks now keeps it as
-      // contiguous on disk as a file written front to back (best effort).
-      (void)::fallocate(fd, 0, 0, static_cast<off_t>(header.file_size));
-      mask->Start(pages);
-    }
+    if (mask != nullptr) mask->Start(pages);
   }
   Page page;
   PageRunWriter writer(fd, context);
