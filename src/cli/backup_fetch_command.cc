@@ -27,11 +27,9 @@ struct FetchArgs {
 // Newest first unless --reverse-unpack=false or WALG_USE_REVERSE_UNPACK=false is given
 // (docs/delta-restore.md: it writes each page once, and is faster).
 ChainOrder ChooseChainOrder(CommandContext& context, const FetchArgs& args) {
-  bool reverse = true;
+  bool reverse = context.settings().use_reverse_unpack;  // WALG_USE_REVERSE_UNPACK, default true
   if (args.reverse_unpack_option != nullptr && args.reverse_unpack_option->count() > 0) {
     reverse = args.reverse_unpack;
-  } else if (context.config().IsExplicit("WALG_USE_REVERSE_UNPACK")) {
-    reverse = context.settings().use_reverse_unpack;
   }
   return reverse ? ChainOrder::kReverse : ChainOrder::kForward;
 }

@@ -359,9 +359,11 @@ std::vector<SettingSpec> BuildRegistry() {
       Spec("WALG_DIRECT_IO_BLOCK_COUNT", K::kInt, "blocks per O_DIRECT read").Default("32"),
       Spec("WALG_DISABLE_PARTIAL_RESTORE", K::kBool, "do not record databases for partial restore")
           .Default("false"),
-      Spec("WALG_USE_REVERSE_UNPACK", K::kBool, "backup-fetch applies deltas newest first")
-          .Default("false"),
-      Spec("WALG_SKIP_REDUNDANT_TARS", K::kBool, "skip tars a reverse unpack does not need")
+      Spec("WALG_USE_REVERSE_UNPACK", K::kBool,
+           "backup-fetch applies a delta chain newest first (false: oldest first, WAL-G's default)")
+          .Default("true"),
+      Spec("WALG_SKIP_REDUNDANT_TARS", K::kBool,
+           "accepted; backup-fetch always skips the tars a chain restore does not need")
           .Default("false"),
       Spec("WALG_FETCH_TARGET_USER_DATA", K::kJson, "backup-fetch the backup with this user data"),
       Spec("WALG_SERIALIZER_TYPE", K::kString, "metadata serializer").Default("json_default"),

@@ -116,7 +116,7 @@ struct Settings {
   std::string sentinel_user_data;                // WALG_SENTINEL_USER_DATA, valid JSON or ""
   std::chrono::milliseconds alive_check_interval{60'000};  // WALG_ALIVE_CHECK_INTERVAL; 0: off
   std::optional<std::chrono::milliseconds> stop_backup_timeout;  // WALG_STOP_BACKUP_TIMEOUT
-  bool use_reverse_unpack = false;                               // WALG_USE_REVERSE_UNPACK
+  bool use_reverse_unpack = true;                                // WALG_USE_REVERSE_UNPACK
   bool skip_redundant_tars = false;                              // WALG_SKIP_REDUNDANT_TARS
 
   // Logging.
