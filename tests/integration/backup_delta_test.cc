@@ -54,17 +54,6 @@ class BackupDeltaIt : public ::testing::Test {
     source_.Pgbench("-i -q -s 1");
   }
 
-  // The backup names backup-list prints, oldest first.
-  static std::vector<std::string> BackupNames(const WalnutConfig& config) {
-    CommandResult r = config.Run("backup-list");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::vector<std::string> names;
-    for (const auto& line : Lines(r.out)) {
-      if (line.rfind("backup_name ", 0) != 0) names.push_back(line.substr(0, line.find(' ')));
-    }
-    return names;
-  }
-
   // backup-push of the source with `args` (before the data directory), optionally while pgbench
   // writes at a low rate (so that a delta stays small); returns the new backup's name.
   std::string Push(const WalnutConfig& config, const std::string& args = "",

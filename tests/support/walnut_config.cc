@@ -123,4 +123,14 @@ std::string ExtensionOf(const std::string& method) {
   return "";
 }
 
+std::vector<std::string> BackupNames(const WalnutConfig& config) {
+  CommandResult r = config.Run("backup-list");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> names;
+  for (const auto& line : Lines(r.out)) {
+    if (line.rfind("backup_name ", 0) != 0) names.push_back(line.substr(0, line.find(' ')));
+  }
+  return names;
+}
+
 }  // namespace walnut::testing

@@ -62,6 +62,9 @@ class WalnutConfig {
 // "lz4" -> ".lz4", "zstd" -> ".zst", "none" -> "".
 std::string ExtensionOf(const std::string& method);
 
+// The backup names `backup-list` prints with `config`, oldest first (an EXPECT fails when it fails).
+std::vector<std::string> BackupNames(const WalnutConfig& config);
+
 // A 32-byte libsodium key in hex, for tests that encrypt.
 inline constexpr const char* kTestLibsodiumKeyHex =
     "4f8a2c11d0e97b35a6c8e1f20b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e";

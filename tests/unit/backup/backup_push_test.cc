@@ -120,6 +120,15 @@ class BackupPushTest : public ::testing::Test {
     WriteFile(pgdata_.path() / relative, content);
     contents_[relative] = content;
   }
+  // A backup that starts and stops in segment 6, after the fixture's default one (2-3).
+  FakeSession SessionInSegment6() {
+    FakeSession session(pgdata_.str(), &root_);
+    session.start_lsn = 0x6000028;
+    session.start_segment = {1, 6};
+    session.stop_lsn = 0x6000100;
+    session.last_segment = {1, 6};
+    return session;
+  }
   std::string Raw(const std::string& key) { return testing::ReadAll(*root_.Get(key)); }
   std::vector<std::string> Keys() {
     std::vector<std::string> keys;
@@ -332,11 +341,7 @@ TEST_F(BackupPushTest, DeltaStoresChangedPagesSkipsUnchangedFilesAndSendsNewFile
   options_.delta = ChooseDeltaBase(catalog, StepsOnly(2));
   ASSERT_TRUE(options_.delta.has_value());
   EXPECT_EQ(options_.delta->name, full);
-  FakeSession session(pgdata_.str(), &root_);
-  session.start_lsn = 0x6000028;
-  session.start_segment = {1, 6};
-  session.stop_lsn = 0x6000100;
-  session.last_segment = {1, 6};
+  FakeSession session = SessionInSegment6();
   std::string name = PushBackup(session, root_, pipeline_, options_).backup_name;
   EXPECT_EQ(name, "base_000000010000000000000006_D_000000010000000000000002");
 
@@ -408,11 +413,7 @@ TEST_F(BackupPushTest, DeltaVerifiesPageChecksumsOfIncrementedFiles) {
   bad[3 * 8192 + 500] ^= 0x40;
   Touch("base/5/20000", bad);
   options_.delta = ChooseDeltaBase(BackupCatalog(root_), StepsOnly(1));
-  FakeSession session(pgdata_.str(), &root_);
-  session.start_lsn = 0x6000028;
-  session.start_segment = {1, 6};
-  session.stop_lsn = 0x6000100;
-  session.last_segment = {1, 6};
+  FakeSession session = SessionInSegment6();
   std::string name = PushBackup(session, root_, pipeline_, options_).backup_name;
   BackupCatalog catalog(root_);
   FilesMetadata files = catalog.LoadFilesMetadata(name, catalog.LoadSentinel(name));
