@@ -62,7 +62,7 @@ class WalnutConfig {
 // "lz4" -> ".lz4", "zstd" -> ".zst", "none" -> "".
 std::string ExtensionOf(const std::string& method);
 
-// The backup names `backup-list` prints with `config`, oldest first (an EXPECT fails when it fails).
+// The backup names `backup-list` prints with `config`, oldest first (an EXPECT fails if it does).
 std::vector<std::string> BackupNames(const WalnutConfig& config);
 
 // A 32-byte libsodium key in hex, for tests that encrypt.
