@@ -1,6 +1,11 @@
 #include "backup/backup_catalog.h"
 
 #include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
 
 #include "backup/backup_name.h"
 #include "common/error.h"
@@ -130,6 +135,32 @@ Folder BackupCatalog::BackupFolder(std::string_view name) const {
 
 Folder BackupCatalog::TarPartitions(std::string_view name) const {
   return root_.Sub(BackupTarPartitionsKey(name));
+}
+
+std::string BackupCatalog::FindByUserData(std::string_view user_data_json,
+                                          std::string_view setting) const {
+  nlohmann::json wanted = nlohmann::json::parse(user_data_json, nullptr, false);
+  if (wanted.is_discarded()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} is not valid JSON: {}", setting, user_data_json));
+  }
+  std::vector<std::string> matches;
+  for (const BackupListEntry& entry : List()) {
+    BackupSentinel sentinel = LoadSentinel(entry.name);
+    if (sentinel.user_data.empty()) continue;
+    nlohmann::json data = nlohmann::json::parse(sentinel.user_data, nullptr, false);
+    if (!data.is_discarded() && data == wanted) matches.push_back(entry.name);
+  }
+  if (matches.empty()) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("no backup in {} has user data {}", Describe(), user_data_json));
+  }
+  if (matches.size() > 1) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{} backups have user data {}: {}", matches.size(), user_data_json,
+                            fmt::join(matches, ", ")));
+  }
+  return matches.front();
 }
 
 }  // namespace walnut

@@ -35,6 +35,11 @@ class BackupCatalog {
   // "no backups found in <storage>" for LATEST.
   BackupListEntry Resolve(std::string_view name_or_latest) const;
 
+  // The name of the one backup whose sentinel UserData equals `user_data_json` (compared as JSON
+  // values): backup-fetch --target-user-data, backup-push --delta-from-user-data. Throws
+  // kInvalidArgument for bad JSON (naming `setting`) or several matches, kNotFound for none.
+  std::string FindByUserData(std::string_view user_data_json, std::string_view setting) const;
+
   // The documents of backup `name`. Throw kNotFound naming the backup and the object when it is
   // missing, kCorruption (naming the object) when it does not parse.
   BackupSentinel LoadSentinel(std::string_view name) const;

@@ -116,39 +116,13 @@ void ThrowIfMissing(const std::vector<std::string>& missing, const std::string& 
 
 }  // namespace
 
-std::string FindBackupByUserData(const BackupCatalog& catalog, std::string_view user_data_json) {
-  nlohmann::json wanted = nlohmann::json::parse(user_data_json, nullptr, false);
-  if (wanted.is_discarded()) {
-    throw Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("--target-user-data / WALG_FETCH_TARGET_USER_DATA is not valid JSON: {}",
-                    user_data_json));
-  }
-  std::vector<std::string> matches;
-  for (const BackupListEntry& entry : catalog.List()) {
-    BackupSentinel sentinel = catalog.LoadSentinel(entry.name);
-    if (sentinel.user_data.empty()) continue;
-    nlohmann::json data = nlohmann::json::parse(sentinel.user_data, nullptr, false);
-    if (!data.is_discarded() && data == wanted) matches.push_back(entry.name);
-  }
-  if (matches.empty()) {
-    throw Error(ErrorCode::kNotFound, fmt::format("no backup in {} has user data {}",
-                                                  catalog.Describe(), user_data_json));
-  }
-  if (matches.size() > 1) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{} backups have user data {}: {}", matches.size(), user_data_json,
-                            fmt::join(matches, ", ")));
-  }
-  return matches.front();
-}
-
 BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOptions& pipeline,
                               const BackupFetchOptions& options) {
   auto started = std::chrono::steady_clock::now();
   std::string name = options.target_user_data.empty()
                          ? catalog.Resolve(options.backup_name).name
-                         : FindBackupByUserData(catalog, options.target_user_data);
+                         : catalog.FindByUserData(options.target_user_data,
+                                                   "--target-user-data / WALG_FETCH_TARGET_USER_DATA");
   BackupSentinel sentinel = catalog.LoadSentinel(name);
   std::vector<ChainLevel> chain = sentinel.IsDelta() ? LoadChain(catalog, name, sentinel)
                                                      : std::vector<ChainLevel>{{name, sentinel}};

@@ -53,8 +53,4 @@ struct BackupFetchResult {
 BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOptions& pipeline,
                               const BackupFetchOptions& options);
 
-// The name of the one backup whose sentinel UserData equals `user_data_json` (compared as JSON
-// values). Throws kInvalidArgument for bad JSON or several matches, kNotFound for none.
-std::string FindBackupByUserData(const BackupCatalog& catalog, std::string_view user_data_json);
-
 }  // namespace walnut

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "backup/backup_fetch.h"
 #include "backup/backup_name.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -35,7 +34,8 @@ std::optional<DeltaBase> ChooseDeltaBase(const BackupCatalog& catalog,
   if (!request.from_name.empty()) {
     base.name = catalog.Resolve(request.from_name).name;
   } else if (!request.from_user_data.empty()) {
-    base.name = FindBackupByUserData(catalog, request.from_user_data);
+    base.name = catalog.FindByUserData(request.from_user_data,
+                                       "--delta-from-user-data / WALG_DELTA_FROM_USER_DATA");
   } else {
     std::vector<BackupListEntry> backups = catalog.List();
     if (backups.empty()) {
