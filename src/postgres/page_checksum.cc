@@ -11,6 +11,13 @@ constexpr size_t kSums = 32;
 constexpr uint32_t kFnvPrime = 16777619;
 constexpr size_t kChecksumOffset = 8;  // offsetof(PageHeaderData, pd_checksum)
 constexpr size_t kUpperOffset = 14;    // offsetof(PageHeaderData, pd_upper)
+constexpr size_t kFlagsOffset = 10;
+constexpr size_t kLowerOffset = 12;
+constexpr size_t kSpecialOffset = 16;
+constexpr size_t kSizeVersionOffset = 18;
+constexpr uint16_t kHeaderSize = 24;   // SizeOfPageHeaderData
+constexpr uint16_t kValidFlags = 0x7;  // PD_VALID_FLAG_BITS
+constexpr uint16_t kMaxLayoutVersion = 5;
 
 // Base offsets that start each of the parallel sums in a different state (checksum_impl.h).
 constexpr std::array<uint32_t, kSums> kBaseOffsets = {
@@ -62,6 +69,17 @@ Lsn PageLsn(ConstByteSpan page) {
 uint16_t PageStoredChecksum(ConstByteSpan page) { return Load<uint16_t>(page, kChecksumOffset); }
 
 uint16_t PageUpper(ConstByteSpan page) { return Load<uint16_t>(page, kUpperOffset); }
+
+bool PageHeaderIsSane(ConstByteSpan page) {
+  uint16_t flags = Load<uint16_t>(page, kFlagsOffset);
+  uint16_t lower = Load<uint16_t>(page, kLowerOffset);
+  uint16_t upper = PageUpper(page);
+  uint16_t special = Load<uint16_t>(page, kSpecialOffset);
+  uint16_t size_version = Load<uint16_t>(page, kSizeVersionOffset);
+  return (flags & ~kValidFlags) == 0 && lower >= kHeaderSize && lower <= upper &&
+         upper <= special && special <= kBlockSize && PageLsn(page) != 0 &&
+         (size_version & 0xFF00) == kBlockSize && (size_version & 0x00FF) <= kMaxLayoutVersion;
+}
 
 PageCheck CheckPage(ConstByteSpan page, uint32_t block_number, Lsn backup_start_lsn) {
   if (PageUpper(page) == 0) return PageCheck::kNew;

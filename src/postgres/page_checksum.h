@@ -23,6 +23,11 @@ Lsn PageLsn(ConstByteSpan page);
 uint16_t PageStoredChecksum(ConstByteSpan page);
 uint16_t PageUpper(ConstByteSpan page);
 
+// Whether an initialised page's header is one PostgreSQL could have written (WAL-G's
+// postgres_page_header.go test): known flags only, lower <= upper <= special <= page size, lower
+// past the header, a non-zero LSN, the 8 KiB page size and a layout version up to 5.
+bool PageHeaderIsSane(ConstByteSpan page);
+
 enum class PageCheck {
   kValid,           // the stored checksum matches
   kNew,             // pd_upper == 0 (never initialised, all zeros): PostgreSQL does not check it
