@@ -43,7 +43,7 @@ void ReadPage(Reader& in, ByteSpan page, std::string_view context) {
 }
 
 // Writes pages given in ascending block order, one pwrite per run of consecutive blocks (up to
-// kRunPages): a page per system call would cost more than the copy into the run.
+// kRunPages): a page per system call would cost more. Pages are read straight into the run.
 class PageRunWriter {
  public:
   static constexpr size_t kRunPages = 64;
@@ -51,12 +51,14 @@ class PageRunWriter {
   PageRunWriter(int fd, std::string_view context)
       : fd_(fd), context_(context), run_(kRunPages * pg::kBlockSize) {}
 
-  // `page`: one page, or less for the last page of a file (nothing follows it).
-  void Add(uint64_t block, ConstByteSpan page) {
+  // Where to read the page for `block`; it counts once Commit() is called.
+  ByteSpan Reserve(uint64_t block) {
     if (bytes_ > 0 && (block != first_ + pages_ || pages_ == kRunPages)) Flush();
     if (bytes_ == 0) first_ = block;
-    std::memcpy(run_.data() + bytes_, page.data(), page.size());
-    bytes_ += page.size();
+    return ByteSpan(run_.data() + bytes_, pg::kBlockSize);
+  }
+  void Commit() {
+    bytes_ += pg::kBlockSize;
     ++pages_;
   }
 
@@ -97,12 +99,15 @@ IncrementHeader ApplyIncrement(Reader& in, uint64_t stored_size, int fd, std::st
     Resize(fd, header.file_size, context);
     if (mask != nullptr) mask->Start(pages);
   }
-  Page page;
+  Page unwanted;  // where the pages a newer piece already wrote are read and dropped
   PageRunWriter writer(fd, context);
   for (uint32_t block : header.blocks) {
-    ReadPage(in, page, context);
-    if (mask != nullptr && !mask->Wants(block)) continue;
-    writer.Add(block, page);
+    if (mask != nullptr && !mask->Wants(block)) {
+      ReadPage(in, unwanted, context);
+      continue;
+    }
+    ReadPage(in, writer.Reserve(block), context);
+    writer.Commit();
     if (mask != nullptr) mask->Mark(block);
   }
   writer.Flush();

@@ -1,5 +1,6 @@
 #include "backup/delta/increment_packer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -26,7 +27,9 @@ std::optional<IncrementHeader> ScanPages(int fd, const WalkedEntry& entry,
                                          std::optional<PageVerifier>& verifier) {
   IncrementHeader header;
   header.file_size = entry.header.size;
-  std::vector<std::byte> buffer(kScanReadSize);
+  // Sized to the file: most relation files are far smaller than a read, and a 256 KiB vector
+  // per file is an mmap and munmap each.
+  std::vector<std::byte> buffer(std::min<uint64_t>(kScanReadSize, header.file_size));
   uint64_t offset = 0;
   while (offset < header.file_size) {
     if (options.stop && options.stop->load()) {
