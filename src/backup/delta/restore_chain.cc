@@ -228,10 +228,6 @@ bool ChainPlan::TarNeeded(size_t level, const std::string& tar_name) const {
          state.needed_tars.count(tar_name) != 0;
 }
 
-}  // namespace walnut
-
-namespace walnut {
-
 std::vector<std::string> ChainPlan::NeededTars(size_t level) const {
   const auto& needed = levels_[level].needed_tars;
   std::vector<std::string> tars(needed.begin(), needed.end());
