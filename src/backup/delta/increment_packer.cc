@@ -98,7 +98,11 @@ std::optional<PackedFile> PackIncrement(TarPartition& tar, const WalkedEntry& en
   }
   std::optional<IncrementHeader> header =
       ScanPages(fd.get(), entry, options, base_start_lsn, verifier);
-  if (!header) return tar.AddFile(entry, options);
+  if (!header) {
+    FileReadOptions again = options;
+    again.on_bytes = nullptr;  // the scan already counted these bytes for the progress line
+    return tar.AddFile(entry, again);
+  }
 
   TarEntry member = entry.header;
   member.size = header->total_size();
