@@ -18,6 +18,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kCorruption: return "corruption";
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kCancelled: return "cancelled";
+    case ErrorCode::kFailedPrecondition: return "refused";
     case ErrorCode::kInternal: return "internal error";
   }
   return "error";

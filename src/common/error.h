@@ -19,6 +19,7 @@ enum class ErrorCode {
   kCorruption,        // bytes read back do not decode or do not match their checksum
   kUnsupported,
   kCancelled,
+  kFailedPrecondition,  // refused as things stand (a permanent backup, a dependent delta)
   kInternal,
 };
 
