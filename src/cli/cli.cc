@@ -13,6 +13,7 @@
 #include "cli/backup_list_command.h"
 #include "cli/backup_push_command.h"
 #include "cli/command_context.h"
+#include "cli/delete_command.h"
 #include "cli/flags_command.h"
 #include "cli/st_commands.h"
 #include "cli/version.h"
@@ -85,6 +86,7 @@ int Run(int argc, char** argv) {
   AddBackupPushCommand(app, context, action);
   AddBackupFetchCommand(app, context, action);
   AddBackupListCommand(app, context, action);
+  AddDeleteCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {

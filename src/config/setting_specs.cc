@@ -355,6 +355,11 @@ std::vector<SettingSpec> BuildRegistry() {
       Spec("WALNUT_ARCHIVE_WAIT_TIMEOUT", K::kDuration,
            "backup-push waits this long for its last WAL segment to be archived (0: no wait)")
           .Default("60s"),
+      // delete never touches a backup folder without a sentinel whose newest object is younger.
+      Spec("WALNUT_DELETE_PENDING_AGE", K::kDuration,
+           "delete treats a backup without a sentinel as being pushed while its newest object is "
+           "younger than this")
+          .Default("12h"),
       Spec("WALG_DIRECT_IO", K::kBool, "read data files with O_DIRECT").Default("false"),
       Spec("WALG_DIRECT_IO_BLOCK_COUNT", K::kInt, "blocks per O_DIRECT read").Default("32"),
       Spec("WALG_DISABLE_PARTIAL_RESTORE", K::kBool, "do not record databases for partial restore")

@@ -348,6 +348,10 @@ Settings LoadSettings(const Config& config) {
     }
   }
   s.alive_check_interval = GetMilliseconds(config, "WALG_ALIVE_CHECK_INTERVAL");
+  s.delete_pending_age = GetMilliseconds(config, "WALNUT_DELETE_PENDING_AGE");
+  if (s.delete_pending_age.count() < 0) {
+    config.ThrowInvalid("WALNUT_DELETE_PENDING_AGE", "must not be negative (0s: no grace)");
+  }
   if (config.Has("WALG_STOP_BACKUP_TIMEOUT")) {
     s.stop_backup_timeout = GetMilliseconds(config, "WALG_STOP_BACKUP_TIMEOUT");
   }

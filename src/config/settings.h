@@ -115,6 +115,9 @@ struct Settings {
   bool without_files_metadata = false;           // WALG_WITHOUT_FILES_METADATA
   std::string sentinel_user_data;                // WALG_SENTINEL_USER_DATA, valid JSON or ""
   std::chrono::milliseconds alive_check_interval{60'000};  // WALG_ALIVE_CHECK_INTERVAL; 0: off
+  // WALNUT_DELETE_PENDING_AGE: delete leaves a backup folder without a sentinel alone (it may be
+  // being pushed) while its newest object is younger than this.
+  std::chrono::milliseconds delete_pending_age{12 * 3'600'000};
   std::optional<std::chrono::milliseconds> stop_backup_timeout;  // WALG_STOP_BACKUP_TIMEOUT
   bool use_reverse_unpack = true;                                // WALG_USE_REVERSE_UNPACK
   bool skip_redundant_tars = false;                              // WALG_SKIP_REDUNDANT_TARS

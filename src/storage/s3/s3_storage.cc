@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/logging.h"
 #include "storage/s3/s3_multipart_writer.h"
@@ -198,6 +199,7 @@ void S3Storage::Delete(std::span<const std::string> keys) {
     call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
     auto response = client_->SendWithRetries(call);
     ++client_->stats().delete_batches;
+    spdlog::debug("s3 DeleteObjects: {} keys", batch.size());
     auto failures = ParseDeleteResult(response.body);
     if (!failures.empty()) {
       std::string detail;

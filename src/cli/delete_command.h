@@ -1,0 +1,13 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command_context.h"
+#include "cli/st_commands.h"
+
+namespace walnut {
+
+// delete retain|before|everything|target|garbage: retention (walg-reference.md §7)
+void AddDeleteCommand(CLI::App& app, CommandContext& context, CommandAction& action);
+
+}  // namespace walnut

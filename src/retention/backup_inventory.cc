@@ -1,0 +1,140 @@
+#include "retention/backup_inventory.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "backup/backup_name.h"
+#include "common/error.h"
+
+namespace walnut::retention {
+namespace {
+
+struct FolderStats {
+  uint64_t objects = 0;
+  Timestamp newest{};
+};
+
+// What one recursive listing of basebackups_005/ shows.
+struct Listing {
+  std::map<std::string, Timestamp> sentinels;  // backup name -> the sentinel's LastModified
+  std::map<std::string, FolderStats> folders;  // first path component -> its objects
+};
+
+Listing ListBackupsFolder(const BackupCatalog& catalog) {
+  Listing listing;
+  catalog.root().List(kBaseBackupsFolder, ListOptions{.recursive = true},
+                      [&](const ObjectInfo& info) {
+                        if (info.is_prefix) return;
+                        std::string_view key = info.key;
+                        key.remove_prefix(std::min(key.size(), kBaseBackupsFolder.size()));
+                        const size_t slash = key.find('/');
+                        if (slash == std::string_view::npos) {
+                          if (!key.ends_with(kSentinelSuffix)) return;
+                          key.remove_suffix(kSentinelSuffix.size());
+                          listing.sentinels[std::string(key)] = Timestamp(info.mtime);
+                          return;
+                        }
+                        FolderStats& stats = listing.folders[std::string(key.substr(0, slash))];
+                        ++stats.objects;
+                        stats.newest = std::max(stats.newest, Timestamp(info.mtime));
+                      });
+  return listing;
+}
+
+std::optional<pg::WalSegment> StartOf(std::string_view name, uint64_t segment_size) {
+  if (!IsBackupName(name)) return std::nullopt;
+  return pg::ParseWalFileName(BackupWalFileName(name), segment_size);
+}
+
+// "base_<X>_D_<Y>" -> "base_<Y>".
+std::string DeltaBaseOf(std::string_view name) {
+  const size_t pos = name.find("_D_");
+  if (pos == std::string_view::npos) return "";
+  return "base_" + BackupWalFileName(name.substr(pos + 3));
+}
+
+StoredBackup ReadBackup(const BackupCatalog& catalog, const std::string& name,
+                        pg::WalSegment start, uint64_t segment_size) {
+  const BackupSentinel sentinel = catalog.LoadSentinel(name);
+  const ExtendedMetadata metadata =
+      catalog.TryLoadMetadata(name).value_or(MetadataFromSentinel(sentinel));
+  StoredBackup backup;
+  backup.name = name;
+  backup.start = start;
+  const pg::Lsn finish = metadata.finish_lsn != 0 ? metadata.finish_lsn : sentinel.finish_lsn;
+  backup.finish_segno =
+      std::max(start.segno, finish == 0 ? start.segno : pg::LsnToSegment(finish, segment_size));
+  backup.time = metadata.start_time;
+  backup.delta_from = sentinel.delta_from;
+  backup.permanent = metadata.is_permanent;
+  backup.user_data = sentinel.user_data;
+  return backup;
+}
+
+}  // namespace
+
+const StoredBackup* BackupInventory::Find(std::string_view name) const {
+  for (const StoredBackup& backup : backups) {
+    if (backup.name == name) return &backup;
+  }
+  return nullptr;
+}
+
+size_t BackupInventory::IndexOf(std::string_view name) const {
+  for (size_t i = 0; i < backups.size(); ++i) {
+    if (backups[i].name == name) return i;
+  }
+  throw Error(ErrorCode::kNotFound,
+              fmt::format("backup '{}' not found; run backup-list for the backups", name));
+}
+
+BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segment_size,
+                                    Timestamp now, std::chrono::milliseconds pending_age) {
+  Listing listing = ListBackupsFolder(catalog);
+  BackupInventory inventory;
+  std::map<std::string, Timestamp> sentinel_times;
+  for (const auto& [name, modified] : listing.sentinels) {
+    std::optional<pg::WalSegment> start = StartOf(name, segment_size);
+    if (!start) {
+      // WAL-G never deletes what has no WAL name in it; neither do we.
+      spdlog::warn("{}: not a backup name; delete leaves it alone", BackupSentinelKey(name));
+      continue;
+    }
+    StoredBackup backup = ReadBackup(catalog, name, *start, segment_size);
+    auto folder = listing.folders.find(name);
+    if (folder != listing.folders.end()) backup.objects = folder->second.objects;
+    sentinel_times[name] = modified;
+    inventory.backups.push_back(std::move(backup));
+  }
+  inventory.by_start_time = std::all_of(
+      inventory.backups.begin(), inventory.backups.end(),
+      [](const StoredBackup& backup) { return backup.time != kGoZeroTime; });
+  if (!inventory.by_start_time) {
+    for (StoredBackup& backup : inventory.backups) backup.time = sentinel_times[backup.name];
+  }
+  std::stable_sort(inventory.backups.begin(), inventory.backups.end(),
+                   [](const StoredBackup& a, const StoredBackup& b) {
+                     if (a.time != b.time) return a.time < b.time;
+                     return a.name < b.name;
+                   });
+
+  for (const auto& [name, stats] : listing.folders) {
+    if (listing.sentinels.contains(name)) continue;
+    std::optional<pg::WalSegment> start = StartOf(name, segment_size);
+    if (!start) continue;
+    inventory.unlisted.push_back(UnlistedFolder{
+        .name = name,
+        .start = *start,
+        .delta_base = DeltaBaseOf(name),
+        .newest = stats.newest,
+        .objects = stats.objects,
+        .pending = now - stats.newest < pending_age,
+    });
+  }
+  return inventory;
+}
+
+}  // namespace walnut::retention

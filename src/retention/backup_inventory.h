@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/backup_catalog.h"
+#include "backup/backup_metadata_time.h"
+#include "postgres/wal_file_name.h"
+
+namespace walnut::retention {
+
+// A complete backup (one with a sentinel), as delete sees it.
+struct StoredBackup {
+  std::string name;
+  pg::WalSegment start;         // from the name: the backup's first WAL segment
+  pg::SegmentNo finish_segno{};  // the segment of the finish LSN (start's when unknown)
+  Timestamp time{};              // the ordering key (BackupInventory::by_start_time)
+  std::string delta_from;       // the immediate base; "" for a full backup
+  bool permanent = false;       // metadata.json's is_permanent (the sentinel's without one)
+  std::string user_data;        // raw JSON, "" when none
+  uint64_t objects = 0;         // objects under basebackups_005/<name>/, the sentinel not counted
+
+  bool IsFull() const { return delta_from.empty(); }
+};
+
+// A folder basebackups_005/<name>/ without a sentinel: a backup being pushed, or what a failed push
+// or an interrupted delete left behind. Only folders named like backups are taken.
+struct UnlistedFolder {
+  std::string name;
+  pg::WalSegment start;    // from the name
+  std::string delta_base;  // for base_<X>_D_<Y>: "base_<Y>", the backup it is a delta of
+  Timestamp newest{};      // the newest object's LastModified
+  uint64_t objects = 0;
+  // Its newest object is younger than WALNUT_DELETE_PENDING_AGE: it may be being pushed, and
+  // nothing it needs (its objects, its base chain, the WAL from its start on) may be deleted.
+  bool pending = false;
+};
+
+// What basebackups_005/ holds, read once: the complete backups oldest first and the unlisted
+// folders. Small: a few hundred bytes per backup, whatever the database size.
+struct BackupInventory {
+  std::vector<StoredBackup> backups;
+  std::vector<UnlistedFolder> unlisted;
+  // true: ordered by start time (metadata.json start_time, which every backup has); false: by the
+  // sentinels' LastModified, because some backup lacks a start time. Either way chronological:
+  // WAL-G's name order puts older timelines after newer ones after a timeline reset (WAL-G #636).
+  bool by_start_time = true;
+
+  const StoredBackup* Find(std::string_view name) const;
+  // Position of `name` in `backups`; throws kNotFound naming it when absent.
+  size_t IndexOf(std::string_view name) const;
+};
+
+// Lists basebackups_005/ recursively and reads each complete backup's sentinel and metadata.json.
+// Throws kCorruption naming the object when a sentinel or metadata does not parse: delete must
+// not guess at what it cannot read.
+BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segment_size,
+                                    Timestamp now, std::chrono::milliseconds pending_age);
+
+}  // namespace walnut::retention

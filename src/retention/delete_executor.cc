@@ -1,0 +1,242 @@
+#include "retention/delete_executor.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "backup/backup_name.h"
+#include "common/bytes.h"
+#include "common/error.h"
+#include "io/copy.h"
+#include "io/memory_stream.h"
+#include "wal/wal_catalog.h"
+
+namespace walnut::retention {
+namespace {
+
+// S3's DeleteObjects takes 1000 keys; the storage batches further itself where it can.
+constexpr size_t kBatch = 1000;
+
+// Deletes keys in batches (or, in a dry run, only counts them).
+class BatchDeleter {
+ public:
+  BatchDeleter(const Folder& root, bool confirm) : root_(root), confirm_(confirm) {}
+  ~BatchDeleter() = default;
+
+  void Add(std::string key) {
+    spdlog::debug("{}: {}", confirm_ ? "deleting" : "Object marked for deletion", key);
+    ++count_;
+    if (!confirm_) return;
+    batch_.push_back(std::move(key));
+    if (batch_.size() >= kBatch) Flush();
+  }
+  void Flush() {
+    if (batch_.empty()) return;
+    root_.Delete(batch_);
+    batch_.clear();
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  const Folder& root_;
+  bool confirm_;
+  std::vector<std::string> batch_;
+  uint64_t count_ = 0;
+};
+
+std::string ReadObject(const Folder& root, const std::string& key) {
+  MemoryWriter out;
+  Copy(*root.Get(key), out);
+  out.Close();
+  return out.data();
+}
+
+void PutObject(const Folder& root, const std::string& key, const std::string& bytes) {
+  auto writer = root.Put(key, PutOptions{.size_hint = bytes.size(), .metadata = {}});
+  writer->Write(AsBytes(bytes));
+  writer->Close();
+}
+
+// A contiguous stretch of deleted WAL on one timeline, for one log line instead of thousands.
+struct WalRun {
+  std::string first;
+  std::string last;
+  uint64_t objects = 0;
+};
+
+class Executor {
+ public:
+  Executor(const BackupCatalog& catalog, const BackupInventory& inventory, const DeletePlan& plan,
+           bool confirm, uint64_t segment_size)
+      : catalog_(catalog),
+        root_(catalog.root()),
+        inv_(inventory),
+        plan_(plan),
+        confirm_(confirm),
+        segment_size_(segment_size),
+        verb_(confirm ? "deleted" : "would delete") {}
+
+  DeleteReport Run() {
+    std::set<std::string> doomed;
+    for (const DoomedBackup& backup : plan_.backups) doomed.insert(backup.name);
+    if (confirm_) {
+      SaveSentinels();
+      DeleteSentinels();
+      RestoreStillNeeded(doomed);
+    } else {
+      report_.objects += plan_.backups.size();  // the sentinels
+    }
+    for (const DoomedBackup& backup : plan_.backups) {
+      if (!doomed.contains(backup.name)) continue;
+      DeleteFolder(backup.name);
+      ++report_.backups;
+      const StoredBackup* stored = inv_.Find(backup.name);
+      spdlog::info("{} backup {} ({}{})", verb_, backup.name,
+                   stored && !stored->IsFull() ? "delta of " + stored->delta_from : "full",
+                   stored ? ", started " + FormatRfc3339(stored->time) : "");
+    }
+    for (const std::string& folder : plan_.folders) {
+      DeleteFolder(folder);
+      ++report_.folders;
+      spdlog::info("{} {} without a sentinel (the leftover of a failed backup-push or an "
+                   "interrupted delete)",
+                   verb_, BackupFolderKey(folder));
+    }
+    DeleteWal();
+    return report_;
+  }
+
+ private:
+  // The sentinels' bytes, to put a backup back if step 2 finds it is still needed.
+  void SaveSentinels() {
+    for (const DoomedBackup& backup : plan_.backups) {
+      saved_[backup.name] = ReadObject(root_, BackupSentinelKey(backup.name));
+    }
+  }
+
+  void DeleteSentinels() {
+    // One request per depth: a delta's sentinel is gone before its base's is touched.
+    size_t i = 0;
+    while (i < plan_.backups.size()) {
+      std::vector<std::string> keys;
+      const int depth = plan_.backups[i].depth;
+      for (; i < plan_.backups.size() && plan_.backups[i].depth == depth; ++i) {
+        keys.push_back(BackupSentinelKey(plan_.backups[i].name));
+      }
+      root_.Delete(keys);
+      report_.objects += keys.size();
+    }
+  }
+
+  // Puts back the doomed backups that something listed now depends on: a backup that a
+  // concurrent backup-push finished after the inventory was read, or one that backup-mark made
+  // permanent meanwhile. Their data has not been touched yet, so they are whole again.
+  void RestoreStillNeeded(std::set<std::string>& doomed) {
+    std::set<std::string> needed;
+    std::map<std::string, std::string> bases;  // of backups not in the inventory
+    for (const BackupListEntry& entry : catalog_.List()) {
+      if (inv_.Find(entry.name)) continue;
+      std::string base;
+      try {
+        base = catalog_.LoadSentinel(entry.name).delta_from;
+      } catch (const Error& e) {
+        spdlog::warn("backup {} appeared during the delete and cannot be read: {}", entry.name,
+                     e.what());
+        continue;
+      }
+      bool depends = false;
+      for (int hops = 0; !base.empty() && hops < 100'000; ++hops) {
+        if (doomed.contains(base)) depends = needed.insert(base).second || depends;
+        const StoredBackup* stored = inv_.Find(base);
+        if (!stored) break;
+        base = stored->delta_from;
+      }
+      if (depends) {
+        spdlog::warn("backup {} finished during the delete and depends on backups it was deleting",
+                     entry.name);
+      }
+    }
+    for (const std::string& name : doomed) {
+      std::optional<ExtendedMetadata> metadata = catalog_.TryLoadMetadata(name);
+      if (metadata && metadata->is_permanent) {
+        spdlog::warn("backup {} was marked permanent during the delete", name);
+        needed.insert(name);
+      }
+    }
+    // A needed backup's own bases are needed as well.
+    std::vector<std::string> pending(needed.begin(), needed.end());
+    while (!pending.empty()) {
+      const StoredBackup* stored = inv_.Find(pending.back());
+      pending.pop_back();
+      if (stored && !stored->IsFull() && doomed.contains(stored->delta_from) &&
+          needed.insert(stored->delta_from).second) {
+        pending.push_back(stored->delta_from);
+      }
+    }
+    for (const std::string& name : needed) {
+      PutObject(root_, BackupSentinelKey(name), saved_.at(name));
+      doomed.erase(name);
+      --report_.objects;
+      ++report_.restored;
+      spdlog::warn("kept backup {}: its sentinel was put back", name);
+    }
+  }
+
+  void DeleteFolder(const std::string& name) {
+    BatchDeleter deleter(root_, confirm_);
+    root_.List(BackupFolderKey(name), ListOptions{.recursive = true},
+               [&](const ObjectInfo& info) {
+                 if (!info.is_prefix) deleter.Add(info.key);
+               });
+    deleter.Flush();
+    report_.objects += deleter.count();
+  }
+
+  void DeleteWal() {
+    if (!plan_.wal.DeletesAnything()) return;
+    const std::string wal_folder(wal::kWalFolder);
+    BatchDeleter deleter(root_, confirm_);
+    std::map<std::string, WalRun> runs;  // by timeline (the first 8 characters)
+    // The listing is in key order, so WAL goes oldest first on each timeline: an interrupted run
+    // leaves no hole in what remains. The storage allows deleting while listing.
+    root_.List(wal_folder, ListOptions{.recursive = true}, [&](const ObjectInfo& info) {
+      if (info.is_prefix) return;
+      const std::string_view name = std::string_view(info.key).substr(wal_folder.size());
+      if (!plan_.wal.MayDelete(name, segment_size_)) return;
+      WalRun& run = runs[std::string(name.substr(0, 8))];
+      if (run.objects++ == 0) run.first = name;
+      run.last = name;
+      deleter.Add(info.key);
+    });
+    deleter.Flush();
+    for (const auto& [timeline, run] : runs) {
+      spdlog::info("{} {} WAL objects of timeline {}: {} to {}", verb_, run.objects, timeline,
+                   run.first, run.last);
+    }
+    report_.objects += deleter.count();
+    report_.wal_objects += deleter.count();
+  }
+
+  const BackupCatalog& catalog_;
+  const Folder& root_;
+  const BackupInventory& inv_;
+  const DeletePlan& plan_;
+  bool confirm_;
+  uint64_t segment_size_;
+  std::string verb_;
+  std::map<std::string, std::string> saved_;
+  DeleteReport report_;
+};
+
+}  // namespace
+
+DeleteReport ExecuteDelete(const BackupCatalog& catalog, const BackupInventory& inventory,
+                           const DeletePlan& plan, bool confirm, uint64_t segment_size) {
+  return Executor(catalog, inventory, plan, confirm, segment_size).Run();
+}
+
+}  // namespace walnut::retention

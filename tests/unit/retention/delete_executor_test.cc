@@ -1,0 +1,184 @@
+#include "retention/delete_executor.h"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "backup/backup_metadata.h"
+#include "backup/backup_name.h"
+#include "common/error.h"
+#include "postgres/wal_file_name.h"
+#include "retention/backup_inventory.h"
+#include "retention/delete_plan.h"
+#include "storage/memory/memory_storage.h"
+#include "storage/storage_wrapper.h"
+
+namespace walnut::retention {
+namespace {
+
+constexpr uint64_t kSeg = pg::kDefaultWalSegmentSize;
+using Mode = DeleteRequest::Mode;
+using Modifier = DeleteRequest::Modifier;
+
+// Records every Delete call, and runs a hook after the first one (a concurrent command).
+class RecordingStorage : public StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  void Delete(std::span<const std::string> keys) override {
+    StorageWrapper::Delete(keys);
+    calls.emplace_back(keys.begin(), keys.end());
+    if (after_first_delete) std::exchange(after_first_delete, nullptr)();
+  }
+  std::vector<std::vector<std::string>> calls;
+  std::function<void()> after_first_delete;
+};
+
+std::string Wal(pg::SegmentNo segno) { return pg::WalFileName({1, segno}, kSeg); }
+
+class DeleteExecutorTest : public ::testing::Test {
+ protected:
+  // A backup starting at `segno` (a day later than the previous one) with two tars.
+  std::string AddBackup(pg::SegmentNo segno, const std::string& base = "",
+                        bool permanent = false) {
+    const std::string name =
+        "base_" + Wal(segno) + (base.empty() ? "" : "_D_" + base.substr(5, 24));
+    BackupSentinel s;
+    s.lsn = pg::SegmentStartLsn(segno, kSeg) + 40;
+    s.finish_lsn = s.lsn + 100;
+    s.delta_from = base;
+    if (!base.empty()) s.delta_lsn = s.lsn - 1;
+    s.start_time = Timestamp(std::chrono::hours(24 * segno));
+    ExtendedMetadata metadata = MetadataFromSentinel(s);
+    metadata.is_permanent = permanent;
+    memory_.Commit(BackupTarPartitionsKey(name) + "part_001.tar.lz4", "tar");
+    memory_.Commit(BackupTarPartitionsKey(name) + "pg_control.tar.lz4", "tar");
+    memory_.Commit(BackupMetadataKey(name), SerializeExtendedMetadata(metadata));
+    memory_.Commit(BackupSentinelKey(name), SerializeBackupSentinel(s));
+    return name;
+  }
+  void AddWal(pg::SegmentNo first, pg::SegmentNo last) {
+    for (pg::SegmentNo s = first; s <= last; ++s) memory_.Commit("wal_005/" + Wal(s) + ".lz4", "w");
+  }
+  bool Has(const std::string& key) { return memory_.Stat(key).has_value(); }
+
+  DeleteReport Run(const DeleteRequest& request, bool confirm) {
+    const Timestamp now = Timestamp(std::chrono::hours(24 * 100'000));
+    inventory_ = LoadBackupInventory(catalog_, kSeg, now, std::chrono::hours(12));
+    plan_ = PlanDelete(inventory_, request);
+    return ExecuteDelete(catalog_, inventory_, plan_, confirm, kSeg);
+  }
+  static DeleteRequest RetainFull(int n) {
+    DeleteRequest r;
+    r.mode = Mode::kRetain;
+    r.modifier = Modifier::kFull;
+    r.count = n;
+    return r;
+  }
+
+  MemoryStorage memory_{"delete"};
+  RecordingStorage storage_{memory_};
+  BackupCatalog catalog_{Folder(storage_, "")};
+  BackupInventory inventory_;
+  DeletePlan plan_;
+};
+
+TEST_F(DeleteExecutorTest, ADryRunCountsWhatWouldGoAndChangesNothing) {
+  const auto f1 = AddBackup(2);
+  AddBackup(4, f1);
+  AddBackup(6);
+  AddWal(1, 8);
+  const size_t before = memory_.ObjectCount();
+  const DeleteReport report = Run(RetainFull(1), false);
+  EXPECT_EQ(memory_.ObjectCount(), before);
+  EXPECT_TRUE(storage_.calls.empty());
+  EXPECT_EQ(report.backups, 2u);
+  EXPECT_EQ(report.wal_objects, 5u);          // segments 1..5
+  EXPECT_EQ(report.objects, 2u * 4u + 5u);   // sentinel, metadata and two tars each
+}
+
+TEST_F(DeleteExecutorTest, SentinelsGoFirstDeepestFirstThenDataThenWal) {
+  const auto f1 = AddBackup(2);
+  const auto d1 = AddBackup(4, f1);
+  const auto f2 = AddBackup(6);
+  AddWal(1, 8);
+  const DeleteReport report = Run(RetainFull(1), true);
+  EXPECT_EQ(report.backups, 2u);
+  ASSERT_GE(storage_.calls.size(), 4u);
+  EXPECT_EQ(storage_.calls[0], std::vector<std::string>{BackupSentinelKey(d1)});
+  EXPECT_EQ(storage_.calls[1], std::vector<std::string>{BackupSentinelKey(f1)});
+  EXPECT_EQ(storage_.calls.back().front(), "wal_005/" + Wal(1) + ".lz4");
+  EXPECT_FALSE(Has(BackupMetadataKey(f1)));
+  EXPECT_FALSE(Has(BackupTarPartitionsKey(d1) + "part_001.tar.lz4"));
+  EXPECT_FALSE(Has("wal_005/" + Wal(5) + ".lz4"));
+  EXPECT_TRUE(Has("wal_005/" + Wal(6) + ".lz4"));
+  EXPECT_TRUE(Has(BackupSentinelKey(f2)));
+  EXPECT_EQ(BackupCatalog(Folder(memory_, "")).List().size(), 1u);
+}
+
+TEST_F(DeleteExecutorTest, ADeltaFinishedDuringTheDeleteGetsItsBaseChainBackWhole) {
+  const auto f1 = AddBackup(2);
+  const auto d1 = AddBackup(4, f1);
+  AddBackup(6);
+  // A backup-push of a delta of d1, started before the delete, writes its sentinel just after
+  // the delete removed d1's sentinel.
+  storage_.after_first_delete = [&] { AddBackup(8, d1); };
+  const DeleteReport report = Run(RetainFull(1), true);
+  EXPECT_EQ(report.restored, 2u);
+  for (const auto& name : {f1, d1}) {
+    EXPECT_TRUE(Has(BackupSentinelKey(name))) << name;
+    EXPECT_TRUE(Has(BackupTarPartitionsKey(name) + "part_001.tar.lz4")) << name;
+    EXPECT_TRUE(Has(BackupMetadataKey(name))) << name;
+  }
+}
+
+TEST_F(DeleteExecutorTest, ABackupMarkedPermanentDuringTheDeleteIsPutBack) {
+  const auto f1 = AddBackup(2);
+  AddBackup(6);
+  storage_.after_first_delete = [&] {
+    ExtendedMetadata m = catalog_.LoadMetadata(f1);
+    m.is_permanent = true;
+    memory_.Commit(BackupMetadataKey(f1), SerializeExtendedMetadata(m));
+  };
+  EXPECT_EQ(Run(RetainFull(1), true).restored, 1u);
+  EXPECT_TRUE(Has(BackupSentinelKey(f1)));
+  EXPECT_TRUE(Has(BackupTarPartitionsKey(f1) + "pg_control.tar.lz4"));
+}
+
+TEST_F(DeleteExecutorTest, WalIsDeletedInBatchesOfAThousand) {
+  AddWal(1, 2600);
+  AddBackup(2601);
+  DeleteRequest r;
+  r.mode = Mode::kGarbage;
+  const DeleteReport report = Run(r, true);
+  EXPECT_EQ(report.wal_objects, 2600u);
+  ASSERT_EQ(storage_.calls.size(), 3u);
+  EXPECT_EQ(storage_.calls[0].size(), 1000u);
+  EXPECT_EQ(storage_.calls[2].size(), 600u);
+}
+
+TEST_F(DeleteExecutorTest, AnInterruptedDeleteLeavesOnlyWholeBackupsListedAndGarbageCleansUp) {
+  const auto f1 = AddBackup(2);
+  const auto d1 = AddBackup(4, f1);
+  const auto d2 = AddBackup(5, d1);
+  AddBackup(6);
+  // The storage fails at the second Delete call: only the deepest sentinel is gone.
+  storage_.after_first_delete = [&] { throw Error(ErrorCode::kNetwork, "connection reset"); };
+  EXPECT_THROW(Run(RetainFull(1), true), Error);
+  EXPECT_FALSE(Has(BackupSentinelKey(d2)));
+  for (const auto& entry : BackupCatalog(Folder(memory_, "")).List()) {
+    EXPECT_TRUE(Has(BackupTarPartitionsKey(entry.name) + "part_001.tar.lz4")) << entry.name;
+  }
+  // The rerun finishes the job; garbage then finds nothing left behind.
+  Run(RetainFull(1), true);
+  DeleteRequest garbage;
+  garbage.mode = Mode::kGarbage;
+  Run(garbage, true);
+  EXPECT_FALSE(Has(BackupTarPartitionsKey(d2) + "part_001.tar.lz4"));
+  EXPECT_EQ(BackupCatalog(Folder(memory_, "")).List().size(), 1u);
+}
+
+}  // namespace
+}  // namespace walnut::retention
