@@ -57,9 +57,10 @@ void ParseNameOrTime(const std::string& word, std::string& name, std::optional<T
   }
   time = ParseRfc3339(word);
   if (!time) {
-    throw Usage(fmt::format("{}: '{}' is neither a backup name (base_...) nor a time such as "
-                            "2026-11-20T00:00:00Z",
-                            what, word));
+    throw Usage(
+        fmt::format("{}: '{}' is neither a backup name (base_...) nor a time such as "
+                    "2026-11-20T00:00:00Z",
+                    what, word));
   }
 }
 
@@ -105,7 +106,8 @@ DeleteRequest ParseRequest(const DeleteArgs& args) {
       break;
     case Mode::kTarget:
       request.modifier = TakeModifier(words, false);
-      RequireWords(words, args.target_user_data.empty() ? 1 : 0, args.target_user_data.empty() ? 1 : 0,
+      RequireWords(words, args.target_user_data.empty() ? 1 : 0,
+                   args.target_user_data.empty() ? 1 : 0,
                    "target [FIND_FULL] NAME | target [FIND_FULL] --target-user-data JSON");
       if (!words.empty()) request.name = words[0];
       break;
@@ -145,8 +147,8 @@ int RunDelete(CommandContext& context, const DeleteArgs& args) {
   // Backups are ordered by start time whether or not --use-sentinel-time is given: see
   // retention/backup_inventory.h.
   (void)args.use_sentinel_time;
-  const Timestamp now = std::chrono::time_point_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now());
+  const Timestamp now =
+      std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   retention::BackupInventory inventory = retention::LoadBackupInventory(
       catalog, settings.wal_segment_size, now, settings.delete_pending_age);
   LogPending(inventory, now);
@@ -181,7 +183,8 @@ void AddDeleteCommand(CLI::App& app, CommandContext& context, CommandAction& act
       "delete", "Deletes old backups and WAL (a dry run that changes nothing unless --confirm)");
   cmd->require_subcommand(1);
   auto args = std::make_shared<DeleteArgs>();
-  cmd->add_flag("--confirm", args->confirm, "Deletes for real; without it, only lists what would go");
+  cmd->add_flag("--confirm", args->confirm,
+                "Deletes for real; without it, only lists what would go");
   cmd->add_flag("--use-sentinel-time", args->use_sentinel_time,
                 "Orders backups by their start time (always done; accepted for WAL-G)");
 
@@ -204,7 +207,8 @@ void AddDeleteCommand(CLI::App& app, CommandContext& context, CommandAction& act
     sc->fallthrough();
     sc->add_option("words", args->words, "")->expected(0, 3);
     if (sub.mode == Mode::kRetain) {
-      sc->add_option("--after", args->after, "Also keeps the backups since NAME or TIME (RFC 3339)");
+      sc->add_option("--after", args->after,
+                     "Also keeps the backups since NAME or TIME (RFC 3339)");
     }
     if (sub.mode == Mode::kTarget) {
       sc->add_option("--target-user-data", args->target_user_data,

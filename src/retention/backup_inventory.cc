@@ -56,8 +56,8 @@ std::string DeltaBaseOf(std::string_view name) {
   return "base_" + BackupWalFileName(name.substr(pos + 3));
 }
 
-StoredBackup ReadBackup(const BackupCatalog& catalog, const std::string& name,
-                        pg::WalSegment start, uint64_t segment_size) {
+StoredBackup ReadBackup(const BackupCatalog& catalog, const std::string& name, pg::WalSegment start,
+                        uint64_t segment_size) {
   const BackupSentinel sentinel = catalog.LoadSentinel(name);
   const ExtendedMetadata metadata =
       catalog.TryLoadMetadata(name).value_or(MetadataFromSentinel(sentinel));
@@ -109,9 +109,9 @@ BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segme
     sentinel_times[name] = modified;
     inventory.backups.push_back(std::move(backup));
   }
-  inventory.by_start_time = std::all_of(
-      inventory.backups.begin(), inventory.backups.end(),
-      [](const StoredBackup& backup) { return backup.time != kGoZeroTime; });
+  inventory.by_start_time =
+      std::all_of(inventory.backups.begin(), inventory.backups.end(),
+                  [](const StoredBackup& backup) { return backup.time != kGoZeroTime; });
   if (!inventory.by_start_time) {
     for (StoredBackup& backup : inventory.backups) backup.time = sentinel_times[backup.name];
   }

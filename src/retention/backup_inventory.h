@@ -15,13 +15,13 @@ namespace walnut::retention {
 // A complete backup (one with a sentinel), as delete sees it.
 struct StoredBackup {
   std::string name;
-  pg::WalSegment start;         // from the name: the backup's first WAL segment
+  pg::WalSegment start;          // from the name: the backup's first WAL segment
   pg::SegmentNo finish_segno{};  // the segment of the finish LSN (start's when unknown)
   Timestamp time{};              // the ordering key (BackupInventory::by_start_time)
-  std::string delta_from;       // the immediate base; "" for a full backup
-  bool permanent = false;       // metadata.json's is_permanent (the sentinel's without one)
-  std::string user_data;        // raw JSON, "" when none
-  uint64_t objects = 0;         // objects under basebackups_005/<name>/, the sentinel not counted
+  std::string delta_from;        // the immediate base; "" for a full backup
+  bool permanent = false;        // metadata.json's is_permanent (the sentinel's without one)
+  std::string user_data;         // raw JSON, "" when none
+  uint64_t objects = 0;          // objects under basebackups_005/<name>/, the sentinel not counted
 
   bool IsFull() const { return delta_from.empty(); }
 };

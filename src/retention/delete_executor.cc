@@ -102,9 +102,10 @@ class Executor {
     for (const std::string& folder : plan_.folders) {
       DeleteFolder(folder);
       ++report_.folders;
-      spdlog::info("{} {} without a sentinel (the leftover of a failed backup-push or an "
-                   "interrupted delete)",
-                   verb_, BackupFolderKey(folder));
+      spdlog::info(
+          "{} {} without a sentinel (the leftover of a failed backup-push or an "
+          "interrupted delete)",
+          verb_, BackupFolderKey(folder));
     }
     DeleteWal();
     return report_;
@@ -188,10 +189,9 @@ class Executor {
 
   void DeleteFolder(const std::string& name) {
     BatchDeleter deleter(root_, confirm_);
-    root_.List(BackupFolderKey(name), ListOptions{.recursive = true},
-               [&](const ObjectInfo& info) {
-                 if (!info.is_prefix) deleter.Add(info.key);
-               });
+    root_.List(BackupFolderKey(name), ListOptions{.recursive = true}, [&](const ObjectInfo& info) {
+      if (!info.is_prefix) deleter.Add(info.key);
+    });
     deleter.Flush();
     report_.objects += deleter.count();
   }

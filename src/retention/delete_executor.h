@@ -10,11 +10,11 @@ namespace walnut::retention {
 
 // What a delete removed (or, in a dry run, would remove).
 struct DeleteReport {
-  uint64_t backups = 0;      // complete backups
-  uint64_t folders = 0;      // sentinel-less leftovers
-  uint64_t objects = 0;      // every object, WAL included
+  uint64_t backups = 0;  // complete backups
+  uint64_t folders = 0;  // sentinel-less leftovers
+  uint64_t objects = 0;  // every object, WAL included
   uint64_t wal_objects = 0;
-  uint64_t restored = 0;     // backups put back because something appeared that needs them
+  uint64_t restored = 0;  // backups put back because something appeared that needs them
 };
 
 // Carries out `plan` against the storage of `catalog`; with `confirm` false, only lists and counts

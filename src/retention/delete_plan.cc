@@ -26,11 +26,16 @@ class Planner {
 
   DeletePlan Plan() {
     switch (request_.mode) {
-      case Mode::kRetain: return PlanRetain();
-      case Mode::kBefore: return PlanBefore();
-      case Mode::kEverything: return PlanEverything();
-      case Mode::kTarget: return PlanTarget();
-      case Mode::kGarbage: return PlanGarbage();
+      case Mode::kRetain:
+        return PlanRetain();
+      case Mode::kBefore:
+        return PlanBefore();
+      case Mode::kEverything:
+        return PlanEverything();
+      case Mode::kTarget:
+        return PlanTarget();
+      case Mode::kGarbage:
+        return PlanGarbage();
     }
     throw Error(ErrorCode::kInternal, "unknown delete mode");
   }
@@ -182,7 +187,8 @@ class Planner {
     }
     // Leftovers older than the target go too, as every object before it goes in WAL-G.
     for (const UnlistedFolder& folder : inv_.unlisted) {
-      if (!Protected(folder) && folder.newest < At(target).time) plan.folders.push_back(folder.name);
+      if (!Protected(folder) && folder.newest < At(target).time)
+        plan.folders.push_back(folder.name);
     }
     plan.wal = WalRetention::Before(At(target).start, std::move(keep));
     SortDeepestFirst(plan);
@@ -231,11 +237,11 @@ class Planner {
     DeletePlan plan;
     for (size_t i : doomed) {
       if (At(i).permanent) {
-        throw Error(ErrorCode::kFailedPrecondition,
-                    fmt::format("backup {} is permanent{}: nothing was deleted; run backup-mark -i "
-                                "on it first if it really must go",
-                                At(i).name,
-                                i == target ? "" : ", and it depends on " + At(target).name));
+        throw Error(
+            ErrorCode::kFailedPrecondition,
+            fmt::format("backup {} is permanent{}: nothing was deleted; run backup-mark -i "
+                        "on it first if it really must go",
+                        At(i).name, i == target ? "" : ", and it depends on " + At(target).name));
       }
       for (const UnlistedFolder& folder : inv_.unlisted) {
         if (folder.pending && DependsOn(folder, i)) {
@@ -340,7 +346,8 @@ class Planner {
     std::vector<WalRange> keep;
     for (const UnlistedFolder& folder : inv_.unlisted) {
       if (folder.pending) {
-        keep.push_back(WalRange{.min_timeline = folder.start.timeline, .first = folder.start.segno});
+        keep.push_back(
+            WalRange{.min_timeline = folder.start.timeline, .first = folder.start.segno});
       }
     }
     return keep;
@@ -348,9 +355,12 @@ class Planner {
 
   std::string ModifierWord() const {
     switch (request_.modifier) {
-      case Modifier::kFull: return "FULL ";
-      case Modifier::kFindFull: return "FIND_FULL ";
-      case Modifier::kNone: break;
+      case Modifier::kFull:
+        return "FULL ";
+      case Modifier::kFindFull:
+        return "FIND_FULL ";
+      case Modifier::kNone:
+        break;
     }
     return "";
   }
@@ -362,8 +372,9 @@ class Planner {
   }
 
   static void SortDeepestFirst(DeletePlan& plan) {
-    std::stable_sort(plan.backups.begin(), plan.backups.end(),
-                     [](const DoomedBackup& a, const DoomedBackup& b) { return a.depth > b.depth; });
+    std::stable_sort(
+        plan.backups.begin(), plan.backups.end(),
+        [](const DoomedBackup& a, const DoomedBackup& b) { return a.depth > b.depth; });
   }
 
   const BackupInventory& inv_;

@@ -18,14 +18,14 @@ struct DeleteRequest {
 
   Mode mode = Mode::kRetain;
   Modifier modifier = Modifier::kNone;
-  int count = 0;                    // retain N
-  std::string name;                 // before NAME, target NAME (or the --target-user-data match)
-  std::optional<Timestamp> time;    // before TIME
-  std::string after_name;           // retain --after NAME
-  std::optional<Timestamp> after;   // retain --after TIME
-  bool force = false;               // everything FORCE
-  bool archives = true;             // garbage: WAL (ARCHIVES or both)
-  bool backups = true;              // garbage: folders without a sentinel (BACKUPS or both)
+  int count = 0;                      // retain N
+  std::string name;                   // before NAME, target NAME (or the --target-user-data match)
+  std::optional<Timestamp> time;      // before TIME
+  std::string after_name;             // retain --after NAME
+  std::optional<Timestamp> after;     // retain --after TIME
+  bool force = false;                 // everything FORCE
+  bool archives = true;               // garbage: WAL (ARCHIVES or both)
+  bool backups = true;                // garbage: folders without a sentinel (BACKUPS or both)
   bool without_backup_check = false;  // garbage ARCHIVES with no non-permanent backup
 };
 

@@ -41,8 +41,7 @@ std::string Wal(pg::SegmentNo segno) { return pg::WalFileName({1, segno}, kSeg);
 class DeleteExecutorTest : public ::testing::Test {
  protected:
   // A backup starting at `segno` (a day later than the previous one) with two tars.
-  std::string AddBackup(pg::SegmentNo segno, const std::string& base = "",
-                        bool permanent = false) {
+  std::string AddBackup(pg::SegmentNo segno, const std::string& base = "", bool permanent = false) {
     const std::string name =
         "base_" + Wal(segno) + (base.empty() ? "" : "_D_" + base.substr(5, 24));
     BackupSentinel s;
@@ -95,8 +94,8 @@ TEST_F(DeleteExecutorTest, ADryRunCountsWhatWouldGoAndChangesNothing) {
   EXPECT_EQ(memory_.ObjectCount(), before);
   EXPECT_TRUE(storage_.calls.empty());
   EXPECT_EQ(report.backups, 2u);
-  EXPECT_EQ(report.wal_objects, 5u);          // segments 1..5
-  EXPECT_EQ(report.objects, 2u * 4u + 5u);   // sentinel, metadata and two tars each
+  EXPECT_EQ(report.wal_objects, 5u);        // segments 1..5
+  EXPECT_EQ(report.objects, 2u * 4u + 5u);  // sentinel, metadata and two tars each
 }
 
 TEST_F(DeleteExecutorTest, SentinelsGoFirstDeepestFirstThenDataThenWal) {
