@@ -7,23 +7,19 @@
 // REINDEX. Also: WALG_DELTA_MAX_STEPS, WALG_DELTA_ORIGIN, --delta-from-name/-user-data, --full,
 // and a damaged increment failing backup-fetch with one clear error.
 
-#include <algorithm>
-#include <chrono>
 #include <filesystem>
-#include <functional>
 #include <regex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "support/backup_history.h"
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
-#include "support/pg_checks.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
@@ -34,88 +30,16 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-// A backup as the test saw it being made: its name, and the source's state right after it (the
-// dump, and a restore point at which that state can be recovered).
-struct Taken {
-  std::string name;
-  std::string restore_point;
-  std::string dump;
-};
-
 class BackupDeltaIt : public ::testing::Test {
  protected:
-  // A source archiving through Walnut into `config`'s storage, with a pgbench database (scale 1).
-  void StartSource(WalnutConfig& config) {
-    source_.InitDb();
-    source_.Configure({"wal_level = replica", "archive_mode = on",
-                       "archive_command = " + ConfQuote(config.ArchiveCommand()),
-                       "archive_timeout = 0", "max_wal_size = 256MB"});
-    source_.Start();
-    source_.Pgbench("-i -q -s 1");
-  }
-
-  // backup-push of the source with `args` (before the data directory), optionally while pgbench
-  // writes at a low rate (so that a delta stays small); returns the new backup's name.
-  std::string Push(const WalnutConfig& config, const std::string& args = "",
-                   bool under_load = false) {
-    std::vector<std::string> before = BackupNames(config);
-    std::string load_error;
-    std::thread load;
-    if (under_load) {
-      load = std::thread([&] {
-        try {
-          source_.Pgbench("-n -c 2 -R 40 -T 4");
-        } catch (const std::exception& e) {
-          load_error = e.what();
-        }
-      });
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    CommandResult r =
-        source_.Run(config.CommandLine("backup-push " + args + (args.empty() ? "" : " ") +
-                                       ShellQuote(source_.data_dir().string())));
-    if (load.joinable()) load.join();
-    EXPECT_EQ(load_error, "");
-    EXPECT_EQ(r.exit_code, 0) << "backup-push " << args << ": " << r.err;
-    std::vector<std::string> after = BackupNames(config);
-    for (const auto& name : after) {
-      if (std::find(before.begin(), before.end(), name) == before.end()) return name;
-    }
-    ADD_FAILURE() << "backup-push " << args << " made no new backup:\n" << r.err;
-    return "";
-  }
-
-  // Push, then the source's state: dump and restore point (no load runs between the two).
-  Taken PushAndRecord(const WalnutConfig& config, const std::string& args = "",
-                      bool under_load = false) {
-    Taken taken{Push(config, args, under_load), "", ""};
-    taken.dump = source_.DumpAll();
-    taken.restore_point = "after_" + taken.name;
-    source_.Query("SELECT pg_create_restore_point('" + taken.restore_point + "')");
-    return taken;
-  }
-
-  // Makes the archive hold everything written so far.
-  void ArchiveAll() { source_.WaitForArchived(source_.SwitchWal(), 60); }
-
-  static Json Object(const WalnutConfig& config, const std::string& object) {
-    CommandResult r = config.Run("st cat " + ShellQuote("basebackups_005/" + object));
-    EXPECT_EQ(r.exit_code, 0) << object << ": " << r.err;
-    Json json = Json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-    EXPECT_FALSE(json.is_discarded()) << object << " is not JSON: " << r.out.substr(0, 500);
-    return json.is_object() ? json : Json::object();
-  }
-  static Json Sentinel(const WalnutConfig& config, const std::string& name) {
-    return Object(config, name + "_backup_stop_sentinel.json");
-  }
   static Json FilesMetadata(const WalnutConfig& config, const std::string& name) {
-    return Object(config, name + "/files_metadata.json");
+    return BackupJson(config, name + "/files_metadata.json");
   }
 
   // The sentinel of a full backup has no delta fields and a name without _D_.
   static void ExpectFull(const WalnutConfig& config, const std::string& name) {
     EXPECT_EQ(name.find("_D_"), std::string::npos) << name << " is not a full backup";
-    Json s = Sentinel(config, name);
+    Json s = SentinelJson(config, name);
     EXPECT_FALSE(s.contains("DeltaFrom") && !s["DeltaFrom"].get<std::string>().empty())
         << name << ": " << s.dump();
     EXPECT_FALSE(s.contains("DeltaCount") && s["DeltaCount"].get<int>() != 0)
@@ -128,8 +52,8 @@ class BackupDeltaIt : public ::testing::Test {
     ASSERT_EQ(base.rfind("base_", 0), 0u) << base;
     EXPECT_TRUE(name.ends_with("_D_" + base.substr(5, 24)))
         << name << " is not named as a delta of " << base;
-    Json s = Sentinel(config, name);
-    Json b = Sentinel(config, base);
+    Json s = SentinelJson(config, name);
+    Json b = SentinelJson(config, base);
     EXPECT_EQ(s.value("DeltaFrom", ""), base) << name << ": " << s.dump();
     EXPECT_EQ(s.value("DeltaFullName", ""), full) << name << ": " << s.dump();
     EXPECT_EQ(s.value("DeltaCount", 0), count) << name << ": " << s.dump();
@@ -137,30 +61,7 @@ class BackupDeltaIt : public ::testing::Test {
     EXPECT_EQ(s["DeltaLSN"], b["LSN"]) << name << "'s DeltaLSN is not " << base << "'s LSN";
   }
 
-  // Restores `taken` (by `fetch_name`, its name unless given) into a fresh cluster, recovers to
-  // its restore point, compares the dump and runs amcheck. `before_start` looks at the restored
-  // directory before PostgreSQL touches it.
-  void RestoreAndCheck(const WalnutConfig& config, const Taken& taken,
-                       const std::string& fetch_args = "",
-                       const std::function<void(const fs::path&)>& before_start = {}) {
-    SCOPED_TRACE("restore of " + taken.name + (fetch_args.empty() ? "" : " " + fetch_args));
-    PgCluster restored;
-    CommandResult r = config.Run("backup-fetch " + fetch_args + " " +
-                                 ShellQuote(restored.data_dir().string()) + " " + taken.name);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    if (before_start) before_start(restored.data_dir());
-    restored.Configure({"archive_mode = off",
-                        "restore_command = " + ConfQuote(config.RestoreCommand()),
-                        "recovery_target_name = " + ConfQuote(taken.restore_point),
-                        "recovery_target_action = 'promote'"});
-    restored.SignalRecovery();
-    restored.Start();
-    restored.WaitForPromotion(120);
-    ExpectSameDumpAt(restored.DumpAll(), taken.dump, taken.name + " " + fetch_args);
-    ExpectAmcheckClean(restored, taken.name);
-  }
-
-  PgCluster source_;
+  BackupSource source_;
 };
 
 // The chain: a full and three deltas under load, with the changes deltas get wrong
@@ -170,7 +71,7 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
   config.SetCompression("lz4");
   config.SetLibsodiumKey(kTestLibsodiumKeyHex);
   config.Set("WALG_DELTA_MAX_STEPS", "3");
-  StartSource(config);
+  source_.StartArchiving(config);
   source_.Query(
       "CREATE TABLE ghost AS SELECT g AS id, repeat('g', 200) AS pad FROM generate_series(1, "
       "5000) g;"
@@ -180,9 +81,9 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
       "20000) g;"
       "ALTER TABLE shrunk SET (autovacuum_enabled = off)");
 
-  const Taken full = PushAndRecord(config, "", true);
+  const TakenBackup full = source_.PushAndRecord(config, "", true);
   source_.Pgbench("-n -c 1 -t 100");
-  const Taken d1 = PushAndRecord(config, "", true);
+  const TakenBackup d1 = source_.PushAndRecord(config, "", true);
 
   // Between delta 1 and 2: a dropped table and a new one under another name; TRUNCATE (a new
   // relfilenode) and fewer rows again; a relation truncated in place by VACUUM and re-extended.
@@ -203,7 +104,7 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
       << "precondition: VACUUM keeps the file";
   const std::string shrunk_size = source_.Query("SELECT pg_relation_size('shrunk')");
   ASSERT_LT(std::stoll(shrunk_size), shrunk_before) << "precondition: the file shrank";
-  const Taken d2 = PushAndRecord(config, "", true);
+  const TakenBackup d2 = source_.PushAndRecord(config, "", true);
 
   // Between delta 2 and 3: a table rewritten by VACUUM FULL and an index rebuilt.
   const std::string tellers_index =
@@ -211,8 +112,8 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
   source_.Query("VACUUM FULL pgbench_accounts");
   source_.Query("REINDEX INDEX pgbench_tellers_pkey");
   ASSERT_NE(source_.Query("SELECT pg_relation_filepath('pgbench_tellers_pkey')"), tellers_index);
-  const Taken d3 = PushAndRecord(config, "", true);
-  ArchiveAll();
+  const TakenBackup d3 = source_.PushAndRecord(config, "", true);
+  source_.ArchiveAll();
   source_.Stop();
 
   ExpectFull(config, full.name);
@@ -221,8 +122,8 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
   ExpectDelta(config, d3.name, d2.name, full.name, 3);
 
   // A delta stores the changed pages, not the database.
-  const Json full_sentinel = Sentinel(config, full.name);
-  const Json d1_sentinel = Sentinel(config, d1.name);
+  const Json full_sentinel = SentinelJson(config, full.name);
+  const Json d1_sentinel = SentinelJson(config, d1.name);
   const int64_t full_size = full_sentinel.value("CompressedSize", int64_t{0});
   const int64_t d1_size = d1_sentinel.value("CompressedSize", int64_t{0});
   std::printf(
@@ -262,12 +163,14 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
         << shrunk_path << " was not truncated to its size at " << d2.name << " " << ec.message();
   };
   // Both orders: newest first (the default) and oldest first, where a ghost would come back.
-  RestoreAndCheck(config, d2, "--reverse-unpack --skip-redundant-tars", no_ghost);
-  RestoreAndCheck(config, d2, "--reverse-unpack=false", no_ghost);
-  Taken latest = d3;
+  RestoreAndCheck(
+      config, d2,
+      {.fetch_args = "--reverse-unpack --skip-redundant-tars", .before_start = no_ghost});
+  RestoreAndCheck(config, d2, {.fetch_args = "--reverse-unpack=false", .before_start = no_ghost});
+  TakenBackup latest = d3;
   latest.name = "LATEST";
   RestoreAndCheck(config, latest);
-  RestoreAndCheck(config, d3, "--reverse-unpack=false");
+  RestoreAndCheck(config, d3, {.fetch_args = "--reverse-unpack=false"});
 
   // A flipped byte in the newest delta's encrypted, compressed part: one clear error, no
   // pg_control.
@@ -292,45 +195,45 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
 TEST_F(BackupDeltaIt, BaseSelectionFollowsMaxStepsOriginAndFlags_S3Zstd) {
   WalnutConfig config(TestStorage::kS3, "delta-steps");
   config.SetCompression("zstd");
-  StartSource(config);
+  source_.StartArchiving(config);
   auto change = [&] { source_.Pgbench("-n -c 1 -t 50"); };
 
   // Without WALG_DELTA_MAX_STEPS every push is a full.
-  const std::string p1 = Push(config, "--add-user-data '{\"tag\":\"first\"}'");
+  const std::string p1 = source_.Push(config, "--add-user-data '{\"tag\":\"first\"}'");
   ExpectFull(config, p1);
   config.Set("WALG_DELTA_MAX_STEPS", "2");
   change();
-  const std::string p2 = Push(config);
+  const std::string p2 = source_.Push(config);
   ExpectDelta(config, p2, p1, p1, 1);
   change();
-  const std::string p3 = Push(config, "--full=false");
+  const std::string p3 = source_.Push(config, "--full=false");
   ExpectDelta(config, p3, p2, p1, 2);
   change();
-  const std::string p4 = Push(config, "--add-user-data '{\"tag\":\"second\"}'");
+  const std::string p4 = source_.Push(config, "--add-user-data '{\"tag\":\"second\"}'");
   ExpectFull(config, p4);  // a third step would exceed the limit
   change();
-  const std::string p5 = Push(config);
+  const std::string p5 = source_.Push(config);
   ExpectDelta(config, p5, p4, p4, 1);
 
   config.Set("WALG_DELTA_ORIGIN", "LATEST_FULL");
   change();
-  const std::string p6 = Push(config);
+  const std::string p6 = source_.Push(config);
   ASSERT_NE(p6.find("_D_"), std::string::npos) << p6;
-  EXPECT_EQ(Sentinel(config, p6).value("DeltaFrom", ""), p4);
-  EXPECT_EQ(Sentinel(config, p6).value("DeltaFullName", ""), p4);
+  EXPECT_EQ(SentinelJson(config, p6).value("DeltaFrom", ""), p4);
+  EXPECT_EQ(SentinelJson(config, p6).value("DeltaFullName", ""), p4);
   config.Unset("WALG_DELTA_ORIGIN");
 
   change();
-  const std::string p7 = Push(config, "--delta-from-user-data '{\"tag\":\"first\"}'");
+  const std::string p7 = source_.Push(config, "--delta-from-user-data '{\"tag\":\"first\"}'");
   ExpectDelta(config, p7, p1, p1, 1);
   change();
   source_.Query("CREATE TABLE after_p7 AS SELECT g FROM generate_series(1, 1000) g");
-  const Taken p8 = PushAndRecord(config, "--delta-from-name " + p2);
+  const TakenBackup p8 = source_.PushAndRecord(config, "--delta-from-name " + p2);
   ExpectDelta(config, p8.name, p2, p1, 2);
   change();
-  const std::string p9 = Push(config, "-f");
+  const std::string p9 = source_.Push(config, "-f");
   ExpectFull(config, p9);
-  ArchiveAll();
+  source_.ArchiveAll();
   source_.Stop();
   RestoreAndCheck(config, p8);
 }
@@ -341,12 +244,12 @@ TEST_F(BackupDeltaIt, ADamagedIncrementFailsTheFetchClearly_DirectoryNoCompressi
   WalnutConfig config(TestStorage::kDirectory, "delta-damaged");
   config.SetCompression("none");
   config.Set("WALG_DELTA_MAX_STEPS", "1");
-  StartSource(config);
-  const std::string full = Push(config);
+  source_.StartArchiving(config);
+  const std::string full = source_.Push(config);
   source_.Pgbench("-n -c 1 -t 200");
-  const std::string delta = Push(config);
+  const std::string delta = source_.Push(config);
   ExpectDelta(config, delta, full, full, 1);
-  ArchiveAll();
+  source_.ArchiveAll();
   source_.Stop();
 
   // The tar that holds the delta's first increment.

@@ -22,6 +22,8 @@ class CliRunner {
       if (name != "PATH" && name != "HOME") env_[name] = value;
     }
   }
+  // Every variable the binary gets (PATH and HOME too), e.g. to open the same storage in-process.
+  const std::map<std::string, std::string>& variables() const { return env_; }
   // Local-directory storage in a fresh temporary directory.
   void UseFileStorage();
   // The s3rver of the ctest fixture, under a root of its own.

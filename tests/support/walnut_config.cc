@@ -97,11 +97,14 @@ std::string WalnutConfig::CommandLine(const std::string& args) const {
   return WalnutBinary() + " --config " + ShellQuote(path_.string()) + " " + args;
 }
 
-CommandResult WalnutConfig::Run(const std::string& args, const std::string& input) const {
+std::string WalnutConfig::IsolatedCommandLine(const std::string& args) const {
   const char* path = std::getenv("PATH");
-  std::string env = "env -i PATH=" + ShellQuote(path ? path : "/usr/bin:/bin") +
-                    " HOME=" + ShellQuote(dir_.str());
-  return RunCommand(AsPgRunUser(env + " " + CommandLine(args)), input);
+  return "env -i PATH=" + ShellQuote(path ? path : "/usr/bin:/bin") +
+         " HOME=" + ShellQuote(dir_.str()) + " " + CommandLine(args);
+}
+
+CommandResult WalnutConfig::Run(const std::string& args, const std::string& input) const {
+  return RunCommand(AsPgRunUser(IsolatedCommandLine(args)), input);
 }
 
 std::vector<std::string> WalnutConfig::ListObjects(const std::string& folder) const {

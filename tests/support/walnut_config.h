@@ -44,6 +44,9 @@ class WalnutConfig {
   // Runs walnut with `args` as PgRunUser(), with an empty environment apart from PATH and HOME
   // (so the caller's WALG_*/AWS_* variables cannot leak in).
   CommandResult Run(const std::string& args, const std::string& input = "") const;
+  // The command line Run() executes (before it is wrapped to run as PgRunUser()), for running it
+  // some other way (in the background, to be killed).
+  std::string IsolatedCommandLine(const std::string& args) const;
 
   // The object names under `folder` (recursive `st ls`), e.g. "000000010000000000000003.lz4" for
   // "wal_005". Fails the test (and returns what it has) when the listing fails.
