@@ -181,7 +181,16 @@ int RunDelete(CommandContext& context, const DeleteArgs& args) {
 void AddDeleteCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   CLI::App* cmd = app.add_subcommand(
       "delete", "Deletes old backups and WAL (a dry run that changes nothing unless --confirm)");
-  cmd->require_subcommand(1);
+  cmd->require_subcommand(0, 1);
+  // Named here: CLI11 would only say "A subcommand is required".
+  cmd->callback([cmd, &action] {
+    if (!cmd->get_subcommands().empty()) return;
+    action = []() -> int {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "delete needs a rule: retain, before, everything, target or garbage; run "
+                  "'walnut delete --help'");
+    };
+  });
   auto args = std::make_shared<DeleteArgs>();
   cmd->add_flag("--confirm", args->confirm,
                 "Deletes for real; without it, only lists what would go");
