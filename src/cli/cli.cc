@@ -11,6 +11,7 @@
 
 #include "cli/backup_fetch_command.h"
 #include "cli/backup_list_command.h"
+#include "cli/backup_mark_command.h"
 #include "cli/backup_push_command.h"
 #include "cli/command_context.h"
 #include "cli/delete_command.h"
@@ -86,6 +87,7 @@ int Run(int argc, char** argv) {
   AddBackupPushCommand(app, context, action);
   AddBackupFetchCommand(app, context, action);
   AddBackupListCommand(app, context, action);
+  AddBackupMarkCommand(app, context, action);
   AddDeleteCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.

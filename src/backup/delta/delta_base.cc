@@ -2,21 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "backup/backup_name.h"
+#include "backup/backup_mark.h"
 #include "common/error.h"
 #include "common/logging.h"
 
 namespace walnut {
-namespace {
-
-bool IsPermanent(const BackupCatalog& catalog, const std::string& name,
-                 const BackupSentinel& sentinel) {
-  if (auto metadata = catalog.TryLoadMetadata(name)) return metadata->is_permanent;
-  return sentinel.is_permanent;
-}
-
-}  // namespace
-
 std::optional<DeltaBase> ChooseDeltaBase(const BackupCatalog& catalog,
                                          const DeltaRequest& request) {
   bool explicit_base = !request.from_name.empty() || !request.from_user_data.empty();
@@ -67,7 +57,7 @@ std::optional<DeltaBase> ChooseDeltaBase(const BackupCatalog& catalog,
                  base.name);
     return std::nullopt;
   }
-  if (IsPermanent(catalog, base.name, base.sentinel) && !request.permanent &&
+  if (IsBackupPermanent(catalog, base.name, base.sentinel) && !request.permanent &&
       !request.from_latest_full) {
     spdlog::info("Can't do a delta backup from permanent backup {}: taking a full backup",
                  base.name);
@@ -105,27 +95,7 @@ void CheckDeltaBase(const DeltaBase& base, pg::Lsn start_lsn,
 }
 
 void MarkAncestorsPermanent(const BackupCatalog& catalog, const DeltaBase& base) {
-  // A chain longer than this is a loop in corrupt sentinels, not a real chain.
-  constexpr int kMaxChain = 100'000;
-  std::string name = base.name;
-  for (int depth = 0; depth < kMaxChain; ++depth) {
-    BackupSentinel sentinel = catalog.LoadSentinel(name);
-    ExtendedMetadata metadata =
-        catalog.TryLoadMetadata(name).value_or(MetadataFromSentinel(sentinel));
-    if (!metadata.is_permanent) {
-      metadata.is_permanent = true;
-      std::string json = SerializeExtendedMetadata(metadata);
-      auto writer = catalog.root().Put(BackupMetadataKey(name),
-                                       PutOptions{.size_hint = json.size(), .metadata = {}});
-      writer->Write(AsBytes(json));
-      writer->Close();
-      spdlog::info("marked {} permanent: the new permanent delta depends on it", name);
-    }
-    if (!sentinel.IsDelta()) return;
-    name = sentinel.delta_from;
-  }
-  throw Error(ErrorCode::kCorruption,
-              fmt::format("the chain of bases of {} does not end in a full backup", base.name));
+  MarkBackup(catalog, base.name, /*permanent=*/true);
 }
 
 }  // namespace walnut

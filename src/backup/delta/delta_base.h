@@ -41,7 +41,8 @@ void CheckDeltaBase(const DeltaBase& base, pg::Lsn start_lsn,
                     std::optional<uint64_t> system_identifier);
 
 // For a permanent delta: marks the base and each backup it depends on permanent in their
-// metadata.json (WAL-G), so that delete never removes what a permanent backup needs.
+// metadata.json (WAL-G), so that delete never removes what a permanent backup needs. The
+// chain walk is backup-mark's (backup/backup_mark.h MarkBackup).
 void MarkAncestorsPermanent(const BackupCatalog& catalog, const DeltaBase& base);
 
 }  // namespace walnut
