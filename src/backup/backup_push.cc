@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "backup/backup_mark.h"
 #include "backup/backup_name.h"
 #include "backup/delta/base_files.h"
 #include "backup/delta/increment_packer.h"
@@ -44,6 +45,28 @@ void PutRaw(const Folder& root, const std::string& key, std::string_view content
   auto writer = root.Put(key, PutOptions{.size_hint = content.size(), .metadata = {}});
   writer->Write(AsBytes(content));
   writer->Close();
+}
+
+// A delete may run while a delta is pushed. Delete removes sentinels first, then lists them again
+// to keep the bases of deltas that appeared meanwhile; checking the chain after our sentinel is
+// written covers the other order (the bases went before our sentinel appeared). A delta whose
+// base is gone cannot be restored: its sentinel is removed again, leaving garbage for delete.
+void UnpublishIfBaseChainWasDeleted(const Folder& root, const std::string& name,
+                                    const std::string& base) {
+  const std::string missing = WalkBackupChain(BackupCatalog(root), base).missing;
+  if (missing.empty()) return;
+  std::string unpublished = "the delta was not published";
+  try {
+    const std::array<std::string, 1> sentinel{BackupSentinelKey(name)};
+    root.Delete(sentinel);
+  } catch (const Error& e) {
+    unpublished = fmt::format("removing the delta's sentinel {} failed ({}): delete it by hand",
+                              root.Key(BackupSentinelKey(name)), e.what());
+  }
+  throw Error(ErrorCode::kNotFound,
+              fmt::format("base backup {} was deleted while delta {} was being pushed (a "
+                          "concurrent delete?); {}; take a full backup with --full",
+                          missing, name, unpublished));
 }
 
 std::string JoinNumbers(const std::vector<uint32_t>& numbers) {
@@ -434,6 +457,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
            SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
     // The sentinel last: only now does the backup exist for backup-list and backup-fetch.
     PutRaw(root, BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
+    if (options.delta) UnpublishIfBaseChainWasDeleted(root, name, options.delta->name);
   } catch (...) {
     session.Abort();
     throw;

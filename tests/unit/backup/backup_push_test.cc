@@ -1,6 +1,7 @@
 #include "backup/backup_push.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -421,6 +422,34 @@ TEST_F(BackupPushTest, DeltaVerifiesPageChecksumsOfIncrementedFiles) {
   EXPECT_TRUE(file.is_incremented);
   ASSERT_TRUE(file.corrupt_blocks.has_value());
   EXPECT_EQ(file.corrupt_blocks->some_blocks, std::vector<uint32_t>{3});
+}
+
+// A concurrent delete removed the base while the delta was uploading: the delta's sentinel,
+// written last, is removed again, so that no backup-list or backup-fetch sees a delta whose base
+// is gone. Its data stays for delete garbage.
+TEST_F(BackupPushTest, ADeltaWhoseBaseWasDeletedMeanwhileIsNotPublished) {
+  FakeSession full_session(pgdata_.str(), &root_);
+  const std::string full = PushBackup(full_session, root_, pipeline_, options_).backup_name;
+  options_.delta = ChooseDeltaBase(BackupCatalog(root_), StepsOnly(1));
+  ASSERT_TRUE(options_.delta.has_value());
+  BackupPushObserver observer;
+  observer.on_tar_uploaded = [&](const std::string& tar, uint64_t) {
+    if (tar.starts_with("backup_label")) root_.Delete(std::array{BackupSentinelKey(full)});
+  };
+  FakeSession session = SessionInSegment6();
+  Error e =
+      testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_, observer); });
+  const std::string delta = "base_000000010000000000000006_D_000000010000000000000002";
+  EXPECT_EQ(std::string(e.what()),
+            "base backup " + full + " was deleted while delta " + delta +
+                " was being pushed (a concurrent delete?); the delta was not published; take a "
+                "full backup with --full");
+  EXPECT_FALSE(HasSentinel());
+  // The sentinel was written, then removed: the check ran after it, not before.
+  EXPECT_NE(
+      std::find(storage_.committed.begin(), storage_.committed.end(), BackupSentinelKey(delta)),
+      storage_.committed.end());
+  EXPECT_TRUE(root_.Stat(BackupMetadataKey(delta)));  // garbage for delete garbage
 }
 
 }  // namespace
