@@ -15,14 +15,17 @@ namespace walnut::testing {
 
 BackgroundCommand::BackgroundCommand(const std::string& command) {
   GrantToPgRunUser(dir_.path());
-  const std::string as_user =
+  // exec: no shell waits for the command to report its death by a signal.
+  const std::string shell_command =
+      "exec " +
       AsPgRunUser("echo $$ > " + ShellQuote((dir_.path() / "pid").string()) + " && exec " +
                   command + " >" + ShellQuote((dir_.path() / "out").string()) + " 2>" +
-                  ShellQuote((dir_.path() / "err").string()));
+                  ShellQuote((dir_.path() / "err").string())) +
+      " 2>/dev/null";  // runuser's own "Killed"
   child_ = ::fork();
   if (child_ < 0) throw std::runtime_error("fork failed");
   if (child_ == 0) {
-    ::execl("/bin/sh", "sh", "-c", as_user.c_str(), static_cast<char*>(nullptr));
+    ::execl("/bin/sh", "sh", "-c", shell_command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
 }
