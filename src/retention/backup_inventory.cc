@@ -56,6 +56,24 @@ std::string DeltaBaseOf(std::string_view name) {
   return "base_" + BackupWalFileName(name.substr(pos + 3));
 }
 
+// A delta's name keeps only the start segment of its base ("base_<X>_D_<Y>"), and the base may be
+// a delta itself ("base_<Y>_D_<Z>"): the backup or folder whose name is "base_<Y>" or starts with
+// "base_<Y>_D_". "" when there is none.
+std::string ResolveBase(const std::string& short_name, const std::vector<StoredBackup>& backups,
+                        const std::vector<std::string>& unlisted) {
+  if (short_name.empty()) return "";
+  auto matches = [&](std::string_view name) {
+    return name == short_name || name.starts_with(short_name + "_D_");
+  };
+  for (const StoredBackup& backup : backups) {
+    if (matches(backup.name)) return backup.name;
+  }
+  for (const std::string& name : unlisted) {
+    if (matches(name)) return name;
+  }
+  return "";
+}
+
 StoredBackup ReadBackup(const BackupCatalog& catalog, const std::string& name, pg::WalSegment start,
                         uint64_t segment_size) {
   const BackupSentinel sentinel = catalog.LoadSentinel(name);
@@ -95,6 +113,7 @@ BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segme
                                     Timestamp now, std::chrono::milliseconds pending_age) {
   Listing listing = ListBackupsFolder(catalog);
   BackupInventory inventory;
+  std::vector<std::string> unlisted_names;
   std::map<std::string, Timestamp> sentinel_times;
   for (const auto& [name, modified] : listing.sentinels) {
     std::optional<pg::WalSegment> start = StartOf(name, segment_size);
@@ -123,12 +142,17 @@ BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segme
 
   for (const auto& [name, stats] : listing.folders) {
     if (listing.sentinels.contains(name)) continue;
+    if (!StartOf(name, segment_size)) continue;
+    unlisted_names.push_back(name);
+  }
+  for (const auto& [name, stats] : listing.folders) {
+    if (listing.sentinels.contains(name)) continue;
     std::optional<pg::WalSegment> start = StartOf(name, segment_size);
     if (!start) continue;
     inventory.unlisted.push_back(UnlistedFolder{
         .name = name,
         .start = *start,
-        .delta_base = DeltaBaseOf(name),
+        .delta_base = ResolveBase(DeltaBaseOf(name), inventory.backups, unlisted_names),
         .newest = stats.newest,
         .objects = stats.objects,
         .pending = now - stats.newest < pending_age,

@@ -31,7 +31,7 @@ struct StoredBackup {
 struct UnlistedFolder {
   std::string name;
   pg::WalSegment start;    // from the name
-  std::string delta_base;  // for base_<X>_D_<Y>: "base_<Y>", the backup it is a delta of
+  std::string delta_base;  // for base_<X>_D_<Y>: the backup (or folder) named base_<Y>[_D_...]
   Timestamp newest{};      // the newest object's LastModified
   uint64_t objects = 0;
   // Its newest object is younger than WALNUT_DELETE_PENDING_AGE: it may be being pushed, and

@@ -78,7 +78,8 @@ class Executor {
         plan_(plan),
         confirm_(confirm),
         segment_size_(segment_size),
-        verb_(confirm ? "deleted" : "would delete") {}
+        verb_(confirm ? "deleted" : "would delete"),
+        wal_(plan.wal) {}
 
   DeleteReport Run() {
     std::set<std::string> doomed;
@@ -143,7 +144,13 @@ class Executor {
       if (inv_.Find(entry.name)) continue;
       std::string base;
       try {
-        base = catalog_.LoadSentinel(entry.name).delta_from;
+        const BackupSentinel sentinel = catalog_.LoadSentinel(entry.name);
+        base = sentinel.delta_from;
+        // It needs the WAL from its start on, whatever the plan said of that WAL.
+        if (std::optional<pg::WalSegment> segment =
+                pg::ParseWalFileName(BackupWalFileName(entry.name), segment_size_)) {
+          wal_.Keep(WalRange{.min_timeline = segment->timeline, .first = segment->segno});
+        }
       } catch (const Error& e) {
         spdlog::warn("backup {} appeared during the delete and cannot be read: {}", entry.name,
                      e.what());
@@ -162,6 +169,8 @@ class Executor {
       }
     }
     for (const std::string& name : doomed) {
+      const StoredBackup* stored = inv_.Find(name);
+      if (stored && stored->permanent) continue;  // everything FORCE: doomed knowingly
       std::optional<ExtendedMetadata> metadata = catalog_.TryLoadMetadata(name);
       if (metadata && metadata->is_permanent) {
         spdlog::warn("backup {} was marked permanent during the delete", name);
@@ -180,6 +189,13 @@ class Executor {
     }
     for (const std::string& name : needed) {
       PutObject(root_, BackupSentinelKey(name), saved_.at(name));
+      if (const StoredBackup* stored = inv_.Find(name)) {
+        // Restorable to its end, like any backup kept for its own sake or as a base.
+        wal_.Keep(WalRange{.min_timeline = stored->start.timeline,
+                           .max_timeline = stored->start.timeline,
+                           .first = stored->start.segno,
+                           .last = stored->finish_segno});
+      }
       doomed.erase(name);
       --report_.objects;
       ++report_.restored;
@@ -197,7 +213,7 @@ class Executor {
   }
 
   void DeleteWal() {
-    if (!plan_.wal.DeletesAnything()) return;
+    if (!wal_.DeletesAnything()) return;
     const std::string wal_folder(wal::kWalFolder);
     BatchDeleter deleter(root_, confirm_);
     std::map<std::string, WalRun> runs;  // by timeline (the first 8 characters)
@@ -206,7 +222,7 @@ class Executor {
     root_.List(wal_folder, ListOptions{.recursive = true}, [&](const ObjectInfo& info) {
       if (info.is_prefix) return;
       const std::string_view name = std::string_view(info.key).substr(wal_folder.size());
-      if (!plan_.wal.MayDelete(name, segment_size_)) return;
+      if (!wal_.MayDelete(name, segment_size_)) return;
       WalRun& run = runs[std::string(name.substr(0, 8))];
       if (run.objects++ == 0) run.first = name;
       run.last = name;
@@ -228,6 +244,7 @@ class Executor {
   bool confirm_;
   uint64_t segment_size_;
   std::string verb_;
+  WalRetention wal_;  // the plan's, plus what step 2 found must stay
   std::map<std::string, std::string> saved_;
   DeleteReport report_;
 };

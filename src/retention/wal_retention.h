@@ -35,6 +35,9 @@ class WalRetention {
   // Every WAL file except `keep`; .history files too when `history` is true (delete everything).
   static WalRetention All(std::vector<WalRange> keep, bool history);
 
+  // Keeps `range` as well (a backup the delete found it must keep after all).
+  void Keep(WalRange range) { keep_.push_back(range); }
+
   // Whether the object `object_name` (relative to wal_005/, compression extension included) goes.
   bool MayDelete(std::string_view object_name, uint64_t segment_size) const;
   bool DeletesAnything() const { return all_ || cutoff_.has_value(); }

@@ -63,8 +63,9 @@ class DeleteExecutorTest : public ::testing::Test {
   }
   bool Has(const std::string& key) { return memory_.Stat(key).has_value(); }
 
-  DeleteReport Run(const DeleteRequest& request, bool confirm) {
-    const Timestamp now = Timestamp(std::chrono::hours(24 * 100'000));
+  // `now` far in the future makes every folder without a sentinel old (not being pushed).
+  DeleteReport Run(const DeleteRequest& request, bool confirm,
+                   Timestamp now = Timestamp(std::chrono::hours(24 * 100'000))) {
     inventory_ = LoadBackupInventory(catalog_, kSeg, now, std::chrono::hours(12));
     plan_ = PlanDelete(inventory_, request);
     return ExecuteDelete(catalog_, inventory_, plan_, confirm, kSeg);
@@ -124,8 +125,14 @@ TEST_F(DeleteExecutorTest, ADeltaFinishedDuringTheDeleteGetsItsBaseChainBackWhol
   // A backup-push of a delta of d1, started before the delete, writes its sentinel just after
   // the delete removed d1's sentinel.
   storage_.after_first_delete = [&] { AddBackup(8, d1); };
+  AddWal(1, 9);
   const DeleteReport report = Run(RetainFull(1), true);
   EXPECT_EQ(report.restored, 2u);
+  // The WAL the restored backups and the new delta need stays; what none needs goes.
+  for (pg::SegmentNo segno : {2, 4, 8, 9}) {
+    EXPECT_TRUE(Has("wal_005/" + Wal(segno) + ".lz4")) << segno;
+  }
+  EXPECT_FALSE(Has("wal_005/" + Wal(1) + ".lz4"));
   for (const auto& name : {f1, d1}) {
     EXPECT_TRUE(Has(BackupSentinelKey(name))) << name;
     EXPECT_TRUE(Has(BackupTarPartitionsKey(name) + "part_001.tar.lz4")) << name;
@@ -144,6 +151,35 @@ TEST_F(DeleteExecutorTest, ABackupMarkedPermanentDuringTheDeleteIsPutBack) {
   EXPECT_EQ(Run(RetainFull(1), true).restored, 1u);
   EXPECT_TRUE(Has(BackupSentinelKey(f1)));
   EXPECT_TRUE(Has(BackupTarPartitionsKey(f1) + "pg_control.tar.lz4"));
+}
+
+TEST_F(DeleteExecutorTest, EverythingForceDeletesPermanentBackupsWithoutPuttingThemBack) {
+  AddBackup(2, "", true);
+  AddWal(1, 4);
+  DeleteRequest r;
+  r.mode = Mode::kEverything;
+  r.force = true;
+  EXPECT_EQ(Run(r, true).restored, 0u);
+  EXPECT_EQ(memory_.ObjectCount(), 0u);
+}
+
+// The delta being pushed is named after its base's start only: base_<d2>_D_<d1's start>, while d1
+// is itself a delta, base_<d1>_D_<f1's start>.
+TEST_F(DeleteExecutorTest, ADeltaOfADeltaBeingPushedKeepsItsWholeBaseChain) {
+  const auto f1 = AddBackup(2);
+  const auto d1 = AddBackup(4, f1);
+  const auto d2 = AddBackup(6, d1);
+  AddBackup(8);
+  AddWal(1, 9);
+  memory_.Delete(std::vector<std::string>{BackupSentinelKey(d2)});  // not finished yet
+  const Timestamp now =
+      std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  const DeleteReport report = Run(RetainFull(1), true, now);
+  EXPECT_EQ(report.backups, 0u);
+  for (const auto& name : {f1, d1}) EXPECT_TRUE(Has(BackupSentinelKey(name))) << name;
+  EXPECT_TRUE(Has(BackupTarPartitionsKey(d2) + "part_001.tar.lz4"));
+  EXPECT_TRUE(Has("wal_005/" + Wal(7) + ".lz4"));
+  EXPECT_FALSE(Has("wal_005/" + Wal(1) + ".lz4"));
 }
 
 TEST_F(DeleteExecutorTest, WalIsDeletedInBatchesOfAThousand) {
