@@ -189,13 +189,8 @@ class Executor {
     }
     for (const std::string& name : needed) {
       PutObject(root_, BackupSentinelKey(name), saved_.at(name));
-      if (const StoredBackup* stored = inv_.Find(name)) {
-        // Restorable to its end, like any backup kept for its own sake or as a base.
-        wal_.Keep(WalRange{.min_timeline = stored->start.timeline,
-                           .max_timeline = stored->start.timeline,
-                           .first = stored->start.segno,
-                           .last = stored->finish_segno});
-      }
+      // Restorable to its end, like any backup kept for its own sake or as a base.
+      if (const StoredBackup* stored = inv_.Find(name)) wal_.Keep(WalToEnd(*stored));
       doomed.erase(name);
       --report_.objects;
       ++report_.restored;

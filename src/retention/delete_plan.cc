@@ -170,18 +170,7 @@ class Planner {
     KeepChains(kept, plan);
 
     std::vector<WalRange> keep = PendingWal();
-    for (size_t i : kept) {
-      const StoredBackup& b = At(i);
-      if (i >= target) {
-        keep.push_back(WalRange{.min_timeline = b.start.timeline, .first = b.start.segno});
-      } else {
-        // Kept for its own sake (permanent) or as a base: restorable to its end, as WAL-G.
-        keep.push_back(WalRange{.min_timeline = b.start.timeline,
-                                .max_timeline = b.start.timeline,
-                                .first = b.start.segno,
-                                .last = b.finish_segno});
-      }
-    }
+    for (size_t i : kept) keep.push_back(i >= target ? WalFromStart(At(i)) : WalToEnd(At(i)));
     for (size_t i = 0; i < inv_.backups.size(); ++i) {
       if (!kept.contains(i)) plan.backups.push_back(DoomedBackup{At(i).name, Depth(i)});
     }
@@ -215,9 +204,7 @@ class Planner {
       if (!Protected(folder)) plan.folders.push_back(folder.name);
     }
     std::vector<WalRange> keep = PendingWal();
-    for (size_t i : kept) {
-      keep.push_back(WalRange{.min_timeline = At(i).start.timeline, .first = At(i).start.segno});
-    }
+    for (size_t i : kept) keep.push_back(WalFromStart(At(i)));
     // A pending backup may need its timeline's history to be restored: keep them all then.
     plan.wal = WalRetention::All(std::move(keep), /*history=*/!AnyPending());
     SortDeepestFirst(plan);
@@ -272,15 +259,7 @@ class Planner {
     }
     std::vector<WalRange> keep = PendingWal();
     for (size_t i = 0; i < inv_.backups.size(); ++i) {
-      const StoredBackup& b = At(i);
-      if (oldest && i >= *oldest) {
-        keep.push_back(WalRange{.min_timeline = b.start.timeline, .first = b.start.segno});
-      } else {
-        keep.push_back(WalRange{.min_timeline = b.start.timeline,
-                                .max_timeline = b.start.timeline,
-                                .first = b.start.segno,
-                                .last = b.finish_segno});
-      }
+      keep.push_back(oldest && i >= *oldest ? WalFromStart(At(i)) : WalToEnd(At(i)));
     }
     if (oldest) {
       plan.wal = WalRetention::Before(At(*oldest).start, std::move(keep));
@@ -383,6 +362,17 @@ class Planner {
 };
 
 }  // namespace
+
+WalRange WalFromStart(const StoredBackup& backup) {
+  return WalRange{.min_timeline = backup.start.timeline, .first = backup.start.segno};
+}
+
+WalRange WalToEnd(const StoredBackup& backup) {
+  return WalRange{.min_timeline = backup.start.timeline,
+                  .max_timeline = backup.start.timeline,
+                  .first = backup.start.segno,
+                  .last = backup.finish_segno};
+}
 
 DeletePlan PlanDelete(const BackupInventory& inventory, const DeleteRequest& request) {
   return Planner(inventory, request).Plan();

@@ -50,6 +50,12 @@ struct DeletePlan {
   bool Empty() const { return backups.empty() && folders.empty() && !wal.DeletesAnything(); }
 };
 
+// The WAL a kept backup needs: all of it from its start on (on its timeline and later ones), for
+// a backup at or after the target; from its start to its end (restorable to its consistency
+// point, as WAL-G keeps permanent backups) for one kept for its own sake or as a base.
+WalRange WalFromStart(const StoredBackup& backup);
+WalRange WalToEnd(const StoredBackup& backup);
+
 // Decides what goes. Throws kInvalidArgument for a request the backups cannot satisfy as asked (a
 // delta target without FIND_FULL, with WAL-G's message), kFailedPrecondition when permanence
 // forbids it (target of a permanent backup, everything without FORCE), kNotFound for an unknown
