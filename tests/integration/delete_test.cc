@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -519,8 +520,8 @@ TEST_F(DeleteIt, PermanentBackupsTargetAndEverything_Directory) {
     Restore(*copy, "F3");
     ExpectRefused(*copy, "target " + B("F1").taken.name, 1, {"permanent"});
     ExpectRefused(*copy, "everything", 1, {"permanent", "FORCE"});
-    // KNOWN FAILURE (eca2794, reported to the lead): with FORCE the permanent backup's sentinel
-    // is "put back" as if it had been marked during the delete, while its WAL is deleted.
+    // FORCE deletes the permanent backup too (its sentinel is not put back as if it had been
+    // marked during the delete).
     DeleteAndExpect(*copy, "everything FORCE", {.kept = {}, .no_wal = true});
     CommandResult list = copy->Run("backup-list");
     EXPECT_EQ(list.exit_code, 0) << list.err;
@@ -579,9 +580,8 @@ TEST_F(DeleteIt, GarbageAndBackupsBeingPushed_Directory) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(State(*copy), before) << "young leftover folders were touched: " << r.err;
     // retain FULL 1 keeps D2b's folder, its bases and the WAL from its start on.
-    // KNOWN FAILURE (eca2794, reported to the lead): the base of folder base_<B>_D_<A> is taken to
-    // be a backup named exactly base_<A>, but D2a is base_<A>_D_<F2> (WAL-G names a delta by its
-    // base's first 24 hex digits), so D2a and F2 are deleted.
+    // The base of folder base_<B>_D_<A> is D2a, base_<A>_D_<F2>: WAL-G names a delta by its
+    // base's start segment only, and the base may be a delta itself.
     DeleteAndExpect(*copy, "retain FULL 1",
                     {.kept = {"F2", "D2a", "F3", "D3"},
                      .wal_from = "D2b",
@@ -605,10 +605,32 @@ TEST_F(DeleteIt, GarbageAndBackupsBeingPushed_Directory) {
 
 // kill -9 of a delete at random points: every backup still listed restores, `delete garbage`
 // then leaves no folder without a sentinel, and the delete run again finishes the job.
+// Makes a delete of `copy` last long enough to be killed in each of its phases: 400 small objects
+// in the folder of each backup retain FULL 1 deletes (outside tar_partitions/, so a fetch of a
+// backup still listed never reads them), and 2,000 WAL objects named after F1's start segment
+// (".backup" history files, which no restore asks for).
+void PadForAKill(const WalnutConfig& copy, const std::vector<std::string>& doomed,
+                 const std::string& f1_start) {
+  namespace fs = std::filesystem;
+  for (const auto& name : doomed) {
+    const fs::path dir = copy.storage_dir() / "basebackups_005" / name / "padding";
+    fs::create_directories(dir);
+    for (int i = 0; i < 400; ++i) WriteFile(dir / ("object_" + std::to_string(i)), "x");
+  }
+  char suffix[32];
+  for (int i = 0; i < 2000; ++i) {
+    std::snprintf(suffix, sizeof(suffix), ".%08X.backup.lz4", i);
+    WriteFile(copy.storage_dir() / "wal_005" / (f1_start + suffix), "x");
+  }
+  GrantToPgRunUser(copy.storage_dir());
+}
+
 TEST_F(DeleteIt, InterruptedDeleteLeavesEveryListedBackupRestorable_Directory) {
   BuildHistory(TestStorage::kDirectory);
   ASSERT_NO_FATAL_FAILURE(FinishHistory());
   const StorageState history = State(*history_);
+  const std::vector<std::string> doomed = Names({"F1", "D1", "F2", "D2a", "D2b"});
+  const std::string f1_start = B("F1").taken.name.substr(5, 24);
   const Outcome retained{.kept = {"F3", "D3"}, .wal_from = "F3"};
   const std::string command = "delete retain FULL 1 --confirm";
 
@@ -617,6 +639,7 @@ TEST_F(DeleteIt, InterruptedDeleteLeavesEveryListedBackupRestorable_Directory) {
   std::chrono::steady_clock::duration whole{};
   {
     auto copy = CopyOfHistory();
+    PadForAKill(*copy, doomed, f1_start);
     BackgroundCommand del(copy->IsolatedCommandLine(command));
     del.Pid();
     const auto started = std::chrono::steady_clock::now();
@@ -627,9 +650,10 @@ TEST_F(DeleteIt, InterruptedDeleteLeavesEveryListedBackupRestorable_Directory) {
   }
   const auto seed = std::random_device{}();
   std::mt19937 random(seed);
-  std::printf("[ measure ] whole delete %.1f ms (%zu objects); kill seed %u\n",
-              std::chrono::duration<double, std::milli>(whole).count(),
-              history.backups.size() + history.wal.size(), seed);
+  std::printf(
+      "[ measure ] whole delete %.1f ms (%zu objects, 4,000 more of padding); kill seed %u\n",
+      std::chrono::duration<double, std::milli>(whole).count(),
+      history.backups.size() + history.wal.size(), seed);
 
   constexpr int kTrials = 4;
   int interrupted = 0;
@@ -641,6 +665,7 @@ TEST_F(DeleteIt, InterruptedDeleteLeavesEveryListedBackupRestorable_Directory) {
     SCOPED_TRACE("kill at " + std::to_string(fraction) + " of the run, seed " +
                  std::to_string(seed));
     auto copy = CopyOfHistory();
+    PadForAKill(*copy, doomed, f1_start);
     BackgroundCommand del(copy->IsolatedCommandLine(command));
     del.Pid();
     std::this_thread::sleep_for(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -760,20 +785,19 @@ void PutFakeBackup(Storage& storage, uint64_t segment, const std::string& time) 
   put("basebackups_005/" + name + "_backup_stop_sentinel.json", sentinel.dump());
 }
 
-// Thousands of WAL objects on s3rver: retain 1 deletes those before the newest backup (and the
-// older backup) in DeleteObjects batches of up to 1,000 keys, not one request per object, and
-// keeps the WAL from the newest backup on and the history file.
-// Not the 10,000: s3rver reads the whole wal_005/ directory for each key it deletes, so
-// its time grows with the square of the count (10,000: 190 s here, 3,000: a few seconds); the
-// batching is the same.
-TEST(DeleteManyWalIt, ThousandsOfWalObjectsGoInBatches_S3) {
+// 10,000 WAL objects on s3rver (the figure): retain 1 deletes those before the newest
+// backup (and the older backup) in DeleteObjects batches of up to 1,000 keys, not one request per
+// object, and keeps the WAL from the newest backup on and the history file. The test takes about
+// three minutes, nearly all of it in s3rver, which reads the whole wal_005/ directory for each key
+// it deletes (its time grows with the square of the count).
+TEST(DeleteManyWalIt, TenThousandWalObjectsGoInBatches_S3) {
   CliRunner cli;
   cli.UseS3Storage("delete-many-wal");
   cli.Set("WALG_COMPRESSION_METHOD", "lz4");
   const Environment env(cli.variables().begin(), cli.variables().end());
   const std::unique_ptr<Storage> storage = OpenStorage(LoadSettings(Config({}, env)));
 
-  constexpr uint64_t kFirst = 1, kCount = 3000, kTarget = 2501;
+  constexpr uint64_t kFirst = 1, kCount = 10000, kTarget = 9001;
   constexpr uint64_t kDoomed = kTarget - kFirst;  // WAL objects before the newest backup
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
