@@ -7,8 +7,8 @@
 // exactly which backups and which objects remain, which WAL remains (nothing before the target's
 // start but permanent or needed backups' ranges), and restores the oldest remaining backup (and
 // LATEST where it adds something) to its restore point, comparing dumps. Also: an interrupted
-// delete (kill -9 at random points) leaves every listed backup restorable, and thousands of WAL
-// objects on s3rver go in batches.
+// delete (kill -9 at random points) leaves every listed backup restorable, and 10,000 WAL objects
+// on s3rver go in batches.
 
 #include <algorithm>
 #include <atomic>
