@@ -214,7 +214,7 @@ void AddDeleteCommand(CLI::App& app, CommandContext& context, CommandAction& act
   for (const Sub& sub : subs) {
     CLI::App* sc = cmd->add_subcommand(sub.name, sub.help);
     sc->fallthrough();
-    sc->add_option("words", args->words, "")->expected(0, 3);
+    sc->add_option("arguments", args->words, sub.help)->expected(0, 3);
     if (sub.mode == Mode::kRetain) {
       sc->add_option("--after", args->after,
                      "Also keeps the backups since NAME or TIME (RFC 3339)");
