@@ -30,7 +30,7 @@ fi
 
 step "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWALNUT_WERROR=ON -DWALNUT_SANITIZE=ON \
-  -DWALNUT_BUILD_BENCH=OFF
+  -DWALNUT_BUILD_BENCH=OFF -DWALNUT_BUILD_INTEGRATION_TESTS=OFF
 cmake --build build-asan -j "$jobs"
 
 step "tests under sanitizers: unit"
