@@ -60,46 +60,63 @@ BackupListEntry BackupCatalog::Resolve(std::string_view name_or_latest) const {
   return BackupListEntry{name, Timestamp(info->mtime), BackupWalFileName(name), storage_name_};
 }
 
-std::string BackupCatalog::ReadSmallObject(const std::string& key, std::string_view backup) const {
-  std::unique_ptr<Reader> reader;
+std::string BackupCatalog::ReadDocument(const std::string& key, std::string_view backup) const {
+  std::string text;
   try {
-    reader = root_.Get(key);
+    // S3 reports a missing object at the first Read, a directory at Get: both are caught here,
+    // so that callers need no Stat before the Get.
+    std::unique_ptr<Reader> reader = root_.Get(key);
+    std::string chunk(64_KiB, '\0');
+    while (size_t n = reader->Read(AsWritableBytes(chunk))) {
+      text.append(chunk, 0, n);
+      if (text.size() > kMaxDocumentSize) {
+        throw Error(ErrorCode::kCorruption, root_.Key(key) + ": larger than " +
+                                                std::to_string(kMaxDocumentSize >> 20) +
+                                                " MiB, not a backup document");
+      }
+    }
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kNotFound) throw;
     throw Error(ErrorCode::kNotFound, "backup '" + std::string(backup) + "': " + root_.Key(key) +
                                           " not found in " + root_.storage().Describe());
   }
-  std::string text;
-  std::string chunk(64_KiB, '\0');
-  while (size_t n = reader->Read(AsWritableBytes(chunk))) {
-    text.append(chunk, 0, n);
-    if (text.size() > kMaxDocumentSize) {
-      throw Error(ErrorCode::kCorruption, root_.Key(key) + ": larger than " +
-                                              std::to_string(kMaxDocumentSize >> 20) +
-                                              " MiB, not a backup document");
-    }
-  }
   return text;
+}
+
+void BackupCatalog::WriteDocument(const std::string& key, std::string_view content) const {
+  auto writer = root_.Put(key, PutOptions{.size_hint = content.size(), .metadata = {}});
+  writer->Write(AsBytes(content));
+  writer->Close();
 }
 
 BackupSentinel BackupCatalog::LoadSentinel(std::string_view name) const {
   const std::string key = BackupSentinelKey(name);
-  if (!root_.Stat(key)) {
+  std::string text;
+  try {
+    text = ReadDocument(key, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
     throw Error(ErrorCode::kNotFound, "backup '" + std::string(name) + "' not found in " +
                                           Describe() + "; run backup-list");
   }
-  return ParseBackupSentinel(ReadSmallObject(key, name), root_.Key(key));
+  return ParseBackupSentinel(text, root_.Key(key));
 }
 
 ExtendedMetadata BackupCatalog::LoadMetadata(std::string_view name) const {
   const std::string key = BackupMetadataKey(name);
-  return ParseExtendedMetadata(ReadSmallObject(key, name), root_.Key(key));
+  return ParseExtendedMetadata(ReadDocument(key, name), root_.Key(key));
 }
 
 std::optional<ExtendedMetadata> BackupCatalog::TryLoadMetadata(std::string_view name) const {
   const std::string key = BackupMetadataKey(name);
-  if (!root_.Stat(key)) return std::nullopt;
-  return ParseExtendedMetadata(ReadSmallObject(key, name), root_.Key(key));
+  std::string text;
+  try {
+    text = ReadDocument(key, name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+    return std::nullopt;
+  }
+  return ParseExtendedMetadata(text, root_.Key(key));
 }
 
 void BackupCatalog::ReadFilesMetadata(std::string_view name, const BackupSentinel& sentinel,

@@ -53,6 +53,12 @@ class BackupCatalog {
                          const FilesMetadataVisitor& visitor) const;
   FilesMetadata LoadFilesMetadata(std::string_view name, const BackupSentinel& sentinel) const;
 
+  // A small JSON document of backup `backup` (a sentinel, metadata.json) as stored, with one GET.
+  // Throws kNotFound naming the backup and the key, kCorruption when it is too large to be one.
+  std::string ReadDocument(const std::string& key, std::string_view backup) const;
+  // Stores `content` under `key` (relative to the root) in one piece.
+  void WriteDocument(const std::string& key, std::string_view content) const;
+
   // basebackups_005/<name>/ and basebackups_005/<name>/tar_partitions/.
   Folder BackupFolder(std::string_view name) const;
   Folder TarPartitions(std::string_view name) const;
@@ -62,8 +68,6 @@ class BackupCatalog {
   std::string Describe() const;
 
  private:
-  std::string ReadSmallObject(const std::string& key, std::string_view backup) const;
-
   Folder root_;
   std::string storage_name_;
 };

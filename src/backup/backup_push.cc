@@ -41,12 +41,6 @@ std::string Hostname() {
   return name.data();
 }
 
-void PutRaw(const Folder& root, const std::string& key, std::string_view content) {
-  auto writer = root.Put(key, PutOptions{.size_hint = content.size(), .metadata = {}});
-  writer->Write(AsBytes(content));
-  writer->Close();
-}
-
 // A delete may run while a delta is pushed. Delete removes sentinels first, then lists them again
 // to keep the bases of deltas that appeared meanwhile; checking the chain after our sentinel is
 // written covers the other order (the bases went before our sentinel appeared). A delta whose
@@ -453,10 +447,10 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
                    workers.incremented_files(), workers.skipped_files(), options.delta->name);
       if (options.permanent) MarkAncestorsPermanent(BackupCatalog(root), *options.delta);
     }
-    PutRaw(root, BackupMetadataKey(name),
+    BackupCatalog(root).WriteDocument(BackupMetadataKey(name),
            SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
     // The sentinel last: only now does the backup exist for backup-list and backup-fetch.
-    PutRaw(root, BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
+    BackupCatalog(root).WriteDocument(BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
     if (options.delta) UnpublishIfBaseChainWasDeleted(root, name, options.delta->name);
   } catch (...) {
     session.Abort();

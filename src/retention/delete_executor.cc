@@ -9,10 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "backup/backup_name.h"
-#include "common/bytes.h"
 #include "common/error.h"
-#include "io/copy.h"
-#include "io/memory_stream.h"
 #include "wal/wal_catalog.h"
 
 namespace walnut::retention {
@@ -25,7 +22,6 @@ constexpr size_t kBatch = 1000;
 class BatchDeleter {
  public:
   BatchDeleter(const Folder& root, bool confirm) : root_(root), confirm_(confirm) {}
-  ~BatchDeleter() = default;
 
   void Add(std::string key) {
     spdlog::debug("{}: {}", confirm_ ? "deleting" : "Object marked for deletion", key);
@@ -47,19 +43,6 @@ class BatchDeleter {
   std::vector<std::string> batch_;
   uint64_t count_ = 0;
 };
-
-std::string ReadObject(const Folder& root, const std::string& key) {
-  MemoryWriter out;
-  Copy(*root.Get(key), out);
-  out.Close();
-  return out.data();
-}
-
-void PutObject(const Folder& root, const std::string& key, const std::string& bytes) {
-  auto writer = root.Put(key, PutOptions{.size_hint = bytes.size(), .metadata = {}});
-  writer->Write(AsBytes(bytes));
-  writer->Close();
-}
 
 // A contiguous stretch of deleted WAL on one timeline, for one log line instead of thousands.
 struct WalRun {
@@ -116,7 +99,7 @@ class Executor {
   // The sentinels' bytes, to put a backup back if step 2 finds it is still needed.
   void SaveSentinels() {
     for (const DoomedBackup& backup : plan_.backups) {
-      saved_[backup.name] = ReadObject(root_, BackupSentinelKey(backup.name));
+      saved_[backup.name] = catalog_.ReadDocument(BackupSentinelKey(backup.name), backup.name);
     }
   }
 
@@ -188,7 +171,7 @@ class Executor {
       }
     }
     for (const std::string& name : needed) {
-      PutObject(root_, BackupSentinelKey(name), saved_.at(name));
+      catalog_.WriteDocument(BackupSentinelKey(name), saved_.at(name));
       // Restorable to its end, like any backup kept for its own sake or as a base.
       if (const StoredBackup* stored = inv_.Find(name)) wal_.Keep(WalToEnd(*stored));
       doomed.erase(name);
