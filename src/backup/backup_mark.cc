@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "backup/backup_name.h"
-#include "common/bytes.h"
 #include "common/error.h"
 #include "common/logging.h"
 
@@ -38,33 +37,32 @@ bool SetPermanent(const BackupCatalog& catalog, const ChainLink& backup, bool pe
   // reads permanence from metadata.json as WAL-G does, sees the mark.
   ExtendedMetadata metadata = stored.value_or(MetadataFromSentinel(backup.sentinel));
   metadata.is_permanent = permanent;
-  const std::string json = SerializeExtendedMetadata(metadata);
-  auto writer = catalog.root().Put(BackupMetadataKey(backup.name),
-                                   PutOptions{.size_hint = json.size(), .metadata = {}});
-  writer->Write(AsBytes(json));
-  writer->Close();
+  catalog.WriteDocument(BackupMetadataKey(backup.name), SerializeExtendedMetadata(metadata));
   return true;
 }
 
 // The complete backups that depend on `name` directly or through other deltas, each after every
 // backup it depends on (breadth-first over DeltaFrom).
-std::vector<std::string> Dependents(const BackupCatalog& catalog, const std::string& name) {
-  std::map<std::string, std::vector<std::string>> deltas_of;  // base -> its deltas
+std::vector<ChainLink> Dependents(const BackupCatalog& catalog, const std::string& name) {
+  std::map<std::string, std::vector<ChainLink>> deltas_of;  // base -> its deltas
   for (const BackupListEntry& entry : catalog.List()) {
     // WAL-G names every delta base_<start>_D_<base>: a WAL-G name without _D_ is a full backup,
     // and its sentinel need not be fetched.
     if (IsBackupName(entry.name) && entry.name.find("_D_") == std::string::npos) continue;
     std::optional<BackupSentinel> sentinel = TryLoadSentinel(catalog, entry.name);
-    if (sentinel && sentinel->IsDelta()) deltas_of[sentinel->delta_from].push_back(entry.name);
+    if (sentinel && sentinel->IsDelta()) {
+      const std::string base = sentinel->delta_from;
+      deltas_of[base].push_back(ChainLink{entry.name, std::move(*sentinel)});
+    }
   }
-  std::vector<std::string> found;
+  std::vector<ChainLink> found;
   std::set<std::string> seen{name};
   std::deque<std::string> queue{name};
   while (!queue.empty()) {
-    for (const std::string& delta : deltas_of[queue.front()]) {
-      if (!seen.insert(delta).second) continue;  // a loop in corrupt sentinels
+    for (const ChainLink& delta : deltas_of[queue.front()]) {
+      if (!seen.insert(delta.name).second) continue;  // a loop in corrupt sentinels
       found.push_back(delta);
-      queue.push_back(delta);
+      queue.push_back(delta.name);
     }
     queue.pop_front();
   }
@@ -89,10 +87,9 @@ void MarkPermanent(const BackupCatalog& catalog, const std::string& name) {
 void MarkImpermanent(const BackupCatalog& catalog, const std::string& name) {
   ChainLink backup{name, catalog.LoadSentinel(name)};
   std::vector<std::string> permanent;
-  for (const std::string& dependent : Dependents(catalog, name)) {
-    std::optional<BackupSentinel> sentinel = TryLoadSentinel(catalog, dependent);
-    if (sentinel && IsBackupPermanent(catalog, dependent, *sentinel)) {
-      permanent.push_back(dependent);
+  for (const ChainLink& dependent : Dependents(catalog, name)) {
+    if (IsBackupPermanent(catalog, dependent.name, dependent.sentinel)) {
+      permanent.push_back(dependent.name);
     }
   }
   if (!permanent.empty()) {
