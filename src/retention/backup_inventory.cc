@@ -12,15 +12,10 @@
 namespace walnut::retention {
 namespace {
 
-struct FolderStats {
-  uint64_t objects = 0;
-  Timestamp newest{};
-};
-
 // What one recursive listing of basebackups_005/ shows.
 struct Listing {
   std::map<std::string, Timestamp> sentinels;  // backup name -> the sentinel's LastModified
-  std::map<std::string, FolderStats> folders;  // first path component -> its objects
+  std::map<std::string, Timestamp> folders;    // first path component -> its newest object
 };
 
 Listing ListBackupsFolder(const BackupCatalog& catalog) {
@@ -37,9 +32,8 @@ Listing ListBackupsFolder(const BackupCatalog& catalog) {
                           listing.sentinels[std::string(key)] = Timestamp(info.mtime);
                           return;
                         }
-                        FolderStats& stats = listing.folders[std::string(key.substr(0, slash))];
-                        ++stats.objects;
-                        stats.newest = std::max(stats.newest, Timestamp(info.mtime));
+                        Timestamp& newest = listing.folders[std::string(key.substr(0, slash))];
+                        newest = std::max(newest, Timestamp(info.mtime));
                       });
   return listing;
 }
@@ -88,7 +82,6 @@ StoredBackup ReadBackup(const BackupCatalog& catalog, const std::string& name, p
   backup.time = metadata.start_time;
   backup.delta_from = sentinel.delta_from;
   backup.permanent = metadata.is_permanent;
-  backup.user_data = sentinel.user_data;
   return backup;
 }
 
@@ -101,19 +94,10 @@ const StoredBackup* BackupInventory::Find(std::string_view name) const {
   return nullptr;
 }
 
-size_t BackupInventory::IndexOf(std::string_view name) const {
-  for (size_t i = 0; i < backups.size(); ++i) {
-    if (backups[i].name == name) return i;
-  }
-  throw Error(ErrorCode::kNotFound,
-              fmt::format("backup '{}' not found; run backup-list for the backups", name));
-}
-
 BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segment_size,
                                     Timestamp now, std::chrono::milliseconds pending_age) {
   Listing listing = ListBackupsFolder(catalog);
   BackupInventory inventory;
-  std::vector<std::string> unlisted_names;
   std::map<std::string, Timestamp> sentinel_times;
   for (const auto& [name, modified] : listing.sentinels) {
     std::optional<pg::WalSegment> start = StartOf(name, segment_size);
@@ -122,16 +106,13 @@ BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segme
       spdlog::warn("{}: not a backup name; delete leaves it alone", BackupSentinelKey(name));
       continue;
     }
-    StoredBackup backup = ReadBackup(catalog, name, *start, segment_size);
-    auto folder = listing.folders.find(name);
-    if (folder != listing.folders.end()) backup.objects = folder->second.objects;
+    inventory.backups.push_back(ReadBackup(catalog, name, *start, segment_size));
     sentinel_times[name] = modified;
-    inventory.backups.push_back(std::move(backup));
   }
-  inventory.by_start_time =
+  const bool by_start_time =
       std::all_of(inventory.backups.begin(), inventory.backups.end(),
                   [](const StoredBackup& backup) { return backup.time != kGoZeroTime; });
-  if (!inventory.by_start_time) {
+  if (!by_start_time) {
     for (StoredBackup& backup : inventory.backups) backup.time = sentinel_times[backup.name];
   }
   std::stable_sort(inventory.backups.begin(), inventory.backups.end(),
@@ -140,23 +121,21 @@ BackupInventory LoadBackupInventory(const BackupCatalog& catalog, uint64_t segme
                      return a.name < b.name;
                    });
 
-  for (const auto& [name, stats] : listing.folders) {
-    if (listing.sentinels.contains(name)) continue;
-    if (!StartOf(name, segment_size)) continue;
-    unlisted_names.push_back(name);
-  }
-  for (const auto& [name, stats] : listing.folders) {
+  std::vector<std::string> unlisted_names;
+  for (const auto& [name, newest] : listing.folders) {
     if (listing.sentinels.contains(name)) continue;
     std::optional<pg::WalSegment> start = StartOf(name, segment_size);
     if (!start) continue;
-    inventory.unlisted.push_back(UnlistedFolder{
-        .name = name,
-        .start = *start,
-        .delta_base = ResolveBase(DeltaBaseOf(name), inventory.backups, unlisted_names),
-        .newest = stats.newest,
-        .objects = stats.objects,
-        .pending = now - stats.newest < pending_age,
-    });
+    inventory.unlisted.push_back(UnlistedFolder{.name = name,
+                                                .start = *start,
+                                                .delta_base = DeltaBaseOf(name),
+                                                .newest = newest,
+                                                .pending = now - newest < pending_age});
+    unlisted_names.push_back(name);
+  }
+  // Once every folder is known: a pending delta's base may be another folder without a sentinel.
+  for (UnlistedFolder& folder : inventory.unlisted) {
+    folder.delta_base = ResolveBase(folder.delta_base, inventory.backups, unlisted_names);
   }
   return inventory;
 }

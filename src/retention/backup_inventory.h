@@ -17,11 +17,9 @@ struct StoredBackup {
   std::string name;
   pg::WalSegment start;          // from the name: the backup's first WAL segment
   pg::SegmentNo finish_segno{};  // the segment of the finish LSN (start's when unknown)
-  Timestamp time{};              // the ordering key (BackupInventory::by_start_time)
+  Timestamp time{};              // the ordering key (see BackupInventory)
   std::string delta_from;        // the immediate base; "" for a full backup
   bool permanent = false;        // metadata.json's is_permanent (the sentinel's without one)
-  std::string user_data;         // raw JSON, "" when none
-  uint64_t objects = 0;          // objects under basebackups_005/<name>/, the sentinel not counted
 
   bool IsFull() const { return delta_from.empty(); }
 };
@@ -33,7 +31,6 @@ struct UnlistedFolder {
   pg::WalSegment start;    // from the name
   std::string delta_base;  // for base_<X>_D_<Y>: the backup (or folder) named base_<Y>[_D_...]
   Timestamp newest{};      // the newest object's LastModified
-  uint64_t objects = 0;
   // Its newest object is younger than WALNUT_DELETE_PENDING_AGE: it may be being pushed, and
   // nothing it needs (its objects, its base chain, the WAL from its start on) may be deleted.
   bool pending = false;
@@ -42,16 +39,13 @@ struct UnlistedFolder {
 // What basebackups_005/ holds, read once: the complete backups oldest first and the unlisted
 // folders. Small: a few hundred bytes per backup, whatever the database size.
 struct BackupInventory {
+  // Ordered by start time (metadata.json start_time) when every backup has one, else by the
+  // sentinels' LastModified. Either way chronological: WAL-G's name order puts older timelines
+  // after newer ones after a timeline reset (WAL-G #636).
   std::vector<StoredBackup> backups;
   std::vector<UnlistedFolder> unlisted;
-  // true: ordered by start time (metadata.json start_time, which every backup has); false: by the
-  // sentinels' LastModified, because some backup lacks a start time. Either way chronological:
-  // WAL-G's name order puts older timelines after newer ones after a timeline reset (WAL-G #636).
-  bool by_start_time = true;
 
   const StoredBackup* Find(std::string_view name) const;
-  // Position of `name` in `backups`; throws kNotFound naming it when absent.
-  size_t IndexOf(std::string_view name) const;
 };
 
 // Lists basebackups_005/ recursively and reads each complete backup's sentinel and metadata.json.

@@ -95,7 +95,8 @@ class Planner {
 
   size_t Named(std::string_view name) const {
     if (std::optional<size_t> i = IndexOf(name)) return *i;
-    return inv_.IndexOf(name);  // throws kNotFound naming it
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("backup '{}' not found; run backup-list for the backups", name));
   }
 
   void RequireFull(size_t i) const {

@@ -41,7 +41,7 @@ class Inventory {
   // A folder without a sentinel, last written on `day`.
   void Unlisted(const std::string& name, pg::TimelineId tl, pg::SegmentNo segno, bool pending,
                 int day, const std::string& delta_base = "") {
-    inv.unlisted.push_back(UnlistedFolder{name, {tl, segno}, delta_base, Day(day), 3, pending});
+    inv.unlisted.push_back(UnlistedFolder{name, {tl, segno}, delta_base, Day(day), pending});
   }
 
   BackupInventory inv;
@@ -56,7 +56,6 @@ class Inventory {
     b.time = Day(++day_);
     b.delta_from = base;
     b.permanent = permanent;
-    b.objects = 4;
     inv.backups.push_back(b);
     return name;
   }
