@@ -122,31 +122,34 @@ class Executor {
   // permanent meanwhile. Their data has not been touched yet, so they are whole again.
   void RestoreStillNeeded(std::set<std::string>& doomed) {
     std::set<std::string> needed;
-    std::map<std::string, std::string> bases;  // of backups not in the inventory
+    // Adds the doomed backups among `name` and its bases (as far as the inventory knows them);
+    // returns whether it found any.
+    auto need_with_bases = [&](std::string name) {
+      bool found = false;
+      std::set<std::string> seen;  // a loop in corrupt sentinels ends here
+      while (!name.empty() && seen.insert(name).second) {
+        if (doomed.contains(name)) found = needed.insert(name).second || found;
+        const StoredBackup* stored = inv_.Find(name);
+        name = stored ? stored->delta_from : "";
+      }
+      return found;
+    };
     for (const BackupListEntry& entry : catalog_.List()) {
       if (inv_.Find(entry.name)) continue;
       std::string base;
       try {
-        const BackupSentinel sentinel = catalog_.LoadSentinel(entry.name);
-        base = sentinel.delta_from;
-        // It needs the WAL from its start on, whatever the plan said of that WAL.
-        if (std::optional<pg::WalSegment> segment =
-                pg::ParseWalFileName(BackupWalFileName(entry.name), segment_size_)) {
-          wal_.Keep(WalRange{.min_timeline = segment->timeline, .first = segment->segno});
-        }
+        base = catalog_.LoadSentinel(entry.name).delta_from;
       } catch (const Error& e) {
         spdlog::warn("backup {} appeared during the delete and cannot be read: {}", entry.name,
                      e.what());
         continue;
       }
-      bool depends = false;
-      for (int hops = 0; !base.empty() && hops < 100'000; ++hops) {
-        if (doomed.contains(base)) depends = needed.insert(base).second || depends;
-        const StoredBackup* stored = inv_.Find(base);
-        if (!stored) break;
-        base = stored->delta_from;
+      // It needs the WAL from its start on, whatever the plan said of that WAL.
+      if (std::optional<pg::WalSegment> start =
+              pg::ParseWalFileName(BackupWalFileName(entry.name), segment_size_)) {
+        wal_.Keep(WalRange{.min_timeline = start->timeline, .first = start->segno});
       }
-      if (depends) {
+      if (need_with_bases(base)) {
         spdlog::warn("backup {} finished during the delete and depends on backups it was deleting",
                      entry.name);
       }
@@ -157,17 +160,7 @@ class Executor {
       std::optional<ExtendedMetadata> metadata = catalog_.TryLoadMetadata(name);
       if (metadata && metadata->is_permanent) {
         spdlog::warn("backup {} was marked permanent during the delete", name);
-        needed.insert(name);
-      }
-    }
-    // A needed backup's own bases are needed as well.
-    std::vector<std::string> pending(needed.begin(), needed.end());
-    while (!pending.empty()) {
-      const StoredBackup* stored = inv_.Find(pending.back());
-      pending.pop_back();
-      if (stored && !stored->IsFull() && doomed.contains(stored->delta_from) &&
-          needed.insert(stored->delta_from).second) {
-        pending.push_back(stored->delta_from);
+        need_with_bases(name);
       }
     }
     for (const std::string& name : needed) {
