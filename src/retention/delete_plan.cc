@@ -172,16 +172,13 @@ class Planner {
 
     std::vector<WalRange> keep = PendingWal();
     for (size_t i : kept) keep.push_back(i >= target ? WalFromStart(At(i)) : WalToEnd(At(i)));
-    for (size_t i = 0; i < inv_.backups.size(); ++i) {
-      if (!kept.contains(i)) plan.backups.push_back(DoomedBackup{At(i).name, Depth(i)});
-    }
+    DoomAllBut(kept, plan);
     // Leftovers older than the target go too, as every object before it goes in WAL-G.
     for (const UnlistedFolder& folder : inv_.unlisted) {
       if (!Protected(folder) && folder.newest < At(target).time)
         plan.folders.push_back(folder.name);
     }
     plan.wal = WalRetention::Before(At(target).start, std::move(keep));
-    SortDeepestFirst(plan);
     return plan;
   }
 
@@ -198,9 +195,7 @@ class Planner {
       }
     }
     KeepChains(kept, plan);
-    for (size_t i = 0; i < inv_.backups.size(); ++i) {
-      if (!kept.contains(i)) plan.backups.push_back(DoomedBackup{At(i).name, Depth(i)});
-    }
+    DoomAllBut(kept, plan);
     for (const UnlistedFolder& folder : inv_.unlisted) {
       if (!Protected(folder)) plan.folders.push_back(folder.name);
     }
@@ -208,7 +203,6 @@ class Planner {
     for (size_t i : kept) keep.push_back(WalFromStart(At(i)));
     // A pending backup may need its timeline's history to be restored: keep them all then.
     plan.wal = WalRetention::All(std::move(keep), /*history=*/!AnyPending());
-    SortDeepestFirst(plan);
     return plan;
   }
 
@@ -272,6 +266,14 @@ class Planner {
           "deletes the WAL no permanent backup needs)");
     }
     return plan;
+  }
+
+  // Plans every backup not in `kept` for deletion, deepest first.
+  void DoomAllBut(const std::set<size_t>& kept, DeletePlan& plan) const {
+    for (size_t i = 0; i < inv_.backups.size(); ++i) {
+      if (!kept.contains(i)) plan.backups.push_back(DoomedBackup{At(i).name, Depth(i)});
+    }
+    SortDeepestFirst(plan);
   }
 
   // Adds to `kept` every base of a kept backup and of a pending delta.
