@@ -50,6 +50,9 @@
 namespace walnut::testing {
 namespace {
 
+// The user data backup D2a is pushed with.
+constexpr const char* kD2aUserData = R"({"label":"D2a"})";
+
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
@@ -165,7 +168,7 @@ class DeleteIt : public ::testing::Test {
     push("D1", "");
     before_f2_ = TimeBetweenBackups();
     push("F2", "--full");
-    push("D2a", "");
+    push("D2a", "--add-user-data " + ShellQuote(kD2aUserData));  // for target --target-user-data
     push("D2b", "");
     push("F3", "--full");
     push("D3", "");
@@ -724,11 +727,14 @@ TEST_F(DeleteIt, InterruptedDeleteLeavesEveryListedBackupRestorable_Directory) {
 TEST_F(DeleteIt, RetainAndTargetOnS3) {
   BuildHistory(TestStorage::kS3);
   ASSERT_NO_FATAL_FAILURE(FinishHistory());
-  DeleteAndExpect(*history_, "retain FULL 2",
+  // WAL-G's --use-sentinel-time is accepted (Walnut orders by start time in any case).
+  DeleteAndExpect(*history_, "--use-sentinel-time retain FULL 2",
                   {.kept = {"F2", "D2a", "D2b", "F3", "D3"}, .wal_from = "F2"});
   Restore(*history_, "F2");
   RestoreLatest(*history_);
-  DeleteAndExpect(*history_, "target " + B("D2a").taken.name, {.kept = {"F2", "F3", "D3"}});
+  // D2a picked by the user data it was pushed with.
+  DeleteAndExpect(*history_, "target --target-user-data " + ShellQuote(kD2aUserData),
+                  {.kept = {"F2", "F3", "D3"}});
   Restore(*history_, "F3");
 }
 
