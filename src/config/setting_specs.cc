@@ -42,6 +42,22 @@ class Spec {
     spec_.secret = true;
     return *this;
   }
+  Spec& Implemented() {
+    spec_.status = SettingStatus::kImplemented;
+    return *this;
+  }
+  // `note`: why the setting is refused and what to use instead.
+  Spec& Refused(std::string_view note) {
+    spec_.status = SettingStatus::kRefused;
+    spec_.status_note = note;
+    return *this;
+  }
+  // `note`: what is ignored, for the warning.
+  Spec& Warned(std::string_view note) {
+    spec_.status = SettingStatus::kWarned;
+    spec_.status_note = note;
+    return *this;
+  }
   Spec& ExportToEnv() {
     spec_.export_to_env = true;
     return *this;

@@ -19,6 +19,16 @@ enum class SettingKind {
   kJson,      // a JSON value; a config file may give it as a nested object
 };
 
+// What Walnut does with a setting it recognises. Every setting declares one (a test walks the
+// registry): nothing is accepted and then silently ignored.
+enum class SettingStatus {
+  kUndeclared,   // a bug in the registry: the registry test fails on it
+  kImplemented,  // read and honoured
+  kRefused,      // set: the command fails with one line (status_note says why and what instead)
+  kWarned,       // set: accepted with a warning (status_note); only where ignoring it can neither
+                 // lose data nor weaken security
+};
+
 // One setting Walnut knows: WAL-G's name, the other names WAL-G accepts for it, its default and
 // how to read it. The registry is the single list of settings: the config file and flags are
 // checked against it, `walnut flags` lists it.
@@ -31,6 +41,9 @@ struct SettingSpec {
   bool secret = false;                     // never shown in listings, logs or error messages
   bool export_to_env = false;  // put into the process environment for libpq (PG* variables)
   std::string_view description;
+  SettingStatus status = SettingStatus::kUndeclared;
+  // kRefused: why, and what to use instead; kWarned: what is ignored. Shown in `walnut flags`.
+  std::string_view status_note;
 };
 
 // Every setting, in listing order (grouped by topic). Lives for the whole program. Thread-safe.
