@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 
 namespace walnut {
 namespace {
@@ -132,7 +133,7 @@ void TarReader::Fail(const std::string& what) const {
     throw Error(ErrorCode::kCorruption, fmt::format("tar {}: {}", tar_name_, what));
   }
   throw Error(ErrorCode::kCorruption,
-              fmt::format("tar {}: entry {}: {}", tar_name_, raw_name_, what));
+              fmt::format("tar {}: entry {}: {}", tar_name_, Excerpt(raw_name_), what));
 }
 
 bool TarReader::ReadBlock(std::byte* block) {
@@ -220,7 +221,7 @@ void ParsePaxRecords(std::string_view data, Overrides& overrides,
       overrides.link_path = std::string(value);
     } else if (key == "size") {
       overrides.size = ParseDecimal(value);
-      if (!overrides.size) fail(fmt::format("malformed PAX size '{}'", value));
+      if (!overrides.size) fail(fmt::format("malformed PAX size '{}'", Excerpt(value)));
     } else if (key == "mtime") {
       // "<seconds>[.<fraction>]", possibly negative; whole seconds are kept (as ustar's field).
       std::string_view seconds = value.substr(0, value.find('.'));
@@ -228,7 +229,7 @@ void ParsePaxRecords(std::string_view data, Overrides& overrides,
       if (negative) seconds.remove_prefix(1);
       std::optional<uint64_t> parsed = ParseDecimal(seconds);
       if (!parsed || *parsed > static_cast<uint64_t>(INT64_MAX)) {
-        fail(fmt::format("malformed PAX mtime '{}'", value));
+        fail(fmt::format("malformed PAX mtime '{}'", Excerpt(value)));
       }
       overrides.mtime = negative ? -static_cast<int64_t>(*parsed) : static_cast<int64_t>(*parsed);
     } else if (key.starts_with("GNU.sparse.")) {
@@ -293,7 +294,7 @@ std::optional<TarEntry> TarReader::Next() {
         } catch (const Error& e) {
           if (e.code() != ErrorCode::kUnsupported) throw;
           throw Error(ErrorCode::kUnsupported,
-                      fmt::format("tar {}: entry {}: {}", tar_name_, raw_name_, e.what()));
+                      fmt::format("tar {}: entry {}: {}", tar_name_, Excerpt(raw_name_), e.what()));
         }
       } else if (typeflag == 'L') {
         overrides.path = data.substr(0, data.find('\0'));
@@ -340,7 +341,7 @@ std::optional<TarEntry> TarReader::Next() {
         char shown = typeflag >= 0x20 && typeflag < 0x7f ? typeflag : '?';
         throw Error(ErrorCode::kUnsupported,
                     fmt::format("tar {}: entry {}: unsupported {} (type '{}')", tar_name_,
-                                raw_name_, kind, shown));
+                                Excerpt(raw_name_), kind, shown));
       }
     }
 
