@@ -10,6 +10,7 @@
 #include "io/reader.h"
 #include "io/writer.h"
 #include "storage/object_info.h"
+#include "storage/storage_reader.h"
 
 namespace walnut {
 
@@ -31,14 +32,16 @@ class Storage {
   // A human-readable name of the root ("file:///var/backups", "s3://bucket/path") for messages.
   virtual std::string Describe() const = 0;
 
-  // Streams an object's bytes. Throws kNotFound naming the key when it does not exist.
-  virtual std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) = 0;
+  // Streams an object's bytes, with the metadata kept with it. Throws kNotFound naming the key
+  // when it does not exist.
+  virtual std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range = {}) = 0;
 
   // Returns nullopt when the object does not exist: absence is not an error.
   virtual std::optional<ObjectInfo> Stat(std::string_view key) = 0;
 
   // Starts writing an object. Nothing is visible under `key` before the Writer's Close() returns,
-  // and an aborted or destroyed Writer leaves the previous object (or none) in place.
+  // and an aborted or destroyed Writer leaves the previous object (or none) in place. Metadata in
+  // options.late_metadata is kept where the backend still can at Close() (see LateMetadata).
   virtual std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) = 0;
 
   // Calls fn for every object whose key starts with `prefix`, in key order, paginating as needed.

@@ -70,15 +70,16 @@ std::map<std::string, std::string> ReadAttributes(
 
 }  // namespace
 
-void WriteFsMetadata(int fd, const std::string& path,
+bool WriteFsMetadata(int fd, const std::string& path,
                      const std::map<std::string, std::string>& metadata) {
   for (const auto& [name, value] : metadata) {
     std::string attribute = std::string(kAttributePrefix) + name;
     if (::fsetxattr(fd, attribute.c_str(), value.data(), value.size(), 0) != 0) {
-      if (NoAttributeSupport(errno)) return;
+      if (NoAttributeSupport(errno)) return false;
       ThrowFsError("cannot set attribute " + attribute + " on", path, errno);
     }
   }
+  return true;
 }
 
 std::map<std::string, std::string> ReadFsMetadata(const std::string& path) {
@@ -87,6 +88,18 @@ std::map<std::string, std::string> ReadFsMetadata(const std::string& path) {
       [&](const char* name, char* buf, size_t size) {
         return ::getxattr(path.c_str(), name, buf, size);
       },
+      path);
+}
+
+void RemoveFsMetadata(int fd, const std::string& name) {
+  std::string attribute = std::string(kAttributePrefix) + name;
+  ::fremovexattr(fd, attribute.c_str());
+}
+
+std::map<std::string, std::string> ReadFsMetadata(int fd, const std::string& path) {
+  return ReadAttributes(
+      [&](char* buf, size_t size) { return ::flistxattr(fd, buf, size); },
+      [&](const char* name, char* buf, size_t size) { return ::fgetxattr(fd, name, buf, size); },
       path);
 }
 

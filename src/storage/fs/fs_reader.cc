@@ -12,8 +12,13 @@
 
 namespace walnut {
 
-FsReader::FsReader(UniqueFd fd, std::string path, uint64_t offset, uint64_t end)
-    : fd_(std::move(fd)), path_(std::move(path)), pos_(offset), end_(end) {
+FsReader::FsReader(UniqueFd fd, std::string path, uint64_t offset, uint64_t end,
+                   std::map<std::string, std::string> metadata)
+    : fd_(std::move(fd)),
+      path_(std::move(path)),
+      pos_(offset),
+      end_(end),
+      metadata_(std::move(metadata)) {
   // Only a hint for read-ahead; failure changes nothing.
   ::posix_fadvise(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(end - offset),
                   POSIX_FADV_SEQUENTIAL);

@@ -127,7 +127,7 @@ std::string FsStorage::PathOf(std::string_view key) const {
   return root_ == "/" ? fmt::format("/{}", key) : fmt::format("{}/{}", root_, key);
 }
 
-std::unique_ptr<Reader> FsStorage::Get(std::string_view key, ByteRange range) {
+std::unique_ptr<StorageReader> FsStorage::Get(std::string_view key, ByteRange range) {
   CheckFsObjectKey(key);
   std::string path = PathOf(key);
   auto not_found = [&] {
@@ -146,7 +146,9 @@ std::unique_ptr<Reader> FsStorage::Get(std::string_view key, ByteRange range) {
   uint64_t begin = std::min(range.offset, size);
   uint64_t end = size;
   if (range.length && *range.length < size - begin) end = begin + *range.length;
-  return std::make_unique<FsReader>(std::move(fd), std::move(path), begin, end);
+  std::map<std::string, std::string> metadata = ReadFsMetadata(fd.get(), path);
+  return std::make_unique<FsReader>(std::move(fd), std::move(path), begin, end,
+                                    std::move(metadata));
 }
 
 std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
@@ -165,6 +167,7 @@ std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
 std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& options) {
   std::unique_ptr<FsWriter> writer = CreateWriter(key);
   if (!options.metadata.empty()) writer->SetMetadata(options.metadata);
+  if (options.late_metadata) writer->SetLateMetadata(options.late_metadata);
   return writer;
 }
 

@@ -131,6 +131,9 @@ void FsWriter::Close() {
   CheckOpen();
   try {
     Flush();
+    if (late_ && !late_->values.empty()) {
+      late_->kept = WriteFsMetadata(fd_.get(), final_path_, late_->values);
+    }
     if (sync_ && ::fsync(fd_.get()) != 0) ThrowFsError("cannot sync", final_path_, errno);
     if (int err = fd_.Close()) ThrowFsError("cannot write", final_path_, err);
     if (::rename(temporary_path_.c_str(), final_path_.c_str()) != 0) {

@@ -8,6 +8,7 @@
 
 #include "io/writer.h"
 #include "storage/fs/unique_fd.h"
+#include "storage/object_info.h"
 
 namespace walnut {
 
@@ -39,6 +40,9 @@ class FsWriter : public Writer {
   // Keeps `metadata` with the object (extended attributes, see fs_metadata.h); set on the
   // temporary file, so it appears with the object. REQUIRES: before Close().
   void SetMetadata(const std::map<std::string, std::string>& metadata);
+  // Keeps late->values with the object too, set at Close() (before the rename), and marks them
+  // kept when the file system could. REQUIRES: before Close().
+  void SetLateMetadata(std::shared_ptr<LateMetadata> late) { late_ = std::move(late); }
 
   // Close() still renames atomically but syncs neither the file nor its directory: for a file
   // whose reader makes it durable itself (PostgreSQL fsyncs a restored WAL file it keeps, and
@@ -63,6 +67,7 @@ class FsWriter : public Writer {
   size_t buffered_ = 0;
   State state_ = State::kOpen;
   bool sync_ = true;
+  std::shared_ptr<LateMetadata> late_;
 };
 
 }  // namespace walnut
