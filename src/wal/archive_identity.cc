@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 #include "common/logging.h"
 #include "io/fd_stream.h"
 #include "io/reader.h"
+#include "pipeline/stored_document.h"
 #include "wal/archive_status.h"
 
 namespace walnut {
@@ -18,14 +20,8 @@ using nlohmann::json;
 constexpr std::string_view kCacheFile = "walnut_archive_identity.json";
 // An identity record is a few dozen bytes; anything near this is not one.
 constexpr size_t kMaxRecordSize = 64 << 10;
-
-std::string ReadSmallObject(const Folder& root, std::string_view name) {
-  auto reader = root.Get(name);
-  std::string data(kMaxRecordSize, '\0');
-  size_t n = ReadFull(*reader, AsWritableBytes(data));
-  data.resize(n);
-  return data;
-}
+// nlohmann's messages quote the bytes where parsing stopped.
+constexpr size_t kMaxJsonError = 160;
 
 std::string DescribeRoot(const Folder& root) {
   std::string name = root.storage().Describe();
@@ -61,7 +57,7 @@ ArchiveIdentity ArchiveIdentityFromJson(std::string_view text, std::string_view 
     throw Error(ErrorCode::kCorruption,
                 fmt::format("{} is not a valid archive identity record ({}); it should hold "
                             "{{\"system_identifier\": <number>, ...}}",
-                            object, e.what()));
+                            object, Excerpt(e.what(), kMaxJsonError)));
   }
 }
 
@@ -109,7 +105,7 @@ void ArchiveIdentityGuard::Check(const pg::WalLongPageHeader& header, std::strin
   std::string object = fmt::format("{}/{}", storage_name_, kArchiveIdentityObject);
   if (root_.Stat(kArchiveIdentityObject)) {
     ArchiveIdentity recorded =
-        ArchiveIdentityFromJson(ReadSmallObject(root_, kArchiveIdentityObject), object);
+        ArchiveIdentityFromJson(GetDocument(root_, kArchiveIdentityObject, kMaxRecordSize), object);
     if (recorded.system_identifier != ours) {
       throw Error(
           ErrorCode::kAlreadyExists,
@@ -125,9 +121,7 @@ void ArchiveIdentityGuard::Check(const pg::WalLongPageHeader& header, std::strin
     ArchiveIdentity identity{ours, pg::PgMajorVersionOfWalMagic(header.magic).value_or(0),
                              header.magic, header.segment_size};
     std::string text = ArchiveIdentityToJson(identity);
-    auto writer = root_.Put(kArchiveIdentityObject, PutOptions{text.size(), {}});
-    writer->Write(AsBytes(text));
-    writer->Close();
+    PutDocument(root_, kArchiveIdentityObject, text);
     spdlog::info("recorded database system identifier {} for {} in {}", ours, storage_name_,
                  kArchiveIdentityObject);
   }

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <system_error>
 #include <thread>
 
@@ -12,10 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/error.h"
 #include "common/logging.h"
 #include "storage/fs/fs_key.h"
+#include "storage/fs/fs_metadata.h"
 #include "storage/fs/fs_writer.h"
 #include "storage/fs/unique_fd.h"
+#include "wal/wal_fetch.h"
 #include "wal/wal_fetch_verify.h"
 
 namespace walnut::wal {
@@ -72,6 +76,21 @@ std::string ReadyFileProblem(int fd, pg::WalSegment segment, uint64_t segment_si
   return problem.empty() ? "" : "its page header does not match its name: " + problem;
 }
 
+// Gives the warning the prefetcher left on a file whose object had no recorded SHA-256
+// (WalFetchOptions::mark_unverified), and removes the mark.
+void WarnIfUnverified(int fd, const std::string& path) {
+  std::map<std::string, std::string> marks;
+  try {
+    marks = ReadFsMetadata(fd, path);
+  } catch (const Error&) {
+    return;  // unreadable attributes: the file itself was checked
+  }
+  auto it = marks.find(kUnverifiedMark);
+  if (it == marks.end()) return;
+  spdlog::warn("{}", it->second);
+  RemoveFsMetadata(fd, kUnverifiedMark);
+}
+
 // Moves an intact prefetched file to `destination`, the way across file systems too.
 ReadyState MoveTo(int fd, const fs::path& ready, const std::string& destination) {
   if (::rename(ready.c_str(), destination.c_str()) != 0) {
@@ -110,6 +129,7 @@ ReadyState TakeReady(const PrefetchDir& dir, std::string_view name, pg::WalSegme
                  problem);
     return ReadyState::kDiscarded;
   }
+  WarnIfUnverified(fd.get(), ready.string());
   return MoveTo(fd.get(), ready, destination);
 }
 

@@ -9,7 +9,6 @@
 
 #include "common/error.h"
 #include "io/copy.h"
-#include "pipeline/content_checksum.h"
 #include "storage/fs/fs_error.h"
 #include "storage/fs/fs_key.h"
 #include "storage/fs/fs_util.h"
@@ -33,12 +32,6 @@ std::unique_ptr<FsWriter> CreateTemporary(const std::string& destination,
     if (errno == EEXIST && ++collisions < 10) continue;
     ThrowFsError("cannot create", temporary, errno);
   }
-}
-
-std::unique_ptr<Writer> CreateFile(const std::string& destination, const WalFetchOptions& options) {
-  std::unique_ptr<FsWriter> file = CreateTemporary(destination, options.temporary_dir);
-  if (!options.durable) file->SkipSync();
-  return file;
 }
 
 // WAL-G also reads these; Walnut cannot decode them, and must not report such a file as absent
@@ -65,18 +58,26 @@ WalFileExpectation ExpectationFor(const Folder& wal_folder, std::string_view nam
     }
   }
   expect.segment_size = segment_size;
-  if (auto it = found.info.metadata.find(kContentSha256Metadata); it != found.info.metadata.end()) {
-    expect.sha256_hex = it->second;
-  }
   return expect;
 }
 
 void Download(const Folder& wal_folder, const PipelineOptions& pipeline, const FoundObject& found,
               const WalFileExpectation& expect, const std::string& destination,
               const WalFetchOptions& options) {
-  VerifyingWalWriter writer(CreateFile(destination, options), expect);
-  auto reader = MakeDownloadReader(wal_folder, found.name, pipeline);
+  std::unique_ptr<FsWriter> file = CreateTemporary(destination, options.temporary_dir);
+  if (!options.durable) file->SkipSync();
+  FsWriter& fs = *file;
+  VerifyingWalWriter writer(std::move(file), expect);
+  std::string unverified;
+  DownloadOptions download;
+  if (options.mark_unverified) {
+    download.on_unverified = [&](const std::string& object, const std::string& why) {
+      unverified = fmt::format("{}: {}", object, why);
+    };
+  }
+  auto reader = MakeDownloadReader(wal_folder, found.name, pipeline, download);
   Copy(*reader, writer, options.chunk_size);
+  if (!unverified.empty()) fs.SetMetadata({{kUnverifiedMark, unverified}});
   writer.Close();
 }
 
