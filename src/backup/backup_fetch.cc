@@ -1,6 +1,7 @@
 #include "backup/backup_fetch.h"
 
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stop_token>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backup/backup_name.h"
 #include "backup/delta/chain_restorer.h"
 #include "backup/delta/restore_chain.h"
 #include "backup/extractor.h"
@@ -81,17 +83,52 @@ TarPlan PlanTars(const Folder& tars, const std::string& backup_name) {
   return plan;
 }
 
+// Objects read without a SHA-256 to check (a backup by WAL-G): backup-fetch says so once, in
+// one line, instead of once per object. Thread-safe.
+class UnverifiedObjects {
+ public:
+  UnverifiedObjectHandler Handler() {
+    return [this](const std::string& object, const std::string&) {
+      std::lock_guard lock(mu_);
+      objects_.insert(object);
+    };
+  }
+  void Report(const std::string& backup_name) {
+    std::lock_guard lock(mu_);
+    if (objects_.empty()) return;
+    spdlog::warn(
+        "backup {}: the content of {} object(s) could not be verified: no SHA-256 was recorded "
+        "for them (written by WAL-G or an older Walnut); first: {}",
+        backup_name, objects_.size(), *objects_.begin());
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> objects_;  // GUARDED_BY(mu_)
+};
+
+// How to read one tar of a backup: the SHA-256 its sentinel recorded for it, if any.
+DownloadOptions TarDownload(const BackupSentinel& sentinel, const std::string& tar,
+                            UnverifiedObjectHandler on_unverified) {
+  DownloadOptions download;
+  auto it = sentinel.stored_sha256.find(std::string(kTarPartitionsFolder) + tar);
+  if (it != sentinel.stored_sha256.end()) download.stored_sha256 = it->second;
+  download.on_unverified = std::move(on_unverified);
+  return download;
+}
+
 // Downloads and extracts one tar object, starting over on a retryable failure (files are
 // rewritten from the beginning, so a second attempt is idempotent).
 void ExtractObject(const Folder& tars, const std::string& name, const PipelineOptions& pipeline,
-                   Extractor& extractor, const ExtractOptions& options, int retries,
-                   const std::stop_token& stop) {
+                   const DownloadOptions& download, Extractor& extractor,
+                   const ExtractOptions& options, int retries, const std::stop_token& stop) {
   RetryPolicy policy;
   policy.max_attempts = retries + 1;
   std::string key = tars.Key(name);
   WithRetries(policy, fmt::format("download of {}", key), [&] {
     // Decompression runs ahead on a thread of its own while this one hashes and writes files.
-    AsyncReader reader(MakeDownloadReader(tars, name, pipeline), kStageBufferSize, kStageDepth);
+    AsyncReader reader(MakeDownloadReader(tars, name, pipeline, download), kStageBufferSize,
+                       kStageDepth);
     StoppableReader stoppable(reader, stop);
     extractor.ExtractTar(stoppable, key, options);
   });
@@ -116,13 +153,16 @@ void ThrowIfMissing(const std::vector<std::string>& missing, const std::string& 
 
 }  // namespace
 
-BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOptions& pipeline,
+BackupFetchResult FetchBackup(const BackupCatalog& all_backups, const PipelineOptions& pipeline,
                               const BackupFetchOptions& options) {
   auto started = std::chrono::steady_clock::now();
-  std::string name = options.target_user_data.empty()
-                         ? catalog.Resolve(options.backup_name).name
-                         : catalog.FindByUserData(options.target_user_data,
-                                                   "--target-user-data / WALG_FETCH_TARGET_USER_DATA");
+  UnverifiedObjects unverified;
+  const BackupCatalog catalog = all_backups.WithUnverifiedHandler(unverified.Handler());
+  std::string name =
+      options.target_user_data.empty()
+          ? catalog.Resolve(options.backup_name).name
+          : catalog.FindByUserData(options.target_user_data,
+                                   "--target-user-data / WALG_FETCH_TARGET_USER_DATA");
   BackupSentinel sentinel = catalog.LoadSentinel(name);
   std::vector<ChainLevel> chain = sentinel.IsDelta() ? LoadChain(catalog, name, sentinel)
                                                      : std::vector<ChainLevel>{{name, sentinel}};
@@ -203,13 +243,14 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
   data_options.fsync = options.fsync;
   data_options.mask = options.mask;
   if (custom_spec) data_options.skip.insert(std::string(kTablespaceMap));
-  auto extract_parts = [&](const Folder& folder, const std::vector<std::string>& parts,
+  auto extract_parts = [&](const Folder& folder, const BackupSentinel& owner,
+                           const std::vector<std::string>& parts,
                            const ExtractOptions& extract_options) {
     TaskGroup group(static_cast<size_t>(std::max(1, options.download_concurrency)));
     for (const std::string& part : parts) {
       group.Submit([&, part](std::stop_token stop) {
-        ExtractObject(folder, part, pipeline, extractor, extract_options,
-                      options.download_file_retries, stop);
+        ExtractObject(folder, part, pipeline, TarDownload(owner, part, unverified.Handler()),
+                      extractor, extract_options, options.download_file_retries, stop);
       });
     }
     group.Wait();
@@ -219,7 +260,7 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
         "fetching backup {} into {}: {} tar(s), {} at a time", name, target.string(),
         plan.parts.size() + (plan.backup_label.empty() ? 0 : 1) + (plan.pg_control.empty() ? 0 : 1),
         options.download_concurrency);
-    extract_parts(tars, plan.parts, data_options);
+    extract_parts(tars, sentinel, plan.parts, data_options);
   } else {
     ChainRestorer restorer(*chain_plan, options.chain_order);
     spdlog::info(
@@ -255,14 +296,15 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
       level_options.files_only = !is_target;
       level_options.backup_name = backup.name;
       restorer.BeginLevel(level);
-      extract_parts(level_tars, parts, level_options);
+      extract_parts(level_tars, backup.sentinel, parts, level_options);
     }
     restorer.CheckComplete();
   }
   extractor.FinishDirectories(options.fsync);
   if (!plan.backup_label.empty()) {
-    ExtractObject(tars, plan.backup_label, pipeline, extractor, data_options,
-                  options.download_file_retries, {});
+    ExtractObject(tars, plan.backup_label, pipeline,
+                  TarDownload(sentinel, plan.backup_label, unverified.Handler()), extractor,
+                  data_options, options.download_file_retries, {});
     extractor.FinishDirectories(options.fsync);
   }
 
@@ -278,8 +320,9 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
     ExtractOptions control_options = data_options;
     control_options.atomic_files = true;
     try {
-      ExtractObject(tars, plan.pg_control, pipeline, extractor, control_options,
-                    options.download_file_retries, {});
+      ExtractObject(tars, plan.pg_control, pipeline,
+                    TarDownload(sentinel, plan.pg_control, unverified.Handler()), extractor,
+                    control_options, options.download_file_retries, {});
       extractor.FinishDirectories(options.fsync);
       ThrowIfMissing(extractor.Missing(ignored), name);
     } catch (...) {
@@ -289,6 +332,8 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
   } else {
     spdlog::warn("backup {} has no pg_control tar", name);
   }
+
+  unverified.Report(name);
 
   BackupFetchResult result;
   result.backup_name = name;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "concurrency/bounded_queue.h"
+#include "pipeline/stored_document.h"
 #include "postgres/page_checksum.h"
 
 namespace walnut {
@@ -128,11 +130,13 @@ class TarWorkers {
   }
 
   int NextNumber() { return next_number_++; }
-  // Records a finished tar (under the lock): its paths for TarFileSets and its size.
+  // Records a finished tar (under the lock): its paths for TarFileSets, its size and its
+  // SHA-256 for the sentinel.
   void RecordTar(const TarPartition& tar) {
     std::lock_guard lock(mu_);
     tar_sets_.emplace_back(tar.name(), tar.paths());
     uncompressed_size_ += tar.size();
+    stored_sha256_[std::string(kTarPartitionsFolder) + tar.name()] = tar.stored_sha256();
   }
   void AddFileMetadata(const std::string& path, const BackupFileDescription& file) {
     std::lock_guard lock(mu_);
@@ -140,6 +144,7 @@ class TarWorkers {
   }
 
   std::vector<std::pair<std::string, std::vector<std::string>>>& tar_sets() { return tar_sets_; }
+  std::map<std::string, std::string>& stored_sha256() { return stored_sha256_; }
   uint64_t uncompressed_size() const { return uncompressed_size_; }
   uint64_t data_size() const { return data_size_; }
   uint64_t corrupt_files() const { return corrupt_files_; }
@@ -225,6 +230,7 @@ class TarWorkers {
   std::exception_ptr error_;                                                // GUARDED_BY(mu_)
   std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_;  // GUARDED_BY(mu_)
   uint64_t uncompressed_size_ = 0;                                          // GUARDED_BY(mu_)
+  std::map<std::string, std::string> stored_sha256_;                        // GUARDED_BY(mu_)
 };
 
 void WaitForArchivedWal(const Folder& root, const std::string& backup_name,
@@ -338,10 +344,10 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
 
     // files_metadata.json streams to storage as files are packed; it is committed (visible) only
     // after every tar, just before the sentinel.
-    std::unique_ptr<Writer> files_upload;
+    std::unique_ptr<UploadWriter> files_upload;
     std::unique_ptr<FilesMetadataWriter> files;
     if (!options.without_files_metadata) {
-      files_upload = root.Put(BackupFilesMetadataKey(name));
+      files_upload = CreateDocument(root, BackupFilesMetadataKey(name));
       files = std::make_unique<FilesMetadataWriter>(*files_upload);
     }
 
@@ -430,7 +436,9 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
         files->AddTarFileSet(tar_name, paths);
       files->Finish();
       files_upload->Close();
+      workers.stored_sha256()[std::string(kFilesMetadataFileName)] = files_upload->sha256();
     }
+    sentinel.stored_sha256 = workers.stored_sha256();
 
     sentinel.finish_time = Now();
     sentinel.uncompressed_size = static_cast<int64_t>(workers.uncompressed_size());
@@ -448,7 +456,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
       if (options.permanent) MarkAncestorsPermanent(BackupCatalog(root), *options.delta);
     }
     BackupCatalog(root).WriteDocument(BackupMetadataKey(name),
-           SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
+                                      SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
     // The sentinel last: only now does the backup exist for backup-list and backup-fetch.
     BackupCatalog(root).WriteDocument(BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
     if (options.delta) UnpublishIfBaseChainWasDeleted(root, name, options.delta->name);

@@ -220,6 +220,20 @@ TEST(BackupSentinelTest, DamagedBytesAreQuotedEscapedAndBounded) {
   EXPECT_NE(std::string(e.what()).find("\\x1b[31mred"), std::string::npos) << e.what();
 }
 
+TEST(BackupSentinelTest, WalnutSha256RoundTripsAndIsLeftOutWhenEmpty) {
+  BackupSentinel s;
+  s.lsn = 1;
+  EXPECT_EQ(SerializeBackupSentinel(s).find("WalnutSha256"), std::string::npos);
+  s.stored_sha256 = {{"files_metadata.json", std::string(64, 'a')},
+                     {"tar_partitions/part_001.tar.lz4", std::string(64, 'b')}};
+  std::string json = SerializeBackupSentinel(s);
+  EXPECT_NE(json.find(R"("WalnutSha256":{"files_metadata.json":")"), std::string::npos) << json;
+  EXPECT_EQ(ParseBackupSentinel(json, "k").stored_sha256, s.stored_sha256);
+  EXPECT_EQ(
+      ExpectError([&] { ParseBackupSentinel(R"({"LSN":1,"WalnutSha256":[1]})", "k"); }).code(),
+      ErrorCode::kCorruption);
+}
+
 TEST(BackupSentinelTest, InvalidUserDataIsRejectedOnWrite) {
   BackupSentinel s;
   s.user_data = "{not json";
