@@ -17,7 +17,9 @@
 #include "common/logging.h"
 #include "concurrency/async_writer.h"
 #include "io/copy.h"
+#include "io/digest.h"
 #include "io/fd_stream.h"
+#include "io/hashing_reader.h"
 #include "storage/fs/fs_writer.h"
 
 namespace walnut {
@@ -97,6 +99,14 @@ int Cat(CommandContext& context, const std::string& object_path, const DownloadO
   return 0;
 }
 
+Digest DigestOfFile(const std::string& path) {
+  auto reader = FdReader::Open(path);
+  std::vector<std::byte> buffer(256 << 10);  // small: freed memory is not always returned
+  Sha256Hasher hasher;
+  while (size_t n = reader->Read(buffer)) hasher.Update(ConstByteSpan(buffer.data(), n));
+  return hasher.Finish();
+}
+
 int Put(CommandContext& context, const std::string& local_path, const std::string& destination,
         bool compress, bool encrypt, bool force) {
   PipelineOptions options = context.pipeline();
@@ -113,13 +123,42 @@ int Put(CommandContext& context, const std::string& local_path, const std::strin
     throw Error(ErrorCode::kAlreadyExists,
                 fmt::format("object {} already exists; add -f to overwrite it", object));
   }
-  auto reader = local_path == "-"
-                    ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
-                    : FdReader::Open(local_path);
-  auto writer = MakeUploadWriter(context.root(), object, options);
-  uint64_t bytes = Copy(*reader, *writer, kStreamChunkSize);
+  struct stat st {};
+  if (local_path == "-" || ::stat(local_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    // A stream (or a pipe named as a file) is hashed as it goes; its SHA-256 is kept at the end
+    // where the storage can.
+    auto in = local_path == "-" ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
+                                : FdReader::Open(local_path);
+    auto writer = MakeUploadWriter(context.root(), object, options);
+    uint64_t bytes = Copy(*in, *writer, kStreamChunkSize);
+    writer->Close();
+    if (!writer->sha256_kept()) {
+      spdlog::warn(
+          "{}: stored without its SHA-256 (the storage takes metadata only before the first "
+          "byte of a large upload, and a stream cannot be read twice), so reads cannot verify "
+          "it; upload from a regular file to have it recorded",
+          object);
+    }
+    spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
+    return 0;
+  }
+  // A file is hashed first, so that its SHA-256 goes with the object's metadata from the first
+  // byte (S3 takes none later); the upload's own read must then give the same digest.
+  const Digest digest = DigestOfFile(local_path);
+  PutOptions put;
+  put.metadata[kContentSha256Metadata] = digest.Hex();
+  auto writer = MakeUploadWriter(context.root(), object, options, put);
+  auto result = std::make_shared<DigestResult>();
+  HashingReader reader(FdReader::Open(local_path), result);
+  Copy(reader, *writer, kStreamChunkSize);
+  if (!result->ready() || result->get() != digest) {
+    writer->Abort();
+    throw Error(
+        ErrorCode::kCorruption,
+        fmt::format("{} changed while it was being uploaded; nothing was stored", local_path));
+  }
   writer->Close();
-  spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
+  spdlog::info("uploaded {} ({} bytes) to {}", local_path, digest.size, object);
   return 0;
 }
 
