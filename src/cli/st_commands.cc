@@ -107,6 +107,29 @@ Digest DigestOfFile(const std::string& path) {
   return hasher.Finish();
 }
 
+// For a storage that takes metadata only with the first byte (S3): the file is hashed first, so
+// that its SHA-256 goes with the object from the start; the upload's own read must give the same
+// digest (a file that changed in between would be stored under a wrong one).
+int PutHashedFirst(CommandContext& context, const std::string& local_path,
+                   const std::string& object, const PipelineOptions& options) {
+  const Digest digest = DigestOfFile(local_path);
+  PutOptions put;
+  put.metadata[kContentSha256Metadata] = digest.Hex();
+  auto writer = MakeUploadWriter(context.root(), object, options, put);
+  auto result = std::make_shared<DigestResult>();
+  HashingReader reader(FdReader::Open(local_path), result);
+  Copy(reader, *writer, kStreamChunkSize);
+  if (!result->ready() || result->get() != digest) {
+    writer->Abort();
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("{} changed while it was being uploaded; nothing was stored",
+                            local_path));
+  }
+  writer->Close();
+  spdlog::info("uploaded {} ({} bytes) to {}", local_path, digest.size, object);
+  return 0;
+}
+
 int Put(CommandContext& context, const std::string& local_path, const std::string& destination,
         bool compress, bool encrypt, bool force) {
   PipelineOptions options = context.pipeline();
@@ -124,41 +147,26 @@ int Put(CommandContext& context, const std::string& local_path, const std::strin
                 fmt::format("object {} already exists; add -f to overwrite it", object));
   }
   struct stat st {};
-  if (local_path == "-" || ::stat(local_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    // A stream (or a pipe named as a file) is hashed as it goes; its SHA-256 is kept at the end
-    // where the storage can.
-    auto in = local_path == "-" ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
-                                : FdReader::Open(local_path);
-    auto writer = MakeUploadWriter(context.root(), object, options);
-    uint64_t bytes = Copy(*in, *writer, kStreamChunkSize);
-    writer->Close();
-    if (!writer->sha256_kept()) {
-      spdlog::warn(
-          "{}: stored without its SHA-256 (the storage takes metadata only before the first "
-          "byte of a large upload, and a stream cannot be read twice), so reads cannot verify "
-          "it; upload from a regular file to have it recorded",
-          object);
-    }
-    spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
-    return 0;
+  const bool regular_file =
+      local_path != "-" && ::stat(local_path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (regular_file && !context.root().storage().Supports(StorageFeature::kLateMetadata)) {
+    return PutHashedFirst(context, local_path, object, options);
   }
-  // A file is hashed first, so that its SHA-256 goes with the object's metadata from the first
-  // byte (S3 takes none later); the upload's own read must then give the same digest.
-  const Digest digest = DigestOfFile(local_path);
-  PutOptions put;
-  put.metadata[kContentSha256Metadata] = digest.Hex();
-  auto writer = MakeUploadWriter(context.root(), object, options, put);
-  auto result = std::make_shared<DigestResult>();
-  HashingReader reader(FdReader::Open(local_path), result);
-  Copy(reader, *writer, kStreamChunkSize);
-  if (!result->ready() || result->get() != digest) {
-    writer->Abort();
-    throw Error(
-        ErrorCode::kCorruption,
-        fmt::format("{} changed while it was being uploaded; nothing was stored", local_path));
-  }
+  // One pass: the stored bytes are hashed on the thread that writes them, and the digest is kept
+  // with the object at the end.
+  auto in = local_path == "-" ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
+                              : FdReader::Open(local_path);
+  auto writer = MakeUploadWriter(context.root(), object, options, {}, ChecksumOf::kStoredBytes);
+  uint64_t bytes = Copy(*in, *writer, kStreamChunkSize);
   writer->Close();
-  spdlog::info("uploaded {} ({} bytes) to {}", local_path, digest.size, object);
+  if (!writer->sha256_kept()) {
+    spdlog::warn(
+        "{}: stored without its SHA-256 (the storage takes metadata only before the first byte "
+        "of a large upload, and a stream cannot be read twice), so reads cannot verify it; "
+        "upload from a regular file to have it recorded",
+        object);
+  }
+  spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
   return 0;
 }
 

@@ -19,6 +19,9 @@ enum class StorageFeature : unsigned {
   kServerSideCopy = 1,
   kBatchDelete = 2,
   kAtomicRename = 4,
+  // PutOptions::late_metadata is kept for an object of any size (not only one that fits a single
+  // request): a caller can then record a streamed object's digest at its end.
+  kLateMetadata = 8,
 };
 
 // An object store: a flat namespace of keys ('/'-separated, relative to the storage root, no

@@ -199,6 +199,7 @@ bool MemoryStorage::Supports(StorageFeature feature) const {
     case StorageFeature::kServerSideCopy:
     case StorageFeature::kBatchDelete:
     case StorageFeature::kAtomicRename:
+    case StorageFeature::kLateMetadata:
       return true;
   }
   return false;

@@ -256,6 +256,7 @@ void S3Storage::Copy(std::string_view from, std::string_view to) {
 }
 
 bool S3Storage::Supports(StorageFeature feature) const {
+  // Not kLateMetadata: a multipart upload sends its metadata before the first part.
   return feature == StorageFeature::kServerSideCopy || feature == StorageFeature::kBatchDelete;
 }
 
