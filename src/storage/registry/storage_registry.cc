@@ -1,61 +1,58 @@
-#include "storage/factory/storage_factory.h"
+#include "storage/registry/storage_registry.h"
 
-#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "common/error.h"
-#include "storage/fs/fs_storage.h"
-#include "net/global_init.h"
-#include "storage/s3/s3_storage.h"
+#include "storage/fs/fs_settings.h"
+#include "storage/registry/walg_backends_not_yet.h"
+#include "storage/s3/s3_settings.h"
 
 namespace walnut {
+namespace {
 
-size_t PartsInFlight(const Settings& settings) {
-  uint64_t buffers = kUploadBufferBudget / std::max<uint64_t>(1, settings.s3.max_part_size);
-  uint64_t by_memory = buffers > 1 ? buffers - 1 : 1;
-  uint64_t parts = std::min<uint64_t>(static_cast<uint64_t>(settings.upload_concurrency), by_memory);
-  return static_cast<size_t>(std::max<uint64_t>(1, parts));
+// WAL-G's order. A row with no `open` is a backend WAL-G has and Walnut does not yet.
+constexpr StorageBackend kBackends[] = {
+    {"oss", "WALG_OSS_PREFIX", &OssSettingSpecs, nullptr},
+    {"s3", "WALG_S3_PREFIX", &s3::S3SettingSpecs, &s3::OpenS3Storage},
+    {"file", "WALG_FILE_PREFIX", &FsSettingSpecs, &OpenFsStorage},
+    {"gs", "WALG_GS_PREFIX", &GcsSettingSpecs, nullptr},
+    {"azure", "WALG_AZ_PREFIX", &AzureSettingSpecs, nullptr},
+    {"swift", "WALG_SWIFT_PREFIX", &SwiftSettingSpecs, nullptr},
+    {"ssh", "WALG_SSH_PREFIX", &SshSettingSpecs, nullptr},
+};
+
+}  // namespace
+
+std::span<const StorageBackend> StorageBackends() { return kBackends; }
+
+std::vector<std::span<const SettingSpec>> StorageSettingSpecLists() {
+  std::vector<std::span<const SettingSpec>> lists;
+  for (const StorageBackend& backend : kBackends) lists.push_back(backend.settings());
+  return lists;
 }
 
-std::unique_ptr<Storage> OpenStorage(const Settings& settings) {
-  switch (settings.storage.type) {
-    case StorageType::kFile:
-      return std::make_unique<FsStorage>(settings.storage.root);
-    case StorageType::kS3: {
-      // libcurl and OpenSSL only when S3 is used: their initialisation costs a few MiB of
-      // resident memory that wal-push to a directory should not pay.
-      net::GlobalInit();
-      const S3Settings& s3 = settings.s3;
-      s3::S3Options options;
-      options.bucket = settings.storage.bucket;
-      options.root = settings.storage.root;
-      options.endpoint = s3.endpoint;
-      options.region = s3.region;
-      options.force_path_style = s3.force_path_style;
-      options.access_key_id = s3.access_key_id;
-      options.secret_access_key = s3.secret_access_key.Reveal();
-      options.session_token = s3.session_token.Reveal();
-      options.storage_class = s3.storage_class;
-      options.sse = s3.sse;
-      options.sse_kms_id = s3.sse_kms_key_id;
-      options.ca_cert_file = s3.ca_cert_file;
-      options.max_part_size = static_cast<size_t>(s3.max_part_size);
-      options.upload_concurrency = PartsInFlight(settings);
-      // WALG_S3_MAX_RETRIES counts retries; the policy counts attempts (the first one included).
-      options.retry.max_attempts = std::max(0, s3.max_retries) + 1;
-      if (!s3.sse_customer_key.empty()) {
-        throw Error(ErrorCode::kUnsupported,
-                    "WALG_S3_SSE_C (customer-provided keys) is not supported yet; use "
-                    "WALG_S3_SSE=aws:kms or client-side encryption (WALG_LIBSODIUM_KEY)");
-      }
-      if (s3.use_list_objects_v1) {
-        throw Error(ErrorCode::kUnsupported,
-                    "WALG_S3_USE_LIST_OBJECTS_V1 is not supported yet; unset it (ListObjectsV2 is "
-                    "used)");
-      }
-      return std::make_unique<s3::S3Storage>(std::move(options));
-    }
+const StorageBackend& SelectStorageBackend(const Config& config) {
+  for (const StorageBackend& backend : kBackends) {
+    if (config.Has(backend.prefix_setting)) return backend;
   }
-  throw Error(ErrorCode::kInternal, "unknown storage type");
+  throw Error(ErrorCode::kInvalidArgument,
+              "no storage configured: set WALG_FILE_PREFIX (a local directory) or WALG_S3_PREFIX "
+              "(s3://bucket/path)");
+}
+
+std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& common) {
+  const StorageBackend& backend = SelectStorageBackend(config);
+  if (backend.open == nullptr) {
+    // The prefix setting is refused by its status; this is the backstop for callers that did not
+    // check the statuses first.
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{}: {} storage is not supported by walnut yet; use WALG_FILE_PREFIX "
+                            "or WALG_S3_PREFIX",
+                            config.SpelledName(backend.prefix_setting), backend.name));
+  }
+  return backend.open(config, common);
 }
 
 }  // namespace walnut
