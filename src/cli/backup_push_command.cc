@@ -90,10 +90,10 @@ void WarnAboutArchiving(pg::PgConnection& conn) {
 // WALG_UPLOAD_CONCURRENCY and the number of cores; more would only cost memory on 2 cores). To S3
 // the network sets the pace and each tar's writer already sends parts concurrently: a second tar
 // would only double the part buffers. WALG_UPLOAD_DISK_CONCURRENCY wins when it asks for more.
-int TarsAtOnce(const Settings& settings) {
+int TarsAtOnce(const Settings& settings, const Storage& storage) {
   constexpr int kMaxLocalTars = 2;
   int local_tars = 1;
-  if (settings.storage.type == StorageType::kFile) {
+  if (storage.Supports(StorageFeature::kLocal)) {
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     local_tars = std::min({settings.upload_concurrency, cores, kMaxLocalTars});
   }
@@ -112,13 +112,11 @@ uint64_t EstimateTotalBytes(pg::PgConnection& conn) {
 
 int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   const Settings& settings = context.settings();
-  const Config& config = context.config();
 
   // The composers only change how files are grouped into tars; a regular full backup is a valid
-  // (if differently packed) backup for every one of them.
-  if (flags.rating_composer || flags.copy_composer || flags.database_composer ||
-      config.GetBool("WALG_USE_RATING_COMPOSER") || config.GetBool("WALG_USE_COPY_COMPOSER") ||
-      config.GetBool("WALG_USE_DATABASE_COMPOSER")) {
+  // (if differently packed) backup for every one of them. (The WALG_USE_*_COMPOSER settings say
+  // so through their status.)
+  if (flags.rating_composer || flags.copy_composer || flags.database_composer) {
     spdlog::warn(
         "the rating, copy and database tar composers are not supported yet: files are packed by "
         "the regular composer");
@@ -141,26 +139,23 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
                 fmt::format("--add-user-data / WALG_SENTINEL_USER_DATA is not valid JSON: {}",
                             options.user_data));
   }
+  const Folder& root = context.root();
   options.tar_size_threshold = settings.tar_size_threshold;
-  options.disk_concurrency = TarsAtOnce(settings);
+  options.disk_concurrency = TarsAtOnce(settings, root.storage());
   if (!context.turbo()) {
     options.disk_rate_limit = settings.disk_rate_limit;
     options.network_rate_limit = settings.network_rate_limit;
   }
-  options.archive_wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config.GetDuration("WALNUT_ARCHIVE_WAIT_TIMEOUT"));
+  options.archive_wait_timeout = settings.archive_wait_timeout;
   options.stop = &g_stop_requested;
 
-  const Folder& root = context.root();
   DeltaRequest delta;
   delta.max_steps = settings.delta_max_steps;
   delta.from_latest_full = settings.delta_from_full;
-  delta.from_name = flags.delta_from_name;
-  if (delta.from_name.empty() && config.Has("WALG_DELTA_FROM_NAME"))
-    delta.from_name = config.GetString("WALG_DELTA_FROM_NAME");
-  delta.from_user_data = flags.delta_from_user_data;
-  if (delta.from_user_data.empty() && config.Has("WALG_DELTA_FROM_USER_DATA"))
-    delta.from_user_data = config.GetString("WALG_DELTA_FROM_USER_DATA");
+  delta.from_name =
+      !flags.delta_from_name.empty() ? flags.delta_from_name : settings.delta_from_name;
+  delta.from_user_data = !flags.delta_from_user_data.empty() ? flags.delta_from_user_data
+                                                             : settings.delta_from_user_data;
   delta.full = flags.full;
   delta.permanent = options.permanent;
   if (options.without_files_metadata && !delta.full && delta.max_steps > 0) {
@@ -206,8 +201,9 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
 
 void AddBackupPushCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   auto flags = std::make_shared<BackupPushFlags>();
-  CLI::App* cmd =
-      app.add_subcommand("backup-push", "Take a base backup of a PostgreSQL data directory (full, or delta with WALG_DELTA_MAX_STEPS)");
+  CLI::App* cmd = app.add_subcommand("backup-push",
+                                     "Take a base backup of a PostgreSQL data directory (full, or "
+                                     "delta with WALG_DELTA_MAX_STEPS)");
   cmd->add_option("db_directory", flags->data_dir, "The data directory (default: PGDATA)");
   cmd->add_flag("-f,--full", flags->full,
                 "Take a full backup even when WALG_DELTA_MAX_STEPS allows a delta");

@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/backup_fetch_command.h"
 #include "cli/backup_list_command.h"
@@ -16,6 +17,7 @@
 #include "cli/command_context.h"
 #include "cli/delete_command.h"
 #include "cli/flags_command.h"
+#include "cli/setting_registry.h"
 #include "cli/st_commands.h"
 #include "cli/version.h"
 #include "cli/wal_fetch_command.h"
@@ -129,6 +131,7 @@ int RunCli(int argc, char** argv) {
     // WAL-G's line format from the very first message (a bad setting flag fails before Run()
     // knows WALG_LOG_LEVEL). libcurl is initialised by the storage factory, only for S3.
     InitLogging();
+    InstallSettingSpecs();
     return Run(argc, argv);
   } catch (const Error& e) {
     spdlog::error("{}", OneLine(e.what()));

@@ -37,7 +37,7 @@
 #include "config/config.h"
 #include "config/environment.h"
 #include "config/settings.h"
-#include "storage/factory/storage_factory.h"
+#include "storage/registry/storage_registry.h"
 #include "storage/storage.h"
 #include "support/background_command.h"
 #include "support/backup_history.h"
@@ -801,7 +801,8 @@ TEST(DeleteManyWalIt, TenThousandWalObjectsGoInBatches_S3) {
   cli.UseS3Storage("delete-many-wal");
   cli.Set("WALG_COMPRESSION_METHOD", "lz4");
   const Environment env(cli.variables().begin(), cli.variables().end());
-  const std::unique_ptr<Storage> storage = OpenStorage(LoadSettings(Config({}, env)));
+  const Config config({}, env);
+  const std::unique_ptr<Storage> storage = OpenStorage(config, LoadSettings(config));
 
   constexpr uint64_t kFirst = 1, kCount = 10000, kTarget = 9001;
   constexpr uint64_t kDoomed = kTarget - kFirst;  // WAL objects before the newest backup
