@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/backup_fetch_command.h"
 #include "cli/backup_list_command.h"
@@ -59,7 +60,7 @@ int Run(int argc, char** argv) {
   CLI::App app{"Walnut: PostgreSQL backups and point-in-time recovery, compatible with WAL-G"};
   app.name("walnut");
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(VersionString()));
+  app.set_version_flag("--version", VersionText(argc > 0 ? argv[0] : "walnut"));
   // Both are taken out of the arguments before parsing; declared so that --help lists them.
   std::string config_path_for_help;
   app.add_option("--config", config_path_for_help,
