@@ -328,12 +328,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
           "skipped");
     }
 
-    std::shared_ptr<RateLimiter> network;
-    if (options.network_rate_limit) {
-      network = std::make_shared<RateLimiter>(*options.network_rate_limit,
-                                              *options.network_rate_limit / 8 + (1 << 20));
-    }
-    MeteredStorage metered(root.storage(), network);
+    MeteredStorage metered(root.storage());
     Folder tars(metered, root.Key(BackupTarPartitionsKey(name)));
 
     // files_metadata.json streams to storage as files are packed; it is committed (visible) only

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "pipeline/crypto/sodium_crypter.h"
 #include "storage/factory/storage_factory.h"
+#include "storage/rate_limited_storage.h"
 
 namespace walnut {
 namespace {
@@ -46,6 +47,11 @@ const Settings& CommandContext::settings() {
 const Folder& CommandContext::root() {
   if (!root_) {
     storage_ = OpenStorage(settings());
+    // As WAL-G: every command's object reads and writes, unless --turbo.
+    if (settings().network_rate_limit && !turbo_) {
+      storage_ =
+          std::make_unique<RateLimitedStorage>(std::move(storage_), *settings().network_rate_limit);
+    }
     root_.emplace(*storage_, settings().storage.sub_prefix);
   }
   return *root_;
