@@ -72,9 +72,11 @@ int Run(int argc, char** argv) {
       "--pghost=...; see `walnut flags`.");
 
   Config config = Config::Load(setting_flags, env);
+  // Re-initialise with the resolved level and destination: they may come from the config file or
+  // a flag. An unusable log file fails here, before the command does anything.
+  InitLogging(config.Get("WALG_LOG_LEVEL").value_or("NORMAL"),
+              config.Get("WALG_LOG_DESTINATION").value_or(""));
   for (const auto& warning : config.warnings()) spdlog::warn("{}", warning);
-  // Re-initialise with the resolved level: it may come from the config file or a flag.
-  InitLogging(config.Get("WALG_LOG_LEVEL").value_or("NORMAL"));
   config.ExportPgEnvironment();
 
   CommandContext context(std::move(config));

@@ -359,8 +359,6 @@ Settings LoadSettings(const Config& config) {
   s.skip_redundant_tars = config.GetBool("WALG_SKIP_REDUNDANT_TARS");
 
   s.log_level = config.GetEnum("WALG_LOG_LEVEL");
-  if (config.Has("WALG_LOG_DESTINATION"))
-    s.log_destination = config.GetString("WALG_LOG_DESTINATION");
   return s;
 }
 

@@ -124,7 +124,6 @@ struct Settings {
 
   // Logging.
   std::string log_level = "NORMAL";  // WALG_LOG_LEVEL: NORMAL, DEVEL or ERROR
-  std::string log_destination;       // WALG_LOG_DESTINATION; "" = standard error
 };
 
 // Reads and validates every setting Settings holds. Throws on the first bad value:
