@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,39 +15,13 @@
 #include "backup/backup_session.h"
 #include "backup/delta/delta_base.h"
 #include "cli/progress_line.h"
+#include "cli/stop_signals.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "postgres/pg_connection.h"
 
 namespace walnut {
 namespace {
-
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void OnStopSignal(int /*signal*/) { g_stop_requested = true; }
-
-// SIGINT/SIGTERM end the backup cleanly (the backup is stopped on the server and no sentinel is
-// written) instead of killing the process mid-upload. Restores the previous handlers on exit.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = OnStopSignal;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 struct BackupPushFlags {
   std::string data_dir;
@@ -143,13 +116,13 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   }
   options.tar_size_threshold = settings.tar_size_threshold;
   options.disk_concurrency = TarsAtOnce(settings);
+  options.upload_queue = settings.upload_queue;
   if (!context.turbo()) {
     options.disk_rate_limit = settings.disk_rate_limit;
-    options.network_rate_limit = settings.network_rate_limit;
   }
   options.archive_wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       config.GetDuration("WALNUT_ARCHIVE_WAIT_TIMEOUT"));
-  options.stop = &g_stop_requested;
+  options.stop = &StopSignals::Flag();
 
   const Folder& root = context.root();
   DeltaRequest delta;
@@ -184,14 +157,13 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
     }
   };
 
-  g_stop_requested = false;
   StopSignals signals;
   BackupPushResult result;
   try {
     result = PushBackup(session, root, pipeline, options, observer);
   } catch (...) {
     progress.Finish();
-    if (g_stop_requested) {
+    if (StopSignals::Requested()) {
       throw Error(ErrorCode::kCancelled,
                   "backup-push was interrupted by a signal: the backup was stopped on "
                   "the server and no sentinel was written");
@@ -206,8 +178,9 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
 
 void AddBackupPushCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   auto flags = std::make_shared<BackupPushFlags>();
-  CLI::App* cmd =
-      app.add_subcommand("backup-push", "Take a base backup of a PostgreSQL data directory (full, or delta with WALG_DELTA_MAX_STEPS)");
+  CLI::App* cmd = app.add_subcommand("backup-push",
+                                     "Take a base backup of a PostgreSQL data directory (full, or "
+                                     "delta with WALG_DELTA_MAX_STEPS)");
   cmd->add_option("db_directory", flags->data_dir, "The data directory (default: PGDATA)");
   cmd->add_flag("-f,--full", flags->full,
                 "Take a full backup even when WALG_DELTA_MAX_STEPS allows a delta");
