@@ -307,10 +307,15 @@ std::vector<SettingSpec> BuildRegistry() {
           .Default("10"),
       Spec("WALG_UPLOAD_DISK_CONCURRENCY", K::kInt, "tar files filled in parallel by backup-push")
           .Default("1"),
-      Spec("WALG_UPLOAD_QUEUE", K::kInt, "finished tar files waiting for upload").Default("2"),
+      Spec("WALG_UPLOAD_QUEUE", K::kInt,
+           "filled tar files of backup-push that may wait for their upload at once")
+          .Default("2")
+          .Implemented(),
       Spec("WALG_DOWNLOAD_FILE_RETRIES", K::kInt, "retries of one file download").Default("15"),
       Spec("WALG_DISK_RATE_LIMIT", K::kBytes, "disk read limit for backup-push, bytes per second"),
-      Spec("WALG_NETWORK_RATE_LIMIT", K::kBytes, "network limit, bytes per second"),
+      Spec("WALG_NETWORK_RATE_LIMIT", K::kBytes,
+           "bytes per second read from and written to storage, all commands (--turbo: no limit)")
+          .Implemented(),
       Spec("GOMAXPROCS", K::kInt, "CPU limit (WAL-G's Go runtime; accepted, unused)"),
       Spec("GODEBUG", K::kString, "Go runtime debugging (accepted, unused)"),
 
@@ -397,7 +402,10 @@ std::vector<SettingSpec> BuildRegistry() {
       Spec("WALG_LOG_LEVEL", K::kEnum, "NORMAL, DEVEL (debug) or ERROR")
           .Accepts({"NORMAL", "DEVEL", "ERROR"})
           .Default("NORMAL"),
-      Spec("WALG_LOG_DESTINATION", K::kString, "log file (default: standard error)"),
+      Spec("WALG_LOG_DESTINATION", K::kString,
+           "log file, appended to and reopened on SIGHUP; errors also go to standard error "
+           "(default: stderr)")
+          .Implemented(),
       Spec("WALG_STATSD_ADDRESS", K::kString, "statsd host:port for metrics"),
       Spec("WALG_STATSD_EXTRA_TAGS", K::kJson, "extra statsd tags"),
       Spec("HTTP_LISTEN", K::kString, "address of the embedded HTTP server"),
