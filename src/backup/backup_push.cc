@@ -18,6 +18,7 @@
 #include "backup/metered_storage.h"
 #include "backup/pgdata_walker.h"
 #include "backup/tar_partition.h"
+#include "backup/tar_upload_queue.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "concurrency/bounded_queue.h"
@@ -92,12 +93,18 @@ class TarWorkers {
         files_(files),
         read_(std::move(read)),
         delta_(delta),
-        queue_(kQueueDepth) {}
+        queue_(kQueueDepth),
+        uploads_(
+            static_cast<size_t>(std::max(1, options.upload_queue)),
+            [this](TarPartition& tar) { Uploaded(tar); },
+            [this](std::exception_ptr error) { Fail(error); }) {}
 
   ~TarWorkers() {
-    // Only reached without Finish() when the caller is unwinding: stop and join the workers.
+    // Only reached without Finish() when the caller is unwinding: stop and join the workers, drop
+    // the tars still waiting for their upload.
     failed_ = true;
     queue_.Close();
+    uploads_.Cancel();
     for (auto& t : threads_) t.join();
   }
   TarWorkers(const TarWorkers&) = delete;
@@ -111,11 +118,13 @@ class TarWorkers {
   // Called by the walking thread; false once a worker failed.
   bool Push(WalkedEntry entry) { return queue_.Push(std::move(entry)); }
 
-  // Waits for the workers; rethrows the first error.
+  // Waits for the workers and the uploads of their tars; rethrows the first error.
   void Finish() {
     queue_.Close();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    uploads_.Drain();
+    std::lock_guard lock(mu_);
     if (error_) std::rethrow_exception(error_);
   }
   void Fail(std::exception_ptr error) {
@@ -125,6 +134,7 @@ class TarWorkers {
     }
     failed_ = true;
     queue_.Close();
+    uploads_.Cancel();
   }
 
   int NextNumber() { return next_number_++; }
@@ -157,19 +167,20 @@ class TarWorkers {
               tars_, TarPartitionName(NextNumber(), pipeline_.compression), pipeline_);
         Pack(*tar, *entry);
         // A part ends once it passes the threshold (so one huge file may exceed it, as WAL-G).
-        if (tar->size() >= options_.tar_size_threshold) Seal(std::move(tar));
+        // Its upload finishes in the upload queue while this worker fills the next one.
+        if (tar->size() >= options_.tar_size_threshold && !uploads_.Submit(std::move(tar))) break;
       }
-      if (tar && !failed_) Seal(std::move(tar));
+      if (tar && !failed_) uploads_.Submit(std::move(tar));
     } catch (...) {
       Fail(std::current_exception());
     }
   }
 
-  void Seal(std::unique_ptr<TarPartition> tar) {
-    tar->Close();
-    RecordTar(*tar);
-    spdlog::debug("uploaded {} ({} bytes of tar)", tar->name(), tar->size());
-    if (observer_.on_tar_uploaded) observer_.on_tar_uploaded(tar->name(), tar->size());
+  // A tar's upload is committed (on an upload queue thread).
+  void Uploaded(TarPartition& tar) {
+    RecordTar(tar);
+    spdlog::debug("uploaded {} ({} bytes of tar)", tar.name(), tar.size());
+    if (observer_.on_tar_uploaded) observer_.on_tar_uploaded(tar.name(), tar.size());
   }
 
   void Pack(TarPartition& tar, const WalkedEntry& entry) {
@@ -225,6 +236,8 @@ class TarWorkers {
   std::exception_ptr error_;                                                // GUARDED_BY(mu_)
   std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_;  // GUARDED_BY(mu_)
   uint64_t uncompressed_size_ = 0;                                          // GUARDED_BY(mu_)
+  // Last: destroyed first, so its threads are joined before the state their callbacks touch.
+  TarUploadQueue uploads_;
 };
 
 void WaitForArchivedWal(const Folder& root, const std::string& backup_name,
@@ -328,12 +341,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
           "skipped");
     }
 
-    std::shared_ptr<RateLimiter> network;
-    if (options.network_rate_limit) {
-      network = std::make_shared<RateLimiter>(*options.network_rate_limit,
-                                              *options.network_rate_limit / 8 + (1 << 20));
-    }
-    MeteredStorage metered(root.storage(), network);
+    MeteredStorage metered(root.storage());
     Folder tars(metered, root.Key(BackupTarPartitionsKey(name)));
 
     // files_metadata.json streams to storage as files are packed; it is committed (visible) only
@@ -448,7 +456,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
       if (options.permanent) MarkAncestorsPermanent(BackupCatalog(root), *options.delta);
     }
     BackupCatalog(root).WriteDocument(BackupMetadataKey(name),
-           SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
+                                      SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
     // The sentinel last: only now does the backup exist for backup-list and backup-fetch.
     BackupCatalog(root).WriteDocument(BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
     if (options.delta) UnpublishIfBaseChainWasDeleted(root, name, options.delta->name);

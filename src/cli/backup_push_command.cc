@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,39 +15,13 @@
 #include "backup/backup_session.h"
 #include "backup/delta/delta_base.h"
 #include "cli/progress_line.h"
+#include "cli/stop_signals.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "postgres/pg_connection.h"
 
 namespace walnut {
 namespace {
-
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void OnStopSignal(int /*signal*/) { g_stop_requested = true; }
-
-// SIGINT/SIGTERM end the backup cleanly (the backup is stopped on the server and no sentinel is
-// written) instead of killing the process mid-upload. Restores the previous handlers on exit.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = OnStopSignal;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 struct BackupPushFlags {
   std::string data_dir;
@@ -142,12 +115,12 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   const Folder& root = context.root();
   options.tar_size_threshold = settings.tar_size_threshold;
   options.disk_concurrency = TarsAtOnce(settings, root.storage());
+  options.upload_queue = settings.upload_queue;
   if (!context.turbo()) {
     options.disk_rate_limit = settings.disk_rate_limit;
-    options.network_rate_limit = settings.network_rate_limit;
   }
   options.archive_wait_timeout = settings.archive_wait_timeout;
-  options.stop = &g_stop_requested;
+  options.stop = &StopSignals::Flag();
 
   DeltaRequest delta;
   delta.max_steps = settings.delta_max_steps;
@@ -179,14 +152,13 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
     }
   };
 
-  g_stop_requested = false;
   StopSignals signals;
   BackupPushResult result;
   try {
     result = PushBackup(session, root, pipeline, options, observer);
   } catch (...) {
     progress.Finish();
-    if (g_stop_requested) {
+    if (StopSignals::Requested()) {
       throw Error(ErrorCode::kCancelled,
                   "backup-push was interrupted by a signal: the backup was stopped on "
                   "the server and no sentinel was written");

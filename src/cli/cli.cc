@@ -61,7 +61,7 @@ int Run(int argc, char** argv) {
   CLI::App app{"Walnut: PostgreSQL backups and point-in-time recovery, compatible with WAL-G"};
   app.name("walnut");
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(VersionString()));
+  app.set_version_flag("--version", VersionText(argc > 0 ? argv[0] : "walnut"));
   // Both are taken out of the arguments before parsing; declared so that --help lists them.
   std::string config_path_for_help;
   app.add_option("--config", config_path_for_help,
@@ -73,9 +73,11 @@ int Run(int argc, char** argv) {
       "--pghost=...; see `walnut flags`.");
 
   Config config = Config::Load(setting_flags, env);
+  // Re-initialise with the resolved level and destination: they may come from the config file or
+  // a flag. An unusable log file fails here, before the command does anything.
+  InitLogging(config.Get("WALG_LOG_LEVEL").value_or("NORMAL"),
+              config.Get("WALG_LOG_DESTINATION").value_or(""));
   for (const auto& warning : config.warnings()) spdlog::warn("{}", warning);
-  // Re-initialise with the resolved level: it may come from the config file or a flag.
-  InitLogging(config.Get("WALG_LOG_LEVEL").value_or("NORMAL"));
   config.ExportPgEnvironment();
 
   CommandContext context(std::move(config));

@@ -3,6 +3,7 @@
 #include "common/logging.h"
 #include "config/setting_status.h"
 #include "pipeline/pipeline_settings.h"
+#include "storage/rate_limited_storage.h"
 #include "storage/registry/storage_registry.h"
 
 namespace walnut {
@@ -25,6 +26,10 @@ const Folder& CommandContext::root() {
   if (!root_) {
     const Settings& s = settings();
     storage_ = OpenStorage(config_, s);
+    // As WAL-G: every command's object reads and writes, unless --turbo.
+    if (s.network_rate_limit && !turbo_) {
+      storage_ = std::make_unique<RateLimitedStorage>(std::move(storage_), *s.network_rate_limit);
+    }
     root_.emplace(*storage_, s.storage_sub_prefix);
   }
   return *root_;

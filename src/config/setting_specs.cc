@@ -92,7 +92,8 @@ std::vector<SettingSpec> CoreSpecs() {
                     "tar files filled in parallel by backup-push")
           .Default("1")
           .Implemented(),
-      DefineSetting("WALG_UPLOAD_QUEUE", K::kInt, "finished tar files waiting for upload")
+      DefineSetting("WALG_UPLOAD_QUEUE", K::kInt,
+                    "filled tar files of backup-push that may wait for their upload at once")
           .Default("2")
           .Implemented(),
       DefineSetting("WALG_DOWNLOAD_FILE_RETRIES", K::kInt, "retries of one file download")
@@ -101,7 +102,9 @@ std::vector<SettingSpec> CoreSpecs() {
       DefineSetting("WALG_DISK_RATE_LIMIT", K::kBytes,
                     "disk read limit for backup-push, bytes per second")
           .Implemented(),
-      DefineSetting("WALG_NETWORK_RATE_LIMIT", K::kBytes, "network limit, bytes per second")
+      DefineSetting("WALG_NETWORK_RATE_LIMIT", K::kBytes,
+                    "bytes per second read from and written to storage, all commands (--turbo: no "
+                    "limit)")
           .Implemented(),
       DefineSetting("GOMAXPROCS", K::kInt, "CPU limit of WAL-G's Go runtime").Warned(kGoRuntime),
       DefineSetting("GODEBUG", K::kString, "Go runtime debugging").Warned(kGoRuntime),
@@ -260,7 +263,9 @@ std::vector<SettingSpec> CoreSpecs() {
           .Accepts({"NORMAL", "DEVEL", "ERROR"})
           .Default("NORMAL")
           .Implemented(),
-      DefineSetting("WALG_LOG_DESTINATION", K::kString, "log file (default: standard error)")
+      DefineSetting("WALG_LOG_DESTINATION", K::kString,
+                    "log file, appended to and reopened on SIGHUP; errors also go to standard "
+                    "error (default: stderr)")
           .Implemented(),
       DefineSetting("WALG_STATSD_ADDRESS", K::kString, "statsd host:port for metrics")
           .Warned("walnut sends no statsd metrics yet"),

@@ -138,8 +138,6 @@ Settings LoadSettings(const Config& config) {
   // main() sets the log level up from WALG_LOG_LEVEL before any command runs; a bad value still
   // fails here, naming the setting.
   config.GetEnum("WALG_LOG_LEVEL");
-  if (config.Has("WALG_LOG_DESTINATION"))
-    s.log_destination = config.GetString("WALG_LOG_DESTINATION");
   return s;
 }
 

@@ -59,9 +59,6 @@ struct Settings {
   bool use_reverse_unpack = true;                                // WALG_USE_REVERSE_UNPACK
   bool skip_redundant_tars = false;                              // WALG_SKIP_REDUNDANT_TARS
   std::string fetch_target_user_data;  // WALG_FETCH_TARGET_USER_DATA, valid JSON or ""
-
-  // Logging.
-  std::string log_destination;  // WALG_LOG_DESTINATION; "" = standard error
 };
 
 // Reads and validates every setting Settings holds. Throws kInvalidArgument on the first bad

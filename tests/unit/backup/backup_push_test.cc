@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@
 #include "pipeline/pipeline.h"
 #include "storage/memory/memory_storage.h"
 #include "support/faulty_storage.h"
+#include "support/gated_storage.h"
 #include "support/test_config.h"
 #include "support/test_util.h"
 
@@ -230,6 +232,35 @@ TEST_F(BackupPushTest, AFailingUploadLeavesNoSentinelAndStopsTheBackup) {
   EXPECT_FALSE(plain.Stat(BackupMetadataKey("base_000000010000000000000002")));
 }
 
+// WALG_UPLOAD_QUEUE: with uploads that cannot finish, backup-push lets exactly that many filled
+// tars wait for their upload, then holds the walk (rather than piling up tars in memory).
+class BackupPushUploadQueueTest : public BackupPushTest,
+                                  public ::testing::WithParamInterface<int> {};
+
+TEST_P(BackupPushUploadQueueTest, AtMostUploadQueueFilledTarsWaitForTheirUpload) {
+  const size_t queue = static_cast<size_t>(GetParam());
+  options_.upload_queue = GetParam();
+  options_.tar_size_threshold = 30000;  // every 40 kB file fills a tar of its own: 8 or 9 tars
+  testing::GatedStorage gate(memory_, "/tar_partitions/part_");
+  Folder root(gate, "");
+  FakeSession session(pgdata_.str(), &root);
+  BackupPushResult result;
+  std::thread push([&] { result = PushBackup(session, root, pipeline_, options_); });
+  bool filled = gate.WaitUntilHeld(queue);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  size_t held_while_shut = gate.held();
+  gate.Open();
+  push.join();
+
+  EXPECT_TRUE(filled);
+  EXPECT_EQ(held_while_shut, queue);
+  EXPECT_EQ(gate.max_held(), queue);
+  EXPECT_TRUE(HasSentinel());
+  EXPECT_EQ(result.backup_name, "base_000000010000000000000002");
+}
+
+INSTANTIATE_TEST_SUITE_P(QueueLengths, BackupPushUploadQueueTest, ::testing::Values(1, 3));
+
 TEST_F(BackupPushTest, MissingArchivedWalTimesOutWithAdviceAndNoSentinel) {
   FakeSession session(pgdata_.str(), nullptr);  // nothing archives the WAL
   options_.archive_wait_timeout = std::chrono::milliseconds(200);
@@ -297,7 +328,6 @@ TEST_F(BackupPushTest, AStopRequestAbortsWithoutSentinel) {
   EXPECT_EQ(session.aborts, 1);
   EXPECT_FALSE(HasSentinel());
 }
-
 
 // An 8 KiB heap-like page: a valid header with `lsn`, and `fill` as its contents.
 std::string Page(pg::Lsn lsn, char fill) {

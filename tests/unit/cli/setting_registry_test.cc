@@ -100,13 +100,15 @@ TEST(SettingRegistryTest, EveryStorageBackendOwnsItsPrefixSetting) {
   }
 }
 
-// Loads everything a command loads, as CommandContext does, plus what main() reads itself.
+// Loads everything a command loads, as CommandContext does, plus what main() reads itself
+// (cli.cc: the PG* variables it exports for libpq, the log level and destination).
 void LoadAsACommandDoes(CommandContext& context) {
   context.settings();
   context.pipeline();
   context.root();
   context.config().PgEnvironment();
   context.config().Get("WALG_LOG_LEVEL");
+  context.config().Get("WALG_LOG_DESTINATION");
 }
 
 // "Implemented" must mean something reads it: each scenario loads as a command does, and every
