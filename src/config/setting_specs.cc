@@ -368,6 +368,12 @@ std::vector<SettingSpec> BuildRegistry() {
       Spec("WALG_ALIVE_CHECK_INTERVAL", K::kDuration, "PostgreSQL liveness check during backup")
           .Default("1m"),
       Spec("WALG_STOP_BACKUP_TIMEOUT", K::kDuration, "statement timeout of pg_backup_stop"),
+      // pgBackRest's archive-check.
+      Spec("WALNUT_ARCHIVE_CHECK", K::kBool,
+           "backup-push refuses a server that archives nothing and waits for its WAL to be "
+           "archived (false: for WAL that reaches the storage another way)")
+          .Default("true")
+          .Implemented(),
       Spec("WALNUT_ARCHIVE_WAIT_TIMEOUT", K::kDuration,
            "backup-push waits this long for its last WAL segment to be archived (0: no wait)")
           .Default("60s"),

@@ -348,6 +348,7 @@ Settings LoadSettings(const Config& config) {
     }
   }
   s.alive_check_interval = GetMilliseconds(config, "WALG_ALIVE_CHECK_INTERVAL");
+  s.archive_check = config.GetBool("WALNUT_ARCHIVE_CHECK");
   s.delete_pending_age = GetMilliseconds(config, "WALNUT_DELETE_PENDING_AGE");
   if (s.delete_pending_age.count() < 0) {
     config.ThrowInvalid("WALNUT_DELETE_PENDING_AGE", "must not be negative (0s: no grace)");

@@ -115,6 +115,9 @@ struct Settings {
   bool without_files_metadata = false;           // WALG_WITHOUT_FILES_METADATA
   std::string sentinel_user_data;                // WALG_SENTINEL_USER_DATA, valid JSON or ""
   std::chrono::milliseconds alive_check_interval{60'000};  // WALG_ALIVE_CHECK_INTERVAL; 0: off
+  // WALNUT_ARCHIVE_CHECK: backup-push refuses a server that archives nothing and waits for the
+  // backup's WAL to reach the storage; false for WAL that gets there another way.
+  bool archive_check = true;
   // WALNUT_DELETE_PENDING_AGE: delete leaves a backup folder without a sentinel alone (it may be
   // being pushed) while its newest object is younger than this.
   std::chrono::milliseconds delete_pending_age{12 * 3'600'000};

@@ -45,6 +45,7 @@ TEST(SettingsTest, DefaultsMatchWalG) {
   EXPECT_EQ(s.log_level, "NORMAL");
   EXPECT_FALSE(s.delta_from_full);
   EXPECT_EQ(s.disk_rate_limit, std::nullopt);
+  EXPECT_TRUE(s.archive_check);
 }
 
 TEST(SettingsTest, NoStorageIsAnError) {
@@ -227,6 +228,7 @@ TEST(SettingsTest, OtherValues) {
                      {"WALG_PG_WAL_SIZE", "64"},
                      {"WALG_SENTINEL_USER_DATA", "{\"k\": [1, 2]}"},
                      {"WALG_LOG_LEVEL", "devel"},
+                     {"WALNUT_ARCHIVE_CHECK", "false"},
                      {"PGDATA", "/var/lib/postgresql/data"}});
   EXPECT_EQ(s.upload_concurrency, 3);
   EXPECT_EQ(s.download_concurrency, 1);
@@ -241,6 +243,7 @@ TEST(SettingsTest, OtherValues) {
   EXPECT_EQ(s.sentinel_user_data, "{\"k\": [1, 2]}");
   EXPECT_EQ(s.log_level, "DEVEL");
   EXPECT_EQ(s.pgdata, "/var/lib/postgresql/data");
+  EXPECT_FALSE(s.archive_check);
 
   EXPECT_THAT(LoadError({{"WALG_FILE_PREFIX", "/b"}, {"WALG_UPLOAD_CONCURRENCY", "0"}}),
               HasSubstr("WALG_UPLOAD_CONCURRENCY: invalid value '0'; expected an integer from 1"));
@@ -252,6 +255,8 @@ TEST(SettingsTest, OtherValues) {
               HasSubstr("accepted: LATEST, LATEST_FULL"));
   EXPECT_THAT(LoadError({{"WALG_FILE_PREFIX", "/b"}, {"WALG_STOP_BACKUP_TIMEOUT", "-5s"}}),
               HasSubstr("WALG_STOP_BACKUP_TIMEOUT"));
+  EXPECT_THAT(LoadError({{"WALG_FILE_PREFIX", "/b"}, {"WALNUT_ARCHIVE_CHECK", "no"}}),
+              HasSubstr("WALNUT_ARCHIVE_CHECK"));
 }
 
 }  // namespace
