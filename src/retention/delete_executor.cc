@@ -18,13 +18,24 @@ namespace {
 // S3's DeleteObjects takes 1000 keys; the storage batches further itself where it can.
 constexpr size_t kBatch = 1000;
 
+// The printer: every object a delete removes is named here, one line each as it comes (a WAL set
+// of millions is never gathered into one string). A dry run names each at INFO in WAL-G's shape
+// ("\twill be deleted: wal_005/000000010000000000000003.lz4"), a real run at DEBUG.
+void PrintObject(std::string_view key, bool confirm) {
+  if (confirm) {
+    spdlog::debug("deleting {}", key);
+  } else {
+    spdlog::info("\twill be deleted: {}", key);
+  }
+}
+
 // Deletes keys in batches (or, in a dry run, only counts them).
 class BatchDeleter {
  public:
   BatchDeleter(const Folder& root, bool confirm) : root_(root), confirm_(confirm) {}
 
   void Add(std::string key) {
-    spdlog::debug("{}: {}", confirm_ ? "deleting" : "Object marked for deletion", key);
+    PrintObject(key, confirm_);
     ++count_;
     if (!confirm_) return;
     batch_.push_back(std::move(key));
@@ -72,7 +83,10 @@ class Executor {
       DeleteSentinels();
       RestoreStillNeeded(doomed);
     } else {
-      report_.objects += plan_.backups.size();  // the sentinels
+      for (const DoomedBackup& backup : plan_.backups) {
+        PrintObject(BackupSentinelKey(backup.name), confirm_);
+      }
+      report_.objects += plan_.backups.size();
     }
     for (const DoomedBackup& backup : plan_.backups) {
       if (!doomed.contains(backup.name)) continue;
@@ -111,6 +125,7 @@ class Executor {
       const int depth = plan_.backups[i].depth;
       for (; i < plan_.backups.size() && plan_.backups[i].depth == depth; ++i) {
         keys.push_back(BackupSentinelKey(plan_.backups[i].name));
+        PrintObject(keys.back(), confirm_);
       }
       root_.Delete(keys);
       report_.objects += keys.size();

@@ -110,6 +110,17 @@ std::set<std::string> NamesAfter(const std::string& log, const std::string& phra
   return names;
 }
 
+// The objects a dry run names, as WAL-G prints them ("\twill be deleted: <key>"), in order.
+std::vector<std::string> NamedForDeletion(const std::string& log) {
+  std::vector<std::string> keys;
+  const std::string marker = "\twill be deleted: ";
+  for (const auto& line : Lines(log)) {
+    const size_t at = line.find(marker);
+    if (at != std::string::npos) keys.push_back(line.substr(at + marker.size()));
+  }
+  return keys;
+}
+
 // What the storage holds: object names under basebackups_005/ and wal_005/.
 struct StorageState {
   std::vector<std::string> backups;
@@ -317,12 +328,34 @@ class DeleteIt : public ::testing::Test {
     expect_log(dry, "would delete backup ");
     EXPECT_TRUE(LastMessage(dry.err).starts_with("Dry run:")) << dry.err;
     EXPECT_EQ(State(config), before) << "the dry run changed the storage";
+    const std::vector<std::string> named = NamedForDeletion(dry.err);
 
     CommandResult r = config.Run("delete --confirm " + args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     expect_log(r, "deleted backup ");
     EXPECT_TRUE(LastMessage(r.err).starts_with("Deleted ")) << r.err;
     ExpectOutcome(config, before, outcome);
+    ExpectNamedWereDeleted(named, before, State(config));
+  }
+
+  // The dry run named each object the delete then removed, once, and nothing else (but the
+  // archive's identity record, which only everything removes).
+  static void ExpectNamedWereDeleted(const std::vector<std::string>& named,
+                                     const StorageState& before, const StorageState& after) {
+    std::set<std::string> deleted;
+    auto gone = [&](const std::vector<std::string>& was, const std::vector<std::string>& is,
+                    const std::string& folder) {
+      const std::set<std::string> left(is.begin(), is.end());
+      for (const auto& object : was) {
+        if (!left.contains(object)) deleted.insert(folder + object);
+      }
+    };
+    gone(before.backups, after.backups, "basebackups_005/");
+    gone(before.wal, after.wal, "wal_005/");
+    std::set<std::string> named_set(named.begin(), named.end());
+    EXPECT_EQ(named_set.size(), named.size()) << "an object was named twice";
+    named_set.erase("walnut_archive.json");
+    EXPECT_EQ(named_set, deleted) << "the dry run's list differs from what was deleted";
   }
 
   // `delete --confirm <args>` fails with `exit_code` and one ERROR line naming `words`, and
