@@ -771,6 +771,67 @@ TEST_F(DeleteIt, RetainAndTargetOnS3) {
   Restore(*history_, "F3");
 }
 
+// delete everything also clears the archive's recorded cluster identity, so that the emptied
+// storage takes a new cluster's WAL: before, the new cluster's archiving was refused for good.
+// Also: a script's own file pushed next to the WAL (archived as WAL-G does) and fetched back.
+void EverythingLetsANewClusterArchive(TestStorage storage) {
+  WalnutConfig config(storage, "delete-everything-identity");
+  config.SetCompression("lz4");
+  BackupSource old_cluster;
+  old_cluster.StartArchiving(config);
+  ASSERT_FALSE(old_cluster.Push(config).empty());
+  old_cluster.ArchiveAll();
+  {
+    SCOPED_TRACE("a script's own file");
+    const fs::path manifest = old_cluster.dir() / "backup_manifest";
+    WriteFile(manifest, "{\"manifest\": 1}\n");
+    GrantToPgRunUser(manifest);
+    CommandResult r = config.Run("wal-push " + ShellQuote(manifest.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("is not a WAL file"), std::string::npos) << r.err;
+    const fs::path back = old_cluster.dir() / "fetched_manifest";
+    r = config.Run("wal-fetch backup_manifest " + ShellQuote(back.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(ReadFile(back), "{\"manifest\": 1}\n");
+  }
+  old_cluster.Stop();
+  auto root_listing = [&] { return config.Run("st ls").out; };
+  ASSERT_NE(root_listing().find("walnut_archive.json"), std::string::npos) << root_listing();
+
+  CommandResult dry = config.Run("delete everything");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  const std::vector<std::string> named = NamedForDeletion(dry.err);
+  EXPECT_NE(std::find(named.begin(), named.end(), "walnut_archive.json"), named.end()) << dry.err;
+  EXPECT_NE(std::find(named.begin(), named.end(), "wal_005/backup_manifest.lz4"), named.end())
+      << dry.err;
+  EXPECT_NE(root_listing().find("walnut_archive.json"), std::string::npos);
+
+  CommandResult r = config.Run("delete everything FORCE --confirm");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("deleted the archive's cluster identity record walnut_archive.json"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(config.ListObjects("wal_005"), std::vector<std::string>{});
+  EXPECT_EQ(root_listing().find("walnut_archive.json"), std::string::npos) << root_listing();
+
+  // A new cluster (a new database system) archives into the same storage and backs up there.
+  BackupSource new_cluster;
+  new_cluster.StartArchiving(config);
+  ASSERT_FALSE(new_cluster.Push(config).empty());
+  new_cluster.ArchiveAll();
+  EXPECT_EQ(new_cluster.Archiver().failed_count, 0) << new_cluster.ServerLog();
+  EXPECT_EQ(BackupNames(config).size(), 1u);
+  EXPECT_NE(root_listing().find("walnut_archive.json"), std::string::npos);
+}
+
+TEST(DeleteEverythingIt, ClearsTheArchiveIdentityForANewCluster_Directory) {
+  EverythingLetsANewClusterArchive(TestStorage::kDirectory);
+}
+
+TEST(DeleteEverythingIt, ClearsTheArchiveIdentityForANewCluster_S3) {
+  EverythingLetsANewClusterArchive(TestStorage::kS3);
+}
+
 // The name of WAL segment `segment` of timeline 1 (16 MiB segments).
 std::string WalName(uint64_t segment) {
   char name[25];

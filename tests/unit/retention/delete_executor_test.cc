@@ -21,6 +21,7 @@
 #include "retention/delete_plan.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage_wrapper.h"
+#include "wal/archive_identity.h"
 
 namespace walnut::retention {
 namespace {
@@ -285,6 +286,84 @@ TEST_F(DeleteExecutorTest, ADryRunNamesEachObjectTheDeleteRemoves) {
     if (!Has(key)) deleted.insert(key);
   }
   EXPECT_EQ(unique, deleted);
+}
+
+DeleteRequest Everything() {
+  DeleteRequest r;
+  r.mode = Mode::kEverything;
+  return r;
+}
+
+// After `delete everything` a new cluster may archive into the storage: the identity record goes
+// too, last, and the log says so.
+TEST_F(DeleteExecutorTest, EverythingClearsTheArchiveIdentityLast) {
+  const std::string identity_key(kArchiveIdentityObject);
+  memory_.Commit(identity_key, ArchiveIdentityToJson({7300000000000000001, 15, 0xD110, kSeg}));
+  AddBackup(2);
+  AddWal(1, 4);
+  {
+    LogCapture log;
+    Run(Everything(), false);
+    EXPECT_TRUE(Has(identity_key));
+    EXPECT_EQ(log.Named().back(), identity_key);
+    EXPECT_NE(log.text().find("would delete the archive's cluster identity record"),
+              std::string::npos)
+        << log.text();
+  }
+  LogCapture log;
+  const DeleteReport report = Run(Everything(), true);
+  EXPECT_EQ(memory_.ObjectCount(), 0u);
+  EXPECT_EQ(storage_.calls.back(), std::vector<std::string>{identity_key});
+  EXPECT_EQ(report.objects, 4u + 4u + 1u);
+  EXPECT_NE(log.text().find("deleted the archive's cluster identity record walnut_archive.json "
+                            "(database system 7300000000000000001)"),
+            std::string::npos)
+      << log.text();
+
+  // Only everything clears it.
+  memory_.Commit(identity_key, "{}");
+  AddBackup(6);
+  AddBackup(8);
+  Run(RetainFull(1), true);
+  DeleteRequest garbage;
+  garbage.mode = Mode::kGarbage;
+  Run(garbage, true);
+  EXPECT_TRUE(Has(identity_key));
+}
+
+TEST_F(DeleteExecutorTest, EverythingKeepsTheIdentityWhileAClusterStillArchives) {
+  const std::string identity_key(kArchiveIdentityObject);
+  memory_.Commit(identity_key, ArchiveIdentityToJson({7300000000000000001, 15, 0xD110, kSeg}));
+  AddBackup(2);
+  AddWal(1, 4);
+  // A wal-push of the old cluster stores a segment once the delete has deleted the WAL.
+  std::function<void()> hook = [&] {
+    if (storage_.calls.back().front().starts_with("wal_005/")) {
+      memory_.Commit("wal_005/" + Wal(9) + ".lz4", "w");
+    } else {
+      storage_.after_first_delete = hook;
+    }
+  };
+  storage_.after_first_delete = hook;
+  LogCapture log;
+  Run(Everything(), true);
+  EXPECT_TRUE(Has(identity_key));
+  EXPECT_TRUE(Has("wal_005/" + Wal(9) + ".lz4"));
+  EXPECT_NE(log.text().find("kept the archive's cluster identity record"), std::string::npos)
+      << log.text();
+}
+
+TEST_F(DeleteExecutorTest, EverythingNeverRemovesARecordWrittenAfterItBegan) {
+  // No record when the delete starts (an archive WAL-G wrote); a new cluster records its identity
+  // meanwhile: that record is its claim on the emptied storage and stays.
+  const std::string identity_key(kArchiveIdentityObject);
+  AddBackup(2);
+  AddWal(1, 4);
+  storage_.after_first_delete = [&] {
+    memory_.Commit(identity_key, ArchiveIdentityToJson({7300000000000000002, 15, 0xD110, kSeg}));
+  };
+  Run(Everything(), true);
+  EXPECT_TRUE(Has(identity_key));
 }
 
 }  // namespace
