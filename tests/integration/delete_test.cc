@@ -493,9 +493,10 @@ TEST_F(DeleteIt, RetainAndBeforePickTheirTargetAndTheRestRestores_Directory) {
     DeleteAndExpect(*copy, "retain 2 --after " + before_f2_, from_f2);
   }
   {
-    SCOPED_TRACE("retain FULL 1 --after NAME");
+    SCOPED_TRACE("retain FULL 1 -a NAME");
     auto copy = CopyOfHistory();
-    DeleteAndExpect(*copy, "retain FULL 1 --after " + B("F2").taken.name, from_f2);
+    // -a: WAL-G's shorthand of --after.
+    DeleteAndExpect(*copy, "retain FULL 1 -a " + B("F2").taken.name, from_f2);
   }
   {
     SCOPED_TRACE("before NAME");
