@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "backup/archive_check.h"
 #include "backup/backup_mark.h"
 #include "backup/backup_name.h"
 #include "backup/delta/base_files.h"
@@ -240,45 +241,6 @@ class TarWorkers {
   TarUploadQueue uploads_;
 };
 
-void WaitForArchivedWal(const Folder& root, const std::string& backup_name,
-                        const std::string& segment_name, CompressionMethod preferred,
-                        const BackupPushOptions& options) {
-  if (options.archive_wait_timeout.count() == 0) {
-    spdlog::warn(
-        "not waiting for WAL segment {} to be archived (WALNUT_ARCHIVE_WAIT_TIMEOUT=0): "
-        "{} cannot be restored until it is",
-        segment_name, backup_name);
-    return;
-  }
-  Folder wal = root.Sub("wal_005/");
-  auto deadline = std::chrono::steady_clock::now() + options.archive_wait_timeout;
-  auto interval = std::chrono::milliseconds(50);
-  while (true) {
-    if (auto found = FindCompressedObject(wal, segment_name, preferred)) {
-      spdlog::info("WAL segment {} needed by {} is archived as wal_005/{}", segment_name,
-                   backup_name, *found);
-      return;
-    }
-    if (options.stop && options.stop->load())
-      throw Error(ErrorCode::kCancelled, "backup-push interrupted");
-    if (std::chrono::steady_clock::now() >= deadline) {
-      throw Error(
-          ErrorCode::kNotFound,
-          fmt::format(
-              "WAL segment {} needed to restore {} did not reach wal_005/ within {} s; the "
-              "backup is incomplete (no sentinel written). Check that archive_mode is on, that "
-              "archive_command uploads to this storage (e.g. 'wal-g wal-push %p'), and "
-              "pg_stat_archiver's last_failed_wal and the server log for archiving errors; "
-              "WALNUT_ARCHIVE_WAIT_TIMEOUT sets how long to wait",
-              segment_name, backup_name,
-              std::chrono::duration_cast<std::chrono::seconds>(options.archive_wait_timeout)
-                  .count()));
-    }
-    std::this_thread::sleep_for(std::min(interval, options.archive_poll_interval));
-    interval *= 2;
-  }
-}
-
 }  // namespace
 
 void CheckDataDirectory(const std::string& given, const std::string& server_data_directory) {
@@ -309,6 +271,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
   sentinel.files_metadata_disabled = options.without_files_metadata;
 
   SerializeBackupSentinel(sentinel);  // rejects bad user data before the backup, not after it
+  CheckServerArchives(session, options);
   BackupStart start = session.Start(FormatRfc3339Nano(sentinel.start_time));
   std::string name;
   try {
@@ -430,8 +393,8 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
       if (observer.on_tar_uploaded) observer.on_tar_uploaded(tar.name(), tar.size());
     }
 
-    WaitForArchivedWal(root, name, pg::WalFileName(stop.last_segment), pipeline.compression,
-                       options);
+    WaitForArchivedWal(root, name, pg::WalFileName(start.segment),
+                       pg::WalFileName(stop.last_segment), pipeline.compression, options);
 
     if (files) {
       for (const auto& [tar_name, paths] : workers.tar_sets())

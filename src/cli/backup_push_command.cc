@@ -38,25 +38,6 @@ struct BackupPushFlags {
   bool database_composer = false;
 };
 
-// WAL-G warns when archiving looks off: a backup without archived WAL cannot be restored.
-void WarnAboutArchiving(pg::PgConnection& conn) {
-  std::string mode = conn.QueryValue("SELECT current_setting('archive_mode')");
-  std::string command = conn.QueryValue("SELECT current_setting('archive_command')");
-  std::string library =
-      conn.server_version() >= 150000
-          ? conn.QueryValue("SELECT coalesce(current_setting('archive_library', true), '')")
-          : "";
-  if (mode == "off") {
-    spdlog::warn(
-        "archive_mode is off: the WAL this backup needs will not be archived, so it cannot be "
-        "restored; set archive_mode = on and archive_command = 'wal-g wal-push %p'");
-  } else if (library.empty() && (command.empty() || command == "(disabled)")) {
-    spdlog::warn(
-        "archive_command is empty: WAL is not archived, so this backup cannot be restored; set "
-        "archive_command = 'wal-g wal-push %p'");
-  }
-}
-
 // Tar partitions filled at once. One tar reads and hashes on one thread and compresses on
 // another, but the two rarely weigh the same (lz4 is cheap on compressible data and dear on the
 // rest), so to a local directory a second tar fills the idle time: two (up to
@@ -119,6 +100,7 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   if (!context.turbo()) {
     options.disk_rate_limit = settings.disk_rate_limit;
   }
+  options.archive_check = settings.archive_check;
   options.archive_wait_timeout = settings.archive_wait_timeout;
   options.stop = &StopSignals::Flag();
 
@@ -138,7 +120,6 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   options.delta = ChooseDeltaBase(BackupCatalog(root), delta);
   const PipelineOptions& pipeline = context.pipeline();
   PgBackupSession session(settings.stop_backup_timeout);
-  WarnAboutArchiving(session.connection());
 
   ProgressLine progress =
       ProgressLine::ForStderr("backup-push", EstimateTotalBytes(session.connection()));

@@ -213,6 +213,12 @@ std::vector<SettingSpec> CoreSpecs() {
                   "periodically"),
       DefineSetting("WALG_STOP_BACKUP_TIMEOUT", K::kDuration, "statement timeout of pg_backup_stop")
           .Implemented(),
+      // pgBackRest's archive-check.
+      DefineSetting("WALNUT_ARCHIVE_CHECK", K::kBool,
+                    "backup-push refuses a server that archives nothing and waits for its WAL to "
+                    "be archived (false: for WAL that reaches the storage another way)")
+          .Default("true")
+          .Implemented(),
       DefineSetting("WALNUT_ARCHIVE_WAIT_TIMEOUT", K::kDuration,
                     "backup-push waits this long for its last WAL segment to be archived (0: no "
                     "wait)")

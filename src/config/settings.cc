@@ -126,6 +126,7 @@ Settings LoadSettings(const Config& config) {
   s.store_all_corrupt_blocks = config.GetBool("WALG_STORE_ALL_CORRUPT_BLOCKS");
   s.without_files_metadata = config.GetBool("WALG_WITHOUT_FILES_METADATA");
   s.sentinel_user_data = GetJson(config, "WALG_SENTINEL_USER_DATA");
+  s.archive_check = config.GetBool("WALNUT_ARCHIVE_CHECK");
   s.archive_wait_timeout = GetMilliseconds(config, "WALNUT_ARCHIVE_WAIT_TIMEOUT");
   s.delete_pending_age = GetMilliseconds(config, "WALNUT_DELETE_PENDING_AGE");
   if (config.Has("WALG_STOP_BACKUP_TIMEOUT")) {

@@ -50,6 +50,9 @@ struct Settings {
   bool store_all_corrupt_blocks = false;         // WALG_STORE_ALL_CORRUPT_BLOCKS
   bool without_files_metadata = false;           // WALG_WITHOUT_FILES_METADATA
   std::string sentinel_user_data;                // WALG_SENTINEL_USER_DATA, valid JSON or ""
+  // WALNUT_ARCHIVE_CHECK: backup-push refuses a server that archives nothing and waits for the
+  // backup's WAL to reach the storage; false for WAL that gets there another way.
+  bool archive_check = true;
   // WALNUT_ARCHIVE_WAIT_TIMEOUT: backup-push waits this long for its last segment; 0: no wait.
   std::chrono::milliseconds archive_wait_timeout{60'000};
   // WALNUT_DELETE_PENDING_AGE: delete leaves a backup folder without a sentinel alone (it may be

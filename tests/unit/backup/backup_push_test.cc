@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -39,6 +40,7 @@ class FakeSession : public BackupSession {
  public:
   FakeSession(std::string data_dir, Folder* archive)
       : data_dir_(std::move(data_dir)), archive_(archive) {}
+  pg::ArchiveSettings ReadArchiveSettings() override { return archive_settings; }
   BackupStart Start(const std::string&) override {
     ++starts;
     BackupStart start;
@@ -65,6 +67,8 @@ class FakeSession : public BackupSession {
   }
   void Abort() noexcept override { ++aborts; }
   int starts = 0, stops = 0, aborts = 0;
+  pg::ArchiveSettings archive_settings{
+      .mode = "on", .command = "wal-g wal-push %p", .library = "", .in_recovery = false};
   pg::Lsn start_lsn = kStartLsn;
   pg::WalSegment start_segment{1, 2};
   pg::Lsn stop_lsn = 0x3000100;
@@ -270,6 +274,49 @@ TEST_F(BackupPushTest, MissingArchivedWalTimesOutWithAdviceAndNoSentinel) {
   EXPECT_NE(message.find("archive_command"), std::string::npos) << message;
   EXPECT_NE(message.find("last_failed_wal"), std::string::npos) << message;
   EXPECT_FALSE(HasSentinel());
+}
+
+TEST_F(BackupPushTest, AServerThatArchivesNothingIsRefusedBeforeTheBackupStarts) {
+  FakeSession session(pgdata_.str(), &root_);
+  session.archive_settings.mode = "off";
+  options_.archive_wait_timeout = std::chrono::seconds(60);
+  const auto start = std::chrono::steady_clock::now();
+  auto e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(e.code(), ErrorCode::kFailedPrecondition);
+  const std::string message = e.what();
+  EXPECT_NE(message.find("archive_mode = on"), std::string::npos) << message;
+  EXPECT_NE(message.find("WALNUT_ARCHIVE_CHECK=false"), std::string::npos) << message;
+  EXPECT_EQ(session.starts, 0);
+  EXPECT_TRUE(Keys().empty());
+
+  session.archive_settings.mode = "on";
+  session.archive_settings.command = "";
+  e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  EXPECT_NE(std::string(e.what()).find("archive_command is empty"), std::string::npos) << e.what();
+  EXPECT_EQ(session.starts, 0);
+}
+
+TEST_F(BackupPushTest, WithoutTheArchiveCheckNeitherTheServerNorTheWalIsWaitedFor) {
+  FakeSession session(pgdata_.str(), nullptr);  // nothing archives the WAL
+  session.archive_settings.mode = "off";        // it reaches the storage another way
+  options_.archive_check = false;
+  options_.archive_wait_timeout = std::chrono::seconds(60);
+  const auto start = std::chrono::steady_clock::now();
+  auto result = PushBackup(session, root_, pipeline_, options_);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(session.starts, 1);
+  EXPECT_TRUE(HasSentinel());
+  EXPECT_EQ(result.backup_name, "base_000000010000000000000002");
+}
+
+TEST_F(BackupPushTest, AStandbyIsNotJudgedByItsOwnArchiveMode) {
+  // Its primary archives the WAL: the backup goes ahead and waits for it as usual.
+  FakeSession session(pgdata_.str(), &root_);
+  session.archive_settings.mode = "off";
+  session.archive_settings.in_recovery = true;
+  PushBackup(session, root_, pipeline_, options_);
+  EXPECT_TRUE(HasSentinel());
 }
 
 TEST_F(BackupPushTest, WrongDataDirectoryIsRefusedBeforeAnyUpload) {

@@ -40,6 +40,7 @@ TEST(SettingsTest, DefaultsMatchWalG) {
   EXPECT_FALSE(s.delta_from_full);
   EXPECT_EQ(s.disk_rate_limit, std::nullopt);
   EXPECT_EQ(s.integrity_max_delayed_wals, 0u);
+  EXPECT_TRUE(s.archive_check);
 }
 
 TEST(SettingsTest, StoragePrefixIsTrimmed) {
@@ -71,6 +72,7 @@ TEST(SettingsTest, OtherValues) {
                      {"WALG_FETCH_TARGET_USER_DATA", "\"nightly\""},
                      {"WALNUT_ARCHIVE_WAIT_TIMEOUT", "5s"},
                      {"WALG_INTEGRITY_MAX_DELAYED_WALS", "3"},
+                     {"WALNUT_ARCHIVE_CHECK", "false"},
                      {"WALG_PG_WAL_SIZE", "64"},
                      {"WALG_SENTINEL_USER_DATA", "{\"k\": [1, 2]}"},
                      {"PGDATA", "/var/lib/postgresql/data"}});
@@ -87,6 +89,7 @@ TEST(SettingsTest, OtherValues) {
   EXPECT_EQ(s.fetch_target_user_data, "\"nightly\"");
   EXPECT_EQ(s.archive_wait_timeout, std::chrono::seconds(5));
   EXPECT_EQ(s.integrity_max_delayed_wals, 3u);
+  EXPECT_FALSE(s.archive_check);
   EXPECT_EQ(s.wal_segment_size, 64u << 20);
   EXPECT_EQ(s.sentinel_user_data, "{\"k\": [1, 2]}");
   EXPECT_EQ(s.pgdata, "/var/lib/postgresql/data");
@@ -99,6 +102,7 @@ TEST(SettingsTest, OtherValues) {
               HasSubstr("accepted: LATEST, LATEST_FULL"));
   EXPECT_THAT(LoadError({{"WALG_STOP_BACKUP_TIMEOUT", "-5s"}}),
               HasSubstr("WALG_STOP_BACKUP_TIMEOUT"));
+  EXPECT_THAT(LoadError({{"WALNUT_ARCHIVE_CHECK", "no"}}), HasSubstr("WALNUT_ARCHIVE_CHECK"));
 }
 
 }  // namespace
