@@ -20,13 +20,21 @@ std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt) {
 
 void WithRetries(const RetryPolicy& policy, std::string_view what,
                  const std::function<void()>& fn) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point first_start = Clock::now();
   for (int attempt = 1;; ++attempt) {
+    const Clock::time_point attempt_start = Clock::now();
     try {
       fn();
       return;
     } catch (const Error& e) {
       if (!e.retryable() || attempt >= policy.max_attempts) throw;
       auto delay = BackoffDelay(policy, attempt);
+      if (policy.budget.count() > 0) {
+        // The next attempt will likely fail as this one did, and take as long to.
+        Clock::time_point now = Clock::now();
+        if (now + delay + (now - attempt_start) >= first_start + policy.budget) throw;
+      }
       spdlog::warn("{}: {} (attempt {} of {}, retrying in {} ms)", what, e.what(), attempt,
                    policy.max_attempts, delay.count());
       std::this_thread::sleep_for(delay);
