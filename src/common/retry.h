@@ -7,7 +7,8 @@
 namespace walnut {
 
 // Exponential backoff with full jitter: attempt k (from 1) sleeps a random time in
-// [0, min(max_delay, base_delay * 2^(k-1))] before trying again.
+// [0, min(max_delay, base_delay * 2^(k-1))] before trying again; with a budget, max_delay is at
+// most a tenth of it.
 struct RetryPolicy {
   int max_attempts = 5;  // including the first
   std::chrono::milliseconds base_delay{200};
