@@ -63,7 +63,7 @@ std::chrono::milliseconds StallTimeoutFor(const S3Options& o) {
   using std::chrono::seconds;
   if (o.stall_timeout.count() > 0) return o.stall_timeout;
   if (o.retry.budget.count() <= 0) return seconds(60);
-  return std::clamp<std::chrono::milliseconds>(o.retry.budget / 3, seconds(1), seconds(60));
+  return std::clamp<std::chrono::milliseconds>(o.retry.budget / 4, seconds(1), seconds(60));
 }
 
 std::chrono::milliseconds ConnectTimeoutFor(const S3Options& o) {

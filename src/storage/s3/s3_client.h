@@ -60,9 +60,9 @@ inline S3Call HeadObjectCall(std::string full_key, std::set<long> ok_statuses = 
   return call;
 }
 
-// options.stall_timeout, else a third of the retry budget (1 s to 60 s; 60 s without a budget),
-// so that an endpoint that accepts connections and never answers is tried more than once within
-// the budget.
+// options.stall_timeout, else a quarter of the retry budget (1 s to 60 s; 60 s without a budget):
+// an endpoint that accepts connections and never answers is tried three times within the budget,
+// and a request whose connection went silent still has time for a retry.
 std::chrono::milliseconds StallTimeoutFor(const S3Options& options);
 // options.connect_timeout, else the stall timeout but at most 10 s.
 std::chrono::milliseconds ConnectTimeoutFor(const S3Options& options);

@@ -213,7 +213,7 @@ TEST(S3FaultsTest, ARefusingEndpointFailsWithinTheBudgetSayingWhatWasTried) {
 
 TEST(S3FaultsTest, ASilentEndpointFailsWithinTheBudget) {
   walnut::testing::SilentListener silent;
-  // A budget of 3 s gives a stall timeout of 1 s: two or three attempts fit.
+  // A budget of 3 s gives a stall timeout of 1 s (the floor): two attempts fit.
   S3Storage storage(DeadEndpointOptions(silent.endpoint(), seconds(3)));
   auto start = std::chrono::steady_clock::now();
   Error e = ExpectError([&] { storage.Stat("obj"); });
@@ -228,9 +228,9 @@ TEST(S3FaultsTest, ASilentEndpointFailsWithinTheBudget) {
 TEST(S3FaultsTest, TimeoutsDeriveFromTheRetryBudget) {
   S3Options o;
   EXPECT_EQ(o.retry.budget, seconds(30));
-  EXPECT_EQ(StallTimeoutFor(o), seconds(10));
-  EXPECT_EQ(ConnectTimeoutFor(o), seconds(10));
-  o.retry.budget = seconds(6);
+  EXPECT_EQ(StallTimeoutFor(o), milliseconds(7500));
+  EXPECT_EQ(ConnectTimeoutFor(o), milliseconds(7500));
+  o.retry.budget = seconds(8);
   EXPECT_EQ(StallTimeoutFor(o), seconds(2));
   EXPECT_EQ(ConnectTimeoutFor(o), seconds(2));
   o.retry.budget = seconds(600);
