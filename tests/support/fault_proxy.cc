@@ -158,8 +158,13 @@ void FaultProxy::Relay(int client, int server, std::string first, const ProxyFau
       }
       if (want == 0 && reset) return over_budget();
       if (want == 0) {
-        // kCloseResponseAfter: an orderly close in the middle of the answer.
+        // kCloseResponseAfter: an orderly close in the middle of the answer. What the client
+        // still sends is read until it closes too: closing with unread data would send a reset.
         ::shutdown(client, SHUT_WR);
+        for (int waits = 0; waits < 20 && !stop_; ++waits) {
+          pollfd p{client, POLLIN, 0};
+          if (::poll(&p, 1, 50) > 0 && ::read(client, buf, sizeof buf) <= 0) break;
+        }
         ::close(client);
         ::close(server);
         return;
