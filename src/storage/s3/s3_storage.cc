@@ -114,17 +114,22 @@ std::unique_ptr<Reader> S3Storage::Get(std::string_view key, ByteRange range) {
 
 std::optional<ObjectInfo> S3Storage::Stat(std::string_view key) {
   S3Call call = HeadObjectCall(FullKey(key), {200, 404});
-  auto response = client_->SendWithRetries(call);
+  net::HttpResponse response;
+  client_->Retry([&] {
+    response = client_->Send(call);
+    if (response.status == 404) return;
+    auto length = response.Header("content-length");
+    if (!length || length->empty() || length->size() > 19 ||
+        !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("s3 HeadObject {}: no valid Content-Length", client_->Uri(call.key)),
+                  /*retryable=*/true);
+    }
+  });
   if (response.status == 404) return std::nullopt;
   ObjectInfo info;
   info.key = std::string(key);
-  auto length = response.Header("content-length");
-  if (!length || length->empty() ||
-      !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    throw Error(ErrorCode::kProtocol,
-                fmt::format("s3 HeadObject {}: no valid Content-Length", client_->Uri(call.key)));
-  }
-  info.size = std::stoull(std::string(*length));
+  info.size = std::stoull(std::string(*response.Header("content-length")));
   if (auto modified = response.Header("last-modified")) {
     if (auto t = ParseHttpDate(*modified)) info.mtime = *t;
   }
@@ -153,8 +158,11 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
     if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
     if (!options.recursive) call.query.emplace_back("delimiter", "/");
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
-    auto response = client_->SendWithRetries(call);
-    ListPage page = ParseListObjectsV2(response.body);
+    ListPage page;
+    client_->Retry([&] {
+      page = S3Client::ParseAnswer(call.op, client_->Uri(full_prefix), client_->Send(call).body,
+                                   ParseListObjectsV2);
+    });
     ++client_->stats().list_pages;
 
     // Objects and common prefixes come in two sorted lists; merge them into key order.
@@ -202,10 +210,15 @@ void S3Storage::Delete(std::span<const std::string> keys) {
     call.body = AsBytes(body);
     // S3 requires Content-MD5 (or an x-amz-checksum-*) on DeleteObjects.
     call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
-    auto response = client_->SendWithRetries(call);
+    // Deleting is idempotent (S3 reports a key that is gone already as deleted): an answer lost
+    // or damaged on the way is retried like any other.
+    std::vector<DeleteFailure> failures;
+    client_->Retry([&] {
+      failures = S3Client::ParseAnswer(call.op, client_->Uri(options_.root),
+                                       client_->Send(call).body, ParseDeleteResult);
+    });
     ++client_->stats().delete_batches;
     spdlog::debug("s3 DeleteObjects: {} keys", batch.size());
-    auto failures = ParseDeleteResult(response.body);
     if (!failures.empty()) {
       std::string detail;
       for (size_t i = 0; i < failures.size() && i < 3; ++i) {
@@ -242,7 +255,7 @@ void S3Storage::Copy(std::string_view from, std::string_view to) {
   call.headers.emplace_back("x-amz-copy-source", "/" + options_.bucket + "/" +
                                                      net::UriEncode(source, /*keep_slash=*/true));
   try {
-    WithRetries(options_.retry, kRetryLabel, [&] {
+    client_->Retry([&] {
       auto response = client_->Send(call);
       // CopyObject may fail after answering 200; the error is then in the body.
       if (auto error = EmbeddedError(response.body, "CopyObjectResult")) {
