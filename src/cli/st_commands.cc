@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/stop_signals.h"
 #include "cli/text_table.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -99,38 +102,41 @@ int Cat(CommandContext& context, const std::string& object_path, const DownloadO
   return 0;
 }
 
+// Hashes a local file for its first-byte metadata (see Put). Throws kCancelled once a stop signal
+// arrived.
 Digest DigestOfFile(const std::string& path) {
   auto reader = FdReader::Open(path);
   std::vector<std::byte> buffer(256 << 10);  // small: freed memory is not always returned
   Sha256Hasher hasher;
-  while (size_t n = reader->Read(buffer)) hasher.Update(ConstByteSpan(buffer.data(), n));
+  while (size_t n = reader->Read(buffer)) {
+    if (StopSignals::Requested()) throw Error(ErrorCode::kCancelled, "st put interrupted");
+    hasher.Update(ConstByteSpan(buffer.data(), n));
+  }
   return hasher.Finish();
 }
 
-// For a storage that takes metadata only with the first byte (S3): the file is hashed first, so
-// that its SHA-256 goes with the object from the start; the upload's own read must give the same
-// digest (a file that changed in between would be stored under a wrong one).
-int PutHashedFirst(CommandContext& context, const std::string& local_path,
-                   const std::string& object, const PipelineOptions& options) {
-  const Digest digest = DigestOfFile(local_path);
-  PutOptions put;
-  put.metadata[kContentSha256Metadata] = digest.Hex();
-  auto writer = MakeUploadWriter(context.root(), object, options, put);
-  auto result = std::make_shared<DigestResult>();
-  HashingReader reader(FdReader::Open(local_path), result);
-  Copy(reader, *writer, kStreamChunkSize);
-  if (!result->ready() || result->get() != digest) {
-    writer->Abort();
-    throw Error(ErrorCode::kCorruption,
-                fmt::format("{} changed while it was being uploaded; nothing was stored",
-                            local_path));
+// `st put`'s source: a local file, or standard input (-s/--read-stdin, or "-" as the path).
+struct PutSource {
+  std::string local_path;  // "-": standard input
+  bool from_stdin() const { return local_path == "-"; }
+};
+
+// Copies all of `reader` into `writer` in whole kStreamChunkSize pieces (a pipe delivers 64 KiB
+// per read; the compressors work best on whole blocks). Throws kCancelled between pieces once a
+// stop signal arrived.
+uint64_t CopyInChunks(Reader& reader, Writer& writer) {
+  std::vector<std::byte> buffer(kStreamChunkSize);
+  uint64_t total = 0;
+  while (size_t n = ReadFull(reader, buffer)) {
+    if (StopSignals::Requested()) throw Error(ErrorCode::kCancelled, "st put interrupted");
+    writer.Write(ConstByteSpan(buffer.data(), n));
+    total += n;
+    if (n < buffer.size()) break;
   }
-  writer->Close();
-  spdlog::info("uploaded {} ({} bytes) to {}", local_path, digest.size, object);
-  return 0;
+  return total;
 }
 
-int Put(CommandContext& context, const std::string& local_path, const std::string& destination,
+int Put(CommandContext& context, const PutSource& source, const std::string& destination,
         bool compress, bool encrypt, bool force) {
   PipelineOptions options = context.pipeline();
   if (!compress) options.compression = CompressionMethod::kNone;
@@ -138,26 +144,61 @@ int Put(CommandContext& context, const std::string& local_path, const std::strin
   std::string object = WithExtension(destination, options.compression);
 
   std::error_code ec;
-  if (fs::is_directory(local_path, ec)) {
+  if (!source.from_stdin() && fs::is_directory(source.local_path, ec)) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{} is a directory; st put uploads one file", local_path));
+                fmt::format("{} is a directory; st put uploads one file", source.local_path));
   }
   if (!force && context.root().Stat(object)) {
     throw Error(ErrorCode::kAlreadyExists,
                 fmt::format("object {} already exists; add -f to overwrite it", object));
   }
+  // A signal (Ctrl-C, or the pipeline's producer and this process stopped together) aborts the
+  // upload: nothing is stored, rather than the part read so far under the full name.
+  StopSignals signals;
+  // The object's SHA-256: of the stored bytes, hashed in the one pass on the thread that writes
+  // them and kept at the end, where the storage can (a directory). S3 takes metadata only with
+  // the first byte, so there a regular file is hashed first and its upload's own read must give
+  // the same digest (a file changed in between would be stored under a wrong one).
+  PutOptions put;
+  ChecksumOf checksum = ChecksumOf::kStoredBytes;
+  std::optional<Digest> first_read;
   struct stat st {};
-  const bool regular_file =
-      local_path != "-" && ::stat(local_path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-  if (regular_file && !context.root().storage().Supports(StorageFeature::kLateMetadata)) {
-    return PutHashedFirst(context, local_path, object, options);
+  if (!source.from_stdin() && ::stat(source.local_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      !context.root().storage().Supports(StorageFeature::kLateMetadata)) {
+    first_read = DigestOfFile(source.local_path);
+    put.metadata[kContentSha256Metadata] = first_read->Hex();
+    checksum = ChecksumOf::kContent;
   }
-  // One pass: the stored bytes are hashed on the thread that writes them, and the digest is kept
-  // with the object at the end.
-  auto in = local_path == "-" ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false)
-                              : FdReader::Open(local_path);
-  auto writer = MakeUploadWriter(context.root(), object, options, {}, ChecksumOf::kStoredBytes);
-  uint64_t bytes = Copy(*in, *writer, kStreamChunkSize);
+  std::unique_ptr<Reader> reader =
+      source.from_stdin()
+          ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false, &StopSignals::Flag())
+          : FdReader::Open(source.local_path);
+  auto second_read = std::make_shared<DigestResult>();
+  if (first_read) reader = std::make_unique<HashingReader>(std::move(reader), second_read);
+  auto writer = MakeUploadWriter(context.root(), object, options, put, checksum);
+  const std::string interrupted =
+      fmt::format("st put was interrupted by a signal while reading {}: nothing was stored at {}",
+                  source.from_stdin() ? "standard input" : source.local_path, object);
+  uint64_t bytes = 0;
+  try {
+    bytes = CopyInChunks(*reader, *writer);
+  } catch (const Error&) {
+    writer.reset();  // a writer destroyed unclosed aborts: no object, no temporary left
+    if (StopSignals::Requested()) throw Error(ErrorCode::kCancelled, interrupted);
+    throw;
+  }
+  // The end of a pipe looks the same whether the producer finished or was killed; a signal this
+  // process got meanwhile is the one sign of the latter it can see.
+  if (StopSignals::Requested()) {
+    writer.reset();
+    throw Error(ErrorCode::kCancelled, interrupted);
+  }
+  if (first_read && (!second_read->ready() || second_read->get() != *first_read)) {
+    writer.reset();
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("{} changed while it was being uploaded; nothing was stored",
+                            source.local_path));
+  }
   writer->Close();
   if (!writer->sha256_kept()) {
     spdlog::warn(
@@ -166,8 +207,28 @@ int Put(CommandContext& context, const std::string& local_path, const std::strin
         "upload from a regular file to have it recorded",
         object);
   }
-  spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
+  spdlog::info("uploaded {} ({} bytes) to {}",
+               source.from_stdin() ? "standard input" : source.local_path, bytes, object);
   return 0;
+}
+
+// WAL-G's argument rules: `put local_path destination_path`, or `put -s destination_path`.
+PutSource CheckPutArguments(bool read_stdin, const std::string& first, std::string& second) {
+  if (read_stdin) {
+    if (!second.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "st put --read-stdin takes one argument, the destination path (the data comes "
+                  "from standard input)");
+    }
+    second = first;
+    return PutSource{"-"};
+  }
+  if (second.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "st put needs a local path and a destination path (or -s/--read-stdin and the "
+                "destination path)");
+  }
+  return PutSource{first};
 }
 
 int Remove(CommandContext& context, const std::string& prefix) {
@@ -273,20 +334,27 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
   }
   {
     auto* put = st->add_subcommand("put", "Upload a file, compressing and encrypting it");
-    auto local = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
+    auto first = std::make_shared<std::string>();
+    auto second = std::make_shared<std::string>();
     auto no_encrypt = std::make_shared<bool>(false);
     auto no_compress = std::make_shared<bool>(false);
     auto force = std::make_shared<bool>(false);
-    put->add_option("local_path", *local, "File to upload ('-' for standard input)")->required();
-    put->add_option("destination_path", *dst, "Object path; the compression extension is appended")
+    auto read_stdin = std::make_shared<bool>(false);
+    put->add_option("local_path", *first,
+                    "File to upload ('-' for standard input); with -s, the destination path")
         ->required();
+    put->add_option("destination_path", *second,
+                    "Object path; the compression extension is appended");
     put->add_flag("--no-encrypt", *no_encrypt, "Do not encrypt the object");
     put->add_flag("--no-compress", *no_compress, "Do not compress the object");
     put->add_flag("-f,--force", *force, "Overwrite the existing object");
-    put->callback([&, local, dst, no_encrypt, no_compress, force] {
-      action = [&, local, dst, no_encrypt, no_compress, force] {
-        return Put(context, *local, *dst, !*no_compress, !*no_encrypt, *force);
+    put->add_flag("-s,--read-stdin", *read_stdin,
+                  "Upload standard input (streamed; nothing is stored if interrupted)");
+    put->callback([&, first, second, no_encrypt, no_compress, force, read_stdin] {
+      action = [&, first, second, no_encrypt, no_compress, force, read_stdin] {
+        std::string destination = *second;
+        PutSource source = CheckPutArguments(*read_stdin, *first, destination);
+        return Put(context, source, destination, !*no_compress, !*no_encrypt, *force);
       };
     });
   }

@@ -15,16 +15,12 @@
 #include "wal/prefetch.h"
 #include "wal/prefetch_dir.h"
 #include "wal/prefetch_spawn.h"
+#include "wal/restore_exit_status.h"
 #include "wal/wal_catalog.h"
 #include "wal/wal_fetch.h"
 
 namespace walnut {
 namespace {
-
-// EX_IOERR, as WAL-G: the file is not archived. PostgreSQL treats any exit code below 126 as
-// "not available" and ends archive recovery (or switches to streaming).
-constexpr int kExitNotArchived = 74;
-constexpr int kExitFailure = 1;
 
 // A prefetcher still running after this is stuck (an unreachable storage): it ends, and a later
 // one takes over its segments.
@@ -90,7 +86,7 @@ int WalFetch(CommandContext& context, const std::string& name, const std::string
       // last archived one to learn that recovery has reached the end of the archive.
       spdlog::info("{} is not archived in {}/{}", name, wal_folder.storage().Describe(),
                    wal_folder.path());
-      return kExitNotArchived;
+      return wal::kExitNotArchived;
     }
     spdlog::debug("restored {} from {}", name, wal_folder.storage().Describe());
   }
@@ -115,15 +111,23 @@ int WalPrefetch(CommandContext& context, const std::string& name, const std::str
   return 0;
 }
 
-// wal-fetch exits 1 on every failure but absence, settings errors included (the CLI's usual
-// exit code for those is 2).
-int ExitOneOnFailure(const std::function<int()>& fn) {
+// Every failure of wal-fetch but absence (settings errors included, whose usual status is 2)
+// exits with the status PostgreSQL must hear: one that stops archive recovery when it runs in one
+// (the working directory is the data directory), else 1.
+int FailureStatusOnFailure(const std::function<int()>& fn) {
   try {
     return fn();
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kInvalidArgument) throw;
-    spdlog::error("{}", e.what());
-    return kExitFailure;
+  } catch (const std::exception& e) {
+    int status = wal::FailedFetchExitStatus(wal::ReadRecoverySignals("."));
+    if (status == wal::kExitStopRecovery) {
+      spdlog::error(
+          "{}; exit status {} stops archive recovery (recovery.signal) instead of ending "
+          "it short of this WAL: fix the cause and start the server again to resume",
+          e.what(), status);
+    } else {
+      spdlog::error("{}", e.what());
+    }
+    return status;
   }
 }
 
@@ -133,15 +137,18 @@ void AddWalFetchCommand(CLI::App& app, CommandContext& context, CommandAction& a
   {
     CLI::App* cmd = app.add_subcommand(
         "wal-fetch",
-        "Restore one WAL file from the archive (restore_command = 'walnut wal-fetch %f %p'); "
-        "exits 74 when it is not archived");
+        "Restore one WAL file from the archive (restore_command = 'walnut wal-fetch %f %p'). "
+        "Exits 0 when restored, 74 when it is not archived; on any other failure, after retrying, "
+        "255 when PostgreSQL is in archive recovery (recovery.signal without standby.signal in "
+        "the working directory), so that recovery stops with FATAL instead of ending early, and "
+        "can be resumed; else 1 (a standby retries by itself)");
     auto name = std::make_shared<std::string>();
     auto destination = std::make_shared<std::string>();
     cmd->add_option("wal_name", *name, "WAL file name (%f)")->required();
     cmd->add_option("destination_filename", *destination, "Path to write (%p)")->required();
     cmd->callback([&, name, destination] {
       action = [&, name, destination] {
-        return ExitOneOnFailure([&] { return WalFetch(context, *name, *destination); });
+        return FailureStatusOnFailure([&] { return WalFetch(context, *name, *destination); });
       };
     });
   }

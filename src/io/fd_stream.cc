@@ -1,9 +1,9 @@
 #include "io/fd_stream.h"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include "common/error.h"
 
@@ -15,14 +15,30 @@ std::unique_ptr<FdReader> FdReader::Open(const std::string& path) {
   return std::make_unique<FdReader>(fd, path, true);
 }
 
-FdReader::FdReader(int fd, std::string name, bool owned)
-    : fd_(fd), name_(std::move(name)), owned_(owned) {}
+FdReader::FdReader(int fd, std::string name, bool owned, const std::atomic<bool>* stop)
+    : fd_(fd), name_(std::move(name)), owned_(owned), stop_(stop) {}
 
 FdReader::~FdReader() {
   if (owned_) ::close(fd_);
 }
 
+void FdReader::WaitForInput() {
+  // A signal handler cannot interrupt a read() blocked in another thread than the one it runs
+  // on, so the wait is sliced and the flag checked between slices.
+  constexpr int kSliceMs = 100;
+  while (true) {
+    if (stop_->load()) {
+      throw Error(ErrorCode::kCancelled, fmt::format("reading {} was interrupted", name_));
+    }
+    pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
+    int ready = ::poll(&pfd, 1, kSliceMs);
+    if (ready > 0) return;  // data, end of input or an error: read() tells which
+    if (ready < 0 && errno != EINTR) ThrowSystemError(fmt::format("cannot read {}", name_));
+  }
+}
+
 size_t FdReader::Read(ByteSpan dst) {
+  if (stop_) WaitForInput();
   while (true) {
     ssize_t n = ::read(fd_, dst.data(), dst.size());
     if (n >= 0) return static_cast<size_t>(n);

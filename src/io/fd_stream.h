@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "io/reader.h"
@@ -12,15 +13,20 @@ class FdReader : public Reader {
  public:
   // Opens `path` for reading; throws kNotFound / kPermissionDenied / kIo naming the path.
   static std::unique_ptr<FdReader> Open(const std::string& path);
-  // Reads a descriptor it does not own (standard input).
-  FdReader(int fd, std::string name, bool owned);
+  // Reads a descriptor it does not own (standard input). With `stop`, a Read() waiting for input
+  // (an idle pipe) notices within 100 ms that *stop became true and throws kCancelled; `stop`
+  // must outlive the reader.
+  FdReader(int fd, std::string name, bool owned, const std::atomic<bool>* stop = nullptr);
   ~FdReader() override;
   size_t Read(ByteSpan dst) override;
 
  private:
+  void WaitForInput();
+
   int fd_;
   std::string name_;
   bool owned_;
+  const std::atomic<bool>* stop_;
 };
 
 // Writes to a descriptor it does not own (standard output). Close() flushes nothing more: the

@@ -42,12 +42,17 @@ struct DeletePlan {
   std::vector<DoomedBackup> backups;
   std::vector<std::string> folders;  // sentinel-less folders (leftovers) to delete
   WalRetention wal;
+  // delete everything: also the archive's cluster identity record (wal/archive_identity.h), so
+  // that a new cluster may archive into the emptied storage.
+  bool clear_archive_identity = false;
   // Why there is nothing to delete, when a rule found no target (retain with too few backups).
   std::string nothing_reason;
   // What was kept that the rule alone would have deleted, and why: for the log.
   std::vector<std::string> notes;
 
-  bool Empty() const { return backups.empty() && folders.empty() && !wal.DeletesAnything(); }
+  bool Empty() const {
+    return backups.empty() && folders.empty() && !wal.DeletesAnything() && !clear_archive_identity;
+  }
 };
 
 // The WAL a kept backup needs: all of it from its start on (on its timeline and later ones), for

@@ -16,7 +16,7 @@
 #include "config/environment.h"
 #include "config/settings.h"
 #include "io/digest.h"
-#include "storage/factory/storage_factory.h"
+#include "storage/registry/storage_registry.h"
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
 #include "support/object_damage.h"
@@ -306,7 +306,8 @@ TEST_F(BackupFetchIt, KilledMidFetchLeavesNoPgControl) {
 
 std::unique_ptr<Storage> StorageOf(const CliRunner& cli) {
   const Environment env(cli.variables().begin(), cli.variables().end());
-  return OpenStorage(LoadSettings(Config({}, env)));
+  const Config config({}, env);
+  return OpenStorage(config, LoadSettings(config));
 }
 
 // A changed user name in a tar header, its header checksum fixed: neither the tar format nor the

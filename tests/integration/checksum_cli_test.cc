@@ -14,7 +14,7 @@
 #include "config/config.h"
 #include "config/environment.h"
 #include "config/settings.h"
-#include "storage/factory/storage_factory.h"
+#include "storage/registry/storage_registry.h"
 #include "storage/storage.h"
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
@@ -63,7 +63,8 @@ class ChecksumCliIt : public ::testing::TestWithParam<Case> {
       cli_.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
     }
     const Environment env(cli_.variables().begin(), cli_.variables().end());
-    storage_ = OpenStorage(LoadSettings(Config({}, env)));
+    const Config config({}, env);
+    storage_ = OpenStorage(config, LoadSettings(config));
   }
 
   std::string Object(const std::string& name) const {

@@ -315,6 +315,7 @@ bool FsStorage::Supports(StorageFeature feature) const {
   switch (feature) {
     case StorageFeature::kServerSideCopy:  // the kernel copies; no bytes pass through walnut
     case StorageFeature::kAtomicRename:
+    case StorageFeature::kLocal:
     case StorageFeature::kLateMetadata:  // extended attributes, set before the rename
       return true;
     case StorageFeature::kBatchDelete:

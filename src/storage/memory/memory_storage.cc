@@ -201,6 +201,8 @@ bool MemoryStorage::Supports(StorageFeature feature) const {
     case StorageFeature::kAtomicRename:
     case StorageFeature::kLateMetadata:
       return true;
+    case StorageFeature::kLocal:  // memory is not a disk; callers size parallelism as for remote
+      return false;
   }
   return false;
 }

@@ -20,7 +20,6 @@ namespace {
 constexpr size_t kMinPartSize = 5u << 20;             // S3: all parts but the last
 constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;  // S3: 5 GiB per part
 constexpr uint64_t kMaxCopySize = uint64_t{5} << 30;  // CopyObject's limit
-constexpr size_t kDeleteBatch = 1000;                 // DeleteObjects' limit
 
 Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
@@ -56,13 +55,15 @@ void ValidateS3Options(const S3Options& o) {
         "WALG_S3_STORAGE_CLASS '{}' is not a storage class (STANDARD, STANDARD_IA, ...)",
         o.storage_class));
   }
-  if (!o.sse.empty() && o.sse != "AES256" && o.sse != "aws:kms") {
-    throw Invalid(fmt::format("WALG_S3_SSE must be AES256 or aws:kms, not '{}'", o.sse));
+  bool kms = o.sse == "aws:kms" || o.sse == "aws:kms:dsse";
+  if (!o.sse.empty() && o.sse != "AES256" && !kms) {
+    throw Invalid(
+        fmt::format("WALG_S3_SSE must be AES256, aws:kms or aws:kms:dsse, not '{}'", o.sse));
   }
-  if (o.sse == "aws:kms" && o.sse_kms_id.empty()) {
-    throw Invalid("WALG_S3_SSE_KMS_ID is required when WALG_S3_SSE=aws:kms");
+  if (kms && o.sse_kms_id.empty()) {
+    throw Invalid(fmt::format("WALG_S3_SSE_KMS_ID is required when WALG_S3_SSE={}", o.sse));
   }
-  if (o.sse != "aws:kms" && !o.sse_kms_id.empty()) {
+  if (!kms && !o.sse_kms_id.empty()) {
     throw Invalid("WALG_S3_SSE_KMS_ID is set but WALG_S3_SSE is not aws:kms");
   }
   if (o.max_part_size < kMinPartSize || o.max_part_size > kMaxPartSize) {
@@ -73,6 +74,9 @@ void ValidateS3Options(const S3Options& o) {
   if (o.upload_concurrency < 1) throw Invalid("WALG_UPLOAD_CONCURRENCY must be at least 1");
   if (o.read_chunk_size < (64u << 10)) {
     throw Invalid("the S3 read chunk size must be at least 64 KiB");
+  }
+  if (o.delete_batch_size < 1 || o.delete_batch_size > 1000) {
+    throw Invalid("S3_DELETE_BATCH_SIZE must be between 1 and 1000 keys (DeleteObjects' limit)");
   }
   if (o.list_max_keys < 1 || o.list_max_keys > 1000) {
     throw Invalid("the S3 list page size must be between 1 and 1000 keys");
@@ -110,17 +114,22 @@ std::unique_ptr<StorageReader> S3Storage::Get(std::string_view key, ByteRange ra
 
 std::optional<ObjectInfo> S3Storage::Stat(std::string_view key) {
   S3Call call = HeadObjectCall(FullKey(key), {200, 404});
-  auto response = client_->SendWithRetries(call);
+  net::HttpResponse response;
+  client_->Retry([&] {
+    response = client_->Send(call);
+    if (response.status == 404) return;
+    auto length = response.Header("content-length");
+    if (!length || length->empty() || length->size() > 19 ||
+        !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("s3 HeadObject {}: no valid Content-Length", client_->Uri(call.key)),
+                  /*retryable=*/true);
+    }
+  });
   if (response.status == 404) return std::nullopt;
   ObjectInfo info;
   info.key = std::string(key);
-  auto length = response.Header("content-length");
-  if (!length || length->empty() ||
-      !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    throw Error(ErrorCode::kProtocol,
-                fmt::format("s3 HeadObject {}: no valid Content-Length", client_->Uri(call.key)));
-  }
-  info.size = std::stoull(std::string(*length));
+  info.size = std::stoull(std::string(*response.Header("content-length")));
   if (auto modified = response.Header("last-modified")) {
     if (auto t = ParseHttpDate(*modified)) info.mtime = *t;
   }
@@ -145,8 +154,11 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
     if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
     if (!options.recursive) call.query.emplace_back("delimiter", "/");
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
-    auto response = client_->SendWithRetries(call);
-    ListPage page = ParseListObjectsV2(response.body);
+    ListPage page;
+    client_->Retry([&] {
+      page = S3Client::ParseAnswer(call.op, client_->Uri(full_prefix), client_->Send(call).body,
+                                   ParseListObjectsV2);
+    });
     ++client_->stats().list_pages;
 
     // Objects and common prefixes come in two sorted lists; merge them into key order.
@@ -180,8 +192,9 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
 }
 
 void S3Storage::Delete(std::span<const std::string> keys) {
-  for (size_t start = 0; start < keys.size(); start += kDeleteBatch) {
-    auto batch = keys.subspan(start, std::min(kDeleteBatch, keys.size() - start));
+  const size_t batch_size = options_.delete_batch_size;
+  for (size_t start = 0; start < keys.size(); start += batch_size) {
+    auto batch = keys.subspan(start, std::min(batch_size, keys.size() - start));
     std::vector<std::string> full_keys;
     full_keys.reserve(batch.size());
     for (const auto& key : batch) full_keys.push_back(FullKey(key));
@@ -193,10 +206,15 @@ void S3Storage::Delete(std::span<const std::string> keys) {
     call.body = AsBytes(body);
     // S3 requires Content-MD5 (or an x-amz-checksum-*) on DeleteObjects.
     call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
-    auto response = client_->SendWithRetries(call);
+    // Deleting is idempotent (S3 reports a key that is gone already as deleted): an answer lost
+    // or damaged on the way is retried like any other.
+    std::vector<DeleteFailure> failures;
+    client_->Retry([&] {
+      failures = S3Client::ParseAnswer(call.op, client_->Uri(options_.root),
+                                       client_->Send(call).body, ParseDeleteResult);
+    });
     ++client_->stats().delete_batches;
     spdlog::debug("s3 DeleteObjects: {} keys", batch.size());
-    auto failures = ParseDeleteResult(response.body);
     if (!failures.empty()) {
       std::string detail;
       for (size_t i = 0; i < failures.size() && i < 3; ++i) {
@@ -233,7 +251,7 @@ void S3Storage::Copy(std::string_view from, std::string_view to) {
   call.headers.emplace_back("x-amz-copy-source", "/" + options_.bucket + "/" +
                                                      net::UriEncode(source, /*keep_slash=*/true));
   try {
-    WithRetries(options_.retry, kRetryLabel, [&] {
+    client_->Retry([&] {
       auto response = client_->Send(call);
       // CopyObject may fail after answering 200; the error is then in the body.
       if (auto error = EmbeddedError(response.body, "CopyObjectResult")) {
@@ -258,6 +276,17 @@ void S3Storage::Copy(std::string_view from, std::string_view to) {
 bool S3Storage::Supports(StorageFeature feature) const {
   // Not kLateMetadata: a multipart upload sends its metadata before the first part.
   return feature == StorageFeature::kServerSideCopy || feature == StorageFeature::kBatchDelete;
+}
+
+uint64_t S3Storage::PutBufferUnit() const { return options_.max_part_size; }
+
+uint64_t S3Storage::PutBufferBytes(uint64_t size) const {
+  // The writer fills one part while up to upload_concurrency others are in flight; an object of
+  // fewer parts holds only what it has.
+  uint64_t part = options_.max_part_size;
+  uint64_t parts_of_object = (size + part - 1) / part;
+  uint64_t parts = std::min<uint64_t>(parts_of_object, options_.upload_concurrency + 1);
+  return std::min<uint64_t>(size, parts * part);
 }
 
 }  // namespace walnut::s3

@@ -13,8 +13,8 @@ namespace walnut::s3 {
 // Parsers and builders for the S3 XML bodies we use
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/: ListObjectsV2, Error responses,
 // DeleteObjects, CreateMultipartUpload, CompleteMultipartUpload, CopyObject).
-// Parsers throw Error(kProtocol) for a body that is not the expected XML: an S3-compatible
-// server or a proxy answered something else.
+// Parsers throw Error(kProtocol, retryable) for a body that is not the expected XML: damaged on
+// the way (a connection cut short), or a proxy or an S3-compatible server answered something else.
 
 struct ListedObject {
   std::string key;  // the full key in the bucket

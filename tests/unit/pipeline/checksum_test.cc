@@ -228,7 +228,7 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(ChecksumOf::kContent, ChecksumOf::kStoredBytes)),
     [](const ::testing::TestParamInfo<Case>& param_info) {
       const Case& c = param_info.param;
-      return std::string(GetCompressor(std::get<0>(c)).Name()) +
+      return std::string(CodecFor(std::get<0>(c)).name) +
              (std::get<1>(c) ? "_libsodium" : "_plain") + (std::get<2>(c) ? "_fs" : "_memory") +
              (std::get<3>(c) == ChecksumOf::kContent ? "_content" : "_stored");
     });
