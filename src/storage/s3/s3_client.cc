@@ -167,7 +167,9 @@ void S3Client::Retry(const std::function<void()>& attempt) {
                             e.what(), attempts, attempts == 1 ? "" : "s", elapsed.count(),
                             options_.retry.max_attempts - 1, SettingDuration(options_.retry.budget),
                             EndpointUrl()),
-                true);
+                // Retried here already: callers (wal-fetch, backup-fetch) must not start over,
+                // or the time a dead storage costs would multiply (retries are never stacked).
+                false);
   }
 }
 

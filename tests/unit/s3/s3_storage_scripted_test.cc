@@ -124,6 +124,8 @@ TEST(S3ScriptedTest, A503ForeverGivesUpAfterMaxAttempts) {
   Error e = ExpectError([&] { writer->Close(); });
   EXPECT_EQ(server.request_count(), 3u);
   EXPECT_EQ(e.code(), ErrorCode::kNetwork);
+  // Retried here already: nothing above may retry it again (retries are never stacked).
+  EXPECT_FALSE(e.retryable());
   // The error of the last attempt, what was tried, and what to check.
   EXPECT_EQ(std::string(e.what()).rfind("s3 PutObject s3://bucket/root/obj failed: HTTP 503: "
                                         "SlowDown: Please reduce your request rate.; gave up after "
