@@ -46,7 +46,7 @@ struct BackupPushResult {
   BackupSentinel sentinel;
 };
 
-// Takes a base backup (walg-reference.md §3): starts it on the server, walks PGDATA into
+// Takes a base backup (docs/backup-format.md): starts it on the server, walks PGDATA into
 // tar_partitions/part_NNN.tar.<ext> (WALG_TAR_SIZE_THRESHOLD each, disk_concurrency at once,
 // compressed, encrypted and uploaded as they are written), then pg_control.tar, stops the backup,
 // writes backup_label.tar, waits until the WAL it needs is archived, then writes

@@ -61,7 +61,7 @@ TEST(SettingSpecsTest, Flags) {
 }
 
 TEST(SettingSpecsTest, ReferenceTableSettingsAreKnown) {
-  // Every plain WAL-G/PostgreSQL setting of walg-reference.md section 2.2.
+  // Every plain WAL-G/PostgreSQL setting WAL-G's internal/config/config.go allows.
   for (std::string_view name : {"WALG_S3_PREFIX",
                                 "WALG_FILE_PREFIX",
                                 "WALG_GS_PREFIX",
