@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it, on a fresh Debian 12 as root:
 #   1. installs the Debian packages and the npm test servers (tools/install-deps.sh),
-#   2. builds Walnut with warnings as errors and runs every test (unit + integration against s3rver),
+#   2. checks the layering of src/ and that comments cite only what is in the repository
+#      (tools/check-layers.py), builds Walnut with warnings as errors and runs every test (unit +
+#      integration against s3rver),
 #   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again,
 #   4. builds the libFuzzer targets with clang and runs each for a short while.
 # Set WALNUT_TEST_QUICK=1 to stop after step 2.
@@ -16,6 +18,9 @@ step() { printf '\n=== %s ===\n' "$*"; }
 
 step "install dependencies"
 bash tools/install-deps.sh
+
+step "layering and citations (tools/check-layers.py)"
+python3 tools/check-layers.py
 
 step "build (release, -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALNUT_WERROR=ON
