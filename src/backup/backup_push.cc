@@ -3,7 +3,6 @@
 #include <array>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -20,6 +19,7 @@
 #include "backup/tar_partition.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "concurrency/bounded_queue.h"
 #include "postgres/page_checksum.h"
 
@@ -116,11 +116,12 @@ class TarWorkers {
     queue_.Close();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    MutexLock lock(mu_);
     if (error_) std::rethrow_exception(error_);
   }
   void Fail(std::exception_ptr error) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!error_) error_ = error;
     }
     failed_ = true;
@@ -130,17 +131,24 @@ class TarWorkers {
   int NextNumber() { return next_number_++; }
   // Records a finished tar (under the lock): its paths for TarFileSets and its size.
   void RecordTar(const TarPartition& tar) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     tar_sets_.emplace_back(tar.name(), tar.paths());
     uncompressed_size_ += tar.size();
   }
   void AddFileMetadata(const std::string& path, const BackupFileDescription& file) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (files_) files_->AddFile(path, file);
   }
 
-  std::vector<std::pair<std::string, std::vector<std::string>>>& tar_sets() { return tar_sets_; }
-  uint64_t uncompressed_size() const { return uncompressed_size_; }
+  // After Finish(): each tar's name and paths, for TarFileSets.
+  std::vector<std::pair<std::string, std::vector<std::string>>> TakeTarSets() {
+    MutexLock lock(mu_);
+    return std::move(tar_sets_);
+  }
+  uint64_t uncompressed_size() const {
+    MutexLock lock(mu_);
+    return uncompressed_size_;
+  }
   uint64_t data_size() const { return data_size_; }
   uint64_t corrupt_files() const { return corrupt_files_; }
   uint64_t skipped_files() const { return skipped_files_; }
@@ -221,10 +229,10 @@ class TarWorkers {
   std::atomic<uint64_t> corrupt_files_{0};
   std::atomic<uint64_t> skipped_files_{0};
   std::atomic<uint64_t> incremented_files_{0};
-  std::mutex mu_;
-  std::exception_ptr error_;                                                // GUARDED_BY(mu_)
-  std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_;  // GUARDED_BY(mu_)
-  uint64_t uncompressed_size_ = 0;                                          // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::exception_ptr error_ GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_ GUARDED_BY(mu_);
+  uint64_t uncompressed_size_ GUARDED_BY(mu_) = 0;
 };
 
 void WaitForArchivedWal(const Folder& root, const std::string& backup_name,
@@ -426,7 +434,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
                        options);
 
     if (files) {
-      for (const auto& [tar_name, paths] : workers.tar_sets())
+      for (const auto& [tar_name, paths] : workers.TakeTarSets())
         files->AddTarFileSet(tar_name, paths);
       files->Finish();
       files_upload->Close();
@@ -448,7 +456,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
       if (options.permanent) MarkAncestorsPermanent(BackupCatalog(root), *options.delta);
     }
     BackupCatalog(root).WriteDocument(BackupMetadataKey(name),
-           SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
+                                      SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
     // The sentinel last: only now does the backup exist for backup-list and backup-fetch.
     BackupCatalog(root).WriteDocument(BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
     if (options.delta) UnpublishIfBaseChainWasDeleted(root, name, options.delta->name);

@@ -1,12 +1,12 @@
 #include "support/fault_proxy.h"
 
+#include <stdexcept>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <stdexcept>
 
 namespace walnut::testing {
 namespace {
@@ -45,7 +45,7 @@ FaultProxy::~FaultProxy() {
   ::close(listen_fd_);
   std::vector<std::thread> relays;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     relays.swap(relays_);
   }
   for (auto& t : relays) t.join();
@@ -59,7 +59,7 @@ void FaultProxy::AcceptLoop() {
     if (client < 0) continue;
     int n = connections_++;
     int64_t budget = policy_(n);
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     relays_.emplace_back([this, client, budget] { Relay(client, budget); });
   }
 }

@@ -3,10 +3,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace walnut::testing {
 
@@ -42,8 +43,8 @@ class FaultProxy {
   std::atomic<int> connections_{0};
   std::atomic<int> resets_{0};
   std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<std::thread> relays_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<std::thread> relays_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut::testing

@@ -3,11 +3,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "common/error.h"
+#include "common/mutex.h"
 #include "storage/storage_wrapper.h"
 
 namespace walnut::testing {
@@ -72,9 +72,9 @@ class FaultyStorage : public StorageWrapper {
   void AddFault(StorageOp op, uint64_t nth, uint64_t times, std::optional<Error> error,
                 std::optional<uint64_t> truncate_after);
 
-  mutable std::mutex mu_;
-  std::array<uint64_t, kStorageOpCount> calls_{};  // GUARDED_BY(mu_)
-  std::vector<Fault> faults_;                      // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::array<uint64_t, kStorageOpCount> calls_ GUARDED_BY(mu_) = {};
+  std::vector<Fault> faults_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut::testing

@@ -85,7 +85,7 @@ std::unique_ptr<Reader> MemoryStorage::Get(std::string_view key, ByteRange range
   CheckKey(key);
   std::shared_ptr<const std::string> data;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = objects_.find(key);
     if (it == objects_.end()) {
       throw Error(ErrorCode::kNotFound, fmt::format("object {} not found in {}", key, Describe()));
@@ -102,7 +102,7 @@ std::unique_ptr<Reader> MemoryStorage::Get(std::string_view key, ByteRange range
 
 std::optional<ObjectInfo> MemoryStorage::Stat(std::string_view key) {
   CheckKey(key);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return std::nullopt;
   return ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false,
@@ -118,7 +118,7 @@ void MemoryStorage::Commit(std::string key, std::string data,
                            std::map<std::string, std::string> metadata) {
   Object object{std::make_shared<const std::string>(std::move(data)),
                 std::chrono::system_clock::now(), std::move(metadata)};
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   objects_.insert_or_assign(std::move(key), std::move(object));
 }
 
@@ -130,7 +130,7 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
     std::vector<ObjectInfo> page;
     bool more = false;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       auto it = objects_.lower_bound(cursor);
       for (; it != objects_.end() && it->first.starts_with(prefix);) {
         if (page.size() == kListPageSize) {
@@ -140,7 +140,8 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
         }
         size_t slash = options.recursive ? std::string::npos : it->first.find('/', prefix.size());
         if (slash == std::string::npos) {
-          page.push_back(ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false, {}});
+          page.push_back(
+              ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false, {}});
           ++it;
           continue;
         }
@@ -159,14 +160,14 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
 
 void MemoryStorage::Delete(std::span<const std::string> keys) {
   for (const std::string& key : keys) CheckKey(key);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const std::string& key : keys) objects_.erase(key);
 }
 
 void MemoryStorage::Copy(std::string_view from, std::string_view to) {
   CheckKey(from);
   CheckKey(to);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = objects_.find(from);
   if (it == objects_.end()) {
     throw Error(ErrorCode::kNotFound,
@@ -188,12 +189,12 @@ bool MemoryStorage::Supports(StorageFeature feature) const {
 }
 
 size_t MemoryStorage::ObjectCount() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return objects_.size();
 }
 
 uint64_t MemoryStorage::TotalBytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t total = 0;
   for (const auto& [key, object] : objects_) total += object.data->size();
   return total;

@@ -4,12 +4,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "storage/storage.h"
 
 namespace walnut {
@@ -39,8 +39,7 @@ class MemoryStorage : public Storage {
   uint64_t TotalBytes() const;
 
   // Stores an object at once, as a Writer of Put() does on Close(); handy for test setup.
-  void Commit(std::string key, std::string data,
-              std::map<std::string, std::string> metadata = {});
+  void Commit(std::string key, std::string data, std::map<std::string, std::string> metadata = {});
 
  private:
   struct Object {
@@ -50,8 +49,8 @@ class MemoryStorage : public Storage {
   };
 
   std::string name_;
-  mutable std::mutex mu_;
-  std::map<std::string, Object, std::less<>> objects_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, Object, std::less<>> objects_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut

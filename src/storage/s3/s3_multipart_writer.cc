@@ -96,7 +96,7 @@ void S3MultipartWriter::SubmitPart() {
   }
   int number = ++parts_submitted_;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     etags_.resize(static_cast<size_t>(number));
   }
   // The part's bytes move into the task; Submit() blocks while upload_concurrency parts are in
@@ -129,14 +129,14 @@ void S3MultipartWriter::UploadPart(int number, const std::string& data, std::sto
                 fmt::format("s3 UploadPart {} of {} returned no ETag", number, client_.Uri(key_)));
   }
   ++client_.stats().parts_uploaded;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   etags_[static_cast<size_t>(number - 1)] = std::string(*etag);
 }
 
 void S3MultipartWriter::Complete() {
   std::string body;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     body = BuildCompleteMultipartUpload(etags_);
   }
   S3Call call;

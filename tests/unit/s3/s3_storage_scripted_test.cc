@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -12,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "common/mutex.h"
 #include "storage/s3/s3_storage.h"
 #include "storage/s3/sigv4.h"
 #include "support/scripted_http_server.h"
@@ -394,8 +394,8 @@ class MultipartServer {
       if (r.method == "PUT" && q.find("partNumber=") == 0) {
         int n = std::stoi(q.substr(11));
         if (n == fail_part) return {403, {}, S3ErrorXml("AccessDenied", "no")};
-        std::lock_guard lock(mu);
-        parts[n] = r.body;
+        MutexLock lock(mu_);
+        parts_[n] = r.body;
         return {200, {{"ETag", fmt::format("\"p{}\"", n)}}, ""};
       }
       if (r.method == "POST" && q == "uploadId=up%2F1%2Bx") {
@@ -412,10 +412,16 @@ class MultipartServer {
       return {400, {}, S3ErrorXml("Unexpected", r.method + " " + r.target)};
     });
   }
-  std::mutex mu;
-  std::map<int, std::string> parts;
+  std::map<int, std::string> parts() const {
+    MutexLock lock(mu_);
+    return parts_;
+  }
   std::string complete_body;
   std::atomic<int> aborts{0};
+
+ private:
+  mutable Mutex mu_;
+  std::map<int, std::string> parts_ GUARDED_BY(mu_);
 };
 
 TEST(S3ScriptedTest, MultipartUploadSendsSignedPartsAndCompletesInOrder) {
@@ -427,12 +433,13 @@ TEST(S3ScriptedTest, MultipartUploadSendsSignedPartsAndCompletesInOrder) {
   const std::string data = walnut::testing::RandomBytes((5u << 20) * 3 + 12345, 8);
   auto writer = storage.Put("big");
   walnut::testing::WriteInRandomChunks(*writer, data, 1 << 20);
-  ASSERT_EQ(s3.parts.size(), 4u);
+  std::map<int, std::string> parts = s3.parts();
+  ASSERT_EQ(parts.size(), 4u);
   std::string joined;
-  for (auto& [n, body] : s3.parts) joined += body;
+  for (auto& [n, body] : parts) joined += body;
   EXPECT_TRUE(joined == data);
-  EXPECT_EQ(s3.parts[1].size(), 5u << 20);
-  EXPECT_EQ(s3.parts[4].size(), 12345u);
+  EXPECT_EQ(parts[1].size(), 5u << 20);
+  EXPECT_EQ(parts[4].size(), 12345u);
   EXPECT_EQ(s3.complete_body,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUpload>"
             "<Part><PartNumber>1</PartNumber><ETag>&quot;p1&quot;</ETag></Part>"
