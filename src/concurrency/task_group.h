@@ -28,8 +28,6 @@ class TaskGroup {
   void Submit(std::function<void(std::stop_token)> task);
   // Waits for every submitted task; rethrows the first error.
   void Wait();
-  // Asks running tasks to stop (they see it through their stop_token).
-  void RequestStop() { stop_.request_stop(); }
   bool failed() const;
 
  private:
