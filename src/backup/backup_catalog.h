@@ -59,8 +59,7 @@ class BackupCatalog {
   // Stores `content` under `key` (relative to the root) in one piece.
   void WriteDocument(const std::string& key, std::string_view content) const;
 
-  // basebackups_005/<name>/ and basebackups_005/<name>/tar_partitions/.
-  Folder BackupFolder(std::string_view name) const;
+  // basebackups_005/<name>/tar_partitions/.
   Folder TarPartitions(std::string_view name) const;
 
   const Folder& root() const { return root_; }
