@@ -193,11 +193,4 @@ size_t MemoryStorage::ObjectCount() const {
   return objects_.size();
 }
 
-uint64_t MemoryStorage::TotalBytes() const {
-  MutexLock lock(mu_);
-  uint64_t total = 0;
-  for (const auto& [key, object] : objects_) total += object.data->size();
-  return total;
-}
-
 }  // namespace walnut

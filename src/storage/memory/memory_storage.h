@@ -34,9 +34,8 @@ class MemoryStorage : public Storage {
   void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
 
-  // The number of objects and their total size, for tests.
+  // The number of objects, for tests.
   size_t ObjectCount() const;
-  uint64_t TotalBytes() const;
 
   // Stores an object at once, as a Writer of Put() does on Close(); handy for test setup.
   void Commit(std::string key, std::string data, std::map<std::string, std::string> metadata = {});
