@@ -138,9 +138,4 @@ void FaultyStorage::Delete(std::span<const std::string> keys) {
   StorageWrapper::Delete(keys);
 }
 
-void FaultyStorage::Copy(std::string_view from, std::string_view to) {
-  OnCall(StorageOp::kCopy);
-  StorageWrapper::Copy(from, to);
-}
-
 }  // namespace walnut::testing

@@ -164,23 +164,8 @@ void MemoryStorage::Delete(std::span<const std::string> keys) {
   for (const std::string& key : keys) objects_.erase(key);
 }
 
-void MemoryStorage::Copy(std::string_view from, std::string_view to) {
-  CheckKey(from);
-  CheckKey(to);
-  MutexLock lock(mu_);
-  auto it = objects_.find(from);
-  if (it == objects_.end()) {
-    throw Error(ErrorCode::kNotFound,
-                fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
-  }
-  // As S3's CopyObject (metadata directive COPY), the copy keeps the metadata.
-  Object copy{it->second.data, std::chrono::system_clock::now(), it->second.metadata};
-  objects_.insert_or_assign(std::string(to), std::move(copy));
-}
-
 bool MemoryStorage::Supports(StorageFeature feature) const {
   switch (feature) {
-    case StorageFeature::kServerSideCopy:
     case StorageFeature::kBatchDelete:
     case StorageFeature::kAtomicRename:
       return true;

@@ -30,8 +30,6 @@ class MemoryStorage : public Storage {
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) override;
   void Delete(std::span<const std::string> keys) override;
-  // Shares the bytes with the source object: no copy.
-  void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
 
   // The number of objects, for tests.

@@ -503,37 +503,5 @@ TEST(S3ScriptedTest, AbortFailureIsLoggedNotThrown) {
   EXPECT_TRUE(s3.complete_body.empty());
 }
 
-TEST(S3ScriptedTest, CopyOfObjectsOver5GiBIsUnsupported) {
-  ScriptedHttpServer server;
-  server.Enqueue({200, {{"Content-Length", std::to_string((uint64_t{5} << 30) + 1)}}, ""});
-  S3Storage storage(OptionsFor(server));
-  Error e = ExpectError([&] { storage.Copy("huge", "copy"); });
-  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-  EXPECT_NE(std::string(e.what()).find("UploadPartCopy"), std::string::npos) << e.what();
-}
-
-TEST(S3ScriptedTest, CopySendsAnEncodedCopySource) {
-  ScriptedHttpServer server;
-  server.Enqueue({200, {{"Content-Length", "3"}}, ""});
-  server.Enqueue({200, {}, "<CopyObjectResult><ETag>\"x\"</ETag></CopyObjectResult>"});
-  S3Storage storage(OptionsFor(server));
-  storage.Copy("a b+c", "dst");
-  auto r = server.requests().at(1);
-  EXPECT_EQ(r.method, "PUT");
-  EXPECT_EQ(r.target, "/bucket/root/dst");
-  EXPECT_EQ(r.Header("x-amz-copy-source"), "/bucket/root/a%20b%2Bc");
-  ExpectValidSignature(r);
-}
-
-TEST(S3ScriptedTest, AnErrorInsideA200CopyAnswerIsReported) {
-  ScriptedHttpServer server;
-  server.Enqueue({200, {{"Content-Length", "3"}}, ""});
-  server.Enqueue({200, {}, S3ErrorXml("AccessDenied", "copy denied")});
-  S3Storage storage(OptionsFor(server));
-  Error e = ExpectError([&] { storage.Copy("a", "b"); });
-  EXPECT_EQ(e.code(), ErrorCode::kProtocol);
-  EXPECT_NE(std::string(e.what()).find("AccessDenied: copy denied"), std::string::npos) << e.what();
-}
-
 }  // namespace
 }  // namespace walnut::s3
