@@ -10,12 +10,16 @@ Each file is compiled by clang++-14 with -fsyntax-only (no code is generated, so
 fraction of a build) with the build's include paths and definitions, and -Wthread-safety -Werror:
 a member marked GUARDED_BY(mu_) touched without mu_ held, a REQUIRES(mu_) function called without
 it, a lock not released, all fail (the macros are in src/common/mutex.h and expand to nothing under
-g++). Before that, a small file that breaks the rules must fail, so the check cannot pass because
-the annotations stopped reaching clang. Runs one clang per core. Exit status 0 when clean.
+g++). Before that: a use of std::mutex, std::lock_guard, std::condition_variable ... in src/ or
+tests/ fails (the analysis cannot see those), and a small file that breaks the rules must fail, so
+the check cannot pass because the annotations stopped reaching clang. Only the files that include
+common/mutex.h, directly or through the project's headers, are compiled: the others have nothing
+to check. Runs one clang per core. Exit status 0 when clean.
 """
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -28,6 +32,11 @@ CLANG = os.environ.get("WALNUT_CLANG", "clang++-14")
 # Only the analysis decides: g++'s own warnings are checked by the -Werror build, and clang's
 # different set would fail here for reasons that have nothing to do with locking.
 ANALYSIS_FLAGS = ["-fsyntax-only", "-Wthread-safety", "-Werror"]
+
+# The standard's own locks carry no annotations: code that used them would escape the analysis.
+RAW_LOCKS = re.compile(r"std::(mutex|shared_mutex|recursive_mutex|timed_mutex|lock_guard|unique_lock|"
+                       r"scoped_lock|condition_variable)\b")
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 
 MUST_FAIL = """
 #include "common/mutex.h"
@@ -58,6 +67,56 @@ def clang_command(entry):
             continue
         out.append(arg)
     return out + ANALYSIS_FLAGS
+
+
+def raw_lock_uses():
+    """Lines of src/ and tests/ that use a std:: lock instead of common/mutex.h's."""
+    found = []
+    for top in ("src", "tests"):
+        for folder, dirs, files in os.walk(os.path.join(ROOT, top)):
+            dirs.sort()
+            for file in sorted(files):
+                path = os.path.join(folder, file)
+                if not file.endswith((".h", ".cc")) or path.endswith("src/common/mutex.h"):
+                    continue
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    for number, line in enumerate(f, 1):
+                        code = line.split("//", 1)[0]
+                        if RAW_LOCKS.search(code):
+                            found.append(f"{os.path.relpath(path, ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+class IncludeGraph:
+    """Which files include common/mutex.h, directly or through the project's own headers."""
+
+    def __init__(self):
+        self.memo = {}
+
+    def resolve(self, name, beside):
+        for base in (beside, os.path.join(ROOT, "src"), os.path.join(ROOT, "tests")):
+            path = os.path.normpath(os.path.join(base, name))
+            if os.path.exists(path):
+                return path
+        return None
+
+    def uses_mutex(self, path):
+        if path in self.memo:
+            return self.memo[path]
+        self.memo[path] = False  # an include cycle ends here
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        result = False
+        for name in INCLUDE.findall(text):
+            if name == "common/mutex.h":
+                result = True
+                break
+            included = self.resolve(name, os.path.dirname(path))
+            if included and self.uses_mutex(included):
+                result = True
+                break
+        self.memo[path] = result
+        return result
 
 
 def run(command, directory):
@@ -101,6 +160,17 @@ def main():
     if not entries:
         print(f"check-thread-safety: no src/ or tests/ file in {database}")
         return 2
+    raw = raw_lock_uses()
+    if raw:
+        print("check-thread-safety: std:: locks escape the analysis; use Mutex, MutexLock and CondVar "
+              "of src/common/mutex.h:")
+        print("\n".join(raw))
+        return 1
+    # A file that does not reach common/mutex.h has no capability for the analysis to check (and,
+    # by the check above, no lock of another kind).
+    graph = IncludeGraph()
+    entries = [e for e in entries
+               if graph.uses_mutex(os.path.normpath(os.path.join(e["directory"], e["file"])))]
     if not self_test():
         return 1
 
