@@ -215,7 +215,7 @@ HttpClient::~HttpClient() = default;
 
 std::unique_ptr<HttpClient::Handle> HttpClient::Acquire() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!idle_.empty()) {
       auto handle = std::move(idle_.back());
       idle_.pop_back();
@@ -229,7 +229,7 @@ std::unique_ptr<HttpClient::Handle> HttpClient::Acquire() {
 }
 
 void HttpClient::Release(std::unique_ptr<Handle> handle) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(handle));
 }
 

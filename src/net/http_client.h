@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/mutex.h"
 
 namespace walnut::net {
 
@@ -82,8 +82,8 @@ class HttpClient {
   void Release(std::unique_ptr<Handle> handle);
 
   const HttpClientOptions options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Handle>> idle_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<std::unique_ptr<Handle>> idle_ GUARDED_BY(mu_);
 };
 
 // "PUT http://host/key?x=1 [header: value, authorization: ***]": a request for debug logs, with

@@ -16,12 +16,11 @@ namespace walnut {
 
 // What a backend can do beyond the basics; callers ask instead of switching on the backend.
 enum class StorageFeature : unsigned {
-  kServerSideCopy = 1,
-  kBatchDelete = 2,
-  kAtomicRename = 4,
+  kBatchDelete = 1,
+  kAtomicRename = 2,
   // A local file system: a transfer costs CPU and disk, not network round trips, so more parallel
   // transfers than cores gain nothing.
-  kLocal = 8,
+  kLocal = 4,
 };
 
 // An object store: a flat namespace of keys ('/'-separated, relative to the storage root, no
@@ -51,9 +50,6 @@ class Storage {
 
   // Deletes the keys; missing keys are not an error. Backends batch where they can.
   virtual void Delete(std::span<const std::string> keys) = 0;
-
-  // Copies an object; the default streams it through Get and Put.
-  virtual void Copy(std::string_view from, std::string_view to);
 
   virtual bool Supports(StorageFeature feature) const = 0;
 

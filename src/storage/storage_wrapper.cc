@@ -26,8 +26,6 @@ void StorageWrapper::List(std::string_view prefix, const ListOptions& options,
 
 void StorageWrapper::Delete(std::span<const std::string> keys) { target_->Delete(keys); }
 
-void StorageWrapper::Copy(std::string_view from, std::string_view to) { target_->Copy(from, to); }
-
 bool StorageWrapper::Supports(StorageFeature feature) const { return target_->Supports(feature); }
 
 uint64_t StorageWrapper::PutBufferUnit() const { return target_->PutBufferUnit(); }

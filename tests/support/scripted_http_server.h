@@ -4,13 +4,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace walnut::testing {
 
@@ -77,10 +78,10 @@ class ScriptedHttpServer {
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
-  mutable std::mutex mu_;
-  std::deque<ScriptedResponse> script_;    // GUARDED_BY(mu_)
-  Handler handler_;                        // GUARDED_BY(mu_)
-  std::vector<RecordedRequest> requests_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::deque<ScriptedResponse> script_ GUARDED_BY(mu_);
+  Handler handler_ GUARDED_BY(mu_);
+  std::vector<RecordedRequest> requests_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

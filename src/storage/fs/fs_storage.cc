@@ -285,32 +285,8 @@ void FsStorage::RemoveEmptyParents(std::string_view key) const {
   }
 }
 
-void FsStorage::Copy(std::string_view from, std::string_view to) {
-  CheckFsObjectKey(from);
-  CheckFsObjectKey(to);
-  std::string source = PathOf(from);
-  auto not_found = [&] {
-    return Error(ErrorCode::kNotFound,
-                 fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
-  };
-  UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) {
-    if (errno == ENOENT || errno == ENOTDIR) throw not_found();
-    ThrowFsError("cannot open", source, errno);
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) ThrowFsError("cannot stat", source, errno);
-  if (!S_ISREG(st.st_mode)) throw not_found();
-  std::unique_ptr<FsWriter> writer = CreateWriter(to);
-  // As S3's CopyObject (metadata directive COPY), the copy keeps the metadata.
-  writer->SetMetadata(ReadFsMetadata(source));
-  writer->AppendFile(fd.get(), source);
-  writer->Close();
-}
-
 bool FsStorage::Supports(StorageFeature feature) const {
   switch (feature) {
-    case StorageFeature::kServerSideCopy:  // the kernel copies; no bytes pass through walnut
     case StorageFeature::kAtomicRename:
     case StorageFeature::kLocal:
       return true;

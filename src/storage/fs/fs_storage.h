@@ -36,8 +36,6 @@ class FsStorage : public Storage {
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) override;
   void Delete(std::span<const std::string> keys) override;
-  // Writes `to` as a new atomic file (copy_file_range where the kernel can).
-  void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
 
   const std::string& root() const { return root_; }

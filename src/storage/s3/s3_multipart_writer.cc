@@ -99,7 +99,7 @@ void S3MultipartWriter::SubmitPart() {
   }
   int number = ++parts_submitted_;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     etags_.resize(static_cast<size_t>(number));
   }
   // The part's bytes move into the task; Submit() blocks while upload_concurrency parts are in
@@ -134,14 +134,14 @@ void S3MultipartWriter::UploadPart(int number, const std::string& data, std::sto
     etag = std::string(*header);
   });
   ++client_.stats().parts_uploaded;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   etags_[static_cast<size_t>(number - 1)] = std::move(etag);
 }
 
 void S3MultipartWriter::Complete() {
   std::string body;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     body = BuildCompleteMultipartUpload(etags_);
   }
   S3Call call;

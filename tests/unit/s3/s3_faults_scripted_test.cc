@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "common/mutex.h"
 #include "storage/s3/s3_client.h"
 #include "storage/s3/s3_storage.h"
 #include "support/scripted_http_server.h"
@@ -91,9 +92,9 @@ TEST(S3FaultsTest, UploadPartAnswersWithoutETagOrCutShortAreRetried) {
   writer->Write(AsBytes(data));
   writer->Close();
   EXPECT_EQ(CountRequests(server, "PUT", "partNumber=1&"), 3u);
-  std::lock_guard lock(s3.mu);
-  ASSERT_EQ(s3.parts.size(), 2u);
-  EXPECT_TRUE(s3.parts[1] + s3.parts[2] == data);
+  std::map<int, std::string> parts = s3.parts();
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_TRUE(parts[1] + parts[2] == data);
   EXPECT_NE(s3.complete_body.find("<ETag>&quot;p1&quot;</ETag>"), std::string::npos);
 }
 
@@ -103,7 +104,7 @@ class LostCompleteServer {
   LostCompleteServer(ScriptedHttpServer& server, uint64_t stored_size) {
     server.SetHandler([this, stored_size](const RecordedRequest& r) -> ScriptedResponse {
       std::string q = r.Query();
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (r.method == "POST" && q == "uploads=") {
         return {200,
                 {},
@@ -124,8 +125,8 @@ class LostCompleteServer {
   }
 
  private:
-  std::mutex mu_;
-  bool completed_ = false;
+  Mutex mu_;
+  bool completed_ GUARDED_BY(mu_) = false;
 };
 
 TEST(S3FaultsTest, ACompleteWhoseAnswerWasLostIsFoundDoneByItsRetry) {
