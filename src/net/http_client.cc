@@ -181,6 +181,12 @@ Error TransferError(const HttpRequest& request, CURLcode rc, const Transfer& t,
   if (rc == CURLE_ABORTED_BY_CALLBACK && t.cancelled) {
     return Error(ErrorCode::kCancelled, fmt::format("{}: cancelled", where));
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && t.stalled && t.awaiting_answer) {
+    return Error(ErrorCode::kNetwork,
+                 fmt::format("{}: no answer within {} ms of sending the request (answer timeout)",
+                             where, t.answer_timeout.count()),
+                 true);
+  }
   if (rc == CURLE_ABORTED_BY_CALLBACK && t.stalled) {
     return Error(ErrorCode::kNetwork,
                  fmt::format("{}: no data moved for {} ms (stall timeout)", where,
@@ -242,6 +248,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   t.max_buffered_body = options_.max_buffered_body;
   t.upload = request.body;
   t.stall_timeout = options_.stall_timeout;
+  t.answer_timeout = request.answer_timeout;
   t.stop = request.stop;
   SlistPtr headers = HeaderList(request);
 

@@ -25,6 +25,10 @@ struct HttpRequest {
   ConstByteSpan body;  // sent with Content-Length for PUT and POST; not owned
   // A stop request aborts the transfer within about a second (Error kCancelled).
   std::stop_token stop;
+  // How long the server may think, once the whole request is sent, before the first byte of its
+  // answer: for requests whose work grows with their size (deleting 1000 keys, completing a
+  // multipart upload of many parts). Zero, or shorter than the stall timeout, = the stall timeout.
+  std::chrono::milliseconds answer_timeout{0};
 };
 
 struct HttpResponse {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -237,6 +238,7 @@ void ScriptedHttpServer::HandleConnection(int fd) {
   }
 
   ScriptedResponse r = Next(request);
+  if (r.think.count() > 0) std::this_thread::sleep_for(r.think);
   using Fault = ScriptedResponse::Fault;
   if (r.fault == Fault::kCloseWithoutAnswer) return (void)close(fd);
   if (r.fault == Fault::kNeverAnswer) return HoldOpen(fd, stop_);

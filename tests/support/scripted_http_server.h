@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -45,6 +46,8 @@ struct ScriptedResponse {
   Fault fault = Fault::kNone;
   size_t body_bytes_before_fault = 0;
   size_t header_bytes_before_fault = 0;
+  // Time to think between reading the whole request and sending the first byte of the answer.
+  std::chrono::milliseconds think{0};
 };
 
 // A loopback HTTP/1.1 server for tests (the pgBackRest harness idea): it listens on 127.0.0.1 on a

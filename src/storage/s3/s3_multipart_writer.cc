@@ -151,6 +151,7 @@ void S3MultipartWriter::Complete() {
   call.query = {{"uploadId", upload_id_}};
   call.headers = {{"Content-Type", "application/xml"}};
   call.body = AsBytes(body);
+  call.slow_answer = true;  // the server assembles the parts before it answers
   // Not idempotent as such: an attempt whose answer was lost may have completed the upload. The
   // retry then finds the upload id gone, and the object in place.
   bool sent_before = false;

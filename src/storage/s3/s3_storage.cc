@@ -207,6 +207,7 @@ void S3Storage::Delete(std::span<const std::string> keys) {
     call.method = "POST";
     call.query = {{"delete", ""}};
     call.body = AsBytes(body);
+    call.slow_answer = true;  // a server deletes the keys one by one before it answers
     // S3 requires Content-MD5 (or an x-amz-checksum-*) on DeleteObjects.
     call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
     // Deleting is idempotent (S3 reports a key that is gone already as deleted): an answer lost
