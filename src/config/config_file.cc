@@ -44,14 +44,14 @@ std::string ReadWholeFile(const std::string& path) {
     if (errno == ENOENT || errno == ENOTDIR) {
       throw Error(ErrorCode::kInvalidArgument, fmt::format("config file {} does not exist", path));
     }
-    ThrowSystemError(fmt::format("config file {}", path));
+    ThrowSystemError("cannot examine config file", path);
   }
   if (!S_ISREG(st.st_mode)) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("config file {} is not a regular file", path));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) ThrowSystemError(fmt::format("cannot open config file {}", path));
+  if (!in) ThrowSystemError("cannot open config file", path);
   std::string text;
   char buffer[8192];
   while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
@@ -61,7 +61,7 @@ std::string ReadWholeFile(const std::string& path) {
                   fmt::format("config file {} is larger than {} bytes", path, kMaxConfigFileSize));
     }
   }
-  if (in.bad()) ThrowSystemError(fmt::format("cannot read config file {}", path));
+  if (in.bad()) ThrowSystemError("cannot read config file", path);
   return text;
 }
 

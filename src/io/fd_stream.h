@@ -7,25 +7,21 @@
 
 namespace walnut {
 
-// Reads a local file (or any file descriptor) sequentially. Not thread-safe.
+// Reads a descriptor it does not own (standard input) sequentially. Local files are read
+// through localfs/ instead. Not thread-safe.
 class FdReader : public Reader {
  public:
-  // Opens `path` for reading; throws kNotFound / kPermissionDenied / kIo naming the path.
-  static std::unique_ptr<FdReader> Open(const std::string& path);
-  // Reads a descriptor it does not own (standard input).
-  FdReader(int fd, std::string name, bool owned);
-  ~FdReader() override;
+  FdReader(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
   size_t Read(ByteSpan dst) override;
 
  private:
   int fd_;
   std::string name_;
-  bool owned_;
 };
 
 // Writes to a descriptor it does not own (standard output). Close() flushes nothing more: the
 // bytes were written as they came. Abort() cannot take them back; callers that need atomicity
-// write to a file through storage/fs instead. Not thread-safe.
+// write to a file through localfs/atomic_file_writer.h instead. Not thread-safe.
 class FdWriter : public Writer {
  public:
   FdWriter(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
