@@ -4,6 +4,9 @@
 
 namespace walnut {
 
+void Storage::ListTemporaryFiles(std::string_view, const ListOptions&,
+                                 const std::function<void(const ObjectInfo&)>&) {}
+
 void Storage::Copy(std::string_view from, std::string_view to) {
   auto reader = Get(from);
   auto writer = Put(to);

@@ -48,6 +48,14 @@ class Storage {
   // Deletes the keys; missing keys are not an error. Backends batch where they can.
   virtual void Delete(std::span<const std::string> keys) = 0;
 
+  // The leftovers of writes that never committed, below `prefix` (options.recursive: at any
+  // depth; else only at the level below it): a directory storage's hidden temporary files, of
+  // writes in progress or of writers that were killed (their mtime tells which). Their keys may
+  // be given to Delete(). The default reports none: an object store commits an object whole or
+  // not at all.
+  virtual void ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
+                                  const std::function<void(const ObjectInfo&)>& fn);
+
   // Copies an object; the default streams it through Get and Put.
   virtual void Copy(std::string_view from, std::string_view to);
 
