@@ -10,6 +10,7 @@
 #include "common/bytes.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "localfs/local_fs.h"
 #include "pipeline/stage_buffers.h"
 #include "storage/factory/storage_factory.h"
 #include "wal/wal_push.h"
@@ -54,7 +55,7 @@ int RunWalPush(CommandContext& context, const std::string& path) {
     spdlog::warn("WALG_UPLOAD_WAL_METADATA={} is not supported yet; no WAL metadata is uploaded",
                  s.upload_wal_metadata);
   }
-  WalPushOptions options;
+  WalPushOptions options{.fs = LocalFs::Default()};
   options.file.pipeline = context.pipeline();
   options.file.pipeline.compression_options.lz4_block_size = kStageBufferSize;
   options.file.pipeline.stage_buffer_size = kStageBufferSize;

@@ -6,9 +6,9 @@
 
 #include "common/error.h"
 #include "common/logging.h"
-#include "io/fd_stream.h"
 #include "io/reader.h"
-#include "wal/archive_status.h"
+#include "localfs/atomic_file_writer.h"
+#include "localfs/local_file_reader.h"
 
 namespace walnut {
 namespace {
@@ -65,8 +65,9 @@ ArchiveIdentity ArchiveIdentityFromJson(std::string_view text, std::string_view 
   }
 }
 
-ArchiveIdentityGuard::ArchiveIdentityGuard(const Folder& root, std::filesystem::path cache_dir)
-    : root_(root), cache_dir_(std::move(cache_dir)), storage_name_(DescribeRoot(root)) {}
+ArchiveIdentityGuard::ArchiveIdentityGuard(const Folder& root, LocalFs& fs,
+                                           std::filesystem::path cache_dir)
+    : root_(root), fs_(fs), cache_dir_(std::move(cache_dir)), storage_name_(DescribeRoot(root)) {}
 
 std::filesystem::path ArchiveIdentityGuard::CachePath() const { return cache_dir_ / kCacheFile; }
 
@@ -74,9 +75,7 @@ bool ArchiveIdentityGuard::CacheConfirms(uint64_t system_identifier) const {
   // An unreadable or foreign cache is only a miss: the storage has the authoritative record.
   std::string text;
   try {
-    auto reader = FdReader::Open(CachePath().string());
-    text.resize(kMaxRecordSize);
-    text.resize(ReadFull(*reader, AsWritableBytes(text)));
+    text = ReadSmallFile(fs_, CachePath().string(), kMaxRecordSize);
   } catch (const Error&) {
     return false;
   }
@@ -91,7 +90,7 @@ bool ArchiveIdentityGuard::CacheConfirms(uint64_t system_identifier) const {
 void ArchiveIdentityGuard::WriteCache(uint64_t system_identifier) const {
   json j = {{"storage", storage_name_}, {"system_identifier", system_identifier}};
   try {
-    WriteFileAtomically(CachePath(), j.dump() + "\n");
+    WriteFileAtomically(fs_, CachePath().string(), j.dump() + "\n");
   } catch (const Error& e) {
     // Not fatal: the next push asks the storage again.
     spdlog::warn("cannot cache the archive identity: {}", e.what());

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "localfs/local_fs.h"
 #include "postgres/wal_page_header.h"
 #include "storage/folder.h"
 
@@ -39,8 +40,9 @@ ArchiveIdentity ArchiveIdentityFromJson(std::string_view json, std::string_view 
 // Thread-safe.
 class ArchiveIdentityGuard {
  public:
-  // `root`: the storage root. `cache_dir`: a local directory for the cache (pg_wal/walg_data).
-  ArchiveIdentityGuard(const Folder& root, std::filesystem::path cache_dir);
+  // `root`: the storage root. `cache_dir`: a local directory for the cache (pg_wal/walg_data),
+  // reached through `fs` (which must outlive the guard).
+  ArchiveIdentityGuard(const Folder& root, LocalFs& fs, std::filesystem::path cache_dir);
 
   // Checks that the segment whose header this is (named `file_name`, for messages) may be
   // archived in `root`. Throws kAlreadyExists naming both system identifiers, the storage and
@@ -57,6 +59,7 @@ class ArchiveIdentityGuard {
   std::filesystem::path CachePath() const;
 
   Folder root_;
+  LocalFs& fs_;
   std::filesystem::path cache_dir_;
   std::string storage_name_;
   std::mutex mu_;
