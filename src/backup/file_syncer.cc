@@ -1,7 +1,5 @@
 #include "backup/file_syncer.h"
 
-#include <fmt/format.h>
-
 #include "common/error.h"
 
 namespace walnut {
@@ -19,13 +17,13 @@ void FileSyncer::RethrowLocked() {
   if (error_) std::rethrow_exception(error_);
 }
 
-void FileSyncer::Submit(UniqueFd fd, std::string path) {
+void FileSyncer::Submit(LocalFile file) {
   std::unique_lock lock(mu_);
   RethrowLocked();
   if (!worker_.joinable()) worker_ = std::thread([this] { Run(); });
   cv_.wait(lock, [&] { return queue_.size() + in_flight_ < max_pending_ || error_; });
   RethrowLocked();
-  queue_.push_back(Pending{std::move(fd), std::move(path)});
+  queue_.push_back(std::move(file));
   lock.unlock();
   cv_.notify_all();
 }
@@ -38,7 +36,7 @@ void FileSyncer::Flush() {
 
 void FileSyncer::Run() {
   for (;;) {
-    Pending file;
+    LocalFile file;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -49,9 +47,8 @@ void FileSyncer::Run() {
     }
     std::exception_ptr error;
     try {
-      if (::fsync(file.fd.get()) != 0) ThrowSystemError(fmt::format("cannot sync {}", file.path));
-      if (int err = file.fd.Close(); err != 0)
-        ThrowSystemError(fmt::format("cannot close {}", file.path), err);
+      file.Sync();
+      file.Close();
     } catch (...) {
       error = std::current_exception();
     }

@@ -16,6 +16,7 @@
 #include "backup/tar_reader.h"
 #include "io/digest.h"
 #include "io/memory_stream.h"
+#include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "storage/memory/memory_storage.h"
 #include "support/faulty_storage.h"
@@ -148,7 +149,7 @@ class BackupPushTest : public ::testing::Test {
   OrderRecordingStorage storage_;
   Folder root_;
   PipelineOptions pipeline_;
-  BackupPushOptions options_;
+  BackupPushOptions options_{.fs = LocalFs::Default()};
   std::map<std::string, std::string> contents_;
 };
 
