@@ -41,13 +41,17 @@ struct DeletePlan {
   // delta whose base is gone, even when the run is interrupted.
   std::vector<DoomedBackup> backups;
   std::vector<std::string> folders;  // sentinel-less folders (leftovers) to delete
+  // garbage: temporary files of killed uploads (wal_005/'s with ARCHIVES, the others with BACKUPS)
+  std::vector<StaleTemporaryFile> temporaries;
   WalRetention wal;
   // Why there is nothing to delete, when a rule found no target (retain with too few backups).
   std::string nothing_reason;
   // What was kept that the rule alone would have deleted, and why: for the log.
   std::vector<std::string> notes;
 
-  bool Empty() const { return backups.empty() && folders.empty() && !wal.DeletesAnything(); }
+  bool Empty() const {
+    return backups.empty() && folders.empty() && temporaries.empty() && !wal.DeletesAnything();
+  }
 };
 
 // The WAL a kept backup needs: all of it from its start on (on its timeline and later ones), for
