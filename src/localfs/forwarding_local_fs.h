@@ -17,6 +17,7 @@ class ForwardingLocalFs : public LocalFs {
   int OpenDescriptor(const std::string& path, int flags, uint32_t mode, int& fd) override {
     return base_.OpenDescriptor(path, flags, mode, fd);
   }
+  int Read(LocalFile& file, ByteSpan dst, size_t& n) override { return base_.Read(file, dst, n); }
   int ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) override {
     return base_.ReadAt(file, dst, offset, n);
   }

@@ -9,15 +9,18 @@
 
 namespace walnut {
 
-LocalFileReader::LocalFileReader(LocalFile file, uint64_t offset, std::optional<uint64_t> end)
+LocalFileReader::LocalFileReader(LocalFile file) : file_(std::move(file)), pos_(0) {}
+
+LocalFileReader::LocalFileReader(LocalFile file, uint64_t offset, uint64_t end)
     : file_(std::move(file)), pos_(offset), end_(end) {}
 
 size_t LocalFileReader::Read(ByteSpan dst) {
+  if (!end_) return file_.Read(dst);
   size_t want = dst.size();
   if (end_) want = static_cast<size_t>(std::min<uint64_t>(want, *end_ - pos_));
   if (want == 0) return 0;
   size_t n = file_.ReadAt(dst.first(want), pos_);
-  if (n == 0 && end_) {
+  if (n == 0) {
     throw Error(ErrorCode::kIo,
                 fmt::format("file {} ended at byte {} but was expected to reach byte {}; "
                             "something truncated it while it was being read",
@@ -45,7 +48,7 @@ std::string ReadSmallFile(LocalFs& fs, const std::string& path, size_t max_size,
     size_t have = text.size();
     size_t want = std::min(step, max_size + 1 - have);
     text.resize(have + want);
-    size_t n = file.ReadAt(ByteSpan(reinterpret_cast<std::byte*>(text.data()) + have, want), have);
+    size_t n = file.Read(ByteSpan(reinterpret_cast<std::byte*>(text.data()) + have, want));
     text.resize(have + n);
     if (n < want) break;
   }

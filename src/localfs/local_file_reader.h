@@ -11,14 +11,15 @@
 
 namespace walnut {
 
-// Streams an open local file from `offset` to `end` (or to its end) straight into the caller's
-// buffer: memory stays bounded by that buffer whatever the file size. Not thread-safe.
+// Streams an open local file straight into the caller's buffer: memory stays bounded by that
+// buffer whatever the file size. Not thread-safe.
 class LocalFileReader : public Reader {
  public:
-  // With `end`, a file that ends before it throws kIo naming the file (someone truncated it while
-  // it was read). REQUIRES: offset <= *end.
-  explicit LocalFileReader(LocalFile file, uint64_t offset = 0,
-                           std::optional<uint64_t> end = std::nullopt);
+  // Reads the file from its current offset to its end, as read(2) does: FIFOs and devices too.
+  explicit LocalFileReader(LocalFile file);
+  // Reads the byte range [offset, end) with pread(2); a file that ends before `end` throws kIo
+  // naming the file (someone truncated it while it was read). REQUIRES: offset <= end.
+  LocalFileReader(LocalFile file, uint64_t offset, uint64_t end);
 
   size_t Read(ByteSpan dst) override;
 

@@ -48,8 +48,8 @@ LocalFile& LocalFile::operator=(LocalFile&& other) noexcept {
 int LocalFile::Release() { return std::exchange(fd_, -1); }
 
 size_t LocalFile::Read(ByteSpan dst) {
-  size_t n = ReadAt(dst, position_);
-  position_ += n;
+  size_t n = 0;
+  if (int err = fs_->Read(*this, dst, n)) ThrowSystemError("cannot read", path_, err);
   return n;
 }
 

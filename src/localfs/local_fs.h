@@ -31,9 +31,10 @@ struct DirectoryEntry {
 
 // An open local file, opened through a LocalFs; every operation on it goes through that LocalFs.
 // The methods throw Error naming the file (SystemError: "cannot write /x: no space left on
-// device; ..."). Read() and Write() work at a position of their own, starting at 0; ReadAt() and
-// WriteAt() leave it alone. The destructor closes the file without checking (a file written must
-// be Close()d: a failing close can mean lost data). Movable, not copyable; one thread at a time.
+// device; ..."). Read() reads on from the descriptor's offset (pipes too); Write() writes at a
+// position of its own, starting at 0; ReadAt() and WriteAt() work at the offset given. The
+// destructor closes the file without checking (a file written must be Close()d: a failing close can
+// mean lost data). Movable, not copyable; one thread at a time.
 class LocalFile {
  public:
   LocalFile() = default;
@@ -55,7 +56,8 @@ class LocalFile {
   // For LocalFs::Close(): gives up the descriptor without closing it.
   int Release();
 
-  // Reads at the position and advances it; fewer bytes than asked only at the end of the file.
+  // Reads on from where the last Read() stopped (any file, pipes too); fewer bytes than asked
+  // only at the end of the file.
   size_t Read(ByteSpan dst);
   // Reads at `offset`; fewer bytes than asked only at the end of the file.
   size_t ReadAt(ByteSpan dst, uint64_t offset);
@@ -102,6 +104,9 @@ class LocalFs {
 
   // --- Open files. `file` was opened by Open() of this LocalFs (or of a wrapper around it).
   virtual int OpenDescriptor(const std::string& path, int flags, uint32_t mode, int& fd) = 0;
+  // Reads up to dst.size() bytes from the descriptor's offset (read(2): FIFOs and devices too);
+  // `n` < dst.size() only at the end of the file.
+  virtual int Read(LocalFile& file, ByteSpan dst, size_t& n) = 0;
   // Reads up to dst.size() bytes at `offset` into dst; `n` < dst.size() only at the end of file.
   virtual int ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) = 0;
   // Writes all of `src` at `offset` (a failure may leave part of it written).

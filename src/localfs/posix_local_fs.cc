@@ -68,6 +68,20 @@ int PosixLocalFs::OpenDescriptor(const std::string& path, int flags, uint32_t mo
   });
 }
 
+int PosixLocalFs::Read(LocalFile& file, ByteSpan dst, size_t& n) {
+  n = 0;
+  while (n < dst.size()) {
+    ssize_t got = ::read(file.fd(), dst.data() + n, dst.size() - n);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (got == 0) break;  // the end of the file
+    n += static_cast<size_t>(got);
+  }
+  return 0;
+}
+
 int PosixLocalFs::ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) {
   n = 0;
   while (n < dst.size()) {

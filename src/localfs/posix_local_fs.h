@@ -9,6 +9,7 @@ namespace walnut {
 class PosixLocalFs : public LocalFs {
  public:
   int OpenDescriptor(const std::string& path, int flags, uint32_t mode, int& fd) override;
+  int Read(LocalFile& file, ByteSpan dst, size_t& n) override;
   int ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) override;
   int WriteAt(LocalFile& file, ConstByteSpan src, uint64_t offset) override;
   int CopyRange(LocalFile& from, uint64_t from_offset, LocalFile& to, uint64_t to_offset,

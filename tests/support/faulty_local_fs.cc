@@ -94,6 +94,12 @@ int FaultyLocalFs::OpenDescriptor(const std::string& path, int flags, uint32_t m
   return err;
 }
 
+int FaultyLocalFs::Read(LocalFile& file, ByteSpan dst, size_t& n) {
+  std::lock_guard lock(mu_);
+  if (Hit hit = Count(FsOp::kRead, file.path()); hit.err != 0) return hit.err;
+  return base().Read(file, dst, n);
+}
+
 int FaultyLocalFs::ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) {
   std::lock_guard lock(mu_);
   if (Hit hit = Count(FsOp::kReadAt, file.path()); hit.err != 0) return hit.err;

@@ -15,6 +15,7 @@ namespace walnut::testing {
 // The calls FaultyLocalFs counts and can fail: one per LocalFs method.
 enum class FsOp {
   kOpen,
+  kRead,
   kReadAt,
   kWriteAt,
   kCopyRange,
@@ -68,6 +69,7 @@ class FaultyLocalFs : public ForwardingLocalFs {
   uint64_t free_space() const;
 
   int OpenDescriptor(const std::string& path, int flags, uint32_t mode, int& fd) override;
+  int Read(LocalFile& file, ByteSpan dst, size_t& n) override;
   int ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) override;
   int WriteAt(LocalFile& file, ConstByteSpan src, uint64_t offset) override;
   int CopyRange(LocalFile& from, uint64_t from_offset, LocalFile& to, uint64_t to_offset,

@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "localfs/local_file_reader.h"
 #include "support/test_util.h"
@@ -152,6 +154,16 @@ TEST_F(PosixLocalFsTest, CopiesInTheKernelFromAnOffset) {
   EXPECT_EQ(copied, 0u);  // the end
   to.Close();
   EXPECT_EQ(ReadFile(Path("dst")), "456789");
+}
+
+// st put reads FIFOs and process substitutions (/dev/fd/N): no pread there.
+TEST_F(PosixLocalFsTest, AReaderOfAFifoReadsOnToItsEnd) {
+  ASSERT_EQ(::mkfifo(Path("fifo").c_str(), 0600), 0);
+  std::string data = testing::RandomBytes(300000, 5);
+  std::thread writer([&] { WriteFile(Path("fifo"), data); });
+  auto reader = OpenFileReader(fs_, Path("fifo"));
+  EXPECT_EQ(testing::ReadInRandomChunks(*reader, 70000), data);
+  writer.join();
 }
 
 TEST_F(PosixLocalFsTest, FreeSpaceOfARealFileSystem) {

@@ -72,7 +72,7 @@ TEST_F(WalPushFaultsTest, AnUnreadableWalFileIsNotArchivedAndTheRetryIs) {
   Segment(1);
   Push(1);  // records the archive identity
   fs::path path = Segment(3, /*ready=*/false);
-  fs_.FailCall(FsOp::kReadAt, 1, EIO, 1, SegmentName(3));
+  fs_.FailCall(FsOp::kRead, 1, EIO, 1, SegmentName(3));
   Error e = ExpectError([&] { Push(3); });
   EXPECT_EQ(std::string(e.what()), "cannot read " + path.string() + ": input/output error");
   EXPECT_FALSE(Archived(3));
@@ -99,7 +99,7 @@ TEST_F(WalPushFaultsTest, AFailedReadyRenameLeavesTheReadyFile) {
 TEST_F(WalPushFaultsTest, NoDoneForAFileWhoseUploadAheadFailed) {
   for (uint64_t segno = 1; segno <= 3; ++segno) Segment(segno);
   options_.ready_rename = true;
-  fs_.FailCall(FsOp::kReadAt, 1, ENOSPC, /*times=*/100, SegmentName(3));
+  fs_.FailCall(FsOp::kRead, 1, ENOSPC, /*times=*/100, SegmentName(3));
   Push(1);
   EXPECT_TRUE(Done(2));
   EXPECT_FALSE(Archived(3));
@@ -110,7 +110,7 @@ TEST_F(WalPushFaultsTest, NoDoneForAFileWhoseUploadAheadFailed) {
 
 TEST_F(WalPushFaultsTest, NoMarkerForAFileWhoseUploadAheadFailed) {
   for (uint64_t segno = 1; segno <= 3; ++segno) Segment(segno);
-  fs_.FailCall(FsOp::kReadAt, 1, EIO, /*times=*/100, SegmentName(2));
+  fs_.FailCall(FsOp::kRead, 1, EIO, /*times=*/100, SegmentName(2));
   Push(1);
   EXPECT_FALSE(Marker(2));
   EXPECT_TRUE(Marker(3));
@@ -132,7 +132,7 @@ TEST_F(WalPushFaultsTest, AMarkerThatCannotBeWrittenOnlyCostsARecheck) {
 }
 
 TEST_F(WalPushFaultsTest, ACrashAtAnyStatusFileLeavesNoFalseClaim) {
-  for (FsOp op : {FsOp::kRename, FsOp::kOpen, FsOp::kSyncDirectory, FsOp::kReadAt}) {
+  for (FsOp op : {FsOp::kRename, FsOp::kOpen, FsOp::kSyncDirectory, FsOp::kRead}) {
     for (uint64_t nth = 1; nth <= 3; ++nth) {
       SCOPED_TRACE(static_cast<int>(op) * 100 + static_cast<int>(nth));
       fs::remove_all(pg_wal());
