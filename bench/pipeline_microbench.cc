@@ -7,13 +7,6 @@
 //
 // Run: build-bench/bench/pipeline_microbench --benchmark_min_time=1x (see bench/README.md).
 
-#include <benchmark/benchmark.h>
-#include <brotli/decode.h>
-#include <brotli/encode.h>
-#include <lz4frame.h>
-#include <lzma.h>
-#include <zstd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -26,7 +19,13 @@
 #include <string>
 #include <vector>
 
+#include <benchmark/benchmark.h>
+#include <brotli/decode.h>
+#include <brotli/encode.h>
 #include <fmt/format.h>
+#include <lz4frame.h>
+#include <lzma.h>
+#include <zstd.h>
 
 #include "common/bytes.h"
 #include "common/error.h"
@@ -81,7 +80,7 @@ class SinkWriter final : public Writer {
 std::string GenerateMixed(size_t size) {
   static constexpr std::array<const char*, 6> kStatus = {"active",   "pending",   "shipped",
                                                          "returned", "cancelled", "on_hold"};
-  static constexpr std::array<const char*, 8> kNames = {"alice", "bob",  "carol", "dave",
+  static constexpr std::array<const char*, 8> kNames = {"alice", "bob",   "carol", "dave",
                                                         "erin",  "frank", "grace", "heidi"};
   std::mt19937_64 rng(20240229);
   std::string out;
@@ -112,11 +111,14 @@ const std::string& Input() {
     const char* path = std::getenv("WALNUT_BENCH_INPUT");
     if (path == nullptr || *path == '\0') return GenerateMixed(limit);
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorCode::kNotFound, fmt::format("WALNUT_BENCH_INPUT {} cannot be opened", path));
+    if (!in)
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("WALNUT_BENCH_INPUT {} cannot be opened", path));
     std::string bytes(limit, '\0');
     in.read(bytes.data(), static_cast<std::streamsize>(limit));
     bytes.resize(static_cast<size_t>(in.gcount()));
-    if (bytes.empty()) throw Error(ErrorCode::kInvalidArgument, fmt::format("WALNUT_BENCH_INPUT {} is empty", path));
+    if (bytes.empty())
+      throw Error(ErrorCode::kInvalidArgument, fmt::format("WALNUT_BENCH_INPUT {} is empty", path));
     return bytes;
   }();
   return data;
@@ -124,7 +126,8 @@ const std::string& Input() {
 
 ConstByteSpan InputFor(CompressionMethod method) {
   ConstByteSpan all = AsBytes(Input());
-  return method == CompressionMethod::kLzma ? all.first(std::min(all.size(), kLzmaInputLimit)) : all;
+  return method == CompressionMethod::kLzma ? all.first(std::min(all.size(), kLzmaInputLimit))
+                                            : all;
 }
 
 std::shared_ptr<const Crypter> TestCrypter() {
@@ -167,8 +170,7 @@ size_t LibraryCompress(CompressionMethod method, ConstByteSpan src, std::vector<
       total += LZ4F_compressBegin(cctx, out.data(), cap, &prefs);
       for (size_t pos = 0; pos < src.size(); pos += read_size) {
         ConstByteSpan chunk = stage(pos);
-        size_t r =
-            LZ4F_compressUpdate(cctx, out.data(), cap, chunk.data(), chunk.size(), nullptr);
+        size_t r = LZ4F_compressUpdate(cctx, out.data(), cap, chunk.data(), chunk.size(), nullptr);
         Check(!LZ4F_isError(r), "LZ4F_compressUpdate");
         total += r;
       }
@@ -211,7 +213,8 @@ size_t LibraryCompress(CompressionMethod method, ConstByteSpan src, std::vector<
         do {
           size_t avail_out = out.size();
           auto* next_out = reinterpret_cast<uint8_t*>(out.data());
-          Check(BrotliEncoderCompressStream(s, op, &avail_in, &next_in, &avail_out, &next_out, nullptr),
+          Check(BrotliEncoderCompressStream(s, op, &avail_in, &next_in, &avail_out, &next_out,
+                                            nullptr),
                 "BrotliEncoderCompressStream");
           total += out.size() - avail_out;
         } while (avail_in > 0 || (last && !BrotliEncoderIsFinished(s)));
@@ -368,7 +371,8 @@ void BM_LibraryDecompress(benchmark::State& state, CompressionMethod method) {
   std::string stored = Encode(method, src, nullptr);
   std::vector<std::byte> out(kChunk);
   size_t size = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(size = LibraryDecompress(method, AsBytes(stored), out));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(size = LibraryDecompress(method, AsBytes(stored), out));
   Check(size == src.size(), "library decompression (size)");
   SetCounters(state, src.size(), stored.size());
 }
@@ -391,19 +395,25 @@ void BM_WalnutDecompress(benchmark::State& state, CompressionMethod method, bool
 }
 
 void RegisterAll() {
-  for (CompressionMethod method : {CompressionMethod::kNone, CompressionMethod::kLz4,
-                                   CompressionMethod::kZstd, CompressionMethod::kBrotli,
-                                   CompressionMethod::kLzma}) {
-    std::string name(GetCompressor(method).Name());
+  for (CompressionMethod method :
+       {CompressionMethod::kNone, CompressionMethod::kLz4, CompressionMethod::kZstd,
+        CompressionMethod::kBrotli, CompressionMethod::kLzma}) {
+    std::string name(CodecFor(method).name);
     auto unit = [](benchmark::internal::Benchmark* b) {
       b->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
     };
-    unit(benchmark::RegisterBenchmark(("compress/" + name + "/library").c_str(), BM_LibraryCompress, method));
-    unit(benchmark::RegisterBenchmark(("compress/" + name + "/walnut").c_str(), BM_WalnutCompress, method, false));
-    unit(benchmark::RegisterBenchmark(("compress/" + name + "/walnut+enc").c_str(), BM_WalnutCompress, method, true));
-    unit(benchmark::RegisterBenchmark(("decompress/" + name + "/library").c_str(), BM_LibraryDecompress, method));
-    unit(benchmark::RegisterBenchmark(("decompress/" + name + "/walnut").c_str(), BM_WalnutDecompress, method, false));
-    unit(benchmark::RegisterBenchmark(("decompress/" + name + "/walnut+enc").c_str(), BM_WalnutDecompress, method, true));
+    unit(benchmark::RegisterBenchmark(("compress/" + name + "/library").c_str(), BM_LibraryCompress,
+                                      method));
+    unit(benchmark::RegisterBenchmark(("compress/" + name + "/walnut").c_str(), BM_WalnutCompress,
+                                      method, false));
+    unit(benchmark::RegisterBenchmark(("compress/" + name + "/walnut+enc").c_str(),
+                                      BM_WalnutCompress, method, true));
+    unit(benchmark::RegisterBenchmark(("decompress/" + name + "/library").c_str(),
+                                      BM_LibraryDecompress, method));
+    unit(benchmark::RegisterBenchmark(("decompress/" + name + "/walnut").c_str(),
+                                      BM_WalnutDecompress, method, false));
+    unit(benchmark::RegisterBenchmark(("decompress/" + name + "/walnut+enc").c_str(),
+                                      BM_WalnutDecompress, method, true));
   }
 }
 

@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries
   libcurl4-openssl-dev libssl-dev zlib1g-dev liblz4-dev libzstd-dev libbrotli-dev liblzma-dev libsodium-dev
-  libpq-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
+  libpq-dev nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # run time: loaded with dlopen when S3 or a server connection is first used, not linked (see
   # src/net/curl_api.h, src/postgres/libpq_api.h), so a package of Walnut must depend on them

@@ -26,9 +26,13 @@ struct BackupPushOptions {
   bool without_files_metadata = false;    // --without-files-metadata
   std::string user_data{};                // raw JSON or ""
   uint64_t tar_size_threshold = (1u << 30) - 1;
-  int disk_concurrency = 1;                    // tars filled at once
-  std::optional<uint64_t> disk_rate_limit{};   // bytes/s read from PGDATA
-  std::optional<uint64_t> network_rate_limit{};  // bytes/s written to storage
+  int disk_concurrency = 1;                   // tars filled at once
+  int upload_queue = 2;                       // WALG_UPLOAD_QUEUE: filled tars finishing upload
+  std::optional<uint64_t> disk_rate_limit{};  // bytes/s read from PGDATA
+  // WALNUT_ARCHIVE_CHECK: refuse at once a primary that archives nothing (pg::ArchivingGap), and
+  // wait for the backup's WAL to reach wal_005/ before writing the sentinel. false: neither, for
+  // setups whose WAL reaches the storage another way (a warning says the backup depends on it).
+  bool archive_check = true;
   // How long to wait for the last WAL segment the backup needs to reach wal_005/; 0: no wait.
   std::chrono::milliseconds archive_wait_timeout{60'000};
   std::chrono::milliseconds archive_poll_interval{1'000};
@@ -48,9 +52,12 @@ struct BackupPushResult {
   BackupSentinel sentinel;
 };
 
-// Takes a base backup (walg-reference.md §3): starts it on the server, walks PGDATA into
+// Takes a base backup (walg-reference.md §3). With options.archive_check, first refuses
+// (kFailedPrecondition, before the backup starts) a server whose settings show that it archives
+// nothing. Then starts the backup on the server, walks PGDATA into
 // tar_partitions/part_NNN.tar.<ext> (WALG_TAR_SIZE_THRESHOLD each, disk_concurrency at once,
-// compressed, encrypted and uploaded as they are written), then pg_control.tar, stops the backup,
+// compressed, encrypted and uploaded as they are written; up to upload_queue filled tars finish
+// their upload while the next ones fill), then pg_control.tar, stops the backup,
 // writes backup_label.tar, waits until the WAL it needs is archived, then writes
 // files_metadata.json, metadata.json and last the sentinel. Any failure (or a stop request)
 // stops the backup on the server and leaves no sentinel: the backup does not exist for

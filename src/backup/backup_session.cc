@@ -28,6 +28,10 @@ PgBackupSession::PgBackupSession(std::optional<std::chrono::milliseconds> stop_t
 
 PgBackupSession::~PgBackupSession() { Abort(); }
 
+pg::ArchiveSettings PgBackupSession::ReadArchiveSettings() {
+  return pg::ReadArchiveSettings(*conn_);
+}
+
 BackupStart PgBackupSession::Start(const std::string& label) {
   BackupStart start;
   start.pg_version = conn_->server_version();

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "postgres/archive_settings.h"
 #include "postgres/lsn.h"
 #include "postgres/wal_file_name.h"
 
@@ -41,6 +42,9 @@ struct BackupStop {
 class BackupSession {
  public:
   virtual ~BackupSession() = default;
+  // How the server archives its WAL (read before Start, so that a server that archives nothing
+  // is refused before a checkpoint is spent on it).
+  virtual pg::ArchiveSettings ReadArchiveSettings() = 0;
   // Starts the backup (an immediate checkpoint). `label` is the backup_label's LABEL.
   virtual BackupStart Start(const std::string& label) = 0;
   // Ends the backup. Does not wait for WAL archiving: backup-push checks the archive itself.
@@ -56,6 +60,7 @@ class PgBackupSession : public BackupSession {
   PgBackupSession(std::optional<std::chrono::milliseconds> stop_timeout);
   ~PgBackupSession() override;
 
+  pg::ArchiveSettings ReadArchiveSettings() override;
   BackupStart Start(const std::string& label) override;
   BackupStop Stop() override;
   void Abort() noexcept override;

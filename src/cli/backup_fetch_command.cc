@@ -42,7 +42,7 @@ int Fetch(CommandContext& context, const FetchArgs& args) {
   options.backup_name = args.backup_name;
   options.target_user_data = args.target_user_data;
   if (options.target_user_data.empty()) {
-    options.target_user_data = context.config().Get("WALG_FETCH_TARGET_USER_DATA").value_or("");
+    options.target_user_data = context.settings().fetch_target_user_data;
   }
   if (options.backup_name.empty() && options.target_user_data.empty()) {
     throw Error(ErrorCode::kInvalidArgument,

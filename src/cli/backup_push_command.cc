@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,6 +15,7 @@
 #include "backup/backup_session.h"
 #include "backup/delta/delta_base.h"
 #include "cli/progress_line.h"
+#include "cli/stop_signals.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "localfs/local_fs.h"
@@ -23,33 +23,6 @@
 
 namespace walnut {
 namespace {
-
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void OnStopSignal(int /*signal*/) { g_stop_requested = true; }
-
-// SIGINT/SIGTERM end the backup cleanly (the backup is stopped on the server and no sentinel is
-// written) instead of killing the process mid-upload. Restores the previous handlers on exit.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = OnStopSignal;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 struct BackupPushFlags {
   std::string data_dir;
@@ -66,35 +39,16 @@ struct BackupPushFlags {
   bool database_composer = false;
 };
 
-// WAL-G warns when archiving looks off: a backup without archived WAL cannot be restored.
-void WarnAboutArchiving(pg::PgConnection& conn) {
-  std::string mode = conn.QueryValue("SELECT current_setting('archive_mode')");
-  std::string command = conn.QueryValue("SELECT current_setting('archive_command')");
-  std::string library =
-      conn.server_version() >= 150000
-          ? conn.QueryValue("SELECT coalesce(current_setting('archive_library', true), '')")
-          : "";
-  if (mode == "off") {
-    spdlog::warn(
-        "archive_mode is off: the WAL this backup needs will not be archived, so it cannot be "
-        "restored; set archive_mode = on and archive_command = 'wal-g wal-push %p'");
-  } else if (library.empty() && (command.empty() || command == "(disabled)")) {
-    spdlog::warn(
-        "archive_command is empty: WAL is not archived, so this backup cannot be restored; set "
-        "archive_command = 'wal-g wal-push %p'");
-  }
-}
-
 // Tar partitions filled at once. One tar reads and hashes on one thread and compresses on
 // another, but the two rarely weigh the same (lz4 is cheap on compressible data and dear on the
 // rest), so to a local directory a second tar fills the idle time: two (up to
 // WALG_UPLOAD_CONCURRENCY and the number of cores; more would only cost memory on 2 cores). To S3
 // the network sets the pace and each tar's writer already sends parts concurrently: a second tar
 // would only double the part buffers. WALG_UPLOAD_DISK_CONCURRENCY wins when it asks for more.
-int TarsAtOnce(const Settings& settings) {
+int TarsAtOnce(const Settings& settings, const Storage& storage) {
   constexpr int kMaxLocalTars = 2;
   int local_tars = 1;
-  if (settings.storage.type == StorageType::kFile) {
+  if (storage.Supports(StorageFeature::kLocal)) {
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     local_tars = std::min({settings.upload_concurrency, cores, kMaxLocalTars});
   }
@@ -113,13 +67,11 @@ uint64_t EstimateTotalBytes(pg::PgConnection& conn) {
 
 int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   const Settings& settings = context.settings();
-  const Config& config = context.config();
 
   // The composers only change how files are grouped into tars; a regular full backup is a valid
-  // (if differently packed) backup for every one of them.
-  if (flags.rating_composer || flags.copy_composer || flags.database_composer ||
-      config.GetBool("WALG_USE_RATING_COMPOSER") || config.GetBool("WALG_USE_COPY_COMPOSER") ||
-      config.GetBool("WALG_USE_DATABASE_COMPOSER")) {
+  // (if differently packed) backup for every one of them. (The WALG_USE_*_COMPOSER settings say
+  // so through their status.)
+  if (flags.rating_composer || flags.copy_composer || flags.database_composer) {
     spdlog::warn(
         "the rating, copy and database tar composers are not supported yet: files are packed by "
         "the regular composer");
@@ -142,26 +94,24 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
                 fmt::format("--add-user-data / WALG_SENTINEL_USER_DATA is not valid JSON: {}",
                             options.user_data));
   }
+  const Folder& root = context.root();
   options.tar_size_threshold = settings.tar_size_threshold;
-  options.disk_concurrency = TarsAtOnce(settings);
+  options.disk_concurrency = TarsAtOnce(settings, root.storage());
+  options.upload_queue = settings.upload_queue;
   if (!context.turbo()) {
     options.disk_rate_limit = settings.disk_rate_limit;
-    options.network_rate_limit = settings.network_rate_limit;
   }
-  options.archive_wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config.GetDuration("WALNUT_ARCHIVE_WAIT_TIMEOUT"));
-  options.stop = &g_stop_requested;
+  options.archive_check = settings.archive_check;
+  options.archive_wait_timeout = settings.archive_wait_timeout;
+  options.stop = &StopSignals::Flag();
 
-  const Folder& root = context.root();
   DeltaRequest delta;
   delta.max_steps = settings.delta_max_steps;
   delta.from_latest_full = settings.delta_from_full;
-  delta.from_name = flags.delta_from_name;
-  if (delta.from_name.empty() && config.Has("WALG_DELTA_FROM_NAME"))
-    delta.from_name = config.GetString("WALG_DELTA_FROM_NAME");
-  delta.from_user_data = flags.delta_from_user_data;
-  if (delta.from_user_data.empty() && config.Has("WALG_DELTA_FROM_USER_DATA"))
-    delta.from_user_data = config.GetString("WALG_DELTA_FROM_USER_DATA");
+  delta.from_name =
+      !flags.delta_from_name.empty() ? flags.delta_from_name : settings.delta_from_name;
+  delta.from_user_data = !flags.delta_from_user_data.empty() ? flags.delta_from_user_data
+                                                             : settings.delta_from_user_data;
   delta.full = flags.full;
   delta.permanent = options.permanent;
   if (options.without_files_metadata && !delta.full && delta.max_steps > 0) {
@@ -171,7 +121,6 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   options.delta = ChooseDeltaBase(BackupCatalog(root), delta);
   const PipelineOptions& pipeline = context.pipeline();
   PgBackupSession session(settings.stop_backup_timeout);
-  WarnAboutArchiving(session.connection());
 
   ProgressLine progress =
       ProgressLine::ForStderr("backup-push", EstimateTotalBytes(session.connection()));
@@ -185,14 +134,13 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
     }
   };
 
-  g_stop_requested = false;
   StopSignals signals;
   BackupPushResult result;
   try {
     result = PushBackup(session, root, pipeline, options, observer);
   } catch (...) {
     progress.Finish();
-    if (g_stop_requested) {
+    if (StopSignals::Requested()) {
       throw Error(ErrorCode::kCancelled,
                   "backup-push was interrupted by a signal: the backup was stopped on "
                   "the server and no sentinel was written");
@@ -207,8 +155,9 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
 
 void AddBackupPushCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   auto flags = std::make_shared<BackupPushFlags>();
-  CLI::App* cmd =
-      app.add_subcommand("backup-push", "Take a base backup of a PostgreSQL data directory (full, or delta with WALG_DELTA_MAX_STEPS)");
+  CLI::App* cmd = app.add_subcommand("backup-push",
+                                     "Take a base backup of a PostgreSQL data directory (full, or "
+                                     "delta with WALG_DELTA_MAX_STEPS)");
   cmd->add_option("db_directory", flags->data_dir, "The data directory (default: PGDATA)");
   cmd->add_flag("-f,--full", flags->full,
                 "Take a full backup even when WALG_DELTA_MAX_STEPS allows a delta");

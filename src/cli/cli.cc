@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/backup_fetch_command.h"
 #include "cli/backup_list_command.h"
@@ -16,6 +17,7 @@
 #include "cli/command_context.h"
 #include "cli/delete_command.h"
 #include "cli/flags_command.h"
+#include "cli/setting_registry.h"
 #include "cli/st_commands.h"
 #include "cli/version.h"
 #include "cli/wal_fetch_command.h"
@@ -59,7 +61,7 @@ int Run(int argc, char** argv) {
   CLI::App app{"Walnut: PostgreSQL backups and point-in-time recovery, compatible with WAL-G"};
   app.name("walnut");
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(VersionString()));
+  app.set_version_flag("--version", VersionText(argc > 0 ? argv[0] : "walnut"));
   // Both are taken out of the arguments before parsing; declared so that --help lists them.
   std::string config_path_for_help;
   app.add_option("--config", config_path_for_help,
@@ -71,9 +73,11 @@ int Run(int argc, char** argv) {
       "--pghost=...; see `walnut flags`.");
 
   Config config = Config::Load(setting_flags, env);
+  // Re-initialise with the resolved level and destination: they may come from the config file or
+  // a flag. An unusable log file fails here, before the command does anything.
+  InitLogging(config.Get("WALG_LOG_LEVEL").value_or("NORMAL"),
+              config.Get("WALG_LOG_DESTINATION").value_or(""));
   for (const auto& warning : config.warnings()) spdlog::warn("{}", warning);
-  // Re-initialise with the resolved level: it may come from the config file or a flag.
-  InitLogging(config.Get("WALG_LOG_LEVEL").value_or("NORMAL"));
   config.ExportPgEnvironment();
 
   CommandContext context(std::move(config));
@@ -129,6 +133,7 @@ int RunCli(int argc, char** argv) {
     // WAL-G's line format from the very first message (a bad setting flag fails before Run()
     // knows WALG_LOG_LEVEL). libcurl is initialised by the storage factory, only for S3.
     InitLogging();
+    InstallSettingSpecs();
     return Run(argc, argv);
   } catch (const Error& e) {
     spdlog::error("{}", OneLine(e.what()));

@@ -24,7 +24,9 @@ class CommandContext {
   const Config& config() const { return config_; }
   // Validated settings; throws kInvalidArgument naming the first bad setting.
   const Settings& settings();
-  // The storage root, WALG_STORAGE_PREFIX applied. Throws when no storage is configured.
+  // The storage root, WALG_STORAGE_PREFIX applied, its object reads and writes held to
+  // WALG_NETWORK_RATE_LIMIT unless turbo() (decided at the first call). Throws when no storage
+  // is configured.
   const Folder& root();
   // Compression and encryption as configured.
   const PipelineOptions& pipeline();

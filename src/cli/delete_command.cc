@@ -224,7 +224,8 @@ void AddDeleteCommand(CLI::App& app, CommandContext& context, CommandAction& act
     sc->fallthrough();
     sc->add_option("arguments", args->words, sub.help)->expected(0, 3);
     if (sub.mode == Mode::kRetain) {
-      sc->add_option("--after", args->after,
+      // -a as WAL-G's cmd/pg/delete.go (StringP("after", "a", ...)).
+      sc->add_option("-a,--after", args->after,
                      "Also keeps the backups since NAME or TIME (RFC 3339)");
     }
     if (sub.mode == Mode::kTarget) {

@@ -10,7 +10,9 @@ namespace walnut {
 
 void AddFlagsCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   auto* flags = app.add_subcommand(
-      "flags", "List every setting: its flag, current value (secrets masked) and source");
+      "flags",
+      "List every setting: its flag, current value (secrets masked), source, and whether walnut "
+      "implements it, refuses it or ignores it with a warning");
   flags->callback([&] {
     action = [&] {
       auto listing = ListSettings(context.config());
@@ -22,6 +24,9 @@ void AddFlagsCommand(CLI::App& app, CommandContext& context, CommandAction& acti
                                 ? std::string("(unset)")
                                 : fmt::format("{} [{}]", row.value, SettingSourceName(row.source));
         out += fmt::format("{:<{}}  {}\n    {}\n", row.flag, width, value, row.description);
+        if (row.status != SettingStatus::kImplemented) {
+          out += fmt::format("    {}: {}\n", SettingStatusName(row.status), row.status_note);
+        }
       }
       std::fwrite(out.data(), 1, out.size(), stdout);
       return 0;

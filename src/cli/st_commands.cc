@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "cli/stop_signals.h"
 #include "cli/text_table.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -114,7 +115,28 @@ int Cat(CommandContext& context, const std::string& object_path, const DownloadO
   return 0;
 }
 
-int Put(CommandContext& context, const std::string& local_path, const std::string& destination,
+// `st put`'s source: a local file, or standard input (-s/--read-stdin, or "-" as the path).
+struct PutSource {
+  std::string local_path;  // "-": standard input
+  bool from_stdin() const { return local_path == "-"; }
+};
+
+// Copies all of `reader` into `writer` in whole kStreamChunkSize pieces (a pipe delivers 64 KiB
+// per read; the compressors work best on whole blocks). Throws kCancelled between pieces once a
+// stop signal arrived.
+uint64_t CopyInChunks(Reader& reader, Writer& writer) {
+  std::vector<std::byte> buffer(kStreamChunkSize);
+  uint64_t total = 0;
+  while (size_t n = ReadFull(reader, buffer)) {
+    if (StopSignals::Requested()) throw Error(ErrorCode::kCancelled, "st put interrupted");
+    writer.Write(ConstByteSpan(buffer.data(), n));
+    total += n;
+    if (n < buffer.size()) break;
+  }
+  return total;
+}
+
+int Put(CommandContext& context, const PutSource& source, const std::string& destination,
         bool compress, bool encrypt, bool force) {
   PipelineOptions options = context.pipeline();
   if (!compress) options.compression = CompressionMethod::kNone;
@@ -123,25 +145,65 @@ int Put(CommandContext& context, const std::string& local_path, const std::strin
 
   LocalFs& local = LocalFs::Default();
   FileStat st;
-  if (local.Stat(local_path, st, /*follow_links=*/true) == 0 && st.type == FileType::kDirectory) {
+  if (!source.from_stdin() && local.Stat(source.local_path, st, /*follow_links=*/true) == 0 &&
+      st.type == FileType::kDirectory) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{} is a directory; st put uploads one file", local_path));
+                fmt::format("{} is a directory; st put uploads one file", source.local_path));
   }
   if (!force && context.root().Stat(object)) {
     throw Error(ErrorCode::kAlreadyExists,
                 fmt::format("object {} already exists; add -f to overwrite it", object));
   }
+  // A signal (Ctrl-C, or the pipeline's producer and this process stopped together) aborts the
+  // upload: nothing is stored, rather than the part read so far under the full name.
+  StopSignals signals;
   std::unique_ptr<Reader> reader;
-  if (local_path == "-") {
-    reader = std::make_unique<FdReader>(STDIN_FILENO, "standard input");
+  if (source.from_stdin()) {
+    reader = std::make_unique<FdReader>(STDIN_FILENO, "standard input", &StopSignals::Flag());
   } else {
-    reader = OpenFileReader(local, local_path);
+    reader = OpenFileReader(local, source.local_path);
   }
   auto writer = MakeUploadWriter(context.root(), object, options);
-  uint64_t bytes = Copy(*reader, *writer, kStreamChunkSize);
+  const std::string interrupted =
+      fmt::format("st put was interrupted by a signal while reading {}: nothing was stored at {}",
+                  source.from_stdin() ? "standard input" : source.local_path, object);
+  uint64_t bytes = 0;
+  try {
+    bytes = CopyInChunks(*reader, *writer);
+  } catch (const Error&) {
+    writer.reset();  // a writer destroyed unclosed aborts: no object, no temporary left
+    if (StopSignals::Requested()) throw Error(ErrorCode::kCancelled, interrupted);
+    throw;
+  }
+  // The end of a pipe looks the same whether the producer finished or was killed; a signal this
+  // process got meanwhile is the one sign of the latter it can see.
+  if (StopSignals::Requested()) {
+    writer.reset();
+    throw Error(ErrorCode::kCancelled, interrupted);
+  }
   writer->Close();
-  spdlog::info("uploaded {} ({} bytes) to {}", local_path, bytes, object);
+  spdlog::info("uploaded {} ({} bytes) to {}",
+               source.from_stdin() ? "standard input" : source.local_path, bytes, object);
   return 0;
+}
+
+// WAL-G's argument rules: `put local_path destination_path`, or `put -s destination_path`.
+PutSource CheckPutArguments(bool read_stdin, const std::string& first, std::string& second) {
+  if (read_stdin) {
+    if (!second.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "st put --read-stdin takes one argument, the destination path (the data comes "
+                  "from standard input)");
+    }
+    second = first;
+    return PutSource{"-"};
+  }
+  if (second.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "st put needs a local path and a destination path (or -s/--read-stdin and the "
+                "destination path)");
+  }
+  return PutSource{first};
 }
 
 int Remove(CommandContext& context, const std::string& prefix) {
@@ -247,20 +309,27 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
   }
   {
     auto* put = st->add_subcommand("put", "Upload a file, compressing and encrypting it");
-    auto local = std::make_shared<std::string>();
-    auto dst = std::make_shared<std::string>();
+    auto first = std::make_shared<std::string>();
+    auto second = std::make_shared<std::string>();
     auto no_encrypt = std::make_shared<bool>(false);
     auto no_compress = std::make_shared<bool>(false);
     auto force = std::make_shared<bool>(false);
-    put->add_option("local_path", *local, "File to upload ('-' for standard input)")->required();
-    put->add_option("destination_path", *dst, "Object path; the compression extension is appended")
+    auto read_stdin = std::make_shared<bool>(false);
+    put->add_option("local_path", *first,
+                    "File to upload ('-' for standard input); with -s, the destination path")
         ->required();
+    put->add_option("destination_path", *second,
+                    "Object path; the compression extension is appended");
     put->add_flag("--no-encrypt", *no_encrypt, "Do not encrypt the object");
     put->add_flag("--no-compress", *no_compress, "Do not compress the object");
     put->add_flag("-f,--force", *force, "Overwrite the existing object");
-    put->callback([&, local, dst, no_encrypt, no_compress, force] {
-      action = [&, local, dst, no_encrypt, no_compress, force] {
-        return Put(context, *local, *dst, !*no_compress, !*no_encrypt, *force);
+    put->add_flag("-s,--read-stdin", *read_stdin,
+                  "Upload standard input (streamed; nothing is stored if interrupted)");
+    put->callback([&, first, second, no_encrypt, no_compress, force, read_stdin] {
+      action = [&, first, second, no_encrypt, no_compress, force, read_stdin] {
+        std::string destination = *second;
+        PutSource source = CheckPutArguments(*read_stdin, *first, destination);
+        return Put(context, source, destination, !*no_compress, !*no_encrypt, *force);
       };
     });
   }

@@ -12,7 +12,6 @@
 #include "common/logging.h"
 #include "localfs/local_fs.h"
 #include "pipeline/stage_buffers.h"
-#include "storage/factory/storage_factory.h"
 #include "wal/wal_push.h"
 #include "wal/wal_push_deadline.h"
 
@@ -27,22 +26,24 @@ namespace {
 // Memory one upload uses besides S3 part buffers (with zstd or brotli, their own window is more).
 constexpr uint64_t kPipelineMemory = 3_MiB;
 
-// How many files wal-push uploads at once. WALG_UPLOAD_CONCURRENCY, but on S3 never so many that
-// the part buffers and pipelines of all uploads pass WALG_UPLOAD_CONCURRENCY x part size (one
-// upload of a segment buffers up to about its compressed size in parts). A local directory gains
-// nothing from more uploads than cores: compression is the bottleneck there.
-int ParallelUploads(const Settings& s) {
+// How many files wal-push uploads at once. WALG_UPLOAD_CONCURRENCY, but to a storage that buffers
+// uploads (S3's parts) never so many that the buffers and pipelines of all uploads pass
+// WALG_UPLOAD_CONCURRENCY x its buffer unit (one upload of a segment buffers up to about its
+// compressed size). A local directory gains nothing from more uploads than cores: compression is
+// the bottleneck there.
+int ParallelUploads(const Settings& s, const Storage& storage) {
   uint64_t concurrency = static_cast<uint64_t>(std::max(1, s.upload_concurrency));
-  if (s.storage.type == StorageType::kS3) {
-    uint64_t part = s.s3.max_part_size;
-    // Incompressible WAL grows a little in lz4/zstd frames.
-    uint64_t segment_parts = s.wal_segment_size + s.wal_segment_size / 64 + (64 << 10);
-    uint64_t parts = std::min<uint64_t>(segment_parts, (PartsInFlight(s) + 1) * part);
-    uint64_t by_memory = concurrency * part / (parts + kPipelineMemory);
-    return static_cast<int>(std::clamp<uint64_t>(by_memory, 1, concurrency));
+  if (storage.Supports(StorageFeature::kLocal)) {
+    uint64_t cores = std::max(2u, std::thread::hardware_concurrency());
+    return static_cast<int>(std::min(concurrency, cores));
   }
-  uint64_t cores = std::max(2u, std::thread::hardware_concurrency());
-  return static_cast<int>(std::min(concurrency, cores));
+  uint64_t unit = storage.PutBufferUnit();
+  if (unit == 0) return static_cast<int>(concurrency);
+  // Incompressible WAL grows a little in lz4/zstd frames.
+  uint64_t segment = s.wal_segment_size + s.wal_segment_size / 64 + (64 << 10);
+  uint64_t per_upload = storage.PutBufferBytes(segment) + kPipelineMemory;
+  uint64_t by_memory = concurrency * unit / per_upload;
+  return static_cast<int>(std::clamp<uint64_t>(by_memory, 1, concurrency));
 }
 
 int RunWalPush(CommandContext& context, const std::string& path) {
@@ -51,17 +52,13 @@ int RunWalPush(CommandContext& context, const std::string& path) {
   // Armed before any storage request: a dead storage must not stall PostgreSQL's archiver.
   WalPushDeadline deadline(s.wal_push_timeout,
                            fmt::format("wal-push of {} to {}", path, root.storage().Describe()));
-  if (s.upload_wal_metadata != "NOMETADATA") {
-    spdlog::warn("WALG_UPLOAD_WAL_METADATA={} is not supported yet; no WAL metadata is uploaded",
-                 s.upload_wal_metadata);
-  }
   WalPushOptions options{.fs = LocalFs::Default()};
   options.file.pipeline = context.pipeline();
   options.file.pipeline.compression_options.lz4_block_size = kStageBufferSize;
   options.file.pipeline.stage_buffer_size = kStageBufferSize;
   options.file.segment_size = s.wal_segment_size;
   options.file.prevent_overwrite = s.prevent_wal_overwrite;
-  options.parallel_uploads = ParallelUploads(s);
+  options.parallel_uploads = ParallelUploads(s, root.storage());
   options.upload_ahead_limit = s.total_bg_uploaded_limit;
   options.ready_rename = s.pg_ready_rename;
   options.timeout = s.wal_push_timeout;

@@ -106,8 +106,7 @@ int VerifyWal(CommandContext& context, const WalVerifyArgs& args) {
     wal::IntegrityScan scan{
         .current = current,
         .stop = stop.segno,
-        .delayed_window = static_cast<uint64_t>(context.config().GetInt(
-            "WALG_INTEGRITY_MAX_DELAYED_WALS", 0, std::numeric_limits<int32_t>::max())),
+        .delayed_window = settings.integrity_max_delayed_wals,
         .uploading_window = static_cast<uint64_t>(settings.upload_concurrency),
     };
     report.integrity = wal::CheckIntegrity(catalog, history, scan);

@@ -134,7 +134,7 @@ Config::Config(Values flags, const Environment& env, ConfigFileValues file)
       consider(spec.name);
       for (std::string_view alias : spec.aliases) consider(alias);
       if (winner && resolved.source == SettingSource::kUnset) {
-        resolved = {std::string(*winner), layer.source, winner_name};
+        resolved = {std::string(*winner), layer.source, winner_name, {}};
       }
     }
     if (resolved.source == SettingSource::kUnset) {
@@ -161,7 +161,14 @@ Config::Config(Values flags, const Environment& env, ConfigFileValues file)
 
 const Config::Resolved& Config::Lookup(std::string_view name) const {
   const SettingSpec& spec = RequireSpec(name);
-  return resolved_.find(spec.name)->second;
+  const Resolved& r = resolved_.find(spec.name)->second;
+  r.read.value.store(true, std::memory_order_relaxed);
+  return r;
+}
+
+bool Config::WasRead(std::string_view name) const {
+  const SettingSpec& spec = RequireSpec(name);
+  return resolved_.find(spec.name)->second.read.value.load(std::memory_order_relaxed);
 }
 
 std::optional<std::string> Config::Get(std::string_view name) const {
@@ -260,7 +267,7 @@ std::vector<std::pair<std::string, std::string>> Config::PgEnvironment() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const SettingSpec& spec : AllSettingSpecs()) {
     if (!spec.export_to_env) continue;
-    const Resolved& r = resolved_.find(spec.name)->second;
+    const Resolved& r = Lookup(spec.name);
     if (r.source == SettingSource::kUnset || r.source == SettingSource::kEnvironment) continue;
     out.emplace_back(std::string(spec.name), r.value);
   }

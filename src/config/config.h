@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -74,6 +75,10 @@ class Config {
   // For validation that needs more than one setting (LoadSettings).
   [[noreturn]] void ThrowInvalid(std::string_view name, std::string_view problem) const;
 
+  // Whether anything asked for the setting's value (Get, Has, a typed getter) since construction.
+  // The settings registry test uses it to find "implemented" settings that nothing reads.
+  bool WasRead(std::string_view name) const;
+
   // The config file read, "" when none.
   const std::string& file_path() const { return file_path_; }
   // Problems that do not stop the command, for the caller to log as warnings: unknown keys in the
@@ -89,10 +94,21 @@ class Config {
   void ExportPgEnvironment() const;
 
  private:
+  // A flag that copies (Config is copyable) and may be set from any thread.
+  struct ReadFlag {
+    mutable std::atomic<bool> value{false};
+    ReadFlag() = default;
+    ReadFlag(const ReadFlag& other) : value(other.value.load()) {}
+    ReadFlag& operator=(const ReadFlag& other) {
+      value = other.value.load();
+      return *this;
+    }
+  };
   struct Resolved {
     std::string value;
     SettingSource source = SettingSource::kUnset;
     std::string_view spelled;  // the name or alias that supplied it
+    ReadFlag read;
   };
 
   const Resolved& Lookup(std::string_view name) const;

@@ -4,12 +4,14 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
@@ -38,20 +40,27 @@ std::string Extension(const std::string& path) {
   return ext;
 }
 
+// A config file that cannot be read is a bad setting (exit 2), whatever the errno.
+[[noreturn]] void ThrowConfigFileError(std::string_view what, const std::string& path, int err) {
+  // A setting error (exit 2): the user fixes the path or its permissions. The message is the one
+  // every failed system call gets.
+  throw Error(ErrorCode::kInvalidArgument, SystemError(what, path, err).what());
+}
+
 std::string ReadWholeFile(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
       throw Error(ErrorCode::kInvalidArgument, fmt::format("config file {} does not exist", path));
     }
-    ThrowSystemError("cannot examine config file", path);
+    ThrowConfigFileError("cannot read config file", path, errno);
   }
   if (!S_ISREG(st.st_mode)) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("config file {} is not a regular file", path));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) ThrowSystemError("cannot open config file", path);
+  if (!in) ThrowConfigFileError("cannot open config file", path, errno);
   std::string text;
   char buffer[8192];
   while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
@@ -61,7 +70,7 @@ std::string ReadWholeFile(const std::string& path) {
                   fmt::format("config file {} is larger than {} bytes", path, kMaxConfigFileSize));
     }
   }
-  if (in.bad()) ThrowSystemError("cannot read config file", path);
+  if (in.bad()) ThrowConfigFileError("cannot read config file", path, errno);
   return text;
 }
 
@@ -198,21 +207,66 @@ void ParseYaml(const std::string& path, const std::string& text, ConfigFileValue
   }
 }
 
+nlohmann::json TomlToJson(const toml::node& node) {
+  if (const toml::table* table = node.as_table()) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& [key, value] : *table) object[std::string(key.str())] = TomlToJson(value);
+    return object;
+  }
+  if (const toml::array* array = node.as_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const toml::node& element : *array) out.push_back(TomlToJson(element));
+    return out;
+  }
+  if (auto text = node.value<std::string>(); text && node.is_string()) return *text;
+  if (node.is_integer()) return node.value<int64_t>().value_or(0);
+  if (node.is_floating_point()) return node.value<double>().value_or(0.0);
+  if (node.is_boolean()) return node.value<bool>().value_or(false);
+  // Dates and times: as TOML writes them (viper's cast would make a Go time string of them).
+  std::ostringstream text;
+  node.visit([&](const auto& leaf) { text << leaf; });
+  return text.str();
+}
+
+void ParseToml(const std::string& path, const std::string& text, ConfigFileValues& out) {
+  toml::table doc;
+  try {
+    doc = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    // toml++'s descriptions can quote the text it choked on (a secret, maybe): report only where.
+    ThrowSyntaxError(path, "TOML", e.source().begin.line, e.source().begin.column, "");
+  }
+  for (const auto& [raw_key, value] : doc) {
+    std::string key = Upper(raw_key.str());
+    if (value.is_string()) {
+      out.values[key] = *value.value<std::string>();
+    } else if (value.is_boolean()) {
+      out.values[key] = *value.value<bool>() ? "true" : "false";
+    } else if (value.is_integer()) {
+      out.values[key] = fmt::format("{}", *value.value<int64_t>());
+    } else if (value.is_floating_point()) {
+      out.values[key] = FormatNumber(*value.value<double>());
+    } else if (WantsJson(key)) {
+      out.values[key] = TomlToJson(value).dump();
+    } else if (value.is_table() || value.is_array()) {
+      ThrowNested(path, key);
+    } else {
+      out.values[key] = TomlToJson(value).get<std::string>();
+    }
+  }
+}
+
 }  // namespace
 
 ConfigFileValues ReadConfigFile(const std::string& path) {
   std::string ext = Extension(path);
-  if (ext == "toml") {
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("config file {}: TOML is not supported; write it as JSON (.walg.json) "
-                            "or YAML (.walg.yaml)",
-                            path));
-  }
   std::string text = ReadWholeFile(path);
   ConfigFileValues out;
   out.path = path;
   if (ext == "json") {
     ParseJson(path, text, out);
+  } else if (ext == "toml") {
+    ParseToml(path, text, out);
   } else {
     ParseYaml(path, text, out);
   }
@@ -222,9 +276,9 @@ ConfigFileValues ReadConfigFile(const std::string& path) {
 std::optional<std::string> FindDefaultConfigFile(std::string_view home_dir,
                                                  std::vector<std::string>& warnings) {
   if (home_dir.empty()) return std::nullopt;
-  // viper's SupportedExts order; only JSON and YAML are linked in (no TOML/HCL library).
+  // viper's SupportedExts order; JSON, TOML and YAML are read (no HCL, properties, env or ini).
   static constexpr std::pair<std::string_view, bool> kExtensions[] = {
-      {"json", true},        {"toml", false},   {"yaml", true},  {"yml", true},
+      {"json", true},        {"toml", true},    {"yaml", true},  {"yml", true},
       {"properties", false}, {"props", false},  {"prop", false}, {"hcl", false},
       {"tfvars", false},     {"dotenv", false}, {"env", false},  {"ini", false},
   };
@@ -236,8 +290,9 @@ std::optional<std::string> FindDefaultConfigFile(std::string_view home_dir,
     struct stat st {};
     if (::stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     if (supported) return candidate;
-    warnings.push_back(fmt::format(
-        "config file {} is ignored: walnut reads only JSON and YAML config files", candidate));
+    warnings.push_back(
+        fmt::format("config file {} is ignored: walnut reads only JSON, TOML and YAML config files",
+                    candidate));
   }
   return std::nullopt;
 }

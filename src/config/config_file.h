@@ -9,7 +9,8 @@
 
 namespace walnut {
 
-// The settings of a WAL-G config file (.walg.json / .walg.yaml), as viper would read them.
+// The settings of a WAL-G config file (.walg.json / .walg.toml / .walg.yaml), as viper would read
+// them.
 struct ConfigFileValues {
   std::string path;
   // Key in upper case (viper keys are case-insensitive) -> value as text: strings as they are,
@@ -20,16 +21,16 @@ struct ConfigFileValues {
 };
 
 // Reads and parses the config file at `path`. The format follows the extension: .json is JSON,
-// .yaml/.yml YAML, anything else is read as YAML (which also accepts JSON); .toml is refused.
+// .toml TOML, .yaml/.yml YAML, anything else is read as YAML (which also accepts JSON).
 // Throws kInvalidArgument naming the file (and the line and column for a syntax error, but never
-// text from the file, which may hold secrets) when it does not exist, is not a regular file, does
-// not parse, its top level is not a map, or a setting has a nested value where text is expected;
-// kUnsupported for TOML; kPermissionDenied / kIo when it cannot be read.
+// text from the file, which may hold secrets) when it does not exist, cannot be read, is not a
+// regular file, does not parse, its top level is not a map, or a setting has a nested value where
+// text is expected.
 ConfigFileValues ReadConfigFile(const std::string& path);
 
 // WAL-G's default config file: $HOME/.walg.<ext>, trying the extensions in viper's order. Returns
-// the first .json/.yaml/.yml file that exists. A .walg file in a format Walnut does not read
-// (TOML, HCL, properties, env, ini) adds a warning to `warnings` and is skipped.
+// the first .json/.toml/.yaml/.yml file that exists. A .walg file in a format Walnut does not read
+// (HCL, properties, env, ini) adds a warning to `warnings` and is skipped.
 std::optional<std::string> FindDefaultConfigFile(std::string_view home_dir,
                                                  std::vector<std::string>& warnings);
 

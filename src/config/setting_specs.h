@@ -29,6 +29,9 @@ enum class SettingStatus {
                  // lose data nor weaken security
 };
 
+// "implemented", "refused", "warned", "undeclared".
+std::string_view SettingStatusName(SettingStatus status);
+
 // One setting Walnut knows: WAL-G's name, the other names WAL-G accepts for it, its default and
 // how to read it. The registry is the single list of settings: the config file and flags are
 // checked against it, `walnut flags` lists it.
@@ -46,7 +49,44 @@ struct SettingSpec {
   std::string_view status_note;
 };
 
-// Every setting, in listing order (grouped by topic). Lives for the whole program. Thread-safe.
+// Declares one setting readably, for the tables of the registry and of its extensions:
+//   DefineSetting("WALG_UPLOAD_CONCURRENCY", SettingKind::kInt, "parallel uploads")
+//       .Default("16").Implemented()
+class DefineSetting {
+ public:
+  DefineSetting(std::string_view name, SettingKind kind, std::string_view description);
+
+  DefineSetting& Default(std::string_view value);
+  DefineSetting& Alias(std::string_view alias);
+  // kEnum: the accepted values in canonical spelling (the views must outlive the program).
+  DefineSetting& Accepts(std::vector<std::string_view> values);
+  DefineSetting& Secret();
+  DefineSetting& ExportToEnv();
+  // A storage setting WAL-G looks up as WALG_<key>, WALE_<key> and <key>: adds the spellings
+  // that are not the canonical name.
+  DefineSetting& StorageKey(std::string_view key);
+
+  DefineSetting& Implemented();
+  // `note`: why the setting is refused and what to use instead.
+  DefineSetting& Refused(std::string_view note);
+  // `note`: what is ignored, for the warning.
+  DefineSetting& Warned(std::string_view note);
+
+  operator SettingSpec() const { return spec_; }  // NOLINT: builder conversion
+
+ private:
+  SettingSpec spec_;
+};
+
+// Adds settings that a module above config/ owns (a storage backend's, a codec's, a crypter's)
+// to the registry. Call it at start-up, before anything looks a setting up (the registry is
+// frozen then: a later call throws kInternal, as does a name registered twice). Registering the
+// same list again is a no-op, so that tests may call the installer more than once.
+// REQUIRES: single-threaded start-up.
+void RegisterSettingSpecs(std::span<const SettingSpec> specs);
+
+// Every setting: config's own, then the registered ones, in listing order (grouped by topic).
+// Lives for the whole program. Thread-safe once frozen.
 std::span<const SettingSpec> AllSettingSpecs();
 
 // The setting called `name` (canonical or alias, exact upper case). nullptr when unknown.

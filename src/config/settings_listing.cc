@@ -15,6 +15,8 @@ std::vector<SettingListing> ListSettings(const Config& config) {
     std::optional<std::string> value = config.Get(spec.name);
     if (value) item.value = spec.secret ? std::string(kMask) : std::move(*value);
     item.description = std::string(spec.description);
+    item.status = spec.status;
+    item.status_note = std::string(spec.status_note);
     listing.push_back(std::move(item));
   }
   return listing;

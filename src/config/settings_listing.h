@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/setting_specs.h"
 
 namespace walnut {
 
@@ -14,6 +15,8 @@ struct SettingListing {
   std::string value;  // current value; "********" for a secret that is set; "" when unset
   SettingSource source = SettingSource::kUnset;
   std::string description;  // one line
+  SettingStatus status = SettingStatus::kUndeclared;
+  std::string status_note;  // why refused, or what is ignored; "" when implemented
 };
 
 // Every known setting in registry order, with its current value and where it came from. Secret

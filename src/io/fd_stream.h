@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "io/reader.h"
@@ -11,12 +12,18 @@ namespace walnut {
 // through localfs/ instead. Not thread-safe.
 class FdReader : public Reader {
  public:
-  FdReader(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  // With `stop`, a Read() waiting for input (an idle pipe) notices within 100 ms that *stop became
+  // true and throws kCancelled; `stop` must outlive the reader.
+  FdReader(int fd, std::string name, const std::atomic<bool>* stop = nullptr)
+      : fd_(fd), name_(std::move(name)), stop_(stop) {}
   size_t Read(ByteSpan dst) override;
 
  private:
+  void WaitForInput();
+
   int fd_;
   std::string name_;
+  const std::atomic<bool>* stop_;
 };
 
 // Writes to a descriptor it does not own (standard output). Close() flushes nothing more: the

@@ -1,6 +1,6 @@
 #include "pipeline/pipeline.h"
 
-#include <array>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 namespace walnut {
 
 std::string WithExtension(std::string_view name, CompressionMethod method) {
-  std::string_view ext = GetCompressor(method).FileExtension();
+  std::string_view ext = CodecFor(method).extension;
   if (ext.empty()) return std::string(name);
   return fmt::format("{}.{}", name, ext);
 }
@@ -31,21 +31,37 @@ std::unique_ptr<Writer> MakeUploadWriter(const Folder& folder, std::string_view 
       .WrapWriter(std::move(writer), options.compression_options);
 }
 
+namespace {
+
+// "lz4, lzma, zst and br": what the messages say Walnut reads.
+std::string DecodableExtensions() {
+  std::vector<std::string_view> extensions;
+  for (const Codec& codec : Codecs()) {
+    if (!codec.extension.empty()) extensions.push_back(codec.extension);
+  }
+  std::string text;
+  for (size_t i = 0; i < extensions.size(); ++i) {
+    if (i > 0) text += i + 1 == extensions.size() ? " and " : ", ";
+    text += extensions[i];
+  }
+  return text;
+}
+
+}  // namespace
+
 CompressionMethod CompressionFromObjectName(std::string_view name) {
-  static constexpr std::array<std::string_view, 6> kUndecodable = {"gz",  "lzo",    "xz",
-                                                                   "bz2", "snappy", "sz"};
   auto slash = name.rfind('/');
   std::string_view base = slash == std::string_view::npos ? name : name.substr(slash + 1);
   auto dot = base.rfind('.');
   if (dot == std::string_view::npos) return CompressionMethod::kNone;
   std::string_view ext = base.substr(dot + 1);
   if (auto method = CompressionMethodFromExtension(ext)) return *method;
-  for (std::string_view undecodable : kUndecodable) {
+  for (std::string_view undecodable : UndecodableExtensions()) {
     if (ext == undecodable) {
       throw Error(ErrorCode::kUnsupported,
-                  fmt::format("{}: '.{}' compression is not supported; Walnut reads lz4, zst, br "
-                              "and lzma objects (fetch this one with the tool that wrote it)",
-                              name, ext));
+                  fmt::format("{}: '.{}' compression is not supported; Walnut reads {} objects "
+                              "(fetch this one with the tool that wrote it)",
+                              name, ext, DecodableExtensions()));
     }
   }
   return CompressionMethod::kNone;
@@ -70,18 +86,15 @@ std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_vie
 std::optional<FoundObject> FindCompressedObjectInfo(const Folder& folder,
                                                     std::string_view base_name,
                                                     CompressionMethod preferred) {
-  static constexpr std::array kOrder = {CompressionMethod::kLz4, CompressionMethod::kLzma,
-                                        CompressionMethod::kZstd, CompressionMethod::kBrotli,
-                                        CompressionMethod::kNone};
   auto probe = [&](CompressionMethod method) -> std::optional<FoundObject> {
     std::string name = WithExtension(base_name, method);
     if (auto info = folder.Stat(name)) return FoundObject{std::move(name), std::move(*info)};
     return std::nullopt;
   };
   if (auto found = probe(preferred)) return found;
-  for (CompressionMethod method : kOrder) {
-    if (method == preferred) continue;
-    if (auto found = probe(method)) return found;
+  for (const Codec& codec : Codecs()) {  // WAL-G's probe order
+    if (codec.method == preferred) continue;
+    if (auto found = probe(codec.method)) return found;
   }
   return std::nullopt;
 }

@@ -1,6 +1,8 @@
 #include "retention/delete_executor.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 
 #include "backup/backup_name.h"
 #include "common/error.h"
+#include "wal/archive_identity.h"
 #include "wal/wal_catalog.h"
 
 namespace walnut::retention {
@@ -18,13 +21,24 @@ namespace {
 // S3's DeleteObjects takes 1000 keys; the storage batches further itself where it can.
 constexpr size_t kBatch = 1000;
 
+// The printer: every object a delete removes is named here, one line each as it comes (a WAL set
+// of millions is never gathered into one string). A dry run names each at INFO in WAL-G's shape
+// ("\twill be deleted: wal_005/000000010000000000000003.lz4"), a real run at DEBUG.
+void PrintObject(std::string_view key, bool confirm) {
+  if (confirm) {
+    spdlog::debug("deleting {}", key);
+  } else {
+    spdlog::info("\twill be deleted: {}", key);
+  }
+}
+
 // Deletes keys in batches (or, in a dry run, only counts them).
 class BatchDeleter {
  public:
   BatchDeleter(const Folder& root, bool confirm) : root_(root), confirm_(confirm) {}
 
   void Add(std::string key) {
-    spdlog::debug("{}: {}", confirm_ ? "deleting" : "Object marked for deletion", key);
+    PrintObject(key, confirm_);
     ++count_;
     if (!confirm_) return;
     batch_.push_back(std::move(key));
@@ -65,6 +79,10 @@ class Executor {
         wal_(plan.wal) {}
 
   DeleteReport Run() {
+    // Read before anything goes: the record the emptied archive is to lose (see
+    // ClearArchiveIdentity).
+    std::optional<std::string> identity;
+    if (plan_.clear_archive_identity) identity = ReadArchiveIdentityRecord(root_);
     std::set<std::string> doomed;
     for (const DoomedBackup& backup : plan_.backups) doomed.insert(backup.name);
     if (confirm_) {
@@ -72,7 +90,10 @@ class Executor {
       DeleteSentinels();
       RestoreStillNeeded(doomed);
     } else {
-      report_.objects += plan_.backups.size();  // the sentinels
+      for (const DoomedBackup& backup : plan_.backups) {
+        PrintObject(BackupSentinelKey(backup.name), confirm_);
+      }
+      report_.objects += plan_.backups.size();
     }
     for (const DoomedBackup& backup : plan_.backups) {
       if (!doomed.contains(backup.name)) continue;
@@ -93,6 +114,7 @@ class Executor {
     }
     DeleteTemporaries();
     DeleteWal();
+    if (identity) ClearArchiveIdentity(*identity);
     return report_;
   }
 
@@ -112,6 +134,7 @@ class Executor {
       const int depth = plan_.backups[i].depth;
       for (; i < plan_.backups.size() && plan_.backups[i].depth == depth; ++i) {
         keys.push_back(BackupSentinelKey(plan_.backups[i].name));
+        PrintObject(keys.back(), confirm_);
       }
       root_.Delete(keys);
       report_.objects += keys.size();
@@ -222,6 +245,68 @@ class Executor {
     }
     report_.objects += deleter.count();
     report_.wal_objects += deleter.count();
+  }
+
+  // Removes the archive's cluster identity record (`recorded`, read before the delete began) as
+  // the last object, so that the storage can be reused by a new cluster, and says so. Left in
+  // place when the archive is not empty now (a backup being pushed, or WAL archived during the
+  // delete: a cluster still uses the storage) or the record changed meanwhile: a record that
+  // appeared after the delete began belongs to a cluster archiving now and is never removed.
+  void ClearArchiveIdentity(const std::string& recorded) {
+    const std::string key(kArchiveIdentityObject);
+    std::string owner = "an unreadable record";
+    try {
+      owner = fmt::format("database system {}",
+                          ArchiveIdentityFromJson(recorded, key).system_identifier);
+    } catch (const Error&) {
+      // Removed all the same: a damaged record only blocks every cluster.
+    }
+    if (!confirm_) {
+      const bool pushing = std::any_of(inv_.unlisted.begin(), inv_.unlisted.end(),
+                                       [](const UnlistedFolder& folder) { return folder.pending; });
+      if (pushing) {
+        spdlog::info(
+            "would keep the archive's cluster identity record {} ({}): a backup is being pushed",
+            key, owner);
+        return;
+      }
+      PrintObject(key, confirm_);
+      ++report_.objects;
+      spdlog::info(
+          "would delete the archive's cluster identity record {} ({}): the next cluster to "
+          "push WAL here would own the storage",
+          key, owner);
+      return;
+    }
+    if (const uint64_t left = CountArchiveObjects(); left > 0) {
+      spdlog::warn(
+          "kept the archive's cluster identity record {} ({}): {} objects are still in {} or {} "
+          "(a backup being pushed, or WAL archived during the delete), so a cluster still uses "
+          "this storage; stop its archiving and backups, then run delete everything again",
+          key, owner, left, kBaseBackupsFolder, wal::kWalFolder);
+      return;
+    }
+    if (ReadArchiveIdentityRecord(root_) != recorded) {
+      spdlog::warn("the archive's cluster identity record {} changed during the delete: kept", key);
+      return;
+    }
+    PrintObject(key, confirm_);
+    root_.Delete(std::vector<std::string>{key});
+    ++report_.objects;
+    spdlog::info(
+        "deleted the archive's cluster identity record {} ({}): the next cluster to push WAL "
+        "here owns the storage",
+        key, owner);
+  }
+
+  uint64_t CountArchiveObjects() const {
+    uint64_t count = 0;
+    for (std::string_view folder : {kBaseBackupsFolder, wal::kWalFolder}) {
+      root_.List(folder, ListOptions{.recursive = true}, [&](const ObjectInfo& info) {
+        if (!info.is_prefix) ++count;
+      });
+    }
+    return count;
   }
 
   const BackupCatalog& catalog_;

@@ -204,6 +204,7 @@ class Planner {
     for (size_t i : kept) keep.push_back(WalFromStart(At(i)));
     // A pending backup may need its timeline's history to be restored: keep them all then.
     plan.wal = WalRetention::All(std::move(keep), /*history=*/!AnyPending());
+    plan.clear_archive_identity = true;
     return plan;
   }
 

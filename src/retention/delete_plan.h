@@ -44,13 +44,17 @@ struct DeletePlan {
   // garbage: temporary files of killed uploads (wal_005/'s with ARCHIVES, the others with BACKUPS)
   std::vector<StaleTemporaryFile> temporaries;
   WalRetention wal;
+  // delete everything: also the archive's cluster identity record (wal/archive_identity.h), so
+  // that a new cluster may archive into the emptied storage.
+  bool clear_archive_identity = false;
   // Why there is nothing to delete, when a rule found no target (retain with too few backups).
   std::string nothing_reason;
   // What was kept that the rule alone would have deleted, and why: for the log.
   std::vector<std::string> notes;
 
   bool Empty() const {
-    return backups.empty() && folders.empty() && temporaries.empty() && !wal.DeletesAnything();
+    return backups.empty() && folders.empty() && temporaries.empty() && !wal.DeletesAnything() &&
+           !clear_archive_identity;
   }
 };
 

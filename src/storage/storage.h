@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,6 +19,9 @@ enum class StorageFeature : unsigned {
   kServerSideCopy = 1,
   kBatchDelete = 2,
   kAtomicRename = 4,
+  // A local file system: a transfer costs CPU and disk, not network round trips, so more parallel
+  // transfers than cores gain nothing.
+  kLocal = 8,
 };
 
 // An object store: a flat namespace of keys ('/'-separated, relative to the storage root, no
@@ -60,6 +64,12 @@ class Storage {
   virtual void Copy(std::string_view from, std::string_view to);
 
   virtual bool Supports(StorageFeature feature) const = 0;
+
+  // The size of the buffers a Put fills before it sends them (S3: the part size); 0 for a backend
+  // that streams without buffering. Callers size their parallelism by it.
+  virtual uint64_t PutBufferUnit() const { return 0; }
+  // The memory one Put of an object of `size` bytes holds in such buffers at most.
+  virtual uint64_t PutBufferBytes(uint64_t /*size*/) const { return 0; }
 };
 
 }  // namespace walnut

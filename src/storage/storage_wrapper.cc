@@ -35,4 +35,10 @@ void StorageWrapper::Copy(std::string_view from, std::string_view to) { target_-
 
 bool StorageWrapper::Supports(StorageFeature feature) const { return target_->Supports(feature); }
 
+uint64_t StorageWrapper::PutBufferUnit() const { return target_->PutBufferUnit(); }
+
+uint64_t StorageWrapper::PutBufferBytes(uint64_t size) const {
+  return target_->PutBufferBytes(size);
+}
+
 }  // namespace walnut

@@ -31,6 +31,8 @@ class StorageWrapper : public Storage {
   // Forwards to the target's Copy (a server-side copy where it has one), not to Get + Put.
   void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
+  uint64_t PutBufferUnit() const override;
+  uint64_t PutBufferBytes(uint64_t size) const override;
 
  private:
   std::unique_ptr<Storage> owned_;

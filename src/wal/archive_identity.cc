@@ -65,9 +65,24 @@ ArchiveIdentity ArchiveIdentityFromJson(std::string_view text, std::string_view 
   }
 }
 
+std::optional<std::string> ReadArchiveIdentityRecord(const Folder& root) {
+  if (!root.Stat(kArchiveIdentityObject)) return std::nullopt;
+  try {
+    return ReadSmallObject(root, kArchiveIdentityObject);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) return std::nullopt;  // removed meanwhile
+    throw;
+  }
+}
+
 ArchiveIdentityGuard::ArchiveIdentityGuard(const Folder& root, LocalFs& fs,
-                                           std::filesystem::path cache_dir)
-    : root_(root), fs_(fs), cache_dir_(std::move(cache_dir)), storage_name_(DescribeRoot(root)) {}
+                                           std::filesystem::path cache_dir,
+                                           std::chrono::seconds cache_lifetime)
+    : root_(root),
+      fs_(fs),
+      cache_dir_(std::move(cache_dir)),
+      cache_lifetime_(cache_lifetime),
+      storage_name_(DescribeRoot(root)) {}
 
 std::filesystem::path ArchiveIdentityGuard::CachePath() const { return cache_dir_ / kCacheFile; }
 
@@ -83,12 +98,26 @@ bool ArchiveIdentityGuard::CacheConfirms(uint64_t system_identifier) const {
   if (!j.is_object()) return false;
   auto storage = j.find("storage");
   auto id = j.find("system_identifier");
-  return storage != j.end() && storage->is_string() && *storage == storage_name_ && id != j.end() &&
-         id->is_number_unsigned() && id->get<uint64_t>() == system_identifier;
+  auto verified_at = j.find("verified_at");
+  if (storage == j.end() || !storage->is_string() ||
+      storage->get_ref<const std::string&>() != storage_name_ || id == j.end() ||
+      !id->is_number_unsigned() || id->get<uint64_t>() != system_identifier ||
+      verified_at == j.end() || !verified_at->is_number_integer()) {
+    return false;
+  }
+  // A time in the future (a clock set back) is as stale as an old one.
+  const auto age =
+      std::chrono::system_clock::now() -
+      std::chrono::system_clock::time_point(std::chrono::seconds(verified_at->get<int64_t>()));
+  return age >= std::chrono::seconds(0) && age < cache_lifetime_;
 }
 
 void ArchiveIdentityGuard::WriteCache(uint64_t system_identifier) const {
-  json j = {{"storage", storage_name_}, {"system_identifier", system_identifier}};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  json j = {
+      {"storage", storage_name_}, {"system_identifier", system_identifier}, {"verified_at", now}};
   try {
     WriteFileAtomically(fs_, CachePath().string(), j.dump() + "\n");
   } catch (const Error& e) {

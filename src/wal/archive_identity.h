@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -32,17 +33,29 @@ std::string ArchiveIdentityToJson(const ArchiveIdentity& identity);
 // Throws kCorruption naming `object` when `json` is not an identity record.
 ArchiveIdentity ArchiveIdentityFromJson(std::string_view json, std::string_view object);
 
+// The text of `root`'s identity record, nullopt when there is none (a new archive, one written
+// by WAL-G, or one cleared by delete everything).
+std::optional<std::string> ReadArchiveIdentityRecord(const Folder& root);
+
+// How long a wal-push trusts its local cache of a verified identity before asking the storage
+// again: a cluster that keeps archiving after `delete everything` cleared the record records its
+// identity again within this time (or is refused, if another cluster took the archive meanwhile).
+inline constexpr std::chrono::seconds kArchiveIdentityCacheLifetime{300};
+
 // Refuses WAL of a second cluster in one archive: two clusters pointed at one prefix would write
 // segments with the same names, and each would overwrite (or, with overwrite protection, block)
 // the other's WAL. The first segment pushed records its cluster's identity in the storage; every
 // later one is checked against it. A verified identity is cached in a local file (keyed by the
-// storage's description), so an ordinary push costs no extra storage request.
+// storage's description) for `cache_lifetime`, so an ordinary push costs no extra storage
+// request; `delete everything` removes the record, and the cache's lifetime bounds how long a
+// cluster archiving meanwhile goes on without recording itself again.
 // Thread-safe.
 class ArchiveIdentityGuard {
  public:
   // `root`: the storage root. `cache_dir`: a local directory for the cache (pg_wal/walg_data),
   // reached through `fs` (which must outlive the guard).
-  ArchiveIdentityGuard(const Folder& root, LocalFs& fs, std::filesystem::path cache_dir);
+  ArchiveIdentityGuard(const Folder& root, LocalFs& fs, std::filesystem::path cache_dir,
+                       std::chrono::seconds cache_lifetime = kArchiveIdentityCacheLifetime);
 
   // Checks that the segment whose header this is (named `file_name`, for messages) may be
   // archived in `root`. Throws kAlreadyExists naming both system identifiers, the storage and
@@ -61,6 +74,7 @@ class ArchiveIdentityGuard {
   Folder root_;
   LocalFs& fs_;
   std::filesystem::path cache_dir_;
+  std::chrono::seconds cache_lifetime_;
   std::string storage_name_;
   std::mutex mu_;
   std::optional<uint64_t> verified_;  // GUARDED_BY(mu_)

@@ -149,6 +149,37 @@ void Upload(LocalFs& fs, const Folder& folder, const std::string& object, const 
   writer->Close();
 }
 
+// WAL-G archives any file it is given, and scripts push their own files next to the WAL: so does
+// Walnut, with a warning, as long as the object can be read back as what was pushed.
+void CheckOtherFile(const std::string& path, std::string_view name, CompressionMethod method) {
+  if (name.empty() || name == "." || name == "..") {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("'{}' names no file to archive: wal-push takes the path of a file "
+                            "(%p)",
+                            path));
+  }
+  if (method == CompressionMethod::kNone) {
+    // Stored under its own name, the object would be decoded by that name's extension.
+    bool misread = true;
+    try {
+      misread = CompressionFromObjectName(name) != CompressionMethod::kNone;
+    } catch (const Error&) {
+    }
+    if (misread) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: with WALG_COMPRESSION_METHOD=none it would be stored as "
+                              "wal_005/{}, which reads back as compressed by its extension; "
+                              "rename it or set a compression method",
+                              path, name));
+    }
+  }
+  spdlog::warn(
+      "{} is not a WAL file (a segment, .partial, .history or .backup file): archiving it as "
+      "WAL-G does, compressed and encrypted as configured, but without the checks WAL gets "
+      "(size, page header, database system)",
+      path);
+}
+
 }  // namespace
 
 WalPushOutcome PushWalFile(LocalFs& fs, const Folder& wal_folder, const std::filesystem::path& path,
@@ -156,18 +187,13 @@ WalPushOutcome PushWalFile(LocalFs& fs, const Folder& wal_folder, const std::fil
   const std::string name = path.filename().string();
   const std::string path_string = path.string();
   pg::WalFileKind kind = pg::ClassifyWalFileName(name);
-  if (kind == pg::WalFileKind::kOther) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{} is not a WAL file (a segment, .partial, .history or .backup "
-                            "file); wal-push archives only those",
-                            path_string));
-  }
+  const PipelineOptions& pipeline = options.pipeline;
+  if (kind == pg::WalFileKind::kOther) CheckOtherFile(path_string, name, pipeline.compression);
   FileScan scan = ScanFile(fs, path_string);
   if (kind == pg::WalFileKind::kSegment || kind == pg::WalFileKind::kPartial) {
     identity.Check(CheckSegment(path_string, name, scan, options.segment_size), name);
   }
 
-  const PipelineOptions& pipeline = options.pipeline;
   if (options.prevent_overwrite || kind == pg::WalFileKind::kTimelineHistory) {
     if (auto existing = FindCompressedObject(wal_folder, name, pipeline.compression)) {
       if (auto same = SameContent(wal_folder, *existing, scan.digest, pipeline, name)) {

@@ -26,8 +26,11 @@ enum class WalPushOutcome {
 };
 
 // Archives the WAL file at `path` (read through `fs`; a segment, a .partial segment, a timeline
-// history or a backup history file) as `wal_folder`/<file name>.<compression extension>, compressed
-// and encrypted as `options.pipeline` says, and returns once the object is durably stored.
+// history or a backup history file) as `wal_folder`/<file name>.<compression extension>,
+// compressed and encrypted as `options.pipeline` says, and returns once the object is durably
+// stored. Any other file is archived the same way with a warning, as WAL-G does (scripts push their
+// own files), without the checks below that need WAL; refused (kInvalidArgument) only when its name
+// would not read back (no file name; uncompressed under a name ending in a compression extension).
 //
 // Before anything is stored:
 // - A segment or .partial must be exactly segment_size bytes and start with a long page header

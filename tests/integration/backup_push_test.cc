@@ -3,12 +3,17 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include <gtest/gtest.h>
 
+#include "support/backup_history.h"
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
+#include "support/walnut_config.h"
 
 namespace walnut::testing {
 namespace {
@@ -239,6 +244,84 @@ TEST_F(BackupPushIt, WrongDataDirectoryAndBrokenArchivingFailClearly) {
                 "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND "
                 "query LIKE '%pg_backup%' AND state = 'active' AND pid <> pg_backend_pid()"),
             "0");
+}
+
+// backup-push of a server that archives nothing fails at once (not after
+// WALNUT_ARCHIVE_WAIT_TIMEOUT) with the fix; WALNUT_ARCHIVE_CHECK=false backs it up for WAL that
+// reaches the storage another way, and the backup restores once that WAL is there; an archive
+// module (archive_library, PostgreSQL 15) is archiving like archive_command.
+TEST(BackupPushArchiveCheckIt, ArchivingIsCheckedBeforeTheBackupAndCanBeLeftToTheUser) {
+  WalnutConfig config(TestStorage::kDirectory);
+  BackupSource cluster;
+  cluster.InitDb();
+  cluster.Configure({"wal_level = replica", "archive_mode = off"});
+  cluster.Start();
+  cluster.Pgbench("-i -q -s 1");
+  const std::string push =
+      config.CommandLine("backup-push " + ShellQuote(cluster.data_dir().string()));
+  auto expect_refused_at_once = [&](std::string_view why) {
+    SCOPED_TRACE(why);
+    const std::vector<std::string> before = config.ListObjects("basebackups_005");
+    const auto start = std::chrono::steady_clock::now();
+    CommandResult r = cluster.Run(push);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::printf("[ measure ] backup-push refused (%.*s) in %.0f ms\n", static_cast<int>(why.size()),
+                why.data(), ms);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    ExpectOneErrorLine(
+        r, {why, "archive_command = 'wal-g wal-push %p'", "WALNUT_ARCHIVE_CHECK=false"});
+    EXPECT_LT(ms, 1000) << "not at once (the wait for WAL is 60 s)";
+    EXPECT_EQ(config.ListObjects("basebackups_005"), before) << "a backup was started";
+  };
+  expect_refused_at_once("archive_mode is off");
+
+  {
+    SCOPED_TRACE("WALNUT_ARCHIVE_CHECK=false");
+    config.Set("WALNUT_ARCHIVE_CHECK", "false");
+    const auto start = std::chrono::steady_clock::now();
+    TakenBackup taken{cluster.Push(config), "", ""};
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("[ measure ] backup-push with WALNUT_ARCHIVE_CHECK=false: %.2f s\n", seconds);
+    ASSERT_FALSE(taken.name.empty());
+    taken.dump = cluster.DumpAll();
+    EXPECT_LT(seconds, 30) << "it waited for WAL";
+    // The WAL reaches the storage another way: pushed by hand from pg_wal.
+    const nlohmann::json sentinel = SentinelJson(config, taken.name);
+    const uint64_t first = sentinel["LSN"].get<uint64_t>() >> 24;
+    const uint64_t last = (sentinel["FinishLSN"].get<uint64_t>() - 1) >> 24;
+    for (uint64_t segno = first; segno <= last; ++segno) {
+      char name[25];
+      std::snprintf(name, sizeof name, "%08X%08X%08X", 1u, static_cast<unsigned>(segno >> 8),
+                    static_cast<unsigned>(segno & 0xFF));
+      CommandResult r =
+          config.Run("wal-push " + ShellQuote((cluster.data_dir() / "pg_wal" / name).string()));
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    RestoreAndCheck(config, taken, {.to_consistency = true, .amcheck = false});
+    config.Unset("WALNUT_ARCHIVE_CHECK");
+  }
+
+  cluster.Configure({"archive_mode = on", "archive_command = ''"});
+  cluster.Stop();
+  cluster.Start();
+  expect_refused_at_once("archive_command is empty");
+  cluster.Configure({"archive_command = '/bin/true'"});
+  cluster.Query("SELECT pg_reload_conf()");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  expect_refused_at_once("which archives nothing");
+
+  {
+    SCOPED_TRACE("archive_library = 'basic_archive' into wal_005/ (raw, as WAL-G's none)");
+    const fs::path wal = config.storage_dir() / "wal_005";
+    fs::create_directories(wal);
+    GrantToPgRunUser(config.storage_dir());
+    cluster.Configure({"archive_command = ''", "archive_library = 'basic_archive'",
+                       "basic_archive.archive_directory = " + ConfQuote(wal.string())});
+    cluster.Query("SELECT pg_reload_conf()");
+    EXPECT_FALSE(cluster.Push(config).empty());
+  }
 }
 
 TEST_F(BackupPushIt, SigtermStopsTheBackupWithoutASentinel) {

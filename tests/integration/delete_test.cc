@@ -37,7 +37,7 @@
 #include "config/config.h"
 #include "config/environment.h"
 #include "config/settings.h"
-#include "storage/factory/storage_factory.h"
+#include "storage/registry/storage_registry.h"
 #include "storage/storage.h"
 #include "support/background_command.h"
 #include "support/backup_history.h"
@@ -108,6 +108,17 @@ std::set<std::string> NamesAfter(const std::string& log, const std::string& phra
     names.insert(log.substr(begin, end - begin));
   }
   return names;
+}
+
+// The objects a dry run names, as WAL-G prints them ("\twill be deleted: <key>"), in order.
+std::vector<std::string> NamedForDeletion(const std::string& log) {
+  std::vector<std::string> keys;
+  const std::string marker = "\twill be deleted: ";
+  for (const auto& line : Lines(log)) {
+    const size_t at = line.find(marker);
+    if (at != std::string::npos) keys.push_back(line.substr(at + marker.size()));
+  }
+  return keys;
 }
 
 // What the storage holds: object names under basebackups_005/ and wal_005/.
@@ -317,12 +328,34 @@ class DeleteIt : public ::testing::Test {
     expect_log(dry, "would delete backup ");
     EXPECT_TRUE(LastMessage(dry.err).starts_with("Dry run:")) << dry.err;
     EXPECT_EQ(State(config), before) << "the dry run changed the storage";
+    const std::vector<std::string> named = NamedForDeletion(dry.err);
 
     CommandResult r = config.Run("delete --confirm " + args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     expect_log(r, "deleted backup ");
     EXPECT_TRUE(LastMessage(r.err).starts_with("Deleted ")) << r.err;
     ExpectOutcome(config, before, outcome);
+    ExpectNamedWereDeleted(named, before, State(config));
+  }
+
+  // The dry run named each object the delete then removed, once, and nothing else (but the
+  // archive's identity record, which only everything removes).
+  static void ExpectNamedWereDeleted(const std::vector<std::string>& named,
+                                     const StorageState& before, const StorageState& after) {
+    std::set<std::string> deleted;
+    auto gone = [&](const std::vector<std::string>& was, const std::vector<std::string>& is,
+                    const std::string& folder) {
+      const std::set<std::string> left(is.begin(), is.end());
+      for (const auto& object : was) {
+        if (!left.contains(object)) deleted.insert(folder + object);
+      }
+    };
+    gone(before.backups, after.backups, "basebackups_005/");
+    gone(before.wal, after.wal, "wal_005/");
+    std::set<std::string> named_set(named.begin(), named.end());
+    EXPECT_EQ(named_set.size(), named.size()) << "an object was named twice";
+    named_set.erase("walnut_archive.json");
+    EXPECT_EQ(named_set, deleted) << "the dry run's list differs from what was deleted";
   }
 
   // `delete --confirm <args>` fails with `exit_code` and one ERROR line naming `words`, and
@@ -460,9 +493,10 @@ TEST_F(DeleteIt, RetainAndBeforePickTheirTargetAndTheRestRestores_Directory) {
     DeleteAndExpect(*copy, "retain 2 --after " + before_f2_, from_f2);
   }
   {
-    SCOPED_TRACE("retain FULL 1 --after NAME");
+    SCOPED_TRACE("retain FULL 1 -a NAME");
     auto copy = CopyOfHistory();
-    DeleteAndExpect(*copy, "retain FULL 1 --after " + B("F2").taken.name, from_f2);
+    // -a: WAL-G's shorthand of --after.
+    DeleteAndExpect(*copy, "retain FULL 1 -a " + B("F2").taken.name, from_f2);
   }
   {
     SCOPED_TRACE("before NAME");
@@ -738,6 +772,67 @@ TEST_F(DeleteIt, RetainAndTargetOnS3) {
   Restore(*history_, "F3");
 }
 
+// delete everything also clears the archive's recorded cluster identity, so that the emptied
+// storage takes a new cluster's WAL: before, the new cluster's archiving was refused for good.
+// Also: a script's own file pushed next to the WAL (archived as WAL-G does) and fetched back.
+void EverythingLetsANewClusterArchive(TestStorage storage) {
+  WalnutConfig config(storage, "delete-everything-identity");
+  config.SetCompression("lz4");
+  BackupSource old_cluster;
+  old_cluster.StartArchiving(config);
+  ASSERT_FALSE(old_cluster.Push(config).empty());
+  old_cluster.ArchiveAll();
+  {
+    SCOPED_TRACE("a script's own file");
+    const fs::path manifest = old_cluster.dir() / "backup_manifest";
+    WriteFile(manifest, "{\"manifest\": 1}\n");
+    GrantToPgRunUser(manifest);
+    CommandResult r = config.Run("wal-push " + ShellQuote(manifest.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("is not a WAL file"), std::string::npos) << r.err;
+    const fs::path back = old_cluster.dir() / "fetched_manifest";
+    r = config.Run("wal-fetch backup_manifest " + ShellQuote(back.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(ReadFile(back), "{\"manifest\": 1}\n");
+  }
+  old_cluster.Stop();
+  auto root_listing = [&] { return config.Run("st ls").out; };
+  ASSERT_NE(root_listing().find("walnut_archive.json"), std::string::npos) << root_listing();
+
+  CommandResult dry = config.Run("delete everything");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  const std::vector<std::string> named = NamedForDeletion(dry.err);
+  EXPECT_NE(std::find(named.begin(), named.end(), "walnut_archive.json"), named.end()) << dry.err;
+  EXPECT_NE(std::find(named.begin(), named.end(), "wal_005/backup_manifest.lz4"), named.end())
+      << dry.err;
+  EXPECT_NE(root_listing().find("walnut_archive.json"), std::string::npos);
+
+  CommandResult r = config.Run("delete everything FORCE --confirm");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("deleted the archive's cluster identity record walnut_archive.json"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(config.ListObjects("wal_005"), std::vector<std::string>{});
+  EXPECT_EQ(root_listing().find("walnut_archive.json"), std::string::npos) << root_listing();
+
+  // A new cluster (a new database system) archives into the same storage and backs up there.
+  BackupSource new_cluster;
+  new_cluster.StartArchiving(config);
+  ASSERT_FALSE(new_cluster.Push(config).empty());
+  new_cluster.ArchiveAll();
+  EXPECT_EQ(new_cluster.Archiver().failed_count, 0) << new_cluster.ServerLog();
+  EXPECT_EQ(BackupNames(config).size(), 1u);
+  EXPECT_NE(root_listing().find("walnut_archive.json"), std::string::npos);
+}
+
+TEST(DeleteEverythingIt, ClearsTheArchiveIdentityForANewCluster_Directory) {
+  EverythingLetsANewClusterArchive(TestStorage::kDirectory);
+}
+
+TEST(DeleteEverythingIt, ClearsTheArchiveIdentityForANewCluster_S3) {
+  EverythingLetsANewClusterArchive(TestStorage::kS3);
+}
+
 // The name of WAL segment `segment` of timeline 1 (16 MiB segments).
 std::string WalName(uint64_t segment) {
   char name[25];
@@ -801,7 +896,8 @@ TEST(DeleteManyWalIt, TenThousandWalObjectsGoInBatches_S3) {
   cli.UseS3Storage("delete-many-wal");
   cli.Set("WALG_COMPRESSION_METHOD", "lz4");
   const Environment env(cli.variables().begin(), cli.variables().end());
-  const std::unique_ptr<Storage> storage = OpenStorage(LoadSettings(Config({}, env)));
+  const Config config({}, env);
+  const std::unique_ptr<Storage> storage = OpenStorage(config, LoadSettings(config));
 
   constexpr uint64_t kFirst = 1, kCount = 10000, kTarget = 9001;
   constexpr uint64_t kDoomed = kTarget - kFirst;  // WAL objects before the newest backup

@@ -54,7 +54,7 @@ S3Options ItOptions(std::string_view what) {
   o.region = "us-east-1";
   o.force_path_style = true;
   o.access_key_id = "S3RVER";
-  o.secret_access_key = "S3RVER";
+  o.secret_access_key = SecretString("S3RVER");
   o.retry.base_delay = std::chrono::milliseconds(20);
   return o;
 }

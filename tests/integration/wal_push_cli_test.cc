@@ -168,6 +168,41 @@ TEST_P(WalPushCliTest, RefusesWalOfASecondClusterInTheSameArchive) {
       r, {std::to_string(kSystemId), std::to_string(kSystemId + 1), "WALG_STORAGE_PREFIX"});
 }
 
+// WAL-G archives any file it is given, and scripts push their own files next to the WAL: archived
+// the same way with a warning, fetched back by name with wal-fetch. A file named like a segment
+// must still be one.
+TEST_P(WalPushCliTest, ArchivesAnyOtherFileWithAWarningAndWalFetchReturnsIt) {
+  const Case& c = GetParam();
+  FakeCluster cluster(c.backend, c.method, c.encrypt);
+  fs::create_directories(cluster.pg_wal());
+  fs::path file = cluster.pg_wal() / "backup_manifest";
+  const std::string content = "{ \"PostgreSQL-Backup-Manifest-Version\": 1 }\n";
+  WriteFile(file, content);
+
+  auto r = cluster.Push(file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("WARNING: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(file.string() + " is not a WAL file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("FILE PATH: backup_manifest" + Extension(c.method)), std::string::npos)
+      << r.err;
+  EXPECT_EQ(cluster.Fetch("wal_005/backup_manifest" + Extension(c.method)), content);
+
+  fs::path restored = cluster.cli.work().path() / "restored_manifest";
+  r = cluster.cli.Run("wal-fetch backup_manifest " + ShellQuote(restored.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(restored), content);
+  r = cluster.cli.Run("wal-fetch other_manifest " +
+                      ShellQuote((cluster.cli.work().path() / "x").string()));
+  EXPECT_EQ(r.exit_code, 74) << r.err;
+
+  // Still refused: a segment name on something that is not WAL.
+  fs::path garbage = cluster.pg_wal() / SegmentName(5);
+  WriteFile(garbage, std::string(kSegmentSize, 'x'));
+  r = cluster.Push(garbage);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ExpectOneErrorLine(r, {garbage.string(), "refusing to archive"});
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, WalPushCliTest,
     ::testing::Values(Case{Backend::kDirectory, "lz4", true, "DirectoryLz4Libsodium"},

@@ -8,9 +8,6 @@ namespace walnut {
 // cbrotli writer. Thread-safe.
 class BrotliCompressor final : public Compressor {
  public:
-  CompressionMethod method() const override { return CompressionMethod::kBrotli; }
-  std::string_view Name() const override { return "brotli"; }
-  std::string_view FileExtension() const override { return "br"; }
   std::unique_ptr<Writer> WrapWriter(std::unique_ptr<Writer> next,
                                      const CompressionOptions& options = {}) const override;
   std::unique_ptr<Reader> WrapReader(std::unique_ptr<Reader> next) const override;

@@ -13,39 +13,56 @@
 namespace walnut {
 namespace {
 
-const std::array<const Compressor*, 5>& AllCompressors() {
-  static const NoneCompressor kNone;
-  static const Lz4Compressor kLz4;
-  static const ZstdCompressor kZstd;
-  static const BrotliCompressor kBrotli;
-  static const LzmaCompressor kLzma;
-  static const std::array<const Compressor*, 5> kAll = {&kNone, &kLz4, &kZstd, &kBrotli, &kLzma};
-  return kAll;
-}
+// WAL-G's names are klauspost/compress speed levels; these are the zstd levels they match.
+constexpr NamedLevel kZstdLevelNames[] = {
+    {"fastest", 1}, {"default", 3}, {"better", 7}, {"best", 11}};
 
 }  // namespace
 
-const Compressor& GetCompressor(CompressionMethod method) {
-  for (const Compressor* compressor : AllCompressors()) {
-    if (compressor->method() == method) return *compressor;
+std::span<const Codec> Codecs() {
+  static const Lz4Compressor lz4;
+  static const LzmaCompressor lzma;
+  static const ZstdCompressor zstd;
+  static const BrotliCompressor brotli;
+  static const NoneCompressor none;
+  static const Codec table[] = {
+      {CompressionMethod::kLz4, "lz4", "lz4", "", {}, 0, 0, &lz4},
+      {CompressionMethod::kLzma, "lzma", "lzma", "", {}, 0, 0, &lzma},
+      {CompressionMethod::kZstd, "zstd", "zst", "WALG_ZSTD_LEVEL", kZstdLevelNames, 1, 22, &zstd},
+      {CompressionMethod::kBrotli, "brotli", "br", "", {}, 0, 0, &brotli},
+      {CompressionMethod::kNone, "none", "", "", {}, 0, 0, &none},
+  };
+  return table;
+}
+
+const Codec& CodecFor(CompressionMethod method) {
+  for (const Codec& codec : Codecs()) {
+    if (codec.method == method) return codec;
   }
   // Unreachable for valid enumerators; a cast integer is a programming error.
   throw Error(ErrorCode::kInternal,
               "unknown compression method " + std::to_string(static_cast<int>(method)));
 }
 
+const Compressor& GetCompressor(CompressionMethod method) { return *CodecFor(method).compressor; }
+
 std::optional<CompressionMethod> CompressionMethodFromName(std::string_view name) {
-  for (const Compressor* compressor : AllCompressors()) {
-    if (compressor->Name() == name) return compressor->method();
+  for (const Codec& codec : Codecs()) {
+    if (codec.name == name) return codec.method;
   }
   return std::nullopt;
 }
 
 std::optional<CompressionMethod> CompressionMethodFromExtension(std::string_view extension) {
-  for (const Compressor* compressor : AllCompressors()) {
-    if (compressor->FileExtension() == extension) return compressor->method();
+  for (const Codec& codec : Codecs()) {
+    if (codec.extension == extension) return codec.method;
   }
   return std::nullopt;
+}
+
+std::span<const std::string_view> UndecodableExtensions() {
+  static constexpr std::string_view kUndecodable[] = {"gz", "lzo", "xz", "bz2", "snappy", "sz"};
+  return kUndecodable;
 }
 
 }  // namespace walnut

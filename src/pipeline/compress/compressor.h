@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "io/reader.h"
@@ -25,16 +26,10 @@ struct CompressionOptions {
 };
 
 // A compression format: wraps writers to compress and readers to decompress. Implementations are
-// stateless singletons (see GetCompressor). Thread-safe.
+// stateless singletons (see Codecs). Thread-safe.
 class Compressor {
  public:
   virtual ~Compressor() = default;
-
-  virtual CompressionMethod method() const = 0;
-  // The WALG_COMPRESSION_METHOD value: "lz4", "zstd", "brotli", "lzma" or "none".
-  virtual std::string_view Name() const = 0;
-  // The object name extension without the dot: "lz4", "zst", "br", "lzma"; "" for none.
-  virtual std::string_view FileExtension() const = 0;
 
   // Returns a Writer that compresses into `next` and owns it. Close() writes the end of the stream
   // and then closes `next`; Abort() (or destruction without Close) aborts `next`.
@@ -47,8 +42,38 @@ class Compressor {
   virtual std::unique_ptr<Reader> WrapReader(std::unique_ptr<Reader> next) const = 0;
 };
 
+// A level name WAL-G accepts for a codec's level setting ("fastest" for zstd level 1).
+struct NamedLevel {
+  std::string_view name;
+  int level;
+};
+
+// One compression method: the single place that gives its name, extension, levels and settings.
+// Setting validation and messages (pipeline/pipeline_settings.cc) and the decoder probe order
+// (FindCompressedObject) derive from the table.
+struct Codec {
+  CompressionMethod method;
+  std::string_view name;       // the WALG_COMPRESSION_METHOD value: "lz4", "zstd", ...
+  std::string_view extension;  // the object name extension without the dot; "" for none
+  // The setting that chooses the level ("WALG_ZSTD_LEVEL"); "" when the level is fixed.
+  std::string_view level_setting;
+  std::span<const NamedLevel> level_names;  // WAL-G's names for levels of `level_setting`
+  int min_level = 0, max_level = 0;         // numeric levels `level_setting` accepts
+  const Compressor* compressor;
+};
+
+// Every codec, in WAL-G's decoder probe order (lz4, lzma, zstd, brotli, none). Lives for the whole
+// program.
+std::span<const Codec> Codecs();
+
+// The codec of `method`.
+const Codec& CodecFor(CompressionMethod method);
+
 // The compressor of `method`; lives for the whole program.
 const Compressor& GetCompressor(CompressionMethod method);
+
+// Extensions of compressions WAL-G (or WAL-E) wrote that Walnut cannot decode: "gz", "lzo", ...
+std::span<const std::string_view> UndecodableExtensions();
 
 // Parses a WALG_COMPRESSION_METHOD value ("lz4", "zstd", "brotli", "lzma", "none"; exact, lower
 // case as WAL-G). nullopt for anything else.

@@ -9,9 +9,6 @@ namespace walnut {
 // concatenated frames included. Thread-safe.
 class Lz4Compressor final : public Compressor {
  public:
-  CompressionMethod method() const override { return CompressionMethod::kLz4; }
-  std::string_view Name() const override { return "lz4"; }
-  std::string_view FileExtension() const override { return "lz4"; }
   std::unique_ptr<Writer> WrapWriter(std::unique_ptr<Writer> next,
                                      const CompressionOptions& options = {}) const override;
   std::unique_ptr<Reader> WrapReader(std::unique_ptr<Reader> next) const override;

@@ -12,9 +12,6 @@ namespace walnut {
 // of memory (a dictionary size no encoder preset uses). Thread-safe.
 class LzmaCompressor final : public Compressor {
  public:
-  CompressionMethod method() const override { return CompressionMethod::kLzma; }
-  std::string_view Name() const override { return "lzma"; }
-  std::string_view FileExtension() const override { return "lzma"; }
   std::unique_ptr<Writer> WrapWriter(std::unique_ptr<Writer> next,
                                      const CompressionOptions& options = {}) const override;
   std::unique_ptr<Reader> WrapReader(std::unique_ptr<Reader> next) const override;

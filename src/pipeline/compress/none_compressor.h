@@ -8,9 +8,6 @@ namespace walnut {
 // back unchanged, so it costs nothing. Thread-safe.
 class NoneCompressor final : public Compressor {
  public:
-  CompressionMethod method() const override { return CompressionMethod::kNone; }
-  std::string_view Name() const override { return "none"; }
-  std::string_view FileExtension() const override { return ""; }
   std::unique_ptr<Writer> WrapWriter(std::unique_ptr<Writer> next,
                                      const CompressionOptions& options = {}) const override;
   std::unique_ptr<Reader> WrapReader(std::unique_ptr<Reader> next) const override;

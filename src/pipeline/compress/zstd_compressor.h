@@ -9,9 +9,6 @@ namespace walnut {
 // as one stream, with windows up to zstd's default limit of 128 MiB. Thread-safe.
 class ZstdCompressor final : public Compressor {
  public:
-  CompressionMethod method() const override { return CompressionMethod::kZstd; }
-  std::string_view Name() const override { return "zstd"; }
-  std::string_view FileExtension() const override { return "zst"; }
   std::unique_ptr<Writer> WrapWriter(std::unique_ptr<Writer> next,
                                      const CompressionOptions& options = {}) const override;
   std::unique_ptr<Reader> WrapReader(std::unique_ptr<Reader> next) const override;

@@ -312,6 +312,7 @@ bool FsStorage::Supports(StorageFeature feature) const {
   switch (feature) {
     case StorageFeature::kServerSideCopy:  // the kernel copies; no bytes pass through walnut
     case StorageFeature::kAtomicRename:
+    case StorageFeature::kLocal:
       return true;
     case StorageFeature::kBatchDelete:
       return false;

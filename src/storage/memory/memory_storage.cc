@@ -140,7 +140,8 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
         }
         size_t slash = options.recursive ? std::string::npos : it->first.find('/', prefix.size());
         if (slash == std::string::npos) {
-          page.push_back(ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false, {}});
+          page.push_back(
+              ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false, {}});
           ++it;
           continue;
         }
@@ -183,6 +184,8 @@ bool MemoryStorage::Supports(StorageFeature feature) const {
     case StorageFeature::kBatchDelete:
     case StorageFeature::kAtomicRename:
       return true;
+    case StorageFeature::kLocal:  // memory is not a disk; callers size parallelism as for remote
+      return false;
   }
   return false;
 }

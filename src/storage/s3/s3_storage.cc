@@ -20,7 +20,6 @@ namespace {
 constexpr size_t kMinPartSize = 5u << 20;             // S3: all parts but the last
 constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;  // S3: 5 GiB per part
 constexpr uint64_t kMaxCopySize = uint64_t{5} << 30;  // CopyObject's limit
-constexpr size_t kDeleteBatch = 1000;                 // DeleteObjects' limit
 
 Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
@@ -56,13 +55,15 @@ void ValidateS3Options(const S3Options& o) {
         "WALG_S3_STORAGE_CLASS '{}' is not a storage class (STANDARD, STANDARD_IA, ...)",
         o.storage_class));
   }
-  if (!o.sse.empty() && o.sse != "AES256" && o.sse != "aws:kms") {
-    throw Invalid(fmt::format("WALG_S3_SSE must be AES256 or aws:kms, not '{}'", o.sse));
+  bool kms = o.sse == "aws:kms" || o.sse == "aws:kms:dsse";
+  if (!o.sse.empty() && o.sse != "AES256" && !kms) {
+    throw Invalid(
+        fmt::format("WALG_S3_SSE must be AES256, aws:kms or aws:kms:dsse, not '{}'", o.sse));
   }
-  if (o.sse == "aws:kms" && o.sse_kms_id.empty()) {
-    throw Invalid("WALG_S3_SSE_KMS_ID is required when WALG_S3_SSE=aws:kms");
+  if (kms && o.sse_kms_id.empty()) {
+    throw Invalid(fmt::format("WALG_S3_SSE_KMS_ID is required when WALG_S3_SSE={}", o.sse));
   }
-  if (o.sse != "aws:kms" && !o.sse_kms_id.empty()) {
+  if (!kms && !o.sse_kms_id.empty()) {
     throw Invalid("WALG_S3_SSE_KMS_ID is set but WALG_S3_SSE is not aws:kms");
   }
   if (o.max_part_size < kMinPartSize || o.max_part_size > kMaxPartSize) {
@@ -73,6 +74,9 @@ void ValidateS3Options(const S3Options& o) {
   if (o.upload_concurrency < 1) throw Invalid("WALG_UPLOAD_CONCURRENCY must be at least 1");
   if (o.read_chunk_size < (64u << 10)) {
     throw Invalid("the S3 read chunk size must be at least 64 KiB");
+  }
+  if (o.delete_batch_size < 1 || o.delete_batch_size > 1000) {
+    throw Invalid("S3_DELETE_BATCH_SIZE must be between 1 and 1000 keys (DeleteObjects' limit)");
   }
   if (o.list_max_keys < 1 || o.list_max_keys > 1000) {
     throw Invalid("the S3 list page size must be between 1 and 1000 keys");
@@ -184,8 +188,9 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
 }
 
 void S3Storage::Delete(std::span<const std::string> keys) {
-  for (size_t start = 0; start < keys.size(); start += kDeleteBatch) {
-    auto batch = keys.subspan(start, std::min(kDeleteBatch, keys.size() - start));
+  const size_t batch_size = options_.delete_batch_size;
+  for (size_t start = 0; start < keys.size(); start += batch_size) {
+    auto batch = keys.subspan(start, std::min(batch_size, keys.size() - start));
     std::vector<std::string> full_keys;
     full_keys.reserve(batch.size());
     for (const auto& key : batch) full_keys.push_back(FullKey(key));
@@ -261,6 +266,17 @@ void S3Storage::Copy(std::string_view from, std::string_view to) {
 
 bool S3Storage::Supports(StorageFeature feature) const {
   return feature == StorageFeature::kServerSideCopy || feature == StorageFeature::kBatchDelete;
+}
+
+uint64_t S3Storage::PutBufferUnit() const { return options_.max_part_size; }
+
+uint64_t S3Storage::PutBufferBytes(uint64_t size) const {
+  // The writer fills one part while up to upload_concurrency others are in flight; an object of
+  // fewer parts holds only what it has.
+  uint64_t part = options_.max_part_size;
+  uint64_t parts_of_object = (size + part - 1) / part;
+  uint64_t parts = std::min<uint64_t>(parts_of_object, options_.upload_concurrency + 1);
+  return std::min<uint64_t>(size, parts * part);
 }
 
 }  // namespace walnut::s3

@@ -30,6 +30,8 @@ class S3Storage : public Storage {
   void Delete(std::span<const std::string> keys) override;
   void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
+  uint64_t PutBufferUnit() const override;
+  uint64_t PutBufferBytes(uint64_t size) const override;
 
   // Request counters (parts uploaded, list pages, ...), for tests and diagnostics.
   const S3Stats& stats() const { return client_->stats(); }

@@ -153,7 +153,7 @@ SigV4Signer::SigV4Signer(Credentials credentials, std::string region, std::strin
 std::string SigV4Signer::Authorization(const SigningInput& in, std::string_view amz_date) const {
   std::string_view date = amz_date.substr(0, 8);
   std::string scope = fmt::format("{}/{}/{}/aws4_request", date, region_, service_);
-  std::string key = SigningKey(credentials_.secret_access_key, date, region_, service_);
+  std::string key = SigningKey(credentials_.secret_access_key.Reveal(), date, region_, service_);
   std::string signature =
       HexEncode(HmacSha256(key, StringToSign(amz_date, scope, CanonicalRequest(in))));
   return fmt::format("AWS4-HMAC-SHA256 Credential={}/{},SignedHeaders={},Signature={}",
@@ -168,7 +168,7 @@ void SigV4Signer::Sign(net::HttpRequest& request, std::string_view canonical_uri
   std::string amz_date = AmzDate(now);
   request.headers.emplace_back("x-amz-date", amz_date);
   if (!credentials_.session_token.empty()) {
-    request.headers.emplace_back("x-amz-security-token", credentials_.session_token);
+    request.headers.emplace_back("x-amz-security-token", credentials_.session_token.Reveal());
   }
   SigningInput in{request.method, canonical_uri, &query, &request.headers, payload_sha256};
   request.headers.emplace_back("Authorization", Authorization(in, amz_date));

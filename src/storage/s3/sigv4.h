@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/hex.h"
+#include "common/secret_string.h"
 #include "net/http_client.h"
 #include "net/url.h"
 
@@ -21,8 +22,8 @@ inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
 struct Credentials {
   std::string access_key_id;  // empty = anonymous: requests are sent unsigned
-  std::string secret_access_key;
-  std::string session_token;  // sent (and signed) as x-amz-security-token when set
+  SecretString secret_access_key;
+  SecretString session_token;  // sent (and signed) as x-amz-security-token when set
 };
 
 // What gets signed. `canonical_uri` is the path exactly as sent on the wire (already
@@ -38,7 +39,7 @@ struct SigningInput {
 
 std::string Sha256Hex(ConstByteSpan data);
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
-std::string Md5Base64(ConstByteSpan data);  // for Content-MD5
+std::string Md5Base64(ConstByteSpan data);                            // for Content-MD5
 
 // "20130524T000000Z" and its date part, in UTC.
 std::string AmzDate(std::chrono::system_clock::time_point t);

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -20,6 +22,7 @@
 #include "pipeline/pipeline.h"
 #include "storage/memory/memory_storage.h"
 #include "support/faulty_storage.h"
+#include "support/gated_storage.h"
 #include "support/test_config.h"
 #include "support/test_util.h"
 
@@ -38,6 +41,7 @@ class FakeSession : public BackupSession {
  public:
   FakeSession(std::string data_dir, Folder* archive)
       : data_dir_(std::move(data_dir)), archive_(archive) {}
+  pg::ArchiveSettings ReadArchiveSettings() override { return archive_settings; }
   BackupStart Start(const std::string&) override {
     ++starts;
     BackupStart start;
@@ -64,6 +68,8 @@ class FakeSession : public BackupSession {
   }
   void Abort() noexcept override { ++aborts; }
   int starts = 0, stops = 0, aborts = 0;
+  pg::ArchiveSettings archive_settings{
+      .mode = "on", .command = "wal-g wal-push %p", .library = "", .in_recovery = false};
   pg::Lsn start_lsn = kStartLsn;
   pg::WalSegment start_segment{1, 2};
   pg::Lsn stop_lsn = 0x3000100;
@@ -231,6 +237,35 @@ TEST_F(BackupPushTest, AFailingUploadLeavesNoSentinelAndStopsTheBackup) {
   EXPECT_FALSE(plain.Stat(BackupMetadataKey("base_000000010000000000000002")));
 }
 
+// WALG_UPLOAD_QUEUE: with uploads that cannot finish, backup-push lets exactly that many filled
+// tars wait for their upload, then holds the walk (rather than piling up tars in memory).
+class BackupPushUploadQueueTest : public BackupPushTest,
+                                  public ::testing::WithParamInterface<int> {};
+
+TEST_P(BackupPushUploadQueueTest, AtMostUploadQueueFilledTarsWaitForTheirUpload) {
+  const size_t queue = static_cast<size_t>(GetParam());
+  options_.upload_queue = GetParam();
+  options_.tar_size_threshold = 30000;  // every 40 kB file fills a tar of its own: 8 or 9 tars
+  testing::GatedStorage gate(memory_, "/tar_partitions/part_");
+  Folder root(gate, "");
+  FakeSession session(pgdata_.str(), &root);
+  BackupPushResult result;
+  std::thread push([&] { result = PushBackup(session, root, pipeline_, options_); });
+  bool filled = gate.WaitUntilHeld(queue);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  size_t held_while_shut = gate.held();
+  gate.Open();
+  push.join();
+
+  EXPECT_TRUE(filled);
+  EXPECT_EQ(held_while_shut, queue);
+  EXPECT_EQ(gate.max_held(), queue);
+  EXPECT_TRUE(HasSentinel());
+  EXPECT_EQ(result.backup_name, "base_000000010000000000000002");
+}
+
+INSTANTIATE_TEST_SUITE_P(QueueLengths, BackupPushUploadQueueTest, ::testing::Values(1, 3));
+
 TEST_F(BackupPushTest, MissingArchivedWalTimesOutWithAdviceAndNoSentinel) {
   FakeSession session(pgdata_.str(), nullptr);  // nothing archives the WAL
   options_.archive_wait_timeout = std::chrono::milliseconds(200);
@@ -240,6 +275,49 @@ TEST_F(BackupPushTest, MissingArchivedWalTimesOutWithAdviceAndNoSentinel) {
   EXPECT_NE(message.find("archive_command"), std::string::npos) << message;
   EXPECT_NE(message.find("last_failed_wal"), std::string::npos) << message;
   EXPECT_FALSE(HasSentinel());
+}
+
+TEST_F(BackupPushTest, AServerThatArchivesNothingIsRefusedBeforeTheBackupStarts) {
+  FakeSession session(pgdata_.str(), &root_);
+  session.archive_settings.mode = "off";
+  options_.archive_wait_timeout = std::chrono::seconds(60);
+  const auto start = std::chrono::steady_clock::now();
+  auto e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(e.code(), ErrorCode::kFailedPrecondition);
+  const std::string message = e.what();
+  EXPECT_NE(message.find("archive_mode = on"), std::string::npos) << message;
+  EXPECT_NE(message.find("WALNUT_ARCHIVE_CHECK=false"), std::string::npos) << message;
+  EXPECT_EQ(session.starts, 0);
+  EXPECT_TRUE(Keys().empty());
+
+  session.archive_settings.mode = "on";
+  session.archive_settings.command = "";
+  e = testing::ExpectError([&] { PushBackup(session, root_, pipeline_, options_); });
+  EXPECT_NE(std::string(e.what()).find("archive_command is empty"), std::string::npos) << e.what();
+  EXPECT_EQ(session.starts, 0);
+}
+
+TEST_F(BackupPushTest, WithoutTheArchiveCheckNeitherTheServerNorTheWalIsWaitedFor) {
+  FakeSession session(pgdata_.str(), nullptr);  // nothing archives the WAL
+  session.archive_settings.mode = "off";        // it reaches the storage another way
+  options_.archive_check = false;
+  options_.archive_wait_timeout = std::chrono::seconds(60);
+  const auto start = std::chrono::steady_clock::now();
+  auto result = PushBackup(session, root_, pipeline_, options_);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(session.starts, 1);
+  EXPECT_TRUE(HasSentinel());
+  EXPECT_EQ(result.backup_name, "base_000000010000000000000002");
+}
+
+TEST_F(BackupPushTest, AStandbyIsNotJudgedByItsOwnArchiveMode) {
+  // Its primary archives the WAL: the backup goes ahead and waits for it as usual.
+  FakeSession session(pgdata_.str(), &root_);
+  session.archive_settings.mode = "off";
+  session.archive_settings.in_recovery = true;
+  PushBackup(session, root_, pipeline_, options_);
+  EXPECT_TRUE(HasSentinel());
 }
 
 TEST_F(BackupPushTest, WrongDataDirectoryIsRefusedBeforeAnyUpload) {
@@ -298,7 +376,6 @@ TEST_F(BackupPushTest, AStopRequestAbortsWithoutSentinel) {
   EXPECT_EQ(session.aborts, 1);
   EXPECT_FALSE(HasSentinel());
 }
-
 
 // An 8 KiB heap-like page: a valid header with `lsn`, and `fill` as its contents.
 std::string Page(pg::Lsn lsn, char fill) {

@@ -92,7 +92,7 @@ inline std::vector<CompressionMethod> CompressingMethods() {
 }
 
 inline std::string MethodName(CompressionMethod method) {
-  return std::string(GetCompressor(method).Name());
+  return std::string(CodecFor(method).name);
 }
 
 }  // namespace walnut::testing

@@ -18,12 +18,22 @@ TEST(CompressorTest, MapsNamesAndExtensionsAsWalG) {
   for (const Row& row :
        {Row{M::kNone, "none", ""}, Row{M::kLz4, "lz4", "lz4"}, Row{M::kZstd, "zstd", "zst"},
         Row{M::kBrotli, "brotli", "br"}, Row{M::kLzma, "lzma", "lzma"}}) {
-    const Compressor& c = GetCompressor(row.method);
-    EXPECT_EQ(c.method(), row.method);
-    EXPECT_EQ(c.Name(), row.name);
-    EXPECT_EQ(c.FileExtension(), row.extension);
+    const Codec& c = CodecFor(row.method);
+    EXPECT_EQ(c.method, row.method);
+    EXPECT_EQ(c.name, row.name);
+    EXPECT_EQ(c.extension, row.extension);
+    EXPECT_EQ(c.compressor, &GetCompressor(row.method));
     EXPECT_EQ(CompressionMethodFromName(row.name), row.method);
     EXPECT_EQ(CompressionMethodFromExtension(row.extension), row.method);
+  }
+}
+
+TEST(CompressorTest, TableIsInWalGProbeOrder) {
+  std::vector<M> order;
+  for (const Codec& codec : Codecs()) order.push_back(codec.method);
+  EXPECT_EQ(order, (std::vector<M>{M::kLz4, M::kLzma, M::kZstd, M::kBrotli, M::kNone}));
+  for (std::string_view ext : UndecodableExtensions()) {
+    EXPECT_EQ(CompressionMethodFromExtension(ext), std::nullopt) << ext;
   }
 }
 

@@ -1,8 +1,11 @@
 #include "config/config.h"
 
+#include <filesystem>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "support/test_util.h"
@@ -241,17 +244,72 @@ TEST(ConfigLoadTest, YamlFileFoundInHomeWithTypedScalars) {
   EXPECT_THAT(config.warnings()[0], HasSubstr("WALG_UNKNOWN_THING is unknown"));
 }
 
-TEST(ConfigLoadTest, JsonIsPreferredToYamlAndTomlIsSkippedWithAWarning) {
+TEST(ConfigLoadTest, DefaultFilesAreTriedInViperOrder) {
   testing::TempDir dir;
-  testing::WriteFile(dir.path() / ".walg.toml", "WALG_FILE_PREFIX = '/toml'\n");
-  testing::WriteFile(dir.path() / ".walg.yml", "WALG_FILE_PREFIX: /yml\n");
-  Config yml = Config::Load({}, {{"HOME", dir.str()}});
-  EXPECT_EQ(yml.Get("WALG_FILE_PREFIX"), "/yml");
-  ASSERT_EQ(yml.warnings().size(), 1u);
-  EXPECT_THAT(yml.warnings()[0], HasSubstr(".walg.toml is ignored"));
+  testing::WriteFile(dir.path() / ".walg.hcl", "WALG_FILE_PREFIX = \"/hcl\"\n");
+  Config hcl = Config::Load({}, {{"HOME", dir.str()}});
+  EXPECT_EQ(hcl.Get("WALG_FILE_PREFIX"), std::nullopt);
+  ASSERT_EQ(hcl.warnings().size(), 1u);
+  EXPECT_THAT(hcl.warnings()[0], HasSubstr(".walg.hcl is ignored"));
 
+  testing::WriteFile(dir.path() / ".walg.yml", "WALG_FILE_PREFIX: /yml\n");
+  EXPECT_EQ(Config::Load({}, {{"HOME", dir.str()}}).Get("WALG_FILE_PREFIX"), "/yml");
+
+  testing::WriteFile(dir.path() / ".walg.toml", "WALG_FILE_PREFIX = '/toml'\n");
+  EXPECT_EQ(Config::Load({}, {{"HOME", dir.str()}}).Get("WALG_FILE_PREFIX"), "/toml");
   testing::WriteFile(dir.path() / ".walg.json", R"({"WALG_FILE_PREFIX": "/json"})");
   EXPECT_EQ(Config::Load({}, {{"HOME", dir.str()}}).Get("WALG_FILE_PREFIX"), "/json");
+}
+
+TEST(ConfigLoadTest, TomlFilesAreReadAsViperReadsThem) {
+  testing::TempDir dir;
+  SettingFlags flags;
+  flags.config_path = dir.str() + "/walg.toml";
+  testing::WriteFile(*flags.config_path, R"(# WAL-G settings
+WALG_FILE_PREFIX = "/var/backups"
+walg_download_concurrency = 3
+PG_READY_RENAME = true
+WALG_DISK_RATE_LIMIT = 1.5e6
+WALG_PGP_KEY = """
+-----BEGIN PGP PUBLIC KEY BLOCK-----
+abc"""
+
+[WALG_FAILOVER_STORAGES.second]
+WALG_S3_PREFIX = "s3://b"
+)");
+  Config config = Config::Load(flags, {});
+  EXPECT_EQ(config.file_path(), *flags.config_path);
+  EXPECT_EQ(config.Get("WALG_FILE_PREFIX"), "/var/backups");
+  EXPECT_EQ(config.Get("WALG_DOWNLOAD_CONCURRENCY"), "3");
+  EXPECT_EQ(config.Get("PG_READY_RENAME"), "true");
+  EXPECT_EQ(config.Get("WALG_DISK_RATE_LIMIT"), "1500000");
+  EXPECT_EQ(config.Get("WALG_PGP_KEY"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\nabc");
+  EXPECT_EQ(config.Get("WALG_FAILOVER_STORAGES"), R"({"second":{"WALG_S3_PREFIX":"s3://b"}})");
+}
+
+TEST(ConfigLoadTest, TomlSyntaxErrorsNameThePlaceNotTheText) {
+  testing::TempDir dir;
+  SettingFlags flags;
+  flags.config_path = dir.str() + "/walg.toml";
+  testing::WriteFile(*flags.config_path, "WALG_FILE_PREFIX = '/x'\nWALG_LIBSODIUM_KEY = s3cr3t\n");
+  std::string message = ErrorText([&] { Config::Load(flags, {}); }, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(message, HasSubstr("invalid TOML at line 2"));
+  EXPECT_THAT(message, Not(HasSubstr("s3cr3t")));
+}
+
+TEST(ConfigLoadTest, AnUnreadableFileIsASettingError) {
+  testing::TempDir dir;
+  SettingFlags flags;
+  flags.config_path = dir.str();  // a directory cannot be read as a file
+  EXPECT_THAT(ErrorText([&] { Config::Load(flags, {}); }, ErrorCode::kInvalidArgument),
+              HasSubstr("is not a regular file"));
+  flags.config_path = dir.str() + "/secret.json";
+  testing::WriteFile(*flags.config_path, "{}");
+  std::filesystem::permissions(*flags.config_path, std::filesystem::perms::none);
+  if (::geteuid() != 0) {  // root reads it anyway
+    EXPECT_THAT(ErrorText([&] { Config::Load(flags, {}); }, ErrorCode::kInvalidArgument),
+                HasSubstr("cannot open config file"));
+  }
 }
 
 TEST(ConfigLoadTest, WalgConfigPathAndFlagPrecedence) {
@@ -338,10 +396,10 @@ TEST(ConfigLoadTest, FileStructureErrors) {
   testing::WriteFile(*flags.config_path, "WALG_S3_PREFIX:\n  bucket: x\n");
   EXPECT_THAT(ErrorText([&] { Config::Load(flags, {}); }, ErrorCode::kInvalidArgument),
               HasSubstr("WALG_S3_PREFIX must be a string, number or boolean"));
-  flags.config_path = dir.str() + "/walg.toml";
-  testing::WriteFile(*flags.config_path, "WALG_S3_PREFIX = 's3://x'\n");
-  EXPECT_THAT(ErrorText([&] { Config::Load(flags, {}); }, ErrorCode::kUnsupported),
-              HasSubstr("TOML is not supported"));
+  flags.config_path = dir.str() + "/nested.toml";
+  testing::WriteFile(*flags.config_path, "[WALG_S3_PREFIX]\nbucket = 'x'\n");
+  EXPECT_THAT(ErrorText([&] { Config::Load(flags, {}); }, ErrorCode::kInvalidArgument),
+              HasSubstr("WALG_S3_PREFIX must be a string, number or boolean"));
 }
 
 TEST(ConfigLoadTest, FlagsOverrideTheFile) {

@@ -1,12 +1,13 @@
 // Compatibility with a second implementation of WAL-G's libsodium framing: tests/tools/
 // sodium_oracle.js (npm libsodium-wrappers) decrypts what Walnut encrypts and encrypts what
 // Walnut must decrypt.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 
+#include <gtest/gtest.h>
+
 #include "crypto_test_util.h"
+#include "support/test_config.h"
 
 namespace walnut {
 namespace {
@@ -16,8 +17,9 @@ using namespace walnut::testing;
 std::filesystem::path RepoRoot() {
   const char* source_dir = std::getenv("WALNUT_SOURCE_DIR");
   if (source_dir != nullptr && *source_dir != '\0') return source_dir;
-  // Run outside ctest: this file is <repo>/tests/unit/crypto/sodium_oracle_test.cc.
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  // Run outside ctest: the source directory CMake configured (not __FILE__, which a compiler
+  // cache may have made relative).
+  return WALNUT_TEST_SOURCE_DIR;
 }
 
 // Runs the oracle; a missing node or libsodium-wrappers fails the test (never a skip).

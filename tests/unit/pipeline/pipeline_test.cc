@@ -25,7 +25,8 @@ std::shared_ptr<const Crypter> TestCrypter(unsigned char fill = 7) {
   return std::make_shared<SodiumCrypter>(SodiumKey(bytes));
 }
 
-PipelineOptions Options(CompressionMethod method, std::shared_ptr<const Crypter> crypter = nullptr) {
+PipelineOptions Options(CompressionMethod method,
+                        std::shared_ptr<const Crypter> crypter = nullptr) {
   PipelineOptions options;
   options.compression = method;
   options.crypter = std::move(crypter);
@@ -38,13 +39,14 @@ void Upload(const Folder& folder, const std::string& name, const std::string& da
   testing::WriteInRandomChunks(*writer, data, 70000);
 }
 
-std::string Download(const Folder& folder, const std::string& name, const PipelineOptions& options) {
+std::string Download(const Folder& folder, const std::string& name,
+                     const PipelineOptions& options) {
   auto reader = MakeDownloadReader(folder, name, options);
   return testing::ReadInRandomChunks(*reader, 50000);
 }
 
-class PipelineRoundTripTest
-    : public ::testing::TestWithParam<std::tuple<CompressionMethod, bool>> {};
+class PipelineRoundTripTest : public ::testing::TestWithParam<std::tuple<CompressionMethod, bool>> {
+};
 
 TEST_P(PipelineRoundTripTest, WhatGoesInComesOut) {
   auto [method, encrypt] = GetParam();
@@ -65,7 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
                                          CompressionMethod::kLzma),
                        ::testing::Bool()),
     [](const ::testing::TestParamInfo<std::tuple<CompressionMethod, bool>>& param_info) {
-      std::string name(GetCompressor(std::get<0>(param_info.param)).Name());
+      std::string name(CodecFor(std::get<0>(param_info.param)).name);
       return name + (std::get<1>(param_info.param) ? "_libsodium" : "_plain");
     });
 
@@ -147,9 +149,8 @@ TEST(PipelineFaultTest, AWrongKeyIsCorruptionNamingTheObject) {
   MemoryStorage storage("m");
   Folder root(storage, "");
   Upload(root, "o.lz4", "secret data", Options(CompressionMethod::kLz4, TestCrypter(1)));
-  Error e = testing::ExpectError([&] {
-    Download(root, "o.lz4", Options(CompressionMethod::kLz4, TestCrypter(2)));
-  });
+  Error e = testing::ExpectError(
+      [&] { Download(root, "o.lz4", Options(CompressionMethod::kLz4, TestCrypter(2))); });
   EXPECT_EQ(e.code(), ErrorCode::kCorruption);
   EXPECT_NE(std::string(e.what()).find("o.lz4"), std::string::npos) << e.what();
 }

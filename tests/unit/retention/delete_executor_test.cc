@@ -1,11 +1,17 @@
 #include "retention/delete_executor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "backup/backup_metadata.h"
 #include "backup/backup_name.h"
@@ -15,6 +21,7 @@
 #include "retention/delete_plan.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage_wrapper.h"
+#include "wal/archive_identity.h"
 
 namespace walnut::retention {
 namespace {
@@ -37,6 +44,37 @@ class RecordingStorage : public StorageWrapper {
 };
 
 std::string Wal(pg::SegmentNo segno) { return pg::WalFileName({1, segno}, kSeg); }
+
+// Captures what is logged while it lives ("info: message" lines).
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    sink->set_pattern("%l: %v");
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(spdlog::level::debug);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  // The keys of the "\twill be deleted: <key>" lines, in order.
+  std::vector<std::string> Named() const {
+    std::vector<std::string> keys;
+    std::istringstream in(out_.str());
+    const std::string marker = "info: \twill be deleted: ";
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with(marker)) keys.push_back(line.substr(marker.size()));
+    }
+    return keys;
+  }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
 
 class DeleteExecutorTest : public ::testing::Test {
  protected:
@@ -213,6 +251,119 @@ TEST_F(DeleteExecutorTest, AnInterruptedDeleteLeavesOnlyWholeBackupsListedAndGar
   Run(garbage, true);
   EXPECT_FALSE(Has(BackupTarPartitionsKey(d2) + "part_001.tar.lz4"));
   EXPECT_EQ(BackupCatalog(Folder(memory_, "")).List().size(), 1u);
+}
+
+// WAL-G's dry run names every object it would delete; so does Walnut's, each exactly once, and
+// exactly the objects the real run then deletes.
+TEST_F(DeleteExecutorTest, ADryRunNamesEachObjectTheDeleteRemoves) {
+  const auto f1 = AddBackup(2);
+  AddBackup(4, f1);
+  AddBackup(6);
+  AddWal(1, 8);
+  memory_.Commit(BackupTarPartitionsKey("base_" + Wal(3)) + "part_001.tar.lz4", "leftover");
+  const std::set<std::string> all_before = [&] {
+    std::set<std::string> keys;
+    memory_.List("", ListOptions{.recursive = true},
+                 [&](const ObjectInfo& info) { keys.insert(info.key); });
+    return keys;
+  }();
+  std::vector<std::string> named;
+  DeleteReport report;
+  {
+    LogCapture log;
+    report = Run(RetainFull(1), false);
+    named = log.Named();
+  }
+  std::set<std::string> unique(named.begin(), named.end());
+  EXPECT_EQ(unique.size(), named.size()) << "an object named twice";
+  EXPECT_EQ(named.size(), report.objects);
+  EXPECT_TRUE(unique.contains(BackupSentinelKey(f1)));
+  EXPECT_TRUE(unique.contains("wal_005/" + Wal(5) + ".lz4"));
+
+  Run(RetainFull(1), true);
+  std::set<std::string> deleted;
+  for (const auto& key : all_before) {
+    if (!Has(key)) deleted.insert(key);
+  }
+  EXPECT_EQ(unique, deleted);
+}
+
+DeleteRequest Everything() {
+  DeleteRequest r;
+  r.mode = Mode::kEverything;
+  return r;
+}
+
+// After `delete everything` a new cluster may archive into the storage: the identity record goes
+// too, last, and the log says so.
+TEST_F(DeleteExecutorTest, EverythingClearsTheArchiveIdentityLast) {
+  const std::string identity_key(kArchiveIdentityObject);
+  memory_.Commit(identity_key, ArchiveIdentityToJson({7300000000000000001, 15, 0xD110, kSeg}));
+  AddBackup(2);
+  AddWal(1, 4);
+  {
+    LogCapture log;
+    Run(Everything(), false);
+    EXPECT_TRUE(Has(identity_key));
+    EXPECT_EQ(log.Named().back(), identity_key);
+    EXPECT_NE(log.text().find("would delete the archive's cluster identity record"),
+              std::string::npos)
+        << log.text();
+  }
+  LogCapture log;
+  const DeleteReport report = Run(Everything(), true);
+  EXPECT_EQ(memory_.ObjectCount(), 0u);
+  EXPECT_EQ(storage_.calls.back(), std::vector<std::string>{identity_key});
+  EXPECT_EQ(report.objects, 4u + 4u + 1u);
+  EXPECT_NE(log.text().find("deleted the archive's cluster identity record walnut_archive.json "
+                            "(database system 7300000000000000001)"),
+            std::string::npos)
+      << log.text();
+
+  // Only everything clears it.
+  memory_.Commit(identity_key, "{}");
+  AddBackup(6);
+  AddBackup(8);
+  Run(RetainFull(1), true);
+  DeleteRequest garbage;
+  garbage.mode = Mode::kGarbage;
+  Run(garbage, true);
+  EXPECT_TRUE(Has(identity_key));
+}
+
+TEST_F(DeleteExecutorTest, EverythingKeepsTheIdentityWhileAClusterStillArchives) {
+  const std::string identity_key(kArchiveIdentityObject);
+  memory_.Commit(identity_key, ArchiveIdentityToJson({7300000000000000001, 15, 0xD110, kSeg}));
+  AddBackup(2);
+  AddWal(1, 4);
+  // A wal-push of the old cluster stores a segment once the delete has deleted the WAL.
+  std::function<void()> hook = [&] {
+    if (storage_.calls.back().front().starts_with("wal_005/")) {
+      memory_.Commit("wal_005/" + Wal(9) + ".lz4", "w");
+    } else {
+      storage_.after_first_delete = hook;
+    }
+  };
+  storage_.after_first_delete = hook;
+  LogCapture log;
+  Run(Everything(), true);
+  EXPECT_TRUE(Has(identity_key));
+  EXPECT_TRUE(Has("wal_005/" + Wal(9) + ".lz4"));
+  EXPECT_NE(log.text().find("kept the archive's cluster identity record"), std::string::npos)
+      << log.text();
+}
+
+TEST_F(DeleteExecutorTest, EverythingNeverRemovesARecordWrittenAfterItBegan) {
+  // No record when the delete starts (an archive WAL-G wrote); a new cluster records its identity
+  // meanwhile: that record is its claim on the emptied storage and stays.
+  const std::string identity_key(kArchiveIdentityObject);
+  AddBackup(2);
+  AddWal(1, 4);
+  storage_.after_first_delete = [&] {
+    memory_.Commit(identity_key, ArchiveIdentityToJson({7300000000000000002, 15, 0xD110, kSeg}));
+  };
+  Run(Everything(), true);
+  EXPECT_TRUE(Has(identity_key));
 }
 
 }  // namespace

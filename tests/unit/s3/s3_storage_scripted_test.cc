@@ -38,8 +38,8 @@ S3Options OptionsFor(const ScriptedHttpServer& server) {
   o.root = "root";
   o.force_path_style = true;
   o.access_key_id = "AKIDTEST";
-  o.secret_access_key = kSecret;
-  o.session_token = kToken;
+  o.secret_access_key = SecretString(std::string(kSecret));
+  o.session_token = SecretString(std::string(kToken));
   o.max_part_size = 5u << 20;
   o.stall_timeout = std::chrono::milliseconds(1000);
   o.connect_timeout = std::chrono::milliseconds(2000);
@@ -106,7 +106,9 @@ void ExpectValidSignature(const RecordedRequest& r) {
   if (payload != kUnsignedPayload) {
     EXPECT_EQ(payload, Sha256Hex(AsBytes(r.body)));
   }
-  SigV4Signer signer(Credentials{"AKIDTEST", kSecret, kToken}, "us-east-1");
+  SigV4Signer signer(Credentials{"AKIDTEST", SecretString(std::string(kSecret)),
+                                 SecretString(std::string(kToken))},
+                     "us-east-1");
   std::string path = r.Path();
   SigningInput in{r.method, path, &query, &signed_headers, payload};
   EXPECT_EQ(signer.Authorization(in, *r.Header("x-amz-date")), *auth)

@@ -15,9 +15,10 @@ constexpr std::string_view kAmzDate = "20130524T000000Z";
 constexpr std::string_view kHost = "examplebucket.s3.amazonaws.com";
 
 SigV4Signer ExampleSigner(std::string session_token = "") {
-  return SigV4Signer(Credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                                 std::move(session_token)},
-                     "us-east-1");
+  return SigV4Signer(
+      Credentials{"AKIAIOSFODNN7EXAMPLE", SecretString("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+                  SecretString(std::move(session_token))},
+      "us-east-1");
 }
 
 std::string SignatureOf(const std::string& authorization) {

@@ -267,14 +267,16 @@ TEST_F(WalPushTest, RefusesASegmentOfTheWrongSize) {
   EXPECT_NE(std::string(e.what()).find("WALG_PG_WAL_SIZE"), std::string::npos) << e.what();
 }
 
-TEST_F(WalPushTest, RefusesGarbageAndOtherFiles) {
+TEST_F(WalPushTest, RefusesGarbageNamedLikeASegment) {
+  // As pgBackRest: a file named like WAL must be WAL (other names: wal_push_other_file_test.cc).
   fs::create_directories(pg_wal());
-  fs::path garbage = pg_wal() / SegmentName(3);
-  testing::WriteFile(garbage, testing::RandomBytes(kSegmentSize, 5));
-  EXPECT_EQ(ExpectError([&] { Push(garbage); }).code(), ErrorCode::kCorruption);
-  fs::path other = pg_wal() / "postgresql.conf";
-  testing::WriteFile(other, "x");
-  EXPECT_EQ(ExpectError([&] { Push(other); }).code(), ErrorCode::kInvalidArgument);
+  for (const std::string& name : {SegmentName(3), SegmentName(4) + ".partial"}) {
+    fs::path garbage = pg_wal() / name;
+    testing::WriteFile(garbage, testing::RandomBytes(kSegmentSize, 5));
+    Error e = ExpectError([&] { Push(garbage); });
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption) << name;
+    EXPECT_NE(std::string(e.what()).find("refusing to archive"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(memory_.ObjectCount(), 0u);
 }
 

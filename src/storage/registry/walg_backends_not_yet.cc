@@ -1,0 +1,174 @@
+#include "storage/registry/walg_backends_not_yet.h"
+
+#include <vector>
+
+// Names and aliases from WAL-G's pkg/storages/{oss,gcs,azure,swift,sh}/configure.go.
+
+namespace walnut {
+namespace {
+
+using K = SettingKind;
+
+#define WALNUT_NOT_YET(what)                                                                   \
+  what " storage is not supported by walnut yet; use WALG_FILE_PREFIX (a local directory) or " \
+       "WALG_S3_PREFIX (S3 and S3-compatible stores)"
+#define WALNUT_ONLY_WITH(what) "only used by " what " storage, which walnut does not support yet"
+
+}  // namespace
+
+std::span<const SettingSpec> OssSettingSpecs() {
+  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Alibaba OSS");
+  static const std::vector<SettingSpec> specs = {
+      DefineSetting("WALG_OSS_PREFIX", K::kString, "Alibaba OSS storage, oss://bucket/path")
+          .Alias("WALE_OSS_PREFIX")
+          .Refused(WALNUT_NOT_YET("Alibaba OSS")),
+      DefineSetting("OSS_ACCESS_KEY_ID", K::kString, "OSS access key id")
+          .StorageKey("OSS_ACCESS_KEY_ID")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("OSS_ACCESS_KEY_SECRET", K::kString, "OSS access key secret")
+          .StorageKey("OSS_ACCESS_KEY_SECRET")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("OSS_SESSION_TOKEN", K::kString, "OSS session token")
+          .StorageKey("OSS_SESSION_TOKEN")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("OSS_ENDPOINT", K::kString, "OSS endpoint")
+          .StorageKey("OSS_ENDPOINT")
+          .Warned(kOnly),
+      DefineSetting("OSS_REGION", K::kString, "OSS region").StorageKey("OSS_REGION").Warned(kOnly),
+      DefineSetting("OSS_ROLE_ARN", K::kString, "OSS role to assume")
+          .StorageKey("OSS_ROLE_ARN")
+          .Warned(kOnly),
+      DefineSetting("OSS_ROLE_SESSION_NAME", K::kString, "OSS role session name")
+          .StorageKey("OSS_ROLE_SESSION_NAME")
+          .Warned(kOnly),
+      DefineSetting("OSS_MAX_RETRIES", K::kString, "OSS request retries")
+          .StorageKey("OSS_MAX_RETRIES")
+          .Warned(kOnly),
+      DefineSetting("OSS_CONNECT_TIMEOUT", K::kString, "OSS connect timeout")
+          .StorageKey("OSS_CONNECT_TIMEOUT")
+          .Warned(kOnly),
+      DefineSetting("OSS_UPLOAD_PART_SIZE", K::kString, "OSS part size")
+          .StorageKey("OSS_UPLOAD_PART_SIZE")
+          .Warned(kOnly),
+      DefineSetting("OSS_COPY_PART_SIZE", K::kString, "OSS copy part size")
+          .StorageKey("OSS_COPY_PART_SIZE")
+          .Warned(kOnly),
+  };
+  return specs;
+}
+
+std::span<const SettingSpec> GcsSettingSpecs() {
+  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Google Cloud");
+  static const std::vector<SettingSpec> specs = {
+      DefineSetting("WALG_GS_PREFIX", K::kString, "Google Cloud Storage, gs://bucket/path")
+          .Alias("WALE_GS_PREFIX")
+          .Refused(WALNUT_NOT_YET("Google Cloud")),
+      DefineSetting("GOOGLE_APPLICATION_CREDENTIALS", K::kString, "GCS service account credentials")
+          .StorageKey("GOOGLE_APPLICATION_CREDENTIALS")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("GCS_CONTEXT_TIMEOUT", K::kString, "GCS request timeout")
+          .StorageKey("GCS_CONTEXT_TIMEOUT")
+          .Warned(kOnly),
+      DefineSetting("GCS_NORMALIZE_PREFIX", K::kString, "GCS: normalize the prefix path")
+          .StorageKey("GCS_NORMALIZE_PREFIX")
+          .Warned(kOnly),
+      DefineSetting("GCS_ENCRYPTION_KEY", K::kString, "GCS customer-supplied encryption key")
+          .StorageKey("GCS_ENCRYPTION_KEY")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("GCS_MAX_CHUNK_SIZE", K::kString, "GCS upload chunk size")
+          .StorageKey("GCS_MAX_CHUNK_SIZE")
+          .Warned(kOnly),
+      DefineSetting("GCS_MAX_RETRIES", K::kString, "GCS request retries")
+          .StorageKey("GCS_MAX_RETRIES")
+          .Warned(kOnly),
+  };
+  return specs;
+}
+
+std::span<const SettingSpec> AzureSettingSpecs() {
+  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Azure");
+  static const std::vector<SettingSpec> specs = {
+      DefineSetting("WALG_AZ_PREFIX", K::kString, "Azure Blob storage, azure://container/path")
+          .Alias("WALE_AZ_PREFIX")
+          .Refused(WALNUT_NOT_YET("Azure")),
+      DefineSetting("AZURE_STORAGE_ACCOUNT", K::kString, "Azure storage account")
+          .StorageKey("AZURE_STORAGE_ACCOUNT")
+          .Warned(kOnly),
+      DefineSetting("AZURE_STORAGE_ACCESS_KEY", K::kString, "Azure storage account key")
+          .StorageKey("AZURE_STORAGE_ACCESS_KEY")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("AZURE_STORAGE_SAS_TOKEN", K::kString, "Azure SAS token")
+          .StorageKey("AZURE_STORAGE_SAS_TOKEN")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("AZURE_ENVIRONMENT_NAME", K::kString, "Azure cloud environment")
+          .StorageKey("AZURE_ENVIRONMENT_NAME")
+          .Warned(kOnly),
+      DefineSetting("WALG_AZURE_BUFFER_SIZE", K::kString, "Azure upload buffer size")
+          .StorageKey("AZURE_BUFFER_SIZE")
+          .Warned(kOnly),
+      DefineSetting("WALG_AZURE_MAX_BUFFERS", K::kString, "Azure upload buffers")
+          .StorageKey("AZURE_MAX_BUFFERS")
+          .Warned(kOnly),
+  };
+  return specs;
+}
+
+std::span<const SettingSpec> SwiftSettingSpecs() {
+  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Swift");
+  static const std::vector<SettingSpec> specs = {
+      DefineSetting("WALG_SWIFT_PREFIX", K::kString,
+                    "OpenStack Swift storage, swift://container/path")
+          .Alias("WALE_SWIFT_PREFIX")
+          .Refused(WALNUT_NOT_YET("Swift")),
+      DefineSetting("OS_AUTH_URL", K::kString, "Swift auth URL")
+          .StorageKey("OS_AUTH_URL")
+          .Warned(kOnly),
+      DefineSetting("OS_USERNAME", K::kString, "Swift user")
+          .StorageKey("OS_USERNAME")
+          .Warned(kOnly),
+      DefineSetting("OS_PASSWORD", K::kString, "Swift password")
+          .StorageKey("OS_PASSWORD")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("OS_TENANT_NAME", K::kString, "Swift tenant")
+          .StorageKey("OS_TENANT_NAME")
+          .Warned(kOnly),
+      DefineSetting("OS_REGION_NAME", K::kString, "Swift region")
+          .StorageKey("OS_REGION_NAME")
+          .Warned(kOnly),
+  };
+  return specs;
+}
+
+std::span<const SettingSpec> SshSettingSpecs() {
+  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("SSH");
+  static const std::vector<SettingSpec> specs = {
+      DefineSetting("WALG_SSH_PREFIX", K::kString, "SFTP storage, ssh://host/path")
+          .Alias("WALE_SSH_PREFIX")
+          .Refused(WALNUT_NOT_YET("SSH (SFTP)")),
+      DefineSetting("SSH_PORT", K::kString, "SFTP port").StorageKey("SSH_PORT").Warned(kOnly),
+      DefineSetting("SSH_USERNAME", K::kString, "SFTP user")
+          .StorageKey("SSH_USERNAME")
+          .Warned(kOnly),
+      DefineSetting("SSH_PASSWORD", K::kString, "SFTP password")
+          .StorageKey("SSH_PASSWORD")
+          .Secret()
+          .Warned(kOnly),
+      DefineSetting("SSH_PRIVATE_KEY_PATH", K::kString, "SFTP private key file")
+          .StorageKey("SSH_PRIVATE_KEY_PATH")
+          .Warned(kOnly),
+  };
+  return specs;
+}
+
+#undef WALNUT_NOT_YET
+#undef WALNUT_ONLY_WITH
+
+}  // namespace walnut
