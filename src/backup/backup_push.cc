@@ -3,7 +3,6 @@
 #include <array>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -22,6 +21,7 @@
 #include "backup/tar_upload_queue.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "concurrency/bounded_queue.h"
 #include "postgres/page_checksum.h"
 
@@ -125,12 +125,12 @@ class TarWorkers {
     for (auto& t : threads_) t.join();
     threads_.clear();
     uploads_.Drain();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (error_) std::rethrow_exception(error_);
   }
   void Fail(std::exception_ptr error) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!error_) error_ = error;
     }
     failed_ = true;
@@ -141,17 +141,24 @@ class TarWorkers {
   int NextNumber() { return next_number_++; }
   // Records a finished tar (under the lock): its paths for TarFileSets and its size.
   void RecordTar(const TarPartition& tar) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     tar_sets_.emplace_back(tar.name(), tar.paths());
     uncompressed_size_ += tar.size();
   }
   void AddFileMetadata(const std::string& path, const BackupFileDescription& file) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (files_) files_->AddFile(path, file);
   }
 
-  std::vector<std::pair<std::string, std::vector<std::string>>>& tar_sets() { return tar_sets_; }
-  uint64_t uncompressed_size() const { return uncompressed_size_; }
+  // After Finish(): each tar's name and paths, for TarFileSets.
+  std::vector<std::pair<std::string, std::vector<std::string>>> TakeTarSets() {
+    MutexLock lock(mu_);
+    return std::move(tar_sets_);
+  }
+  uint64_t uncompressed_size() const {
+    MutexLock lock(mu_);
+    return uncompressed_size_;
+  }
   uint64_t data_size() const { return data_size_; }
   uint64_t corrupt_files() const { return corrupt_files_; }
   uint64_t skipped_files() const { return skipped_files_; }
@@ -233,10 +240,10 @@ class TarWorkers {
   std::atomic<uint64_t> corrupt_files_{0};
   std::atomic<uint64_t> skipped_files_{0};
   std::atomic<uint64_t> incremented_files_{0};
-  std::mutex mu_;
-  std::exception_ptr error_;                                                // GUARDED_BY(mu_)
-  std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_;  // GUARDED_BY(mu_)
-  uint64_t uncompressed_size_ = 0;                                          // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::exception_ptr error_ GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_ GUARDED_BY(mu_);
+  uint64_t uncompressed_size_ GUARDED_BY(mu_) = 0;
   // Last: destroyed first, so its threads are joined before the state their callbacks touch.
   TarUploadQueue uploads_;
 };
@@ -397,7 +404,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
                        pg::WalFileName(stop.last_segment), pipeline.compression, options);
 
     if (files) {
-      for (const auto& [tar_name, paths] : workers.tar_sets())
+      for (const auto& [tar_name, paths] : workers.TakeTarSets())
         files->AddTarFileSet(tar_name, paths);
       files->Finish();
       files_upload->Close();

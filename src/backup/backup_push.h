@@ -52,7 +52,7 @@ struct BackupPushResult {
   BackupSentinel sentinel;
 };
 
-// Takes a base backup (walg-reference.md §3). With options.archive_check, first refuses
+// Takes a base backup (docs/backup-format.md). With options.archive_check, first refuses
 // (kFailedPrecondition, before the backup starts) a server whose settings show that it archives
 // nothing. Then starts the backup on the server, walks PGDATA into
 // tar_partitions/part_NNN.tar.<ext> (WALG_TAR_SIZE_THRESHOLD each, disk_concurrency at once,

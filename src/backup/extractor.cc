@@ -91,19 +91,19 @@ void Extractor::Expect(std::string_view path, std::string_view sha256_hex) {
   std::string hex(sha256_hex);
   std::transform(hex.begin(), hex.end(), hex.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Expected& expected = expected_[*relative];
   if (!hex.empty()) expected.sha256_hex = std::move(hex);
 }
 
 std::string Extractor::ExpectedSha256(const std::string& relative) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = expected_.find(relative);
   return it == expected_.end() ? std::string() : it->second.sha256_hex;
 }
 
 void Extractor::MarkRestored(const std::string& relative) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   MarkRestoredLocked(relative);
 }
 
@@ -140,7 +140,7 @@ void Extractor::MakeDirectoriesLocked(const std::string& relative, bool include_
 }
 
 void Extractor::EnsureParents(const std::string& relative, const std::string& tar_name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   MakeDirectoriesLocked(relative, false, tar_name);
   directories_to_sync_.insert(ParentOf(relative));
 }
@@ -247,7 +247,7 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
 
 void Extractor::RestoreDirectory(const TarEntry& entry, const std::string& tar_name) {
   const std::string& relative = entry.name;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   directory_metadata_[relative] = PendingDirectory{entry.mode, entry.mtime};
   if (relative.empty()) return;
   MakeDirectoriesLocked(relative, true, tar_name);
@@ -275,7 +275,7 @@ void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
         break;
       case TarEntry::Type::kSymlink: {
         EnsureParents(entry->name, tar_name);
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         pending_symlinks_[entry->name] = entry->link_target;
         break;
       }
@@ -285,7 +285,7 @@ void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
 
 void Extractor::FinishDirectories(bool fsync) {
   syncer_.Flush();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [relative, link_target] : pending_symlinks_) {
     fs::path path = target_ / relative;
     if (int err = fs_.Symlink(link_target, path.string())) {
@@ -318,7 +318,7 @@ void Extractor::FinishDirectories(bool fsync) {
 std::vector<std::string> Extractor::Missing(
     const std::function<bool(const std::string&)>& ignore) const {
   std::vector<std::string> missing;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [path, expected] : expected_) {
     if (!expected.restored && !(ignore && ignore(path))) missing.push_back(path);
   }

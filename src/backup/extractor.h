@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -14,6 +13,7 @@
 
 #include "backup/file_syncer.h"
 #include "backup/tar_reader.h"
+#include "common/mutex.h"
 #include "io/digest.h"
 #include "io/reader.h"
 #include "localfs/local_fs.h"
@@ -91,7 +91,6 @@ class Extractor {
   // Declares a path the backup must restore ("base/1/1259" or "/base/1/1259"), with the lower-case
   // hex SHA-256 of its content, or "" when none is recorded. Call before extracting.
   void Expect(std::string_view path, std::string_view sha256_hex);
-  bool has_expectations() const { return !expected_.empty(); }
 
   // Extracts every entry of the tar stream `input`, named `tar_name` in messages.
   void ExtractTar(Reader& input, const std::string& tar_name, const ExtractOptions& options);
@@ -129,25 +128,25 @@ class Extractor {
   // Creates the missing parent directories of `relative` (mode 0700 until the tar's own entry
   // sets theirs) and refuses a path through a tar's symlink.
   void EnsureParents(const std::string& relative, const std::string& tar_name);
-  // REQUIRES: mu_ held. EnsureParents' work, and with include_self `relative` itself too.
+  // EnsureParents' work, and with include_self `relative` itself too.
   void MakeDirectoriesLocked(const std::string& relative, bool include_self,
-                             const std::string& tar_name);
+                             const std::string& tar_name) REQUIRES(mu_);
   // Records `relative` as restored; returns the expected SHA-256 ("" when none).
   std::string ExpectedSha256(const std::string& relative);
   void MarkRestored(const std::string& relative);
-  void MarkRestoredLocked(const std::string& relative);  // REQUIRES: mu_ held
+  void MarkRestoredLocked(const std::string& relative) REQUIRES(mu_);
 
   LocalFs& fs_;
   const std::filesystem::path target_;
   const std::string backup_name_;
 
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Expected> expected_;  // GUARDED_BY(mu_) once extraction runs
-  std::set<std::string> known_directories_;             // GUARDED_BY(mu_): exist below target_
-  std::set<std::string> directories_to_sync_;           // GUARDED_BY(mu_)
-  std::map<std::string, PendingDirectory> directory_metadata_;  // GUARDED_BY(mu_)
-  std::map<std::string, std::string> pending_symlinks_;         // GUARDED_BY(mu_): path -> target
-  std::set<std::string> tar_symlinks_;                          // GUARDED_BY(mu_): created ones
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Expected> expected_ GUARDED_BY(mu_);
+  std::set<std::string> known_directories_ GUARDED_BY(mu_);  // exist below target_
+  std::set<std::string> directories_to_sync_ GUARDED_BY(mu_);
+  std::map<std::string, PendingDirectory> directory_metadata_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> pending_symlinks_ GUARDED_BY(mu_);  // path -> target
+  std::set<std::string> tar_symlinks_ GUARDED_BY(mu_);                   // created ones
   FileSyncer syncer_;
   std::atomic<uint64_t> bytes_restored_{0};
   std::atomic<uint64_t> files_restored_{0};

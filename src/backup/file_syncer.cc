@@ -6,10 +6,10 @@ namespace walnut {
 
 FileSyncer::~FileSyncer() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   if (worker_.joinable()) worker_.join();
 }
 
@@ -18,19 +18,20 @@ void FileSyncer::RethrowLocked() {
 }
 
 void FileSyncer::Submit(LocalFile file) {
-  std::unique_lock lock(mu_);
-  RethrowLocked();
-  if (!worker_.joinable()) worker_ = std::thread([this] { Run(); });
-  cv_.wait(lock, [&] { return queue_.size() + in_flight_ < max_pending_ || error_; });
-  RethrowLocked();
-  queue_.push_back(std::move(file));
-  lock.unlock();
-  cv_.notify_all();
+  {
+    MutexLock lock(mu_);
+    RethrowLocked();
+    if (!worker_.joinable()) worker_ = std::thread([this] { Run(); });
+    while (queue_.size() + in_flight_ >= max_pending_ && !error_) cv_.Wait(mu_);
+    RethrowLocked();
+    queue_.push_back(std::move(file));
+  }
+  cv_.NotifyAll();
 }
 
 void FileSyncer::Flush() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return (queue_.empty() && in_flight_ == 0) || error_; });
+  MutexLock lock(mu_);
+  while ((!queue_.empty() || in_flight_ != 0) && !error_) cv_.Wait(mu_);
   RethrowLocked();
 }
 
@@ -38,8 +39,8 @@ void FileSyncer::Run() {
   for (;;) {
     LocalFile file;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait(mu_);
       if (stopping_) return;
       file = std::move(queue_.front());
       queue_.pop_front();
@@ -53,11 +54,11 @@ void FileSyncer::Run() {
       error = std::current_exception();
     }
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       --in_flight_;
       if (error && !error_) error_ = error;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
 }
 

@@ -8,8 +8,8 @@
 
 namespace walnut {
 
-// Tablespaces on restore (walg-reference.md §3.7): the backup's Spec, or backup-fetch
-// --restore-spec FILE (the same JSON shape) to put them elsewhere.
+// Tablespaces on restore (WAL-G's internal/databases/postgres/extract_provider_with_spec.go): the
+// backup's Spec, or backup-fetch --restore-spec FILE (the same JSON shape) to put them elsewhere.
 
 // Reads and validates a --restore-spec file. Throws kNotFound / kIo naming the file, or
 // kInvalidArgument naming the file and what is wrong.

@@ -1,5 +1,6 @@
 #include "cli/wal_fetch_command.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -8,15 +9,11 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "localfs/local_fs.h"
+#include "wal/restore_exit_status.h"
 #include "wal/wal_restore.h"
 
 namespace walnut {
 namespace {
-
-// EX_IOERR, as WAL-G: the file is not archived. PostgreSQL treats any exit code below 126 as
-// "not available" and ends archive recovery (or switches to streaming).
-constexpr int kExitNotArchived = 74;
-constexpr int kExitFailure = 1;
 
 // A prefetcher still running after this is stuck (an unreachable storage): it ends, and a later
 // one takes over its segments.
@@ -39,15 +36,31 @@ wal::WalArchive Archive(CommandContext& context) {
       .pipeline = [&context]() -> const PipelineOptions& { return context.pipeline(); }};
 }
 
-// The one place where a wal-fetch failure becomes an exit status: 1 for every failure but
-// absence, settings errors included (the CLI's usual exit status for those is 2).
-int ExitStatusOf(const std::function<int()>& fetch) {
+int WalFetch(CommandContext& context, const std::string& name, const std::string& destination) {
+  return wal::RestoreWalFile(name, destination, RestoreOptions(context), Archive(context)) ==
+                 wal::WalRestoreResult::kNotArchived
+             ? wal::kExitNotArchived
+             : 0;
+}
+
+// The one place where a wal-fetch failure becomes an exit status. Every failure but absence
+// (settings errors included, whose usual status is 2) exits with the status PostgreSQL must
+// hear: one that stops archive recovery when it runs in one (the working directory is the data
+// directory), else 1.
+int FailureStatusOnFailure(const std::function<int()>& fn) {
   try {
-    return fetch();
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kInvalidArgument) throw;
-    spdlog::error("{}", e.what());
-    return kExitFailure;
+    return fn();
+  } catch (const std::exception& e) {
+    int status = wal::FailedFetchExitStatus(wal::ReadRecoverySignals(LocalFs::Default(), "."));
+    if (status == wal::kExitStopRecovery) {
+      spdlog::error(
+          "{}; exit status {} stops archive recovery (recovery.signal) instead of ending "
+          "it short of this WAL: fix the cause and start the server again to resume",
+          e.what(), status);
+    } else {
+      spdlog::error("{}", e.what());
+    }
+    return status;
   }
 }
 
@@ -57,20 +70,18 @@ void AddWalFetchCommand(CLI::App& app, CommandContext& context, CommandAction& a
   {
     CLI::App* cmd = app.add_subcommand(
         "wal-fetch",
-        "Restore one WAL file from the archive (restore_command = 'walnut wal-fetch %f %p'); "
-        "exits 74 when it is not archived");
+        "Restore one WAL file from the archive (restore_command = 'walnut wal-fetch %f %p'). "
+        "Exits 0 when restored, 74 when it is not archived; on any other failure, after retrying, "
+        "255 when PostgreSQL is in archive recovery (recovery.signal without standby.signal in "
+        "the working directory), so that recovery stops with FATAL instead of ending early, and "
+        "can be resumed; else 1 (a standby retries by itself)");
     auto name = std::make_shared<std::string>();
     auto destination = std::make_shared<std::string>();
     cmd->add_option("wal_name", *name, "WAL file name (%f)")->required();
     cmd->add_option("destination_filename", *destination, "Path to write (%p)")->required();
     cmd->callback([&, name, destination] {
       action = [&, name, destination] {
-        return ExitStatusOf([&] {
-          return wal::RestoreWalFile(*name, *destination, RestoreOptions(context),
-                                     Archive(context)) == wal::WalRestoreResult::kNotArchived
-                     ? kExitNotArchived
-                     : 0;
-        });
+        return FailureStatusOnFailure([&] { return WalFetch(context, *name, *destination); });
       };
     });
   }

@@ -7,24 +7,6 @@
 
 namespace walnut {
 
-std::string_view ErrorCodeName(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kAlreadyExists: return "already exists";
-    case ErrorCode::kPermissionDenied: return "permission denied";
-    case ErrorCode::kIo: return "i/o error";
-    case ErrorCode::kNetwork: return "network error";
-    case ErrorCode::kProtocol: return "protocol error";
-    case ErrorCode::kCorruption: return "corruption";
-    case ErrorCode::kUnsupported: return "unsupported";
-    case ErrorCode::kCancelled: return "cancelled";
-    case ErrorCode::kFailedPrecondition: return "refused";
-    case ErrorCode::kInternal: return "internal error";
-  }
-  return "error";
-}
-
 namespace {
 
 std::string_view Hint(int err) {

@@ -23,8 +23,6 @@ enum class ErrorCode {
   kInternal,
 };
 
-std::string_view ErrorCodeName(ErrorCode code);
-
 // The one exception type of Walnut. Messages start lowercase, have no trailing period, and name
 // the object, file, host or setting concerned. `retryable` marks transient failures (HTTP 5xx/429,
 // resets, timeouts): only common/retry.h acts on it.

@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/mutex.h"
 
 namespace walnut::net {
 
@@ -67,9 +67,10 @@ class HttpClient {
 
   // Sends the request and returns the response (any status). With a sink, the body of a 2xx
   // response goes to the sink instead of HttpResponse::body. Throws Error(kNetwork, retryable)
-  // for connection failures, resets and timeouts (the message names the method and URL, never
-  // header values), Error(kInvalidArgument) for TLS setup problems such as an unreadable CA file,
-  // and whatever the sink threw.
+  // for connection failures, resets, timeouts and a response whose headers were cut short (the
+  // message names the method and URL, never header values), Error(kInvalidArgument) for TLS
+  // setup problems such as an unreadable CA file, and whatever the sink threw. Runs in phases:
+  // set-up of a pooled handle, the transfer, validation of the response, error mapping.
   HttpResponse Perform(const HttpRequest& request, const BodySink& sink = nullptr,
                        const HeadersCallback& on_headers = nullptr);
 
@@ -81,8 +82,8 @@ class HttpClient {
   void Release(std::unique_ptr<Handle> handle);
 
   const HttpClientOptions options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Handle>> idle_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<std::unique_ptr<Handle>> idle_ GUARDED_BY(mu_);
 };
 
 // "PUT http://host/key?x=1 [header: value, authorization: ***]": a request for debug logs, with

@@ -10,7 +10,7 @@
 
 namespace walnut::retention {
 
-// What `walnut delete` was asked (walg-reference.md §7).
+// What `walnut delete` was asked (WAL-G's internal/delete_handler.go; docs/retention.md).
 struct DeleteRequest {
   enum class Mode { kRetain, kBefore, kEverything, kTarget, kGarbage };
   // retain FULL|FIND_FULL, before FIND_FULL, target FIND_FULL.

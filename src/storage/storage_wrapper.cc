@@ -31,8 +31,6 @@ void StorageWrapper::ListTemporaryFiles(std::string_view prefix, const ListOptio
   target_->ListTemporaryFiles(prefix, options, fn);
 }
 
-void StorageWrapper::Copy(std::string_view from, std::string_view to) { target_->Copy(from, to); }
-
 bool StorageWrapper::Supports(StorageFeature feature) const { return target_->Supports(feature); }
 
 uint64_t StorageWrapper::PutBufferUnit() const { return target_->PutBufferUnit(); }

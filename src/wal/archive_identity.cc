@@ -127,7 +127,7 @@ void ArchiveIdentityGuard::WriteCache(uint64_t system_identifier) const {
 }
 
 void ArchiveIdentityGuard::Check(const pg::WalLongPageHeader& header, std::string_view file_name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const uint64_t ours = header.system_identifier;
   if (verified_ == ours) return;
   if (CacheConfirms(ours)) {

@@ -3,11 +3,11 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "localfs/local_fs.h"
 #include "postgres/wal_page_header.h"
 #include "storage/folder.h"
@@ -76,8 +76,8 @@ class ArchiveIdentityGuard {
   std::filesystem::path cache_dir_;
   std::chrono::seconds cache_lifetime_;
   std::string storage_name_;
-  std::mutex mu_;
-  std::optional<uint64_t> verified_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::optional<uint64_t> verified_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut

@@ -1,5 +1,5 @@
-// `walnut delete` end to end with real PostgreSQL 15 (walg-reference.md §7 and issue 6's
-// contract). Each test builds one history of real backups, oldest first
+// `walnut delete` end to end with real PostgreSQL 15 (WAL-G's semantics and Walnut's safer ones,
+// docs/retention.md). Each test builds one history of real backups, oldest first
 //     F1 D1 | F2 D2a D2b | F3 D3        (F: full, D: delta of the backup before it)
 // with a little pgbench work before each push and a restore point and dump recorded after it,
 // then runs each scenario on a fresh copy of it (directory storage) or one after the other on it

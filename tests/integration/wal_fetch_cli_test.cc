@@ -20,6 +20,7 @@
 #include "postgres/wal_file_name.h"
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
+#include "support/scripted_http_server.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
 #include "support/walnut_config.h"
@@ -278,6 +279,47 @@ TEST(WalFetchCliFlagsTest, NoPrefetchWithDownloadConcurrencyOneNorForHistoryFile
   ASSERT_EQ(w.Fetch(w.Name(3)).exit_code, 0);
   std::this_thread::sleep_for(milliseconds(500));
   EXPECT_FALSE(fs::exists(w.prefetch_dir()));
+}
+
+// What PostgreSQL hears when a fetch fails: in archive recovery (recovery.signal in the directory
+// restore_command runs in, the data directory) a status above 125 that stops recovery instead of
+// ending it early; with standby.signal, or outside a data directory, 1; "not archived" stays 74.
+TEST(WalFetchCliExitTest, AFailureStopsArchiveRecoveryButNotAStandbyNorAManualCall) {
+  WalFetchCli w(false, "lz4", false);
+  w.cli().Set("WALG_DOWNLOAD_CONCURRENCY", "1");
+  TempDir data_dir;
+  auto fetch_in_data_dir = [&](const std::string& name) {
+    return RunCommand(
+        "cd " + ShellQuote(data_dir.str()) + " && " +
+        w.cli().CommandLine("wal-fetch " + name + " " + ShellQuote(w.destination().string())));
+  };
+  WriteFile(data_dir.path() / "recovery.signal", "");
+  auto absent = fetch_in_data_dir(w.Name(3));
+  EXPECT_EQ(absent.exit_code, kExitNotArchived) << absent.err;
+
+  // A storage that refuses every connection, retried for a second.
+  w.cli().Unset("WALG_FILE_PREFIX");
+  w.cli().Set("WALG_S3_PREFIX", "s3://bucket/archive");
+  w.cli().Set("AWS_ENDPOINT", "http://127.0.0.1:" + std::to_string(RefusingPort()));
+  w.cli().Set("AWS_ACCESS_KEY_ID", "id");
+  w.cli().Set("AWS_SECRET_ACCESS_KEY", "secret");
+  w.cli().Set("WALNUT_STORAGE_RETRY_TIMEOUT", "1s");
+  auto in_recovery = fetch_in_data_dir(w.Name(3));
+  EXPECT_EQ(in_recovery.exit_code, 255) << in_recovery.err;
+  ExpectOneErrorLine(in_recovery, "127.0.0.1");
+  // The setting reached the storage: the budget ended the retries.
+  EXPECT_NE(in_recovery.err.find("WALNUT_STORAGE_RETRY_TIMEOUT=1s)"), std::string::npos)
+      << in_recovery.err;
+  EXPECT_NE(in_recovery.err.find("stops archive recovery"), std::string::npos) << in_recovery.err;
+
+  WriteFile(data_dir.path() / "standby.signal", "");
+  auto in_standby = fetch_in_data_dir(w.Name(3));
+  EXPECT_EQ(in_standby.exit_code, 1) << in_standby.err;
+  ExpectOneErrorLine(in_standby, "127.0.0.1");
+
+  auto by_hand = w.Fetch(w.Name(3));  // in the test's working directory
+  EXPECT_EQ(by_hand.exit_code, 1) << by_hand.err;
+  EXPECT_TRUE(w.PgWalFiles().empty());
 }
 
 // kill -9 in the middle of a fetch: %p never appears (only a temporary file may stay behind).

@@ -440,6 +440,7 @@ TEST(WalPushDeadlineTest, AnUnreachableEndpointFailsWithinTheDeadline) {
   cli.Set("WALG_S3_PREFIX", "s3://bucket/refused");
   cli.Set("AWS_ENDPOINT", "http://127.0.0.1:1");  // nothing listens: connection refused
   cli.Set("AWS_S3_FORCE_PATH_STYLE", "true");
+  cli.Set("WALNUT_S3_ANONYMOUS", "true");
   cli.Set("WALNUT_WAL_PUSH_TIMEOUT", "3s");
   fs::path segment =
       WriteFakeWalSegment(cli.work().path() / "pg_wal", {1, 1}, kSystemId, false, kSegmentSize);

@@ -1,12 +1,15 @@
 #include "support/fault_proxy.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <stdexcept>
 
 namespace walnut::testing {
 namespace {
@@ -17,10 +20,34 @@ void ResetAndClose(int fd) {
   ::close(fd);
 }
 
+bool WriteAll(int fd, const char* data, size_t n) {
+  for (size_t off = 0; off < n;) {
+    ssize_t w = ::send(fd, data + off, n - off, MSG_NOSIGNAL);
+    if (w <= 0) return false;
+    off += static_cast<size_t>(w);
+  }
+  return true;
+}
+
+int ConnectTo(const std::string& host, int port) {
+  int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(server);
+    return -1;
+  }
+  return server;
+}
+
 }  // namespace
 
-FaultProxy::FaultProxy(std::string target_host, int target_port, Policy policy)
-    : target_host_(std::move(target_host)), target_port_(target_port), policy_(std::move(policy)) {
+FaultProxy::FaultProxy(std::string target_host, int target_port, Decider decider)
+    : target_host_(std::move(target_host)),
+      target_port_(target_port),
+      decider_(std::move(decider)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket failed");
   sockaddr_in addr{};
@@ -38,6 +65,13 @@ FaultProxy::FaultProxy(std::string target_host, int target_port, Policy policy)
   acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
+FaultProxy::FaultProxy(std::string target_host, int target_port, Policy policy)
+    : FaultProxy(std::move(target_host), target_port,
+                 [policy = std::move(policy)](int n, std::string_view) {
+                   int64_t budget = policy(n);
+                   return budget < 0 ? ProxyFault::None() : ProxyFault::ResetAfter(budget);
+                 }) {}
+
 FaultProxy::~FaultProxy() {
   stop_ = true;
   ::shutdown(listen_fd_, SHUT_RDWR);
@@ -45,7 +79,7 @@ FaultProxy::~FaultProxy() {
   ::close(listen_fd_);
   std::vector<std::thread> relays;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     relays.swap(relays_);
   }
   for (auto& t : relays) t.join();
@@ -58,24 +92,55 @@ void FaultProxy::AcceptLoop() {
     int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
     int n = connections_++;
-    int64_t budget = policy_(n);
-    std::lock_guard lock(mu_);
-    relays_.emplace_back([this, client, budget] { Relay(client, budget); });
+    MutexLock lock(mu_);
+    relays_.emplace_back([this, client, n] { Serve(client, n); });
   }
 }
 
-void FaultProxy::Relay(int client, int64_t budget) {
-  int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(target_port_));
-  ::inet_pton(AF_INET, target_host_.c_str(), &addr.sin_addr);
-  if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ResetAndClose(client);
-    ::close(server);
-    return;
+void FaultProxy::Serve(int client, int connection) {
+  // The first bytes of the first request decide the fault (clients speak first in HTTP).
+  std::string first;
+  char buf[64 * 1024];
+  while (!stop_ && first.empty()) {
+    pollfd p{client, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = ::read(client, buf, sizeof buf);
+    if (n <= 0) return (void)::close(client);
+    first.assign(buf, static_cast<size_t>(n));
   }
-  int64_t relayed = 0;
+  ProxyFault fault = decider_(connection, first);
+  if (fault.kind != ProxyFault::Kind::kNone) ++faults_;
+  if (fault.kind == ProxyFault::Kind::kSilent) {
+    while (!stop_) {
+      pollfd p{client, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      if (::read(client, buf, sizeof buf) <= 0) break;
+    }
+    return (void)::close(client);
+  }
+  int server = ConnectTo(target_host_, target_port_);
+  if (server < 0) return ResetAndClose(client);
+  Relay(client, server, std::move(first), fault);
+}
+
+void FaultProxy::Relay(int client, int server, std::string first, const ProxyFault& fault) {
+  using Kind = ProxyFault::Kind;
+  const bool reset = fault.kind == Kind::kResetAfter;
+  const bool close_response = fault.kind == Kind::kCloseResponseAfter;
+  int64_t relayed = 0;   // both directions (kResetAfter)
+  int64_t answered = 0;  // from the server (kCloseResponseAfter)
+  auto over_budget = [&] {
+    ++resets_;
+    ResetAndClose(client);
+    ResetAndClose(server);
+  };
+  // The bytes read before the decision go first, within the reset budget too.
+  size_t pass =
+      reset ? static_cast<size_t>(std::min<int64_t>(fault.bytes, first.size())) : first.size();
+  if (!WriteAll(server, first.data(), pass)) return (void)(::close(client), ::close(server));
+  relayed += static_cast<int64_t>(pass);
+  if (pass < first.size()) return over_budget();
+
   char buf[64 * 1024];
   bool open = true;
   while (open && !stop_) {
@@ -83,34 +148,45 @@ void FaultProxy::Relay(int client, int64_t budget) {
     if (::poll(fds, 2, 100) <= 0) continue;
     for (int i = 0; i < 2 && open; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      int from = i == 0 ? client : server;
-      int to = i == 0 ? server : client;
+      const bool from_server = i == 1;
+      int from = from_server ? server : client;
+      int to = from_server ? client : server;
       size_t want = sizeof buf;
-      if (budget >= 0) want = static_cast<size_t>(std::min<int64_t>(want, budget - relayed));
+      if (reset) want = static_cast<size_t>(std::min<int64_t>(want, fault.bytes - relayed));
+      if (close_response && from_server) {
+        want = static_cast<size_t>(std::min<int64_t>(want, fault.bytes - answered));
+      }
+      if (want == 0 && reset) return over_budget();
       if (want == 0) {
-        ++resets_;
-        ResetAndClose(client);
-        ResetAndClose(server);
+        // kCloseResponseAfter: an orderly close in the middle of the answer. What the client
+        // still sends is read until it closes too: closing with unread data would send a reset.
+        ::shutdown(client, SHUT_WR);
+        for (int waits = 0; waits < 20 && !stop_; ++waits) {
+          pollfd p{client, POLLIN, 0};
+          if (::poll(&p, 1, 50) > 0 && ::read(client, buf, sizeof buf) <= 0) break;
+        }
+        ::close(client);
+        ::close(server);
         return;
       }
       ssize_t n = ::read(from, buf, want);
-      if (n <= 0) {
+      if (n <= 0 || !WriteAll(to, buf, static_cast<size_t>(n))) {
         open = false;
         break;
       }
-      for (ssize_t off = 0; off < n;) {
-        ssize_t w = ::write(to, buf + off, static_cast<size_t>(n - off));
-        if (w <= 0) {
-          open = false;
-          break;
-        }
-        off += w;
-      }
       relayed += n;
+      if (from_server) answered += n;
     }
   }
   ::close(client);
   ::close(server);
+}
+
+int FixtureS3Port() {
+  const char* endpoint = std::getenv("WALNUT_IT_S3_ENDPOINT");
+  if (!endpoint) throw std::runtime_error("WALNUT_IT_S3_ENDPOINT is not set: run through ctest");
+  std::string e = endpoint;
+  return std::stoi(e.substr(e.rfind(':') + 1));
 }
 
 }  // namespace walnut::testing

@@ -8,46 +8,46 @@ namespace walnut::testing {
 
 void FaultyLocalFs::FailCall(FsOp op, uint64_t nth, int err, uint64_t times,
                              std::string path_part) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   faults_.push_back(Fault{op, std::move(path_part), nth, nth + times - 1, Action::kFail, err});
 }
 
 void FaultyLocalFs::ShortWrite(uint64_t nth, size_t keep, int err, std::string path_part) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   faults_.push_back(
       Fault{FsOp::kWriteAt, std::move(path_part), nth, nth, Action::kShortWrite, err, keep});
 }
 
 void FaultyLocalFs::CrashAt(FsOp op, uint64_t nth, std::string path_part) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   faults_.push_back(Fault{op, std::move(path_part), nth, nth, Action::kCrash, EIO});
 }
 
 void FaultyLocalFs::LimitSpace(uint64_t free_bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   free_ = free_bytes;
 }
 
 void FaultyLocalFs::Reset() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   faults_.clear();
   crashed_ = false;
   free_.reset();
 }
 
 bool FaultyLocalFs::crashed() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return crashed_;
 }
 
 uint64_t FaultyLocalFs::calls(FsOp op) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = calls_.find(op);
   return it == calls_.end() ? 0 : it->second;
 }
 
 uint64_t FaultyLocalFs::free_space() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return free_.value_or(0);
 }
 
@@ -86,7 +86,7 @@ uint64_t FaultyLocalFs::SizeOf(const std::string& path) {
 }
 
 int FaultyLocalFs::OpenDescriptor(const std::string& path, int flags, uint32_t mode, int& fd) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kOpen, path); hit.err != 0) return hit.err;
   uint64_t truncated = free_ && (flags & O_TRUNC) != 0 ? SizeOf(path) : 0;
   int err = base().OpenDescriptor(path, flags, mode, fd);
@@ -95,19 +95,19 @@ int FaultyLocalFs::OpenDescriptor(const std::string& path, int flags, uint32_t m
 }
 
 int FaultyLocalFs::Read(LocalFile& file, ByteSpan dst, size_t& n) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kRead, file.path()); hit.err != 0) return hit.err;
   return base().Read(file, dst, n);
 }
 
 int FaultyLocalFs::ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kReadAt, file.path()); hit.err != 0) return hit.err;
   return base().ReadAt(file, dst, offset, n);
 }
 
 int FaultyLocalFs::WriteAt(LocalFile& file, ConstByteSpan src, uint64_t offset) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Hit hit = Count(FsOp::kWriteAt, file.path());
   if (hit.err != 0 && !hit.keep) return hit.err;
   size_t allowed = hit.keep ? std::min(*hit.keep, src.size()) : src.size();
@@ -134,7 +134,7 @@ int FaultyLocalFs::WriteAt(LocalFile& file, ConstByteSpan src, uint64_t offset) 
 
 int FaultyLocalFs::CopyRange(LocalFile& from, uint64_t from_offset, LocalFile& to,
                              uint64_t to_offset, size_t length, size_t& copied) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kCopyRange, to.path(), from.path()); hit.err != 0) return hit.err;
   // Under a space limit the copy goes through WriteAt, which keeps the account.
   if (free_) return ENOSYS;
@@ -142,7 +142,7 @@ int FaultyLocalFs::CopyRange(LocalFile& from, uint64_t from_offset, LocalFile& t
 }
 
 int FaultyLocalFs::Truncate(LocalFile& file, uint64_t size) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kTruncate, file.path()); hit.err != 0) return hit.err;
   uint64_t before = 0;
   if (free_) {
@@ -157,19 +157,19 @@ int FaultyLocalFs::Truncate(LocalFile& file, uint64_t size) {
 }
 
 int FaultyLocalFs::Sync(LocalFile& file) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kSync, file.path()); hit.err != 0) return hit.err;
   return base().Sync(file);
 }
 
 int FaultyLocalFs::StatFile(LocalFile& file, FileStat& stat) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kStatFile, file.path()); hit.err != 0) return hit.err;
   return base().StatFile(file, stat);
 }
 
 int FaultyLocalFs::Close(LocalFile& file) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Hit hit = Count(FsOp::kClose, file.path());
   // The descriptor is released whatever happens, as close(2) does.
   int err = base().Close(file);
@@ -177,25 +177,25 @@ int FaultyLocalFs::Close(LocalFile& file) {
 }
 
 int FaultyLocalFs::Stat(const std::string& path, FileStat& stat, bool follow_links) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kStat, path); hit.err != 0) return hit.err;
   return base().Stat(path, stat, follow_links);
 }
 
 int FaultyLocalFs::ListDirectory(const std::string& path, std::vector<DirectoryEntry>& entries) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kListDirectory, path); hit.err != 0) return hit.err;
   return base().ListDirectory(path, entries);
 }
 
 int FaultyLocalFs::MakeDirectory(const std::string& path, uint32_t mode) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kMakeDirectory, path); hit.err != 0) return hit.err;
   return base().MakeDirectory(path, mode);
 }
 
 int FaultyLocalFs::Rename(const std::string& from, const std::string& to) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kRename, from, to); hit.err != 0) return hit.err;
   uint64_t replaced = free_ ? SizeOf(to) : 0;
   int err = base().Rename(from, to);
@@ -204,7 +204,7 @@ int FaultyLocalFs::Rename(const std::string& from, const std::string& to) {
 }
 
 int FaultyLocalFs::Unlink(const std::string& path) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kUnlink, path); hit.err != 0) return hit.err;
   uint64_t size = free_ ? SizeOf(path) : 0;
   int err = base().Unlink(path);
@@ -213,43 +213,43 @@ int FaultyLocalFs::Unlink(const std::string& path) {
 }
 
 int FaultyLocalFs::RemoveDirectory(const std::string& path) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kRemoveDirectory, path); hit.err != 0) return hit.err;
   return base().RemoveDirectory(path);
 }
 
 int FaultyLocalFs::Symlink(const std::string& target, const std::string& path) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kSymlink, path); hit.err != 0) return hit.err;
   return base().Symlink(target, path);
 }
 
 int FaultyLocalFs::ReadLink(const std::string& path, std::string& target) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kReadLink, path); hit.err != 0) return hit.err;
   return base().ReadLink(path, target);
 }
 
 int FaultyLocalFs::SetMode(const std::string& path, uint32_t mode) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kSetMode, path); hit.err != 0) return hit.err;
   return base().SetMode(path, mode);
 }
 
 int FaultyLocalFs::SetMtime(const std::string& path, int64_t seconds) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kSetMtime, path); hit.err != 0) return hit.err;
   return base().SetMtime(path, seconds);
 }
 
 int FaultyLocalFs::SyncDirectory(const std::string& path) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kSyncDirectory, path); hit.err != 0) return hit.err;
   return base().SyncDirectory(path);
 }
 
 int FaultyLocalFs::FreeSpace(const std::string& path, uint64_t& bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Hit hit = Count(FsOp::kFreeSpace, path); hit.err != 0) return hit.err;
   if (free_) {
     bytes = *free_;

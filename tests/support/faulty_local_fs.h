@@ -3,11 +3,11 @@
 #include <cerrno>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "localfs/forwarding_local_fs.h"
 
 namespace walnut::testing {
@@ -109,16 +109,16 @@ class FaultyLocalFs : public ForwardingLocalFs {
     std::optional<size_t> keep;
   };
 
-  // REQUIRES: mu_ held. Counts the call and decides its fate; after a crash every call fails.
-  Hit Count(FsOp op, const std::string& path, const std::string& other_path = "");
-  // REQUIRES: mu_ held. The size of a file by path, 0 when it has none.
-  uint64_t SizeOf(const std::string& path);
+  // Counts the call and decides its fate; after a crash every call fails.
+  Hit Count(FsOp op, const std::string& path, const std::string& other_path = "") REQUIRES(mu_);
+  // The size of a file by path, 0 when it has none.
+  uint64_t SizeOf(const std::string& path) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::map<FsOp, uint64_t> calls_;  // GUARDED_BY(mu_)
-  std::vector<Fault> faults_;       // GUARDED_BY(mu_)
-  bool crashed_ = false;            // GUARDED_BY(mu_)
-  std::optional<uint64_t> free_;    // GUARDED_BY(mu_): set by LimitSpace
+  mutable Mutex mu_;
+  std::map<FsOp, uint64_t> calls_ GUARDED_BY(mu_);
+  std::vector<Fault> faults_ GUARDED_BY(mu_);
+  bool crashed_ GUARDED_BY(mu_) = false;
+  std::optional<uint64_t> free_ GUARDED_BY(mu_);  // set by LimitSpace
 };
 
 }  // namespace walnut::testing

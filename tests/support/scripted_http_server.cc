@@ -73,6 +73,27 @@ bool SendAll(int fd, std::string_view data) {
   return true;
 }
 
+// Lets the client read everything sent before the close, so it sees an orderly end (FIN), not a
+// reset.
+void CloseGracefully(int fd, const std::atomic<bool>& stop) {
+  shutdown(fd, SHUT_WR);
+  WaitReadable(fd, stop, 1000);
+  close(fd);
+}
+
+// Keeps the connection open, reading and dropping what comes, until the client closes it or the
+// server stops.
+void HoldOpen(int fd, const std::atomic<bool>& stop) {
+  char buf[4096];
+  while (!stop) {
+    if (WaitReadable(fd, stop, 100)) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+    }
+  }
+  close(fd);
+}
+
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -125,12 +146,12 @@ ScriptedHttpServer::~ScriptedHttpServer() {
 }
 
 void ScriptedHttpServer::Enqueue(ScriptedResponse response) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   script_.push_back(std::move(response));
 }
 
 void ScriptedHttpServer::SetHandler(Handler handler) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   handler_ = std::move(handler);
 }
 
@@ -139,19 +160,19 @@ std::string ScriptedHttpServer::endpoint() const {
 }
 
 std::vector<RecordedRequest> ScriptedHttpServer::requests() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return requests_;
 }
 
 size_t ScriptedHttpServer::request_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return requests_.size();
 }
 
 ScriptedResponse ScriptedHttpServer::Next(const RecordedRequest& request) {
   Handler handler;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     requests_.push_back(request);
     if (!script_.empty()) {
       ScriptedResponse r = std::move(script_.front());
@@ -218,18 +239,19 @@ void ScriptedHttpServer::HandleConnection(int fd) {
   ScriptedResponse r = Next(request);
   using Fault = ScriptedResponse::Fault;
   if (r.fault == Fault::kCloseWithoutAnswer) return (void)close(fd);
+  if (r.fault == Fault::kNeverAnswer) return HoldOpen(fd, stop_);
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + ReasonPhrase(r.status) + "\r\n";
   for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
   out += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
   bool head_request = request.method == "HEAD";
+  if (r.fault == Fault::kCutHeaders) {
+    SendAll(fd, std::string_view(out).substr(0, std::min(r.header_bytes_before_fault, out.size())));
+    return CloseGracefully(fd, stop_);
+  }
   if (r.fault == Fault::kNone) {
     if (!head_request) out += r.body;
     SendAll(fd, out);
-    shutdown(fd, SHUT_WR);
-    // Let the client read everything before the close, so it sees no reset.
-    WaitReadable(fd, stop_, 1000);
-    close(fd);
-    return;
+    return CloseGracefully(fd, stop_);
   }
   out += r.body.substr(0, r.body_bytes_before_fault);
   SendAll(fd, out);
@@ -239,14 +261,40 @@ void ScriptedHttpServer::HandleConnection(int fd) {
     close(fd);
     return;
   }
+  if (r.fault == Fault::kCloseMidBody) return CloseGracefully(fd, stop_);
   // kStallMidBody: hold the connection open until the client gives up (or the server stops).
-  while (!stop_) {
-    if (WaitReadable(fd, stop_, 100)) {
-      ssize_t n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-    }
-  }
-  close(fd);
+  HoldOpen(fd, stop_);
 }
+
+int RefusingPort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error(std::string("cannot find a free port: ") + std::strerror(errno));
+  }
+  // Bound but not listening, and then closed: nothing accepts on it (another process could
+  // take the port meanwhile, which tests accept as unlikely on loopback).
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+SilentListener::SilentListener() {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(fd_, 128) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error(std::string("cannot listen: ") + std::strerror(errno));
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+SilentListener::~SilentListener() { close(fd_); }
 
 }  // namespace walnut::testing

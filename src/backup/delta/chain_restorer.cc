@@ -17,7 +17,7 @@ std::vector<size_t> ChainRestorer::LevelOrder() const {
 }
 
 void ChainRestorer::BeginLevel(size_t level) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   level_ = level;
   // Files completed by a newer level no longer need their page masks.
   std::erase_if(partial_, [&](const auto& item) { return item.first->whole_level > level; });
@@ -45,7 +45,7 @@ FilePiece ChainRestorer::Plan(const std::string& relative, const TarEntry& entry
     piece.kind = FilePiece::Kind::kSkip;
     return piece;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (file->applied_level != level_) {  // a tar retried after a failure does not count twice
     file->applied_level = static_cast<uint16_t>(level_);
     ++file->applied;
@@ -100,7 +100,7 @@ void ChainRestorer::Patch(const std::string& relative, const TarEntry& entry, Re
   }
   PageMask* mask = nullptr;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     mask = &partial_.at(file).mask;  // Plan() created it; nodes do not move
   }
   if (level_ == file->whole_level) {
@@ -111,7 +111,7 @@ void ChainRestorer::Patch(const std::string& relative, const TarEntry& entry, Re
 }
 
 void ChainRestorer::CheckComplete() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   plan_.ForEach([&](const std::string& path, const ChainPlan::FilePlan& file) {
     if (file.applied == 0 || file.applied == file.pieces) return;
     throw Error(ErrorCode::kCorruption,

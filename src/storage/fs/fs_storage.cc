@@ -287,30 +287,8 @@ void FsStorage::RemoveEmptyParents(std::string_view key) const {
   }
 }
 
-void FsStorage::Copy(std::string_view from, std::string_view to) {
-  CheckFsObjectKey(from);
-  CheckFsObjectKey(to);
-  std::string source = PathOf(from);
-  auto not_found = [&] {
-    return Error(ErrorCode::kNotFound,
-                 fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
-  };
-  LocalFile file;
-  if (int err = fs_.Open(source, O_RDONLY | O_NONBLOCK, 0, file)) {
-    if (err == ENOENT || err == ENOTDIR) throw not_found();
-    ThrowSystemError("cannot open", source, err);
-  }
-  if (file.Stat().type != FileType::kRegular) throw not_found();
-  std::unique_ptr<AtomicFileWriter> writer = CreateWriter(to);
-  // As S3's CopyObject (metadata directive COPY), the copy keeps the metadata.
-  WriteFsMetadata(writer->file().fd(), PathOf(to), ReadFsMetadata(source));
-  writer->AppendFile(file);
-  writer->Close();
-}
-
 bool FsStorage::Supports(StorageFeature feature) const {
   switch (feature) {
-    case StorageFeature::kServerSideCopy:  // the kernel copies; no bytes pass through walnut
     case StorageFeature::kAtomicRename:
     case StorageFeature::kLocal:
       return true;

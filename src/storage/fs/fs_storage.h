@@ -44,8 +44,6 @@ class FsStorage : public Storage {
   // or left behind by a writer that was killed.
   void ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
                           const std::function<void(const ObjectInfo&)>& fn) override;
-  // Writes `to` as a new atomic file (copy_file_range where the kernel can).
-  void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
 
   const std::string& root() const { return root_; }

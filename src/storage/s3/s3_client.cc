@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -38,10 +40,16 @@ net::Endpoint EndpointFor(const S3Options& o) {
 
 net::HttpClientOptions HttpOptions(const S3Options& o) {
   net::HttpClientOptions h;
-  h.connect_timeout = o.connect_timeout;
-  h.stall_timeout = o.stall_timeout;
+  h.connect_timeout = ConnectTimeoutFor(o);
+  h.stall_timeout = StallTimeoutFor(o);
   h.ca_cert_file = o.ca_cert_file;
   return h;
+}
+
+// "30s", "1500ms": a duration as the settings spell it.
+std::string SettingDuration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
+  return fmt::format("{}ms", d.count());
 }
 
 std::string RedirectHint(long status) {
@@ -50,6 +58,18 @@ std::string RedirectHint(long status) {
 }
 
 }  // namespace
+
+std::chrono::milliseconds StallTimeoutFor(const S3Options& o) {
+  using std::chrono::seconds;
+  if (o.stall_timeout.count() > 0) return o.stall_timeout;
+  if (o.retry.budget.count() <= 0) return seconds(60);
+  return std::clamp<std::chrono::milliseconds>(o.retry.budget / 4, seconds(1), seconds(60));
+}
+
+std::chrono::milliseconds ConnectTimeoutFor(const S3Options& o) {
+  if (o.connect_timeout.count() > 0) return o.connect_timeout;
+  return std::min<std::chrono::milliseconds>(StallTimeoutFor(o), std::chrono::seconds(10));
+}
 
 S3Client::S3Client(const S3Options& options)
     : options_(options),
@@ -124,8 +144,37 @@ net::HttpResponse S3Client::Send(const S3Call& call, const net::BodySink& sink,
 
 net::HttpResponse S3Client::SendWithRetries(const S3Call& call) {
   net::HttpResponse response;
-  WithRetries(options_.retry, kRetryLabel, [&] { response = Send(call); });
+  Retry([&] { response = Send(call); });
   return response;
+}
+
+void S3Client::Retry(const std::function<void()>& attempt) {
+  int attempts = 0;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    WithRetries(options_.retry, kRetryLabel, [&] {
+      ++attempts;
+      attempt();
+    });
+  } catch (const Error& e) {
+    // Only failures that retrying might have cured get the account of what was tried.
+    if (!e.retryable()) throw;
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    throw Error(e.code(),
+                fmt::format("{}; gave up after {} attempt{} in {:.1f} s (WALG_S3_MAX_RETRIES={}, "
+                            "WALNUT_STORAGE_RETRY_TIMEOUT={}): check the S3 endpoint {} and the "
+                            "network to it",
+                            e.what(), attempts, attempts == 1 ? "" : "s", elapsed.count(),
+                            options_.retry.max_attempts - 1, SettingDuration(options_.retry.budget),
+                            EndpointUrl()),
+                // Retried here already: callers (wal-fetch, backup-fetch) must not start over,
+                // or the time a dead storage costs would multiply (retries are never stacked).
+                false);
+  }
+}
+
+std::string S3Client::EndpointUrl() const {
+  return fmt::format("{}://{}{}", endpoint_.scheme, endpoint_.HostHeader(), endpoint_.base_path);
 }
 
 Error S3Client::ErrorFor(const S3Call& call, const net::HttpResponse& response) const {

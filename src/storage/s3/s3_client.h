@@ -1,11 +1,15 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <stop_token>
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include "common/error.h"
 #include "net/http_client.h"
@@ -56,6 +60,13 @@ inline S3Call HeadObjectCall(std::string full_key, std::set<long> ok_statuses = 
   return call;
 }
 
+// options.stall_timeout, else a quarter of the retry budget (1 s to 60 s; 60 s without a budget):
+// an endpoint that accepts connections and never answers is tried three times within the budget,
+// and a request whose connection went silent still has time for a retry.
+std::chrono::milliseconds StallTimeoutFor(const S3Options& options);
+// options.connect_timeout, else the stall timeout but at most 10 s.
+std::chrono::milliseconds ConnectTimeoutFor(const S3Options& options);
+
 // Addressing, signing and error mapping for one bucket; the storage operations build on it.
 // Thread-safe.
 class S3Client {
@@ -67,8 +78,24 @@ class S3Client {
   // throws the mapped error (S3ErrorFor). Network failures throw kNetwork (retryable).
   net::HttpResponse Send(const S3Call& call, const net::BodySink& sink = nullptr,
                          const net::HeadersCallback& on_headers = nullptr);
-  // Send() under the retry policy (5xx, 429, network errors).
+  // Send() under the retry policy (5xx, 429, network errors, damaged answers).
   net::HttpResponse SendWithRetries(const S3Call& call);
+  // Calls `attempt` (one request, and the checks of its answer) under the retry policy: until it
+  // returns, throws an error that is not retryable, or the attempts or the time budget run out.
+  // Such a last error says how many attempts were made in how long, and what to check.
+  void Retry(const std::function<void()>& attempt);
+
+  // parse(body) for the answer to operation `op` on `uri` (s3://bucket/key or prefix); a body that
+  // does not parse (Error, retryable) is reported naming both.
+  template <class Parse>
+  static auto ParseAnswer(std::string_view op, std::string_view uri, std::string_view body,
+                          const Parse& parse) {
+    try {
+      return parse(body);
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("s3 {} {}: {}", op, uri, e.what()), e.retryable());
+    }
+  }
 
   // The error for a response outside the expected statuses: kNotFound (404),
   // kPermissionDenied (401/403), retryable kNetwork (5xx, 429, RequestTimeout), kProtocol else.
@@ -85,6 +112,8 @@ class S3Client {
   };
   Target TargetFor(std::string_view full_key, const net::QueryParams& query) const;
   bool path_style() const { return path_style_; }
+  // "http://127.0.0.1:9000", "https://s3.eu-west-1.amazonaws.com": where requests go.
+  std::string EndpointUrl() const;
 
   // Storage class and server-side encryption headers for requests that create objects.
   net::HttpHeaders ObjectCreationHeaders() const;

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "common/logging.h"
-#include "common/retry.h"
 #include "storage/s3/s3_xml.h"
 
 namespace walnut::s3 {
@@ -80,8 +79,12 @@ void S3MultipartWriter::StartMultipart() {
   call.key = key_;
   call.query = {{"uploads", ""}};
   call.headers = CreationHeaders();
-  auto response = client_.SendWithRetries(call);
-  upload_id_ = ParseInitiateMultipartUpload(response.body);
+  // A retry after a lost answer starts a second upload; the first one is never completed, and is
+  // invisible (a bucket lifecycle rule removes its parts, as after any abort that failed).
+  client_.Retry([&] {
+    upload_id_ = S3Client::ParseAnswer(call.op, client_.Uri(key_), client_.Send(call).body,
+                                       ParseInitiateMultipartUpload);
+  });
   tasks_ = std::make_unique<TaskGroup>(client_.options().upload_concurrency);
   ++client_.stats().multipart_uploads;
   spdlog::debug("started multipart upload of {} ({} byte parts)", client_.Uri(key_), part_size_);
@@ -96,7 +99,7 @@ void S3MultipartWriter::SubmitPart() {
   }
   int number = ++parts_submitted_;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     etags_.resize(static_cast<size_t>(number));
   }
   // The part's bytes move into the task; Submit() blocks while upload_concurrency parts are in
@@ -116,27 +119,29 @@ void S3MultipartWriter::UploadPart(int number, const std::string& data, std::sto
   call.payload_sha256 = Sha256Hex(call.body);
   // Abort() (or another part's failure) stops the task group: cut the transfer short.
   call.stop = stop;
-  net::HttpResponse response;
-  WithRetries(client_.options().retry, kRetryLabel, [&] {
+  std::string etag;
+  client_.Retry([&] {
     if (stop.stop_requested()) {
       throw Error(ErrorCode::kCancelled, fmt::format("upload of {} cancelled", client_.Uri(key_)));
     }
-    response = client_.Send(call);
+    net::HttpResponse response = client_.Send(call);
+    auto header = response.Header("etag");
+    if (!header || header->empty()) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("s3 UploadPart {} of {} returned no ETag", number, client_.Uri(key_)),
+                  /*retryable=*/true);
+    }
+    etag = std::string(*header);
   });
-  auto etag = response.Header("etag");
-  if (!etag || etag->empty()) {
-    throw Error(ErrorCode::kProtocol,
-                fmt::format("s3 UploadPart {} of {} returned no ETag", number, client_.Uri(key_)));
-  }
   ++client_.stats().parts_uploaded;
-  std::lock_guard lock(mu_);
-  etags_[static_cast<size_t>(number - 1)] = std::string(*etag);
+  MutexLock lock(mu_);
+  etags_[static_cast<size_t>(number - 1)] = std::move(etag);
 }
 
 void S3MultipartWriter::Complete() {
   std::string body;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     body = BuildCompleteMultipartUpload(etags_);
   }
   S3Call call;
@@ -146,8 +151,10 @@ void S3MultipartWriter::Complete() {
   call.query = {{"uploadId", upload_id_}};
   call.headers = {{"Content-Type", "application/xml"}};
   call.body = AsBytes(body);
+  // Not idempotent as such: an attempt whose answer was lost may have completed the upload. The
+  // retry then finds the upload id gone, and the object in place.
   bool sent_before = false;
-  WithRetries(client_.options().retry, kRetryLabel, [&] {
+  client_.Retry([&] {
     bool retry = sent_before;
     sent_before = true;
     net::HttpResponse response;
@@ -155,11 +162,12 @@ void S3MultipartWriter::Complete() {
       response = client_.Send(call);
     } catch (const Error& e) {
       // An earlier attempt may have completed the upload and lost its answer on the way: then
-      // the upload id is gone (404 NoSuchUpload) and the object is there with our size.
+      // the upload id is gone (404 NoSuchUpload) and the object is there with our size. A HEAD
+      // that fails on the way is retried with the whole attempt.
       if (!retry || e.code() != ErrorCode::kNotFound) throw;
-      auto head = client_.SendWithRetries(HeadObjectCall(key_));
+      auto head = client_.Send(HeadObjectCall(key_, {200, 404}));
       auto length = head.Header("content-length");
-      if (length && *length == std::to_string(total_bytes_)) return;
+      if (head.status == 200 && length && *length == std::to_string(total_bytes_)) return;
       throw;
     }
     // S3 may answer 200 and report the failure in the body.

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "common/logging.h"
-#include "common/retry.h"
 
 namespace walnut::s3 {
 
@@ -113,7 +112,7 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
       fmt::format("s3 GetObject {} bytes {}-{}", client_.Uri(key_), offset, offset + length - 1);
   uint64_t expected = length;
   bool at_end = false;
-  WithRetries(client_.options().retry, kRetryLabel, [&] {
+  client_.Retry([&] {
     if (cancel_.stop_requested()) {
       throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
     }
@@ -137,7 +136,12 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
         // The server ignored Range and sends the whole object: usable only from offset 0 and
         // when it fits into the chunk, else memory would not be bounded.
         auto content_length = ParseLength(r.Header("content-length"));
-        if (from != 0 || !content_length || *content_length > length) {
+        if (!content_length) {
+          throw Error(ErrorCode::kProtocol,
+                      fmt::format("{}: 200 response without a valid Content-Length", what),
+                      /*retryable=*/true);
+        }
+        if (from != 0 || *content_length > length) {
           throw Error(ErrorCode::kProtocol,
                       fmt::format("{}: the server ignored the Range header", what));
         }
@@ -147,7 +151,8 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
         if (!range || (range->first != from && range->total != 0)) {
           throw Error(ErrorCode::kProtocol,
                       fmt::format("{}: 206 response with a bad Content-Range '{}'", what,
-                                  r.Header("content-range").value_or("")));
+                                  r.Header("content-range").value_or("")),
+                      /*retryable=*/true);
         }
         total = range->total;
       }

@@ -32,10 +32,14 @@ struct S3Options {
   int list_max_keys = 1000;          // keys per ListObjectsV2 page (1..1000); small in tests
   size_t delete_batch_size =
       1000;  // keys per DeleteObjects request (1..1000); S3_DELETE_BATCH_SIZE
-  std::chrono::milliseconds connect_timeout{10000};
-  // Abort a transfer during which no byte moves for this long (checked about once a second).
-  std::chrono::milliseconds stall_timeout{60000};
-  RetryPolicy retry;
+  // Attempts (WALG_S3_MAX_RETRIES + 1) and the time budget of one request
+  // (WALNUT_STORAGE_RETRY_TIMEOUT): one part upload, one ranged GET chunk, one list page.
+  RetryPolicy retry{.budget = std::chrono::seconds(30)};
+  // Abort a transfer during which no byte moves for this long (checked about once a second), and
+  // a connection (name resolution and TLS included) not made within connect_timeout. 0: derived
+  // from the retry budget (StallTimeoutFor, ConnectTimeoutFor).
+  std::chrono::milliseconds connect_timeout{0};
+  std::chrono::milliseconds stall_timeout{0};
 };
 
 }  // namespace walnut::s3

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -121,6 +122,13 @@ std::vector<SettingSpec> BuildSpecs() {
       DefineSetting("WALG_S3_MAX_RETRIES", K::kInt, "retries of a failed S3 request")
           .StorageKey("S3_MAX_RETRIES")
           .Default("15")
+          .Implemented(),
+      // Per request (a part upload, a ranged GET chunk, a list page), not per command: a dead
+      // endpoint fails a command within it, and a long backup rides out a shorter outage.
+      DefineSetting("WALNUT_STORAGE_RETRY_TIMEOUT", K::kDuration,
+                    "how long one storage request may keep failing and being retried before the "
+                    "command gives up")
+          .Default("30s")
           .Implemented(),
       DefineSetting("WALG_S3_USE_LIST_OBJECTS_V1", K::kBool,
                     "list with ListObjects v1 (old Ceph etc.)")
@@ -309,6 +317,17 @@ std::string LoadStorageClass(const Config& config) {
   return storage_class;
 }
 
+std::chrono::milliseconds LoadRetryBudget(const Config& config) {
+  auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(
+      config.GetDuration("WALNUT_STORAGE_RETRY_TIMEOUT"));
+  if (budget.count() <= 0) {
+    config.ThrowInvalid("WALNUT_STORAGE_RETRY_TIMEOUT",
+                        "must be a positive duration such as 30s (how long one storage request "
+                        "may keep being retried)");
+  }
+  return budget;
+}
+
 }  // namespace
 
 std::span<const SettingSpec> S3SettingSpecs() {
@@ -357,6 +376,7 @@ S3Options S3OptionsFromConfig(const Config& config, const Settings& common) {
   o.upload_concurrency = PartsInFlight(common.upload_concurrency, o.max_part_size);
   // WALG_S3_MAX_RETRIES counts retries; the policy counts attempts (the first one included).
   o.retry.max_attempts = static_cast<int>(config.GetInt("WALG_S3_MAX_RETRIES", 0, 1000)) + 1;
+  o.retry.budget = LoadRetryBudget(config);
   o.delete_batch_size = static_cast<size_t>(config.GetInt("S3_DELETE_BATCH_SIZE", 1, 1000));
   return o;
 }

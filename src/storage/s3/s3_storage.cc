@@ -19,7 +19,6 @@ namespace {
 
 constexpr size_t kMinPartSize = 5u << 20;             // S3: all parts but the last
 constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;  // S3: 5 GiB per part
-constexpr uint64_t kMaxCopySize = uint64_t{5} << 30;  // CopyObject's limit
 
 Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
@@ -114,17 +113,22 @@ std::unique_ptr<Reader> S3Storage::Get(std::string_view key, ByteRange range) {
 
 std::optional<ObjectInfo> S3Storage::Stat(std::string_view key) {
   S3Call call = HeadObjectCall(FullKey(key), {200, 404});
-  auto response = client_->SendWithRetries(call);
+  net::HttpResponse response;
+  client_->Retry([&] {
+    response = client_->Send(call);
+    if (response.status == 404) return;
+    auto length = response.Header("content-length");
+    if (!length || length->empty() || length->size() > 19 ||
+        !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      throw Error(ErrorCode::kProtocol,
+                  fmt::format("s3 HeadObject {}: no valid Content-Length", client_->Uri(call.key)),
+                  /*retryable=*/true);
+    }
+  });
   if (response.status == 404) return std::nullopt;
   ObjectInfo info;
   info.key = std::string(key);
-  auto length = response.Header("content-length");
-  if (!length || length->empty() ||
-      !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    throw Error(ErrorCode::kProtocol,
-                fmt::format("s3 HeadObject {}: no valid Content-Length", client_->Uri(call.key)));
-  }
-  info.size = std::stoull(std::string(*length));
+  info.size = std::stoull(std::string(*response.Header("content-length")));
   if (auto modified = response.Header("last-modified")) {
     if (auto t = ParseHttpDate(*modified)) info.mtime = *t;
   }
@@ -153,8 +157,11 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
     if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
     if (!options.recursive) call.query.emplace_back("delimiter", "/");
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
-    auto response = client_->SendWithRetries(call);
-    ListPage page = ParseListObjectsV2(response.body);
+    ListPage page;
+    client_->Retry([&] {
+      page = S3Client::ParseAnswer(call.op, client_->Uri(full_prefix), client_->Send(call).body,
+                                   ParseListObjectsV2);
+    });
     ++client_->stats().list_pages;
 
     // Objects and common prefixes come in two sorted lists; merge them into key order.
@@ -202,10 +209,15 @@ void S3Storage::Delete(std::span<const std::string> keys) {
     call.body = AsBytes(body);
     // S3 requires Content-MD5 (or an x-amz-checksum-*) on DeleteObjects.
     call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
-    auto response = client_->SendWithRetries(call);
+    // Deleting is idempotent (S3 reports a key that is gone already as deleted): an answer lost
+    // or damaged on the way is retried like any other.
+    std::vector<DeleteFailure> failures;
+    client_->Retry([&] {
+      failures = S3Client::ParseAnswer(call.op, client_->Uri(options_.root),
+                                       client_->Send(call).body, ParseDeleteResult);
+    });
     ++client_->stats().delete_batches;
     spdlog::debug("s3 DeleteObjects: {} keys", batch.size());
-    auto failures = ParseDeleteResult(response.body);
     if (!failures.empty()) {
       std::string detail;
       for (size_t i = 0; i < failures.size() && i < 3; ++i) {
@@ -222,50 +234,8 @@ void S3Storage::Delete(std::span<const std::string> keys) {
   }
 }
 
-void S3Storage::Copy(std::string_view from, std::string_view to) {
-  auto info = Stat(from);
-  std::string source = FullKey(from);
-  if (!info) {
-    throw Error(ErrorCode::kNotFound, fmt::format("object {} not found", client_->Uri(source)));
-  }
-  if (info->size > kMaxCopySize) {
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("cannot copy {} ({} bytes): server-side copy of objects over 5 GiB "
-                            "needs UploadPartCopy, which walnut does not implement",
-                            client_->Uri(source), info->size));
-  }
-  S3Call call;
-  call.op = "CopyObject";
-  call.method = "PUT";
-  call.key = FullKey(to);
-  call.headers = client_->ObjectCreationHeaders();
-  call.headers.emplace_back("x-amz-copy-source", "/" + options_.bucket + "/" +
-                                                     net::UriEncode(source, /*keep_slash=*/true));
-  try {
-    WithRetries(options_.retry, kRetryLabel, [&] {
-      auto response = client_->Send(call);
-      // CopyObject may fail after answering 200; the error is then in the body.
-      if (auto error = EmbeddedError(response.body, "CopyObjectResult")) {
-        bool transient = error->code == "InternalError" || error->code == "SlowDown";
-        throw Error(transient ? ErrorCode::kNetwork : ErrorCode::kProtocol,
-                    fmt::format("s3 CopyObject {} to {} failed: {}: {}", client_->Uri(source),
-                                client_->Uri(call.key), error->code, error->message),
-                    transient);
-      }
-    });
-  } catch (const Error& e) {
-    // The source exists (Stat above), yet the server did not find it: it decodes
-    // x-amz-copy-source differently from AWS (s3rver uses decodeURI, which keeps "%2B" etc.).
-    // Streaming the object through is slower but correct.
-    if (e.code() != ErrorCode::kNotFound) throw;
-    spdlog::debug("server-side copy of {} failed ({}); copying through the client",
-                  client_->Uri(source), e.what());
-    Storage::Copy(from, to);
-  }
-}
-
 bool S3Storage::Supports(StorageFeature feature) const {
-  return feature == StorageFeature::kServerSideCopy || feature == StorageFeature::kBatchDelete;
+  return feature == StorageFeature::kBatchDelete;
 }
 
 uint64_t S3Storage::PutBufferUnit() const { return options_.max_part_size; }

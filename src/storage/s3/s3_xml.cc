@@ -13,12 +13,18 @@ namespace walnut::s3 {
 
 namespace {
 
+// An answer that is not the XML it should be was most likely damaged on the way (a connection
+// cut, a proxy's page): retried like a network error.
+Error Malformed(std::string message) {
+  return Error(ErrorCode::kProtocol, std::move(message), /*retryable=*/true);
+}
+
 pugi::xml_document Parse(std::string_view xml, std::string_view what) {
   pugi::xml_document doc;
   auto result = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!result) {
-    throw Error(ErrorCode::kProtocol, fmt::format("cannot parse the {} response: {} at offset {}",
-                                                  what, result.description(), result.offset));
+    throw Malformed(fmt::format("cannot parse the {} response: {} at offset {}", what,
+                                result.description(), result.offset));
   }
   return doc;
 }
@@ -26,9 +32,8 @@ pugi::xml_document Parse(std::string_view xml, std::string_view what) {
 pugi::xml_node Root(const pugi::xml_document& doc, std::string_view name, std::string_view what) {
   pugi::xml_node root = doc.document_element();
   if (name != root.name()) {
-    throw Error(ErrorCode::kProtocol,
-                fmt::format("unexpected {} response: root element <{}>, expected <{}>", what,
-                            root.name(), name));
+    throw Malformed(fmt::format("unexpected {} response: root element <{}>, expected <{}>", what,
+                                root.name(), name));
   }
   return root;
 }
@@ -93,17 +98,15 @@ ListPage ParseListObjectsV2(std::string_view xml) {
   for (auto node : root.children("Contents")) {
     ListedObject obj;
     obj.key = Text(node, "Key");
-    if (obj.key.empty()) throw Error(ErrorCode::kProtocol, "ListObjectsV2 entry without a <Key>");
+    if (obj.key.empty()) throw Malformed("ListObjectsV2 entry without a <Key>");
     std::string size = Text(node, "Size");
     if (!ParseUint(size, obj.size)) {
-      throw Error(ErrorCode::kProtocol,
-                  fmt::format("ListObjectsV2 entry '{}' has a bad <Size> '{}'", obj.key, size));
+      throw Malformed(fmt::format("ListObjectsV2 entry '{}' has a bad <Size> '{}'", obj.key, size));
     }
     std::string modified = Text(node, "LastModified");
     auto mtime = ParseIso8601(modified);
     if (!mtime) {
-      throw Error(
-          ErrorCode::kProtocol,
+      throw Malformed(
           fmt::format("ListObjectsV2 entry '{}' has a bad <LastModified> '{}'", obj.key, modified));
     }
     obj.mtime = *mtime;
@@ -111,19 +114,17 @@ ListPage ParseListObjectsV2(std::string_view xml) {
   }
   for (auto node : root.children("CommonPrefixes")) {
     std::string prefix = Text(node, "Prefix");
-    if (prefix.empty()) throw Error(ErrorCode::kProtocol, "ListObjectsV2 empty <CommonPrefixes>");
+    if (prefix.empty()) throw Malformed("ListObjectsV2 empty <CommonPrefixes>");
     page.common_prefixes.push_back(std::move(prefix));
   }
   std::string truncated = Text(root, "IsTruncated");
   if (truncated != "true" && truncated != "false") {
-    throw Error(ErrorCode::kProtocol,
-                fmt::format("ListObjectsV2 response has a bad <IsTruncated> '{}'", truncated));
+    throw Malformed(fmt::format("ListObjectsV2 response has a bad <IsTruncated> '{}'", truncated));
   }
   page.is_truncated = truncated == "true";
   page.next_continuation_token = Text(root, "NextContinuationToken");
   if (page.is_truncated && page.next_continuation_token.empty()) {
-    throw Error(ErrorCode::kProtocol,
-                "ListObjectsV2 response is truncated but has no <NextContinuationToken>");
+    throw Malformed("ListObjectsV2 response is truncated but has no <NextContinuationToken>");
   }
   return page;
 }
@@ -167,7 +168,7 @@ std::string ParseInitiateMultipartUpload(std::string_view xml) {
   auto doc = Parse(xml, kWhat);
   auto root = Root(doc, "InitiateMultipartUploadResult", kWhat);
   std::string id = Text(root, "UploadId");
-  if (id.empty()) throw Error(ErrorCode::kProtocol, "CreateMultipartUpload returned no <UploadId>");
+  if (id.empty()) throw Malformed("CreateMultipartUpload returned no <UploadId>");
   return id;
 }
 

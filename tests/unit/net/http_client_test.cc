@@ -148,6 +148,87 @@ TEST(HttpClientTest, AStopRequestCancelsAWaitingTransfer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
+TEST(HttpClientTest, HeadersCutShortAreARetryableNetworkErrorNotAResponse) {
+  // The header block as the scripted server sends it, but for the empty line that ends it.
+  const std::string status_line = "HTTP/1.1 206 Partial Content\r\n";
+  const std::string head = status_line +
+                           "ETag: \"abc\"\r\nContent-Range: bytes 0-9/10\r\n"
+                           "Content-Length: 10\r\nConnection: close\r\n";
+  // Cut after the status line, in the middle of a header, and just before the empty line: libcurl
+  // takes each for a complete response.
+  for (size_t cut : {status_line.size(), status_line.size() + 9, head.size()}) {
+    ScriptedHttpServer server;
+    ScriptedResponse response{
+        206, {{"ETag", "\"abc\""}, {"Content-Range", "bytes 0-9/10"}}, "0123456789"};
+    response.fault = Fault::kCutHeaders;
+    response.header_bytes_before_fault = cut;
+    server.Enqueue(response);
+    HttpClient client(FastOptions());
+    bool headers_seen = false;
+    Error e = ExpectError([&] {
+      client.Perform(
+          Req("GET", server.endpoint() + "/k"), [](ConstByteSpan) {},
+          [&](const HttpResponse&) { headers_seen = true; });
+    });
+    EXPECT_EQ(e.code(), ErrorCode::kNetwork) << "cut at " << cut << ": " << e.what();
+    EXPECT_TRUE(e.retryable()) << e.what();
+    // Cut before Content-Length arrived, this check is all that catches it; after, libcurl
+    // reports the missing body itself.
+    if (cut < head.size()) {
+      EXPECT_NE(std::string(e.what()).find("closed in the middle of the response headers"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_FALSE(headers_seen) << "the headers of a cut response were reported (cut at " << cut
+                               << ")";
+  }
+}
+
+TEST(HttpClientTest, AHeadAnswerCutShortIsARetryableNetworkError) {
+  ScriptedHttpServer server;
+  ScriptedResponse response{200, {{"ETag", "\"abc\""}}, ""};
+  response.fault = Fault::kCutHeaders;
+  response.header_bytes_before_fault = 20;
+  server.Enqueue(response);
+  HttpClient client(FastOptions());
+  Error e = ExpectError([&] { client.Perform(Req("HEAD", server.endpoint() + "/k")); });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_TRUE(e.retryable());
+}
+
+TEST(HttpClientTest, ABodyEndedEarlyIsARetryableNetworkError) {
+  ScriptedHttpServer server;
+  server.Enqueue({200, {}, std::string(10000, 'x'), Fault::kCloseMidBody, 100});
+  HttpClient client(FastOptions());
+  Error e = ExpectError([&] { client.Perform(Req("GET", server.endpoint() + "/k")); });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_TRUE(e.retryable());
+}
+
+TEST(HttpClientTest, AnEndpointThatAcceptsAndNeverAnswersStallsOut) {
+  walnut::testing::SilentListener silent;
+  HttpClient client(FastOptions());
+  auto start = std::chrono::steady_clock::now();
+  Error e = ExpectError([&] { client.Perform(Req("GET", silent.endpoint() + "/k")); });
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_TRUE(e.retryable());
+  EXPECT_NE(std::string(e.what()).find("stall timeout"), std::string::npos) << e.what();
+  EXPECT_GE(elapsed, std::chrono::milliseconds(1000));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2500));
+}
+
+TEST(HttpClientTest, AnUnresolvableHostIsARetryableNetworkError) {
+  HttpClient client(FastOptions());
+  auto start = std::chrono::steady_clock::now();
+  Error e = ExpectError([&] { client.Perform(Req("GET", "http://walnut-test.invalid/k")); });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_TRUE(e.retryable());
+  EXPECT_NE(std::string(e.what()).find("walnut-test.invalid"), std::string::npos) << e.what();
+  // Name resolution counts towards the connect timeout (2 s here).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(3000));
+}
+
 TEST(HttpClientTest, AnUnreadableCaFileIsAnInvalidArgument) {
   auto options = FastOptions();
   options.ca_cert_file = "/nonexistent/ca.pem";

@@ -1,5 +1,7 @@
 #include "storage/s3/s3_settings.h"
 
+#include <chrono>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -48,6 +50,7 @@ TEST(S3SettingsTest, MapsEverySetting) {
                       {"WALG_S3_CA_CERT_FILE", "/ca.pem"},
                       {"WALG_S3_MAX_PART_SIZE", "64MiB"},
                       {"WALG_S3_MAX_RETRIES", "3"},
+                      {"WALNUT_STORAGE_RETRY_TIMEOUT", "1m30s"},
                       {"S3_DELETE_BATCH_SIZE", "100"}});
   EXPECT_EQ(o.bucket, "b");
   EXPECT_EQ(o.root, "p/q");
@@ -63,6 +66,7 @@ TEST(S3SettingsTest, MapsEverySetting) {
   EXPECT_EQ(o.ca_cert_file, "/ca.pem");
   EXPECT_EQ(o.max_part_size, 64u << 20);
   EXPECT_EQ(o.retry.max_attempts, 4);
+  EXPECT_EQ(o.retry.budget, std::chrono::seconds(90));
   EXPECT_EQ(o.delete_batch_size, 100u);
 }
 
@@ -75,6 +79,7 @@ TEST(S3SettingsTest, Defaults) {
   EXPECT_EQ(d.storage_class, "STANDARD");
   EXPECT_EQ(d.max_part_size, 8u << 20);
   EXPECT_EQ(d.retry.max_attempts, 16);
+  EXPECT_EQ(d.retry.budget, std::chrono::seconds(30));
   EXPECT_EQ(d.upload_concurrency, 3u);  // 3 parts in flight + 1 filling = 32 MiB
   EXPECT_EQ(d.delete_batch_size, 1000u);
   EXPECT_EQ(d.ca_cert_file, "");
@@ -137,6 +142,10 @@ TEST(S3SettingsTest, BadValuesNameTheSetting) {
               HasSubstr("storage class"));
   EXPECT_THAT(LoadError(with({{"S3_DELETE_BATCH_SIZE", "1001"}})),
               HasSubstr("S3_DELETE_BATCH_SIZE"));
+  EXPECT_THAT(LoadError(with({{"WALNUT_STORAGE_RETRY_TIMEOUT", "0s"}})),
+              HasSubstr("WALNUT_STORAGE_RETRY_TIMEOUT"));
+  EXPECT_THAT(LoadError(with({{"WALNUT_STORAGE_RETRY_TIMEOUT", "soon"}})),
+              HasSubstr("WALNUT_STORAGE_RETRY_TIMEOUT"));
   EXPECT_THAT(LoadError({{"WALE_S3_PREFIX", "bucket/x"}}), HasSubstr("WALE_S3_PREFIX: invalid"));
 }
 

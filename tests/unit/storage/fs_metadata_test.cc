@@ -50,15 +50,5 @@ TEST(FsMetadataTest, AMissingFileHasNoMetadata) {
   EXPECT_TRUE(ReadFsMetadata((dir.path() / "absent").string()).empty());
 }
 
-TEST(FsMetadataTest, CopyKeepsTheMetadata) {
-  testing::TempDir dir;
-  FsStorage storage(dir.path());
-  auto writer = storage.Put("a", PutOptions{1, {{"k", "v"}}});
-  writer->Write(AsBytes(std::string("1")));
-  writer->Close();
-  storage.Copy("a", "b");
-  EXPECT_EQ(storage.Stat("b")->metadata, (std::map<std::string, std::string>{{"k", "v"}}));
-}
-
 }  // namespace
 }  // namespace walnut
