@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 #include <fnmatch.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -136,7 +135,7 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
   bool custom_spec = !options.restore_spec_path.empty();
   std::optional<TablespaceSpec> spec;
   if (custom_spec) {
-    spec = ReadRestoreSpec(options.restore_spec_path);
+    spec = ReadRestoreSpec(options.fs, options.restore_spec_path);
   } else if (sentinel.spec) {
     spec = sentinel.spec;
     ValidateTablespaceSpec(*spec, fmt::format("backup {}: sentinel Spec", name));
@@ -145,8 +144,8 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
   TarPlan plan = PlanTars(tars, name);
 
   fs::path target = fs::absolute(options.target_dir);
-  PrepareEmptyDirectory(target, "target directory", options.fsync);
-  Extractor extractor(target, name);
+  PrepareEmptyDirectory(options.fs, target, "target directory", options.fsync);
+  Extractor extractor(options.fs, target, name);
 
   // What files_metadata.json promises: every file, with its checksum where Walnut recorded one.
   std::set<std::string> pg_control_files{std::string(kPgControlPath)};
@@ -197,7 +196,7 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
     }
   }
 
-  if (spec) PrepareTablespaces(target, *spec, options.fsync);
+  if (spec) PrepareTablespaces(options.fs, target, *spec, options.fsync);
 
   ExtractOptions data_options;
   data_options.fsync = options.fsync;
@@ -283,7 +282,7 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
       extractor.FinishDirectories(options.fsync);
       ThrowIfMissing(extractor.Missing(ignored), name);
     } catch (...) {
-      ::unlink((target / kPgControlPath).c_str());
+      options.fs.Unlink((target / kPgControlPath).string());
       throw;
     }
   } else {

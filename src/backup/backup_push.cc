@@ -329,7 +329,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
       disk = std::make_unique<RateLimiter>(*options.disk_rate_limit,
                                            *options.disk_rate_limit + 8 * pg::kBlockSize);
     }
-    FileReadOptions read;
+    FileReadOptions read{.fs = options.fs};
     read.disk_limiter = disk.get();
     read.verify_page_checksums = options.verify_page_checksums && start.data_checksums;
     read.backup_start_lsn = start.lsn;
@@ -339,7 +339,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
     read.on_bytes = observer.on_bytes_read;
 
     TarWorkers workers(tars, pipeline, options, observer, files.get(), read, delta);
-    PgDataWalker walker(options.data_dir);
+    PgDataWalker walker(options.fs, options.data_dir);
     std::optional<WalkedEntry> pg_control;
     workers.Start();
     try {

@@ -16,6 +16,7 @@
 #include "common/mutex.h"
 #include "io/digest.h"
 #include "io/reader.h"
+#include "localfs/local_fs.h"
 
 namespace walnut {
 
@@ -43,9 +44,9 @@ class FilePieceHandler {
   // Before anything of the entry is read or written.
   virtual FilePiece Plan(const std::string& relative, const TarEntry& entry,
                          const std::string& tar_name) = 0;
-  // For kPatch: applies `content` (the entry's entry.size bytes) to the file open as `fd`.
-  virtual void Patch(const std::string& relative, const TarEntry& entry, Reader& content, int fd,
-                     const std::string& tar_name) = 0;
+  // For kPatch: applies `content` (the entry's entry.size bytes) to the open `file`.
+  virtual void Patch(const std::string& relative, const TarEntry& entry, Reader& content,
+                     LocalFile& file, const std::string& tar_name) = 0;
 };
 
 struct ExtractOptions {
@@ -80,11 +81,12 @@ struct ExtractOptions {
 // the SHA-256 of its stored bytes; a mismatch throws kCorruption naming the file, the tar and the
 // backup, and Missing() reports what no tar delivered.
 //
+// Every file is written through `fs`, which must outlive the Extractor.
 // Thread-safe: several tars may be extracted at once (one thread each).
 class Extractor {
  public:
   // `target` must exist. `backup_name` names the backup in error messages.
-  Extractor(std::filesystem::path target, std::string backup_name);
+  Extractor(LocalFs& fs, std::filesystem::path target, std::string backup_name);
 
   // Declares a path the backup must restore ("base/1/1259" or "/base/1/1259"), with the lower-case
   // hex SHA-256 of its content, or "" when none is recorded. Call before extracting.
@@ -119,9 +121,9 @@ class Extractor {
 
   void RestoreFile(TarReader& tar, const TarEntry& entry, const ExtractOptions& options,
                    std::vector<std::byte>& buffer);
-  // Writes the entry's content to `fd`, from its start; returns the bytes written.
-  uint64_t WriteWhole(TarReader& tar, const TarEntry& entry, int fd, const std::string& path,
-                      Sha256Hasher* hasher, std::vector<std::byte>& buffer);
+  // Writes the entry's content to `file`, from its start; returns the bytes written.
+  uint64_t WriteWhole(TarReader& tar, const TarEntry& entry, LocalFile& file, Sha256Hasher* hasher,
+                      std::vector<std::byte>& buffer);
   void RestoreDirectory(const TarEntry& entry, const std::string& tar_name);
   // Creates the missing parent directories of `relative` (mode 0700 until the tar's own entry
   // sets theirs) and refuses a path through a tar's symlink.
@@ -134,6 +136,7 @@ class Extractor {
   void MarkRestored(const std::string& relative);
   void MarkRestoredLocked(const std::string& relative) REQUIRES(mu_);
 
+  LocalFs& fs_;
   const std::filesystem::path target_;
   const std::string backup_name_;
 

@@ -1,7 +1,5 @@
 #include "backup/file_syncer.h"
 
-#include <fmt/format.h>
-
 #include "common/error.h"
 
 namespace walnut {
@@ -19,14 +17,14 @@ void FileSyncer::RethrowLocked() {
   if (error_) std::rethrow_exception(error_);
 }
 
-void FileSyncer::Submit(UniqueFd fd, std::string path) {
+void FileSyncer::Submit(LocalFile file) {
   {
     MutexLock lock(mu_);
     RethrowLocked();
     if (!worker_.joinable()) worker_ = std::thread([this] { Run(); });
     while (queue_.size() + in_flight_ >= max_pending_ && !error_) cv_.Wait(mu_);
     RethrowLocked();
-    queue_.push_back(Pending{std::move(fd), std::move(path)});
+    queue_.push_back(std::move(file));
   }
   cv_.NotifyAll();
 }
@@ -39,7 +37,7 @@ void FileSyncer::Flush() {
 
 void FileSyncer::Run() {
   for (;;) {
-    Pending file;
+    LocalFile file;
     {
       MutexLock lock(mu_);
       while (!stopping_ && queue_.empty()) cv_.Wait(mu_);
@@ -50,9 +48,8 @@ void FileSyncer::Run() {
     }
     std::exception_ptr error;
     try {
-      if (::fsync(file.fd.get()) != 0) ThrowSystemError(fmt::format("cannot sync {}", file.path));
-      if (int err = file.fd.Close(); err != 0)
-        ThrowSystemError(fmt::format("cannot close {}", file.path), err);
+      file.Sync();
+      file.Close();
     } catch (...) {
       error = std::current_exception();
     }

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "common/mutex.h"
-#include "storage/fs/unique_fd.h"
+#include "localfs/local_fs.h"
 
 namespace walnut {
 
@@ -25,24 +25,19 @@ class FileSyncer {
   FileSyncer(const FileSyncer&) = delete;
   FileSyncer& operator=(const FileSyncer&) = delete;
 
-  // Hands over a written file; `path` names it in errors. Throws an earlier file's failure.
-  void Submit(UniqueFd fd, std::string path);
+  // Hands over a written file. Throws an earlier file's failure.
+  void Submit(LocalFile file);
   // Waits until every file submitted so far is synced and closed; throws the first failure.
   void Flush();
 
  private:
-  struct Pending {
-    UniqueFd fd;
-    std::string path;
-  };
-
   void Run();
   void RethrowLocked() REQUIRES(mu_);
 
   const size_t max_pending_;
   Mutex mu_;
   CondVar cv_;
-  std::deque<Pending> queue_ GUARDED_BY(mu_);
+  std::deque<LocalFile> queue_ GUARDED_BY(mu_);
   size_t in_flight_ GUARDED_BY(mu_) = 0;  // taken by the worker, not done yet
   bool stopping_ GUARDED_BY(mu_) = false;
   std::exception_ptr error_ GUARDED_BY(mu_);

@@ -51,6 +51,14 @@ class Storage {
   // Deletes the keys; missing keys are not an error. Backends batch where they can.
   virtual void Delete(std::span<const std::string> keys) = 0;
 
+  // The leftovers of writes that never committed, below `prefix` (options.recursive: at any
+  // depth; else only at the level below it): a directory storage's hidden temporary files, of
+  // writes in progress or of writers that were killed (their mtime tells which). Their keys may
+  // be given to Delete(). The default reports none: an object store commits an object whole or
+  // not at all.
+  virtual void ListTemporaryFiles(std::string_view /*prefix*/, const ListOptions& /*options*/,
+                                  const std::function<void(const ObjectInfo&)>& /*fn*/) {}
+
   virtual bool Supports(StorageFeature feature) const = 0;
 
   // The size of the buffers a Put fills before it sends them (S3: the part size); 0 for a backend

@@ -4,41 +4,26 @@
 #include <memory>
 #include <optional>
 
-#include <fcntl.h>
 #include <fmt/format.h>
 
 #include "common/error.h"
 #include "io/copy.h"
+#include "localfs/atomic_file_writer.h"
 #include "pipeline/content_checksum.h"
-#include "storage/fs/fs_error.h"
-#include "storage/fs/fs_key.h"
-#include "storage/fs/fs_util.h"
-#include "storage/fs/fs_writer.h"
-#include "storage/fs/unique_fd.h"
+#include "wal/free_space_guard.h"
 #include "wal/wal_fetch_verify.h"
 
 namespace walnut::wal {
 namespace {
 
-// A writer for `destination` whose temporary file lives in `temporary_dir` (or next to it).
-std::unique_ptr<FsWriter> CreateTemporary(const std::string& destination,
-                                          const std::string& temporary_dir) {
-  if (temporary_dir.empty()) return FsWriter::Create(destination);
-  std::string name = BaseName(destination);
-  for (int collisions = 0;;) {
-    std::string temporary = fmt::format("{}/{}", temporary_dir, MakeTemporaryName(name));
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
-    if (fd.valid()) return std::make_unique<FsWriter>(std::move(fd), destination, temporary);
-    if (errno == EINTR) continue;
-    if (errno == EEXIST && ++collisions < 10) continue;
-    ThrowFsError("cannot create", temporary, errno);
-  }
-}
-
 std::unique_ptr<Writer> CreateFile(const std::string& destination, const WalFetchOptions& options) {
-  std::unique_ptr<FsWriter> file = CreateTemporary(destination, options.temporary_dir);
-  if (!options.durable) file->SkipSync();
-  return file;
+  AtomicFileWriter::Options file;
+  file.sync = options.durable;
+  file.temporary_dir = options.temporary_dir;
+  std::unique_ptr<Writer> writer = AtomicFileWriter::Create(options.fs, destination, file);
+  if (options.free_space_reserve == 0) return writer;
+  return std::make_unique<FreeSpaceGuard>(std::move(writer), options.fs, destination,
+                                          options.free_space_reserve);
 }
 
 // WAL-G also reads these; Walnut cannot decode them, and must not report such a file as absent

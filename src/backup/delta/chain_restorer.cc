@@ -91,11 +91,11 @@ FilePiece ChainRestorer::Plan(const std::string& relative, const TarEntry& entry
 }
 
 void ChainRestorer::Patch(const std::string& relative, const TarEntry& entry, Reader& content,
-                          int fd, const std::string& tar_name) {
+                          LocalFile& out, const std::string& tar_name) {
   ChainPlan::FilePlan* file = plan_.Find(relative);
   std::string context = Context(relative, tar_name);
   if (order_ == ChainOrder::kForward) {
-    ApplyIncrement(content, entry.size, fd, context, nullptr);
+    ApplyIncrement(content, entry.size, out, context, nullptr);
     return;
   }
   PageMask* mask = nullptr;
@@ -104,9 +104,9 @@ void ChainRestorer::Patch(const std::string& relative, const TarEntry& entry, Re
     mask = &partial_.at(file).mask;  // Plan() created it; nodes do not move
   }
   if (level_ == file->whole_level) {
-    ApplyWholeToMask(content, entry.size, fd, context, *mask);
+    ApplyWholeToMask(content, entry.size, out, context, *mask);
   } else {
-    ApplyIncrement(content, entry.size, fd, context, mask);
+    ApplyIncrement(content, entry.size, out, context, mask);
   }
 }
 

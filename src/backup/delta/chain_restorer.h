@@ -38,7 +38,7 @@ class ChainRestorer : public FilePieceHandler {
 
   FilePiece Plan(const std::string& relative, const TarEntry& entry,
                  const std::string& tar_name) override;
-  void Patch(const std::string& relative, const TarEntry& entry, Reader& content, int fd,
+  void Patch(const std::string& relative, const TarEntry& entry, Reader& content, LocalFile& out,
              const std::string& tar_name) override;
 
   // Once every level is extracted: throws kCorruption naming the file and backups when a file

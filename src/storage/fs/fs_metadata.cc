@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <sys/xattr.h>
 
-#include "storage/fs/fs_error.h"
+#include "common/error.h"
 
 namespace walnut {
 namespace {
@@ -49,7 +49,7 @@ std::map<std::string, std::string> ReadAttributes(
   int err = 0;
   if (!ReadSized(list, names, err)) {
     if (NoAttributeSupport(err) || err == ENOENT) return metadata;
-    ThrowFsError("cannot list the attributes of", path, err);
+    ThrowSystemError("cannot list the attributes of", path, err);
   }
   for (size_t pos = 0; pos < names.size();) {
     size_t end = names.find('\0', pos);
@@ -61,7 +61,7 @@ std::map<std::string, std::string> ReadAttributes(
     if (!ReadSized([&](char* buf, size_t size) { return get(name.c_str(), buf, size); }, value,
                    err)) {
       if (err == ENODATA) continue;  // removed since the listing
-      ThrowFsError("cannot read attribute " + name + " of", path, err);
+      ThrowSystemError("cannot read attribute " + name + " of", path, err);
     }
     metadata.emplace(name.substr(kAttributePrefix.size()), std::move(value));
   }
@@ -76,7 +76,7 @@ void WriteFsMetadata(int fd, const std::string& path,
     std::string attribute = std::string(kAttributePrefix) + name;
     if (::fsetxattr(fd, attribute.c_str(), value.data(), value.size(), 0) != 0) {
       if (NoAttributeSupport(errno)) return;
-      ThrowFsError("cannot set attribute " + attribute + " on", path, errno);
+      ThrowSystemError("cannot set attribute " + attribute + " on", path, errno);
     }
   }
 }

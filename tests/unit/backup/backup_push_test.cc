@@ -18,6 +18,7 @@
 #include "common/mutex.h"
 #include "io/digest.h"
 #include "io/memory_stream.h"
+#include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "storage/memory/memory_storage.h"
 #include "support/faulty_storage.h"
@@ -158,7 +159,7 @@ class BackupPushTest : public ::testing::Test {
   OrderRecordingStorage storage_;
   Folder root_;
   PipelineOptions pipeline_;
-  BackupPushOptions options_;
+  BackupPushOptions options_{.fs = LocalFs::Default()};
   std::map<std::string, std::string> contents_;
 };
 

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "io/digest.h"
+#include "localfs/local_fs.h"
 #include "pipeline/content_checksum.h"
 #include "pipeline/crypto/sodium_crypter.h"
 #include "pipeline/crypto/sodium_key.h"
@@ -93,7 +94,7 @@ class WalFetchTest : public ::testing::Test {
   MetadataStorage storage_;
   Folder wal_;
   PipelineOptions pipeline_;
-  WalFetchOptions options_;
+  WalFetchOptions options_{.fs = LocalFs::Default()};
   testing::TempDir dir_;
 };
 
