@@ -8,7 +8,7 @@
 #
 # Changed pages are counted exactly: every main-fork page of the database whose page LSN is at or
 # after the base backup's start LSN (or that is new, pd_upper = 0), which is what a delta must
-# store (walg-reference.md §4.2). pageinspect hands their bytes out; lz4 -1 compresses them.
+# store (WAL-G's internal/databases/postgres/pagefile.go). pageinspect hands their bytes out; lz4 -1 compresses them.
 set -euo pipefail
 export LC_ALL=C
 

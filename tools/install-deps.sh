@@ -21,8 +21,10 @@ packages=(
   postgresql-15 postgresql-client-15
   # the peers the benchmarks run side by side with Walnut
   pgbackrest
-  # fuzzing (clang's libFuzzer) and measuring
+  # fuzzing (clang's libFuzzer), the thread-safety analysis (tools/check-thread-safety.py), measuring
   clang-14 libclang-rt-14-dev time procps
+  # line coverage (tools/coverage.sh)
+  gcovr
 )
 # The S3 test server runs on Node.js; an existing node with its own npm (not Debian's) is kept.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it, on a fresh Debian 12 as root:
 #   1. installs the Debian packages and the npm test servers (tools/install-deps.sh),
-#   2. builds Walnut with warnings as errors and runs every test (unit + integration against s3rver),
+#   2. checks the layering of src/ and that comments cite only what is in the repository
+#      (tools/check-layers.py), builds Walnut with warnings as errors, checks the locking annotations
+#      with clang's thread-safety analysis (tools/check-thread-safety.py, syntax only: no second
+#      build) and runs every test (unit + integration against s3rver),
 #   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again,
 #   4. builds the libFuzzer targets with clang and runs each for a short while.
 # Set WALNUT_TEST_QUICK=1 to stop after step 2.
@@ -17,9 +20,15 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "install dependencies"
 bash tools/install-deps.sh
 
+step "layering and citations (tools/check-layers.py)"
+python3 tools/check-layers.py
+
 step "build (release, -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALNUT_WERROR=ON
 cmake --build build -j "$jobs"
+
+step "thread-safety analysis (clang++-14 -Wthread-safety over every src/ and tests/ file)"
+python3 tools/check-thread-safety.py build
 
 step "tests: unit and integration"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600

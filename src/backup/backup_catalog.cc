@@ -157,10 +157,6 @@ FilesMetadata BackupCatalog::LoadFilesMetadata(std::string_view name,
   return result;
 }
 
-Folder BackupCatalog::BackupFolder(std::string_view name) const {
-  return root_.Sub(BackupFolderKey(name));
-}
-
 Folder BackupCatalog::TarPartitions(std::string_view name) const {
   return root_.Sub(BackupTarPartitionsKey(name));
 }

@@ -37,9 +37,9 @@ class BackupCatalog {
   // are ignored. Empty when there are none.
   std::vector<BackupListEntry> List() const;
 
-  // `name_or_latest`: a backup name or LATEST (the newest sentinel LastModified, walg-reference.md
-  // §11.3). Throws kNotFound: "backup 'X' not found in <storage>; run backup-list", or
-  // "no backups found in <storage>" for LATEST.
+  // `name_or_latest`: a backup name or LATEST (the sentinel with the newest LastModified,
+  // as WAL-G picks it, not the greatest name). Throws kNotFound: "backup 'X' not found in
+  // <storage>; run backup-list", or "no backups found in <storage>" for LATEST.
   BackupListEntry Resolve(std::string_view name_or_latest) const;
 
   // The name of the one backup whose sentinel UserData equals `user_data_json` (compared as JSON
@@ -68,8 +68,7 @@ class BackupCatalog {
   // Stores `content` under `key` (relative to the root) in one piece, with its SHA-256.
   void WriteDocument(const std::string& key, std::string_view content) const;
 
-  // basebackups_005/<name>/ and basebackups_005/<name>/tar_partitions/.
-  Folder BackupFolder(std::string_view name) const;
+  // basebackups_005/<name>/tar_partitions/.
   Folder TarPartitions(std::string_view name) const;
 
   const Folder& root() const { return root_; }

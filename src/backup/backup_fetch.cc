@@ -1,7 +1,6 @@
 #include "backup/backup_fetch.h"
 
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <stop_token>
@@ -9,7 +8,6 @@
 
 #include <fmt/format.h>
 #include <fnmatch.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +16,7 @@
 #include "backup/delta/restore_chain.h"
 #include "backup/extractor.h"
 #include "backup/restore_spec.h"
+#include "common/mutex.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/retry.h"
@@ -89,12 +88,12 @@ class UnverifiedObjects {
  public:
   UnverifiedObjectHandler Handler() {
     return [this](const std::string& object, const std::string&) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       objects_.insert(object);
     };
   }
   void Report(const std::string& backup_name) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (objects_.empty()) return;
     spdlog::warn(
         "backup {}: the content of {} object(s) could not be verified: no SHA-256 was recorded "
@@ -103,8 +102,8 @@ class UnverifiedObjects {
   }
 
  private:
-  std::mutex mu_;
-  std::set<std::string> objects_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::set<std::string> objects_ GUARDED_BY(mu_);
 };
 
 // How to read one tar of a backup: the SHA-256 its sentinel recorded for it, if any.
@@ -176,7 +175,7 @@ BackupFetchResult FetchBackup(const BackupCatalog& all_backups, const PipelineOp
   bool custom_spec = !options.restore_spec_path.empty();
   std::optional<TablespaceSpec> spec;
   if (custom_spec) {
-    spec = ReadRestoreSpec(options.restore_spec_path);
+    spec = ReadRestoreSpec(options.fs, options.restore_spec_path);
   } else if (sentinel.spec) {
     spec = sentinel.spec;
     ValidateTablespaceSpec(*spec, fmt::format("backup {}: sentinel Spec", name));
@@ -185,8 +184,8 @@ BackupFetchResult FetchBackup(const BackupCatalog& all_backups, const PipelineOp
   TarPlan plan = PlanTars(tars, name);
 
   fs::path target = fs::absolute(options.target_dir);
-  PrepareEmptyDirectory(target, "target directory", options.fsync);
-  Extractor extractor(target, name);
+  PrepareEmptyDirectory(options.fs, target, "target directory", options.fsync);
+  Extractor extractor(options.fs, target, name);
 
   // What files_metadata.json promises: every file, with its checksum where Walnut recorded one.
   std::set<std::string> pg_control_files{std::string(kPgControlPath)};
@@ -237,7 +236,7 @@ BackupFetchResult FetchBackup(const BackupCatalog& all_backups, const PipelineOp
     }
   }
 
-  if (spec) PrepareTablespaces(target, *spec, options.fsync);
+  if (spec) PrepareTablespaces(options.fs, target, *spec, options.fsync);
 
   ExtractOptions data_options;
   data_options.fsync = options.fsync;
@@ -326,7 +325,7 @@ BackupFetchResult FetchBackup(const BackupCatalog& all_backups, const PipelineOp
       extractor.FinishDirectories(options.fsync);
       ThrowIfMissing(extractor.Missing(ignored), name);
     } catch (...) {
-      ::unlink((target / kPgControlPath).c_str());
+      options.fs.Unlink((target / kPgControlPath).string());
       throw;
     }
   } else {

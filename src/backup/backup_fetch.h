@@ -7,18 +7,20 @@
 
 #include "backup/backup_catalog.h"
 #include "backup/delta/chain_restorer.h"
+#include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 
 namespace walnut {
 
 struct BackupFetchOptions {
-  std::string target_dir;
+  LocalFs& fs;  // where the backup is restored
+  std::string target_dir{};
   // A backup name or LATEST; ignored when target_user_data is set.
-  std::string backup_name;
+  std::string backup_name{};
   // --target-user-data / WALG_FETCH_TARGET_USER_DATA: JSON; the backup whose UserData equals it.
-  std::string target_user_data;
-  std::string mask;                // --mask: a shell pattern on paths relative to the target
-  std::string restore_spec_path;   // --restore-spec FILE; "" uses the backup's own Spec
+  std::string target_user_data{};
+  std::string mask{};               // --mask: a shell pattern on paths relative to the target
+  std::string restore_spec_path{};  // --restore-spec FILE; "" uses the backup's own Spec
   bool fsync = true;               // !WALG_TAR_DISABLE_FSYNC
   int download_concurrency = 10;   // WALG_DOWNLOAD_CONCURRENCY
   int download_file_retries = 15;  // WALG_DOWNLOAD_FILE_RETRIES

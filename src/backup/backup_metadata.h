@@ -15,7 +15,8 @@
 
 namespace walnut {
 
-// The JSON documents WAL-G writes next to a base backup (walg-reference.md §3.2-3.4), as Go's
+// The JSON documents WAL-G writes next to a base backup (WAL-G's BackupSentinelDtoV2 and
+// ExtendedMetadataDto, internal/databases/postgres/backup_sentinel_dto.go), as Go's
 // encoding/json writes them: LSNs and sizes are JSON numbers, times RFC3339Nano, "omitempty"
 // fields left out when empty. Readers ignore unknown fields. Parse errors throw kCorruption
 // naming the object key and what is wrong. JSON metadata is stored raw (never compressed or

@@ -15,7 +15,8 @@
 
 namespace walnut {
 
-// basebackups_005/<name>/files_metadata.json (WAL-G's FilesMetadataDto, walg-reference.md §3.4):
+// basebackups_005/<name>/files_metadata.json (WAL-G's FilesMetadataDto,
+// internal/databases/postgres/backup_sentinel_dto.go):
 //   {"Files":{"/base/1/1259":{"IsIncremented":false,"IsSkipped":false,"MTime":"...","UpdatesCount":0},...},
 //    "TarFileSets":{"part_001.tar.lz4":["/base/1/1259",...],...},
 //    "DatabasesByNames":{...}}

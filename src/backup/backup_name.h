@@ -8,7 +8,7 @@
 
 namespace walnut {
 
-// WAL-G's base backup layout below the storage root (walg-reference.md §3):
+// WAL-G's base backup layout below the storage root (docs/backup-format.md):
 //   basebackups_005/<name>_backup_stop_sentinel.json      the "backup is complete" marker, written
 //   last basebackups_005/<name>/metadata.json basebackups_005/<name>/files_metadata.json
 //   basebackups_005/<name>/tar_partitions/part_001.tar.lz4, pg_control.tar.lz4,

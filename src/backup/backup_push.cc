@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "backup/tar_upload_queue.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "concurrency/bounded_queue.h"
 #include "pipeline/stored_document.h"
 #include "postgres/page_checksum.h"
@@ -127,12 +127,12 @@ class TarWorkers {
     for (auto& t : threads_) t.join();
     threads_.clear();
     uploads_.Drain();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (error_) std::rethrow_exception(error_);
   }
   void Fail(std::exception_ptr error) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!error_) error_ = error;
     }
     failed_ = true;
@@ -144,19 +144,35 @@ class TarWorkers {
   // Records a finished tar (under the lock): its paths for TarFileSets, its size and its
   // SHA-256 for the sentinel.
   void RecordTar(const TarPartition& tar) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     tar_sets_.emplace_back(tar.name(), tar.paths());
     uncompressed_size_ += tar.size();
     stored_sha256_[std::string(kTarPartitionsFolder) + tar.name()] = tar.stored_sha256();
   }
   void AddFileMetadata(const std::string& path, const BackupFileDescription& file) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (files_) files_->AddFile(path, file);
   }
 
-  std::vector<std::pair<std::string, std::vector<std::string>>>& tar_sets() { return tar_sets_; }
-  std::map<std::string, std::string>& stored_sha256() { return stored_sha256_; }
-  uint64_t uncompressed_size() const { return uncompressed_size_; }
+  // After Finish(): each tar's name and paths, for TarFileSets.
+  std::vector<std::pair<std::string, std::vector<std::string>>> TakeTarSets() {
+    MutexLock lock(mu_);
+    return std::move(tar_sets_);
+  }
+  uint64_t uncompressed_size() const {
+    MutexLock lock(mu_);
+    return uncompressed_size_;
+  }
+  // The SHA-256 of a stored object (a tar part, files_metadata.json) for the sentinel.
+  void RecordStoredSha256(std::string key, std::string sha256) {
+    MutexLock lock(mu_);
+    stored_sha256_[std::move(key)] = std::move(sha256);
+  }
+  // After Finish(): every stored object's SHA-256, for the sentinel.
+  std::map<std::string, std::string> TakeStoredSha256() {
+    MutexLock lock(mu_);
+    return std::move(stored_sha256_);
+  }
   uint64_t data_size() const { return data_size_; }
   uint64_t corrupt_files() const { return corrupt_files_; }
   uint64_t skipped_files() const { return skipped_files_; }
@@ -238,11 +254,11 @@ class TarWorkers {
   std::atomic<uint64_t> corrupt_files_{0};
   std::atomic<uint64_t> skipped_files_{0};
   std::atomic<uint64_t> incremented_files_{0};
-  std::mutex mu_;
-  std::exception_ptr error_;                                                // GUARDED_BY(mu_)
-  std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_;  // GUARDED_BY(mu_)
-  uint64_t uncompressed_size_ = 0;                                          // GUARDED_BY(mu_)
-  std::map<std::string, std::string> stored_sha256_;                        // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::exception_ptr error_ GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_ GUARDED_BY(mu_);
+  uint64_t uncompressed_size_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::string> stored_sha256_ GUARDED_BY(mu_);
   // Last: destroyed first, so its threads are joined before the state their callbacks touch.
   TarUploadQueue uploads_;
 };
@@ -328,7 +344,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
       disk = std::make_unique<RateLimiter>(*options.disk_rate_limit,
                                            *options.disk_rate_limit + 8 * pg::kBlockSize);
     }
-    FileReadOptions read;
+    FileReadOptions read{.fs = options.fs};
     read.disk_limiter = disk.get();
     read.verify_page_checksums = options.verify_page_checksums && start.data_checksums;
     read.backup_start_lsn = start.lsn;
@@ -338,7 +354,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
     read.on_bytes = observer.on_bytes_read;
 
     TarWorkers workers(tars, pipeline, options, observer, files.get(), read, delta);
-    PgDataWalker walker(options.data_dir);
+    PgDataWalker walker(options.fs, options.data_dir);
     std::optional<WalkedEntry> pg_control;
     workers.Start();
     try {
@@ -403,13 +419,13 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
                        pg::WalFileName(stop.last_segment), pipeline.compression, options);
 
     if (files) {
-      for (const auto& [tar_name, paths] : workers.tar_sets())
+      for (const auto& [tar_name, paths] : workers.TakeTarSets())
         files->AddTarFileSet(tar_name, paths);
       files->Finish();
       files_upload->Close();
-      workers.stored_sha256()[std::string(kFilesMetadataFileName)] = files_upload->sha256();
+      workers.RecordStoredSha256(std::string(kFilesMetadataFileName), files_upload->sha256());
     }
-    sentinel.stored_sha256 = workers.stored_sha256();
+    sentinel.stored_sha256 = workers.TakeStoredSha256();
 
     sentinel.finish_time = Now();
     sentinel.uncompressed_size = static_cast<int64_t>(workers.uncompressed_size());

@@ -10,6 +10,7 @@
 #include "backup/backup_metadata.h"
 #include "backup/backup_session.h"
 #include "backup/delta/delta_base.h"
+#include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "storage/folder.h"
 
@@ -17,16 +18,17 @@ namespace walnut {
 
 // backup-push settings (flags and WALG_* settings, resolved by the command).
 struct BackupPushOptions {
-  std::string data_dir;  // PGDATA as given: checked against the server's data_directory
+  LocalFs& fs;             // PGDATA is read through it
+  std::string data_dir{};  // PGDATA as given: checked against the server's data_directory
   bool permanent = false;
   bool verify_page_checksums = false;     // -v / WALG_VERIFY_PAGE_CHECKSUMS
   bool store_all_corrupt_blocks = false;  // -s / WALG_STORE_ALL_CORRUPT_BLOCKS
   bool without_files_metadata = false;    // --without-files-metadata
-  std::string user_data;                  // raw JSON or ""
+  std::string user_data{};                // raw JSON or ""
   uint64_t tar_size_threshold = (1u << 30) - 1;
-  int disk_concurrency = 1;                 // tars filled at once
-  int upload_queue = 2;                     // WALG_UPLOAD_QUEUE: filled tars finishing upload
-  std::optional<uint64_t> disk_rate_limit;  // bytes/s read from PGDATA
+  int disk_concurrency = 1;                   // tars filled at once
+  int upload_queue = 2;                       // WALG_UPLOAD_QUEUE: filled tars finishing upload
+  std::optional<uint64_t> disk_rate_limit{};  // bytes/s read from PGDATA
   // WALNUT_ARCHIVE_CHECK: refuse at once a primary that archives nothing (pg::ArchivingGap), and
   // wait for the backup's WAL to reach wal_005/ before writing the sentinel. false: neither, for
   // setups whose WAL reaches the storage another way (a warning says the backup depends on it).
@@ -36,7 +38,7 @@ struct BackupPushOptions {
   std::chrono::milliseconds archive_poll_interval{1'000};
   const std::atomic<bool>* stop = nullptr;  // set by SIGINT/SIGTERM
   // Take a delta against this base (ChooseDeltaBase) instead of a full backup.
-  std::optional<DeltaBase> delta;
+  std::optional<DeltaBase> delta{};
 };
 
 // Progress callbacks; may be called from several threads at once.
@@ -50,7 +52,7 @@ struct BackupPushResult {
   BackupSentinel sentinel;
 };
 
-// Takes a base backup (walg-reference.md §3). With options.archive_check, first refuses
+// Takes a base backup (docs/backup-format.md). With options.archive_check, first refuses
 // (kFailedPrecondition, before the backup starts) a server whose settings show that it archives
 // nothing. Then starts the backup on the server, walks PGDATA into
 // tar_partitions/part_NNN.tar.<ext> (WALG_TAR_SIZE_THRESHOLD each, disk_concurrency at once,

@@ -9,17 +9,13 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fnmatch.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/excerpt.h"
 #include "concurrency/async_writer.h"
 #include "io/digest.h"
-#include "io/fd_stream.h"
+#include "localfs/paths.h"
 #include "pipeline/stage_buffers.h"
-#include "storage/fs/fs_util.h"
-#include "storage/fs/unique_fd.h"
 
 namespace walnut {
 namespace {
@@ -75,21 +71,16 @@ std::string ParentOf(const std::string& relative) {
   return slash == std::string::npos ? "" : relative.substr(0, slash);
 }
 
-void SyncDirectoryOrThrow(const fs::path& path) {
-  if (int err = SyncDirectory(path.string()); err != 0) {
-    ThrowSystemError(fmt::format("cannot sync directory {}", path.string()), err);
-  }
-}
-
-bool IsDirectory(const fs::path& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+bool IsDirectory(LocalFs& local, const fs::path& path) {
+  FileStat stat;
+  return local.Stat(path.string(), stat, /*follow_links=*/true) == 0 &&
+         stat.type == FileType::kDirectory;
 }
 
 }  // namespace
 
-Extractor::Extractor(fs::path target, std::string backup_name)
-    : target_(std::move(target)), backup_name_(std::move(backup_name)) {}
+Extractor::Extractor(LocalFs& fs, fs::path target, std::string backup_name)
+    : fs_(fs), target_(std::move(target)), backup_name_(std::move(backup_name)) {}
 
 void Extractor::Expect(std::string_view path, std::string_view sha256_hex) {
   std::optional<std::string> relative = NormalizeTarPath(path);
@@ -101,19 +92,19 @@ void Extractor::Expect(std::string_view path, std::string_view sha256_hex) {
   std::string hex(sha256_hex);
   std::transform(hex.begin(), hex.end(), hex.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Expected& expected = expected_[*relative];
   if (!hex.empty()) expected.sha256_hex = std::move(hex);
 }
 
 std::string Extractor::ExpectedSha256(const std::string& relative) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = expected_.find(relative);
   return it == expected_.end() ? std::string() : it->second.sha256_hex;
 }
 
 void Extractor::MarkRestored(const std::string& relative) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   MarkRestoredLocked(relative);
 }
 
@@ -137,10 +128,10 @@ void Extractor::MakeDirectoriesLocked(const std::string& relative, bool include_
     }
     if (known_directories_.count(prefix) == 0) {
       fs::path path = target_ / prefix;
-      if (::mkdir(path.c_str(), 0700) == 0) {
+      if (int err = fs_.MakeDirectory(path.string(), 0700); err == 0) {
         directories_to_sync_.insert(ParentOf(prefix));
-      } else if (errno != EEXIST || !IsDirectory(path)) {
-        ThrowSystemError(fmt::format("cannot create directory {}", path.string()));
+      } else if (err != EEXIST || !IsDirectory(fs_, path)) {
+        ThrowSystemError("cannot create directory", path.string(), err);
       }
       known_directories_.insert(prefix);
     }
@@ -150,16 +141,14 @@ void Extractor::MakeDirectoriesLocked(const std::string& relative, bool include_
 }
 
 void Extractor::EnsureParents(const std::string& relative, const std::string& tar_name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   MakeDirectoriesLocked(relative, false, tar_name);
   directories_to_sync_.insert(ParentOf(relative));
 }
 
-uint64_t Extractor::WriteWhole(TarReader& tar, const TarEntry& entry, int fd,
-                               const std::string& path, Sha256Hasher* hasher,
-                               std::vector<std::byte>& buffer) {
+uint64_t Extractor::WriteWhole(TarReader& tar, const TarEntry& entry, LocalFile& file,
+                               Sha256Hasher* hasher, std::vector<std::byte>& buffer) {
   std::unique_ptr<Writer> hashing = MakeHashStage(hasher, entry.size);
-  FdWriter file(fd, path);
   uint64_t written = 0;
   for (;;) {
     size_t n = tar.ReadContent(buffer);
@@ -192,60 +181,66 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
 
   bool patch = piece.kind == FilePiece::Kind::kPatch;
   int flags = patch ? O_RDWR | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC;
-  UniqueFd fd(::open(write_path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0) ThrowSystemError(fmt::format("cannot create {}", write_path.string()));
-  std::optional<Sha256Hasher> hasher;
-  if (!piece.sha256_hex.empty()) hasher.emplace();
-  uint64_t written = 0;
-  if (patch) {
-    std::unique_ptr<Writer> hashing = MakeHashStage(hasher ? &*hasher : nullptr, entry.size);
-    HashingContent content(tar.content(), hashing.get());
-    options.pieces->Patch(relative, entry, content, fd.get(), tar.tar_name());
-    while (content.Read(buffer) != 0) {
+  LocalFile file;
+  try {
+    if (int err = fs_.Open(write_path.string(), flags | O_NOFOLLOW, 0600, file)) {
+      ThrowSystemError("cannot create", write_path.string(), err);
     }
-    if (hashing) hashing->Close();  // every byte is hashed
-    written = entry.size;
-  } else {
-    written =
-        WriteWhole(tar, entry, fd.get(), write_path.string(), hasher ? &*hasher : nullptr, buffer);
-  }
-  if (hasher) {
-    std::string actual = hasher->Finish().Hex();
-    if (actual != piece.sha256_hex) {
-      if (options.atomic_files) ::unlink(write_path.c_str());
-      throw Error(ErrorCode::kCorruption,
-                  fmt::format("backup {}: file {} from tar {} does not match its checksum: "
-                              "files_metadata.json records SHA-256 {}, the tar holds {}",
-                              options.backup_name.empty() ? backup_name_ : options.backup_name,
-                              relative, tar.tar_name(), piece.sha256_hex, actual));
+    std::optional<Sha256Hasher> hasher;
+    if (!piece.sha256_hex.empty()) hasher.emplace();
+    uint64_t written = 0;
+    if (patch) {
+      std::unique_ptr<Writer> hashing = MakeHashStage(hasher ? &*hasher : nullptr, entry.size);
+      HashingContent content(tar.content(), hashing.get());
+      options.pieces->Patch(relative, entry, content, file, tar.tar_name());
+      while (content.Read(buffer) != 0) {
+      }
+      if (hashing) hashing->Close();  // every byte is hashed
+      written = entry.size;
+    } else {
+      written = WriteWhole(tar, entry, file, hasher ? &*hasher : nullptr, buffer);
     }
-  }
-  bytes_restored_ += written;
-  if (!piece.final) {
-    // Later pieces reopen it; it is synced once, when complete.
-    if (int err = fd.Close(); err != 0)
-      ThrowSystemError(fmt::format("cannot close {}", write_path.string()), err);
-    return;
-  }
-  if (::fchmod(fd.get(), piece.mode & 07777) != 0) {
-    ThrowSystemError(fmt::format("cannot set the mode of {}", write_path.string()));
-  }
-  struct timespec times[2] = {{piece.mtime, 0}, {piece.mtime, 0}};
-  if (::futimens(fd.get(), times) != 0) {
-    ThrowSystemError(fmt::format("cannot set the mtime of {}", write_path.string()));
-  }
-  if (options.fsync && !options.atomic_files) {
-    // Synced (and closed) on the syncer's thread; FinishDirectories waits for it.
-    syncer_.Submit(std::move(fd), write_path.string());
-  } else {
-    if (options.fsync && ::fsync(fd.get()) != 0)
-      ThrowSystemError(fmt::format("cannot sync {}", write_path.string()));
-    if (int err = fd.Close(); err != 0)
-      ThrowSystemError(fmt::format("cannot close {}", write_path.string()), err);
-  }
-  if (options.atomic_files && ::rename(write_path.c_str(), final_path.c_str()) != 0) {
-    ThrowSystemError(
-        fmt::format("cannot rename {} to {}", write_path.string(), final_path.string()));
+    if (hasher) {
+      std::string actual = hasher->Finish().Hex();
+      if (actual != piece.sha256_hex) {
+        throw Error(ErrorCode::kCorruption,
+                    fmt::format("backup {}: file {} from tar {} does not match its checksum: "
+                                "files_metadata.json records SHA-256 {}, the tar holds {}",
+                                options.backup_name.empty() ? backup_name_ : options.backup_name,
+                                relative, tar.tar_name(), piece.sha256_hex, actual));
+      }
+    }
+    bytes_restored_ += written;
+    if (!piece.final) {
+      file.Close();  // later pieces reopen it; it is synced once, when complete
+      return;
+    }
+    if (int err = fs_.SetMode(write_path.string(), piece.mode & 07777)) {
+      ThrowSystemError("cannot set the mode of", write_path.string(), err);
+    }
+    if (int err = fs_.SetMtime(write_path.string(), piece.mtime)) {
+      ThrowSystemError("cannot set the mtime of", write_path.string(), err);
+    }
+    if (options.fsync && !options.atomic_files) {
+      // Synced (and closed) on the syncer's thread; FinishDirectories waits for it.
+      syncer_.Submit(std::move(file));
+    } else {
+      if (options.fsync) file.Sync();
+      file.Close();
+    }
+    if (options.atomic_files) {
+      if (int err = fs_.Rename(write_path.string(), final_path.string())) {
+        ThrowSystemError(fmt::format("cannot rename {} to", write_path.string()),
+                         final_path.string(), err);
+      }
+    }
+  } catch (...) {
+    // A file written atomically never stays half-written, not even under its temporary name.
+    if (options.atomic_files) {
+      if (file.is_open()) fs_.Close(file);
+      fs_.Unlink(write_path.string());
+    }
+    throw;
   }
   MarkRestored(relative);
   ++files_restored_;
@@ -253,7 +248,7 @@ void Extractor::RestoreFile(TarReader& tar, const TarEntry& entry, const Extract
 
 void Extractor::RestoreDirectory(const TarEntry& entry, const std::string& tar_name) {
   const std::string& relative = entry.name;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   directory_metadata_[relative] = PendingDirectory{entry.mode, entry.mtime};
   if (relative.empty()) return;
   MakeDirectoriesLocked(relative, true, tar_name);
@@ -281,7 +276,7 @@ void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
         break;
       case TarEntry::Type::kSymlink: {
         EnsureParents(entry->name, tar_name);
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         pending_symlinks_[entry->name] = entry->link_target;
         break;
       }
@@ -291,12 +286,12 @@ void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
 
 void Extractor::FinishDirectories(bool fsync) {
   syncer_.Flush();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [relative, link_target] : pending_symlinks_) {
     fs::path path = target_ / relative;
-    if (::symlink(link_target.c_str(), path.c_str()) != 0) {
-      ThrowSystemError(
-          fmt::format("cannot create symbolic link {} -> {}", path.string(), link_target));
+    if (int err = fs_.Symlink(link_target, path.string())) {
+      ThrowSystemError("cannot create symbolic link",
+                       fmt::format("{} -> {}", path.string(), link_target), err);
     }
     tar_symlinks_.insert(relative);
     MarkRestoredLocked(relative);
@@ -305,18 +300,17 @@ void Extractor::FinishDirectories(bool fsync) {
   pending_symlinks_.clear();
   for (const auto& [relative, metadata] : directory_metadata_) {
     fs::path path = relative.empty() ? target_ : target_ / relative;
-    if (::chmod(path.c_str(), metadata.mode & 07777) != 0) {
-      ThrowSystemError(fmt::format("cannot set the mode of {}", path.string()));
+    if (int err = fs_.SetMode(path.string(), metadata.mode & 07777)) {
+      ThrowSystemError("cannot set the mode of", path.string(), err);
     }
-    struct timespec times[2] = {{metadata.mtime, 0}, {metadata.mtime, 0}};
-    if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
-      ThrowSystemError(fmt::format("cannot set the mtime of {}", path.string()));
+    if (int err = fs_.SetMtime(path.string(), metadata.mtime)) {
+      ThrowSystemError("cannot set the mtime of", path.string(), err);
     }
   }
   directory_metadata_.clear();
   if (fsync) {
     for (const std::string& relative : directories_to_sync_) {
-      SyncDirectoryOrThrow(relative.empty() ? target_ : target_ / relative);
+      SyncDirectoryOrThrow(fs_, (relative.empty() ? target_ : target_ / relative).string());
     }
   }
   directories_to_sync_.clear();
@@ -325,7 +319,7 @@ void Extractor::FinishDirectories(bool fsync) {
 std::vector<std::string> Extractor::Missing(
     const std::function<bool(const std::string&)>& ignore) const {
   std::vector<std::string> missing;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [path, expected] : expected_) {
     if (!expected.restored && !(ignore && ignore(path))) missing.push_back(path);
   }

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -14,8 +13,10 @@
 
 #include "backup/file_syncer.h"
 #include "backup/tar_reader.h"
+#include "common/mutex.h"
 #include "io/digest.h"
 #include "io/reader.h"
+#include "localfs/local_fs.h"
 
 namespace walnut {
 
@@ -43,9 +44,9 @@ class FilePieceHandler {
   // Before anything of the entry is read or written.
   virtual FilePiece Plan(const std::string& relative, const TarEntry& entry,
                          const std::string& tar_name) = 0;
-  // For kPatch: applies `content` (the entry's entry.size bytes) to the file open as `fd`.
-  virtual void Patch(const std::string& relative, const TarEntry& entry, Reader& content, int fd,
-                     const std::string& tar_name) = 0;
+  // For kPatch: applies `content` (the entry's entry.size bytes) to the open `file`.
+  virtual void Patch(const std::string& relative, const TarEntry& entry, Reader& content,
+                     LocalFile& file, const std::string& tar_name) = 0;
 };
 
 struct ExtractOptions {
@@ -80,16 +81,16 @@ struct ExtractOptions {
 // the SHA-256 of its stored bytes; a mismatch throws kCorruption naming the file, the tar and the
 // backup, and Missing() reports what no tar delivered.
 //
+// Every file is written through `fs`, which must outlive the Extractor.
 // Thread-safe: several tars may be extracted at once (one thread each).
 class Extractor {
  public:
   // `target` must exist. `backup_name` names the backup in error messages.
-  Extractor(std::filesystem::path target, std::string backup_name);
+  Extractor(LocalFs& fs, std::filesystem::path target, std::string backup_name);
 
   // Declares a path the backup must restore ("base/1/1259" or "/base/1/1259"), with the lower-case
   // hex SHA-256 of its content, or "" when none is recorded. Call before extracting.
   void Expect(std::string_view path, std::string_view sha256_hex);
-  bool has_expectations() const { return !expected_.empty(); }
 
   // Extracts every entry of the tar stream `input`, named `tar_name` in messages.
   void ExtractTar(Reader& input, const std::string& tar_name, const ExtractOptions& options);
@@ -120,31 +121,32 @@ class Extractor {
 
   void RestoreFile(TarReader& tar, const TarEntry& entry, const ExtractOptions& options,
                    std::vector<std::byte>& buffer);
-  // Writes the entry's content to `fd`, from its start; returns the bytes written.
-  uint64_t WriteWhole(TarReader& tar, const TarEntry& entry, int fd, const std::string& path,
-                      Sha256Hasher* hasher, std::vector<std::byte>& buffer);
+  // Writes the entry's content to `file`, from its start; returns the bytes written.
+  uint64_t WriteWhole(TarReader& tar, const TarEntry& entry, LocalFile& file, Sha256Hasher* hasher,
+                      std::vector<std::byte>& buffer);
   void RestoreDirectory(const TarEntry& entry, const std::string& tar_name);
   // Creates the missing parent directories of `relative` (mode 0700 until the tar's own entry
   // sets theirs) and refuses a path through a tar's symlink.
   void EnsureParents(const std::string& relative, const std::string& tar_name);
-  // REQUIRES: mu_ held. EnsureParents' work, and with include_self `relative` itself too.
+  // EnsureParents' work, and with include_self `relative` itself too.
   void MakeDirectoriesLocked(const std::string& relative, bool include_self,
-                             const std::string& tar_name);
+                             const std::string& tar_name) REQUIRES(mu_);
   // Records `relative` as restored; returns the expected SHA-256 ("" when none).
   std::string ExpectedSha256(const std::string& relative);
   void MarkRestored(const std::string& relative);
-  void MarkRestoredLocked(const std::string& relative);  // REQUIRES: mu_ held
+  void MarkRestoredLocked(const std::string& relative) REQUIRES(mu_);
 
+  LocalFs& fs_;
   const std::filesystem::path target_;
   const std::string backup_name_;
 
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Expected> expected_;  // GUARDED_BY(mu_) once extraction runs
-  std::set<std::string> known_directories_;             // GUARDED_BY(mu_): exist below target_
-  std::set<std::string> directories_to_sync_;           // GUARDED_BY(mu_)
-  std::map<std::string, PendingDirectory> directory_metadata_;  // GUARDED_BY(mu_)
-  std::map<std::string, std::string> pending_symlinks_;         // GUARDED_BY(mu_): path -> target
-  std::set<std::string> tar_symlinks_;                          // GUARDED_BY(mu_): created ones
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Expected> expected_ GUARDED_BY(mu_);
+  std::set<std::string> known_directories_ GUARDED_BY(mu_);  // exist below target_
+  std::set<std::string> directories_to_sync_ GUARDED_BY(mu_);
+  std::map<std::string, PendingDirectory> directory_metadata_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> pending_symlinks_ GUARDED_BY(mu_);  // path -> target
+  std::set<std::string> tar_symlinks_ GUARDED_BY(mu_);                   // created ones
   FileSyncer syncer_;
   std::atomic<uint64_t> bytes_restored_{0};
   std::atomic<uint64_t> files_restored_{0};

@@ -1,17 +1,15 @@
 #include "backup/file_syncer.h"
 
-#include <fmt/format.h>
-
 #include "common/error.h"
 
 namespace walnut {
 
 FileSyncer::~FileSyncer() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   if (worker_.joinable()) worker_.join();
 }
 
@@ -19,29 +17,30 @@ void FileSyncer::RethrowLocked() {
   if (error_) std::rethrow_exception(error_);
 }
 
-void FileSyncer::Submit(UniqueFd fd, std::string path) {
-  std::unique_lock lock(mu_);
-  RethrowLocked();
-  if (!worker_.joinable()) worker_ = std::thread([this] { Run(); });
-  cv_.wait(lock, [&] { return queue_.size() + in_flight_ < max_pending_ || error_; });
-  RethrowLocked();
-  queue_.push_back(Pending{std::move(fd), std::move(path)});
-  lock.unlock();
-  cv_.notify_all();
+void FileSyncer::Submit(LocalFile file) {
+  {
+    MutexLock lock(mu_);
+    RethrowLocked();
+    if (!worker_.joinable()) worker_ = std::thread([this] { Run(); });
+    while (queue_.size() + in_flight_ >= max_pending_ && !error_) cv_.Wait(mu_);
+    RethrowLocked();
+    queue_.push_back(std::move(file));
+  }
+  cv_.NotifyAll();
 }
 
 void FileSyncer::Flush() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return (queue_.empty() && in_flight_ == 0) || error_; });
+  MutexLock lock(mu_);
+  while ((!queue_.empty() || in_flight_ != 0) && !error_) cv_.Wait(mu_);
   RethrowLocked();
 }
 
 void FileSyncer::Run() {
   for (;;) {
-    Pending file;
+    LocalFile file;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait(mu_);
       if (stopping_) return;
       file = std::move(queue_.front());
       queue_.pop_front();
@@ -49,18 +48,17 @@ void FileSyncer::Run() {
     }
     std::exception_ptr error;
     try {
-      if (::fsync(file.fd.get()) != 0) ThrowSystemError(fmt::format("cannot sync {}", file.path));
-      if (int err = file.fd.Close(); err != 0)
-        ThrowSystemError(fmt::format("cannot close {}", file.path), err);
+      file.Sync();
+      file.Close();
     } catch (...) {
       error = std::current_exception();
     }
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       --in_flight_;
       if (error && !error_) error_ = error;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
 }
 

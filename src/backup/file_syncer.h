@@ -1,15 +1,14 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 
-#include "storage/fs/unique_fd.h"
+#include "common/mutex.h"
+#include "localfs/local_fs.h"
 
 namespace walnut {
 
@@ -26,28 +25,23 @@ class FileSyncer {
   FileSyncer(const FileSyncer&) = delete;
   FileSyncer& operator=(const FileSyncer&) = delete;
 
-  // Hands over a written file; `path` names it in errors. Throws an earlier file's failure.
-  void Submit(UniqueFd fd, std::string path);
+  // Hands over a written file. Throws an earlier file's failure.
+  void Submit(LocalFile file);
   // Waits until every file submitted so far is synced and closed; throws the first failure.
   void Flush();
 
  private:
-  struct Pending {
-    UniqueFd fd;
-    std::string path;
-  };
-
   void Run();
-  void RethrowLocked();  // REQUIRES: mu_ held
+  void RethrowLocked() REQUIRES(mu_);
 
   const size_t max_pending_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
-  size_t in_flight_ = 0;       // GUARDED_BY(mu_): taken by the worker, not done yet
-  bool stopping_ = false;      // GUARDED_BY(mu_)
-  std::exception_ptr error_;   // GUARDED_BY(mu_)
-  std::thread worker_;         // started by the first Submit()
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<LocalFile> queue_ GUARDED_BY(mu_);
+  size_t in_flight_ GUARDED_BY(mu_) = 0;  // taken by the worker, not done yet
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::exception_ptr error_ GUARDED_BY(mu_);
+  std::thread worker_;  // started by the first Submit()
 };
 
 }  // namespace walnut

@@ -8,12 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include <dirent.h>
 #include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/logging.h"
@@ -183,16 +180,17 @@ PgDataWalker::Decision PgDataWalker::Classify(std::string_view relative_dir, std
   return Decision::kInclude;
 }
 
-PgDataWalker::PgDataWalker(std::string pgdata) : pgdata_(std::move(pgdata)) {
+PgDataWalker::PgDataWalker(LocalFs& fs, std::string pgdata) : fs_(fs), pgdata_(std::move(pgdata)) {
   while (pgdata_.size() > 1 && pgdata_.back() == '/') pgdata_.pop_back();
   spec_.base_prefix = pgdata_;
 }
 
 void PgDataWalker::Walk(const PgDataWalkVisitor& visitor) {
-  struct stat st {};
-  if (::stat(pgdata_.c_str(), &st) != 0)
-    ThrowSystemError(fmt::format("data directory {}", pgdata_));
-  if (!S_ISDIR(st.st_mode)) {
+  FileStat st;
+  if (int err = fs_.Stat(pgdata_, st, /*follow_links=*/true)) {
+    ThrowSystemError("cannot examine data directory", pgdata_, err);
+  }
+  if (st.type != FileType::kDirectory) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("{} is not a directory", pgdata_));
   }
   WalkDirectory(pgdata_, "", visitor);
@@ -200,23 +198,23 @@ void PgDataWalker::Walk(const PgDataWalkVisitor& visitor) {
 
 void PgDataWalker::Report(const std::string& source_path, const std::string& relative_path,
                           const PgDataWalkVisitor& visitor, bool follow_link) {
-  struct stat st {};
-  int rc = follow_link ? ::stat(source_path.c_str(), &st) : ::lstat(source_path.c_str(), &st);
-  if (rc != 0) {
-    if (errno == ENOENT) return;  // deleted during the walk (dropped table, finished temp file)
-    ThrowSystemError(fmt::format("cannot stat {}", source_path));
+  FileStat st;
+  if (int err = fs_.Stat(source_path, st, follow_link)) {
+    if (err == ENOENT) return;  // deleted during the walk (dropped table, finished temp file)
+    ThrowSystemError("cannot stat", source_path, err);
   }
   WalkedEntry entry;
   entry.source_path = source_path;
   entry.header.name = "/" + relative_path;
-  entry.header.mode = st.st_mode & 07777;
-  entry.header.uid = st.st_uid;
-  entry.header.gid = st.st_gid;
-  entry.header.uname = Names().User(st.st_uid);
-  entry.header.gname = Names().Group(st.st_gid);
-  entry.header.mtime = st.st_mtim.tv_sec;
-  entry.mtime = Timestamp(std::chrono::seconds(st.st_mtim.tv_sec) +
-                          std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  entry.header.mode = st.mode;
+  entry.header.uid = st.uid;
+  entry.header.gid = st.gid;
+  entry.header.uname = Names().User(st.uid);
+  entry.header.gname = Names().Group(st.gid);
+  entry.header.mtime =
+      std::chrono::floor<std::chrono::seconds>(st.mtime).time_since_epoch().count();
+  entry.mtime =
+      Timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(st.mtime.time_since_epoch()));
 
   std::string_view name = relative_path;
   if (auto slash = name.rfind('/'); slash != std::string_view::npos) name = name.substr(slash + 1);
@@ -224,13 +222,13 @@ void PgDataWalker::Report(const std::string& source_path, const std::string& rel
                                  ? relative_path.substr(0, relative_path.size() - name.size() - 1)
                                  : "";
 
-  if (S_ISLNK(st.st_mode)) {
+  if (st.type == FileType::kSymlink) {
     // A tablespace: walk its target under pg_tblspc/<oid> and record where it lives.
     if (relative_dir == "pg_tblspc" && AllDigits(name)) {
-      std::array<char, 4096> target{};
-      ssize_t n = ::readlink(source_path.c_str(), target.data(), target.size() - 1);
-      if (n < 0) ThrowSystemError(fmt::format("cannot read tablespace link {}", source_path));
-      std::string location(target.data(), static_cast<size_t>(n));
+      std::string location;
+      if (int err = fs_.ReadLink(source_path, location)) {
+        ThrowSystemError("cannot read tablespace link", source_path, err);
+      }
       spec_.names.emplace_back(name);
       spec_.locations[std::string(name)] =
           TablespaceLocation{.location = location, .symlink = relative_path};
@@ -238,17 +236,14 @@ void PgDataWalker::Report(const std::string& source_path, const std::string& rel
       return;
     }
     entry.header.type = TarEntry::Type::kSymlink;
-    std::array<char, 4096> target{};
-    ssize_t n = ::readlink(source_path.c_str(), target.data(), target.size() - 1);
-    if (n < 0) {
-      if (errno == ENOENT) return;
-      ThrowSystemError(fmt::format("cannot read link {}", source_path));
+    if (int err = fs_.ReadLink(source_path, entry.header.link_target)) {
+      if (err == ENOENT) return;
+      ThrowSystemError("cannot read link", source_path, err);
     }
-    entry.header.link_target.assign(target.data(), static_cast<size_t>(n));
     visitor.on_entry(std::move(entry));
     return;
   }
-  if (S_ISDIR(st.st_mode)) {
+  if (st.type == FileType::kDirectory) {
     entry.header.type = TarEntry::Type::kDirectory;
     Decision decision = Classify(relative_dir, name, true);
     visitor.on_entry(std::move(entry));
@@ -263,12 +258,12 @@ void PgDataWalker::Report(const std::string& source_path, const std::string& rel
     WalkDirectory(source_path, relative_path, visitor);
     return;
   }
-  if (!S_ISREG(st.st_mode)) {
+  if (st.type != FileType::kRegular) {
     spdlog::warn("skipping {}: not a regular file, directory or symbolic link", source_path);
     return;
   }
   entry.header.type = TarEntry::Type::kRegular;
-  entry.header.size = static_cast<uint64_t>(st.st_size);
+  entry.header.size = st.size;
   if (auto first_block = RelationFirstBlock(relative_path)) {
     entry.has_page_checksums = true;
     entry.first_block = *first_block;
@@ -284,19 +279,12 @@ void PgDataWalker::WalkDirectory(const std::string& source_dir, const std::strin
                                  const PgDataWalkVisitor& visitor) {
   std::vector<std::string> names;
   {
-    DIR* dir = ::opendir(source_dir.c_str());
-    if (!dir) {
-      if (errno == ENOENT && !relative_dir.empty()) return;  // removed during the walk
-      ThrowSystemError(fmt::format("cannot open directory {}", source_dir));
+    std::vector<DirectoryEntry> entries;
+    if (int err = fs_.ListDirectory(source_dir, entries)) {
+      if (err == ENOENT && !relative_dir.empty()) return;  // removed during the walk
+      ThrowSystemError("cannot read directory", source_dir, err);
     }
-    errno = 0;
-    while (dirent* de = ::readdir(dir)) {
-      std::string_view name = de->d_name;
-      if (name != "." && name != "..") names.emplace_back(name);
-    }
-    int err = errno;
-    ::closedir(dir);
-    if (err != 0) ThrowSystemError(fmt::format("cannot read directory {}", source_dir), err);
+    for (DirectoryEntry& entry : entries) names.push_back(std::move(entry.name));
   }
   std::sort(names.begin(), names.end());
 
@@ -321,12 +309,13 @@ void PgDataWalker::WalkDirectory(const std::string& source_dir, const std::strin
         continue;
     }
     // Directories are classified in Report (which needs lstat); files here.
-    struct stat st {};
-    if (::lstat(source_path.c_str(), &st) != 0) {
-      if (errno == ENOENT) continue;
-      ThrowSystemError(fmt::format("cannot stat {}", source_path));
+    FileStat st;
+    if (int err = fs_.Stat(source_path, st, /*follow_links=*/false)) {
+      if (err == ENOENT) continue;
+      ThrowSystemError("cannot stat", source_path, err);
     }
-    if (!S_ISDIR(st.st_mode) && Classify(relative_dir, name, false) == Decision::kSkip) continue;
+    if (st.type != FileType::kDirectory && Classify(relative_dir, name, false) == Decision::kSkip)
+      continue;
     Report(source_path, relative_path, visitor, /*follow_link=*/false);
   }
 }

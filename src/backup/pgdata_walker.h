@@ -8,6 +8,7 @@
 
 #include "backup/backup_metadata.h"
 #include "backup/tar_writer.h"
+#include "localfs/local_fs.h"
 
 namespace walnut {
 
@@ -32,14 +33,15 @@ struct PgDataWalkVisitor {
 };
 
 // Walks PGDATA for a base backup, leaving out what PostgreSQL recreates or does not need, as the
-// union of WAL-G's ExcludedFilenames (walg-reference.md §3.6) and what pg_basebackup skips
-// safely (src/backend/backup/basebackup.c); see docs/backup-format.md for the list and reasons.
-// Tablespace links in pg_tblspc are followed: their contents are reported under
+// union of WAL-G's ExcludedFilenames (internal/databases/postgres/bundle.go) and what pg_basebackup
+// skips safely (src/backend/backup/basebackup.c); see docs/backup-format.md for the list and
+// reasons. Tablespace links in pg_tblspc are followed: their contents are reported under
 // /pg_tblspc/<oid>/... and the links recorded in spec(). Objects that vanish during the walk are
-// skipped. Throws kIo / kNotFound for PGDATA itself or an unreadable directory. Not thread-safe.
+// skipped. Throws kIo / kNotFound for PGDATA itself or an unreadable directory. Reads through `fs`,
+// which must outlive the walker. Not thread-safe.
 class PgDataWalker {
  public:
-  explicit PgDataWalker(std::string pgdata);
+  PgDataWalker(LocalFs& fs, std::string pgdata);
 
   void Walk(const PgDataWalkVisitor& visitor);
 
@@ -57,6 +59,7 @@ class PgDataWalker {
   void Report(const std::string& source_path, const std::string& relative_path,
               const PgDataWalkVisitor& visitor, bool follow_link);
 
+  LocalFs& fs_;
   std::string pgdata_;
   TablespaceSpec spec_;
 };

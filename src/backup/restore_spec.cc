@@ -2,54 +2,37 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
-#include <dirent.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.h"
-#include "storage/fs/fs_util.h"
+#include "localfs/local_file_reader.h"
+#include "localfs/paths.h"
 
 namespace walnut {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool IsEmptyDirectory(const fs::path& dir) {
-  DIR* handle = ::opendir(dir.c_str());
-  if (handle == nullptr) ThrowSystemError(fmt::format("cannot read directory {}", dir.string()));
-  bool empty = true;
-  errno = 0;
-  while (const dirent* entry = ::readdir(handle)) {
-    std::string_view name = entry->d_name;
-    if (name != "." && name != "..") {
-      empty = false;
-      break;
-    }
-  }
-  ::closedir(handle);
-  return empty;
-}
-
-void SyncOrThrow(const fs::path& dir) {
-  if (int err = SyncDirectory(dir.string()); err != 0) {
-    ThrowSystemError(fmt::format("cannot sync directory {}", dir.string()), err);
-  }
-}
+// A restore spec names a few tablespaces; anything near this is not one.
+constexpr size_t kMaxRestoreSpecSize = 1 << 20;
 
 }  // namespace
 
-void PrepareEmptyDirectory(const fs::path& dir, const std::string& what, bool fsync) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) {
+void PrepareEmptyDirectory(LocalFs& local, const fs::path& dir, const std::string& what,
+                           bool fsync) {
+  FileStat stat;
+  int err = local.Stat(dir.string(), stat, /*follow_links=*/true);
+  if (err == 0) {
+    if (stat.type != FileType::kDirectory) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("{} {} exists and is not a directory", what, dir.string()));
     }
-    if (!IsEmptyDirectory(dir)) {
+    std::vector<DirectoryEntry> entries;
+    if (int list_err = local.ListDirectory(dir.string(), entries)) {
+      ThrowSystemError("cannot read directory", dir.string(), list_err);
+    }
+    if (!entries.empty()) {
       throw Error(
           ErrorCode::kAlreadyExists,
           fmt::format("{} {} is not empty; backup-fetch restores only into an empty or missing "
@@ -58,20 +41,17 @@ void PrepareEmptyDirectory(const fs::path& dir, const std::string& what, bool fs
     }
     return;
   }
-  if (errno != ENOENT) ThrowSystemError(fmt::format("cannot examine {} {}", what, dir.string()));
+  if (err != ENOENT) ThrowSystemError(fmt::format("cannot examine {}", what), dir.string(), err);
   fs::path parent = dir.parent_path();
-  std::error_code ec;
-  if (!parent.empty()) fs::create_directories(parent, ec);
-  if (ec) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot create {}: {}", parent.string(), ec.message()));
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0) {
-    ThrowSystemError(fmt::format("cannot create {} {}", what, dir.string()));
+  if (!parent.empty()) CreateDirectories(local, parent.string(), 0777, fsync);
+  if (int mkdir_err = local.MakeDirectory(dir.string(), 0700)) {
+    ThrowSystemError(fmt::format("cannot create {}", what), dir.string(), mkdir_err);
   }
   // mkdir applies the umask; PostgreSQL wants exactly 0700 (or 0750).
-  if (::chmod(dir.c_str(), 0700) != 0)
-    ThrowSystemError(fmt::format("cannot chmod {}", dir.string()));
-  if (fsync) SyncOrThrow(parent.empty() ? fs::path(".") : parent);
+  if (int chmod_err = local.SetMode(dir.string(), 0700)) {
+    ThrowSystemError("cannot set the mode of", dir.string(), chmod_err);
+  }
+  if (fsync) SyncDirectoryOrThrow(local, parent.empty() ? "." : parent.string());
 }
 
 void ValidateTablespaceSpec(const TablespaceSpec& spec, const std::string& source) {
@@ -103,14 +83,11 @@ void ValidateTablespaceSpec(const TablespaceSpec& spec, const std::string& sourc
   }
 }
 
-TablespaceSpec ReadRestoreSpec(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) ThrowSystemError(fmt::format("cannot read restore spec {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
+TablespaceSpec ReadRestoreSpec(LocalFs& local, const std::string& path) {
+  std::string text = ReadSmallFile(local, path, kMaxRestoreSpecSize, "restore spec");
   TablespaceSpec spec;
   try {
-    spec = ParseTablespaceSpec(text.str(), path);
+    spec = ParseTablespaceSpec(text, path);
   } catch (const Error& e) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("restore spec {}: {}", path, e.what()));
   }
@@ -118,24 +95,26 @@ TablespaceSpec ReadRestoreSpec(const std::string& path) {
   return spec;
 }
 
-void PrepareTablespaces(const fs::path& target, const TablespaceSpec& spec, bool fsync) {
+void PrepareTablespaces(LocalFs& local, const fs::path& target, const TablespaceSpec& spec,
+                        bool fsync) {
   if (spec.names.empty()) return;
   fs::path links = target / "pg_tblspc";
-  if (::mkdir(links.c_str(), 0700) != 0 && errno != EEXIST) {
-    ThrowSystemError(fmt::format("cannot create {}", links.string()));
+  if (int err = local.MakeDirectory(links.string(), 0700); err != 0 && err != EEXIST) {
+    ThrowSystemError("cannot create", links.string(), err);
   }
   for (const std::string& name : spec.names) {
     const TablespaceLocation& location = spec.locations.at(name);
-    PrepareEmptyDirectory(location.location, fmt::format("tablespace {} location", name), fsync);
+    PrepareEmptyDirectory(local, location.location, fmt::format("tablespace {} location", name),
+                          fsync);
     fs::path link = links / name;
-    if (::symlink(location.location.c_str(), link.c_str()) != 0) {
-      ThrowSystemError(fmt::format("cannot create the tablespace link {} -> {}", link.string(),
-                                   location.location));
+    if (int err = local.Symlink(location.location, link.string())) {
+      ThrowSystemError("cannot create the tablespace link",
+                       fmt::format("{} -> {}", link.string(), location.location), err);
     }
   }
   if (fsync) {
-    SyncOrThrow(links);
-    SyncOrThrow(target);
+    SyncDirectoryOrThrow(local, links.string());
+    SyncDirectoryOrThrow(local, target.string());
   }
 }
 

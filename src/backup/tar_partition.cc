@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "backup/page_verifier.h"
 #include "common/error.h"
@@ -19,20 +18,6 @@ namespace {
 
 // Read size: a multiple of the page size, large enough for sequential reads to be cheap.
 constexpr size_t kReadSize = 256 * 1024;
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -74,10 +59,10 @@ void TarPartition::AddContent(const TarEntry& entry, std::string_view content) {
 
 std::optional<PackedFile> TarPartition::AddFile(const WalkedEntry& entry,
                                                 const FileReadOptions& options) {
-  FileDescriptor fd(::open(entry.source_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) return std::nullopt;  // removed since the walk (a dropped relation)
-    ThrowSystemError(fmt::format("cannot open {}", entry.source_path));
+  LocalFile file;
+  if (int err = options.fs.Open(entry.source_path, O_RDONLY, 0, file)) {
+    if (err == ENOENT) return std::nullopt;  // removed since the walk (a dropped relation)
+    ThrowSystemError("cannot open", entry.source_path, err);
   }
   tar_.AddEntry(entry.header);
   paths_.push_back(entry.header.name);
@@ -96,18 +81,14 @@ std::optional<PackedFile> TarPartition::AddFile(const WalkedEntry& entry,
     }
     size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buffer_.size()));
     if (options.disk_limiter) options.disk_limiter->Acquire(want);
-    ssize_t n = ::read(fd.get(), buffer_.data(), want);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowSystemError(fmt::format("cannot read {}", entry.source_path));
-    }
+    size_t n = file.Read(ByteSpan(buffer_.data(), want));
     if (n == 0) break;  // the file shrank: FinishEntry zero-fills to the header's size
-    ConstByteSpan data(buffer_.data(), static_cast<size_t>(n));
+    ConstByteSpan data(buffer_.data(), n);
     if (verifier) verifier->Update(data);
     hasher.Update(data);
     tar_.Write(data);
-    remaining -= static_cast<uint64_t>(n);
-    if (options.on_bytes) options.on_bytes(static_cast<uint64_t>(n));
+    remaining -= n;
+    if (options.on_bytes) options.on_bytes(n);
   }
   PackedFile packed;
   packed.shortfall = remaining;

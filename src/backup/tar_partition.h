@@ -12,6 +12,7 @@
 #include "backup/pgdata_walker.h"
 #include "backup/tar_writer.h"
 #include "concurrency/rate_limiter.h"
+#include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "postgres/lsn.h"
 
@@ -19,12 +20,13 @@ namespace walnut {
 
 // How regular files are read into a tar.
 struct FileReadOptions {
+  LocalFs& fs;                              // the files are read through it
   RateLimiter* disk_limiter = nullptr;      // WALG_DISK_RATE_LIMIT; null: no limit
   bool verify_page_checksums = false;       // check relation pages while reading
   pg::Lsn backup_start_lsn = 0;             // pages newer than this are not judged
   size_t max_corrupt_blocks_recorded = 10;  // WAL-G keeps 10 unless --store-all-corrupt
   const std::atomic<bool>* stop = nullptr;  // set by a signal: reading ends with kCancelled
-  std::function<void(uint64_t)> on_bytes;   // bytes read so far, for progress (any thread)
+  std::function<void(uint64_t)> on_bytes{};  // bytes read so far, for progress (any thread)
 };
 
 // What was stored for one regular file.

@@ -47,9 +47,8 @@ class TarReader {
   // A Reader over the current entry's content (valid until the next Next()).
   Reader& content() { return content_; }
 
-  // The archive name given at construction; the current entry's name as stored, for messages.
+  // The archive name given at construction, for messages.
   const std::string& tar_name() const { return tar_name_; }
-  const std::string& raw_entry_name() const { return raw_name_; }
 
  private:
   class ContentReader : public Reader {

@@ -14,42 +14,42 @@ TarUploadQueue::TarUploadQueue(size_t capacity, OnUploaded on_uploaded, OnFailed
 
 TarUploadQueue::~TarUploadQueue() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     shutting_down_ = true;
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
   for (auto& t : threads_) t.join();
 }
 
 bool TarUploadQueue::Submit(std::unique_ptr<TarPartition> tar) {
-  std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] { return waiting_ < capacity_ || cancelled_; });
-  if (cancelled_) {
-    lock.unlock();
-    tar.reset();  // aborts its upload, outside the lock
-    return false;
+  {
+    MutexLock lock(mu_);
+    while (waiting_ >= capacity_ && !cancelled_) changed_.Wait(mu_);
+    if (!cancelled_) {
+      ++waiting_;
+      handed_over_.push_back(std::move(tar));
+    }
   }
-  ++waiting_;
-  handed_over_.push_back(std::move(tar));
-  changed_.notify_all();
-  return true;
+  changed_.NotifyAll();
+  // A tar not handed over aborts its upload when it goes, outside the lock.
+  return tar == nullptr;
 }
 
 void TarUploadQueue::Drain() {
-  std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] { return waiting_ == 0; });
+  MutexLock lock(mu_);
+  while (waiting_ != 0) changed_.Wait(mu_);
 }
 
 void TarUploadQueue::Cancel() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     cancelled_ = true;
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
 }
 
 size_t TarUploadQueue::waiting() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return waiting_;
 }
 
@@ -58,8 +58,8 @@ void TarUploadQueue::Run() {
     std::unique_ptr<TarPartition> tar;
     bool cancelled;
     {
-      std::unique_lock lock(mu_);
-      changed_.wait(lock, [&] { return !handed_over_.empty() || shutting_down_; });
+      MutexLock lock(mu_);
+      while (handed_over_.empty() && !shutting_down_) changed_.Wait(mu_);
       if (handed_over_.empty()) return;
       tar = std::move(handed_over_.front());
       handed_over_.pop_front();
@@ -76,10 +76,10 @@ void TarUploadQueue::Run() {
     }
     tar.reset();  // frees its buffers; an unclosed (dropped) tar aborts its upload
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       --waiting_;
     }
-    changed_.notify_all();
+    changed_.NotifyAll();
   }
 }
 

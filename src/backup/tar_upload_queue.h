@@ -1,16 +1,15 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "backup/tar_partition.h"
+#include "common/mutex.h"
 
 namespace walnut {
 
@@ -51,12 +50,12 @@ class TarUploadQueue {
   const size_t capacity_;
   const OnUploaded on_uploaded_;
   const OnFailed on_failed_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<std::unique_ptr<TarPartition>> handed_over_;  // GUARDED_BY(mu_), not picked yet
-  size_t waiting_ = 0;          // GUARDED_BY(mu_): handed over and not finished
-  bool cancelled_ = false;      // GUARDED_BY(mu_)
-  bool shutting_down_ = false;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar changed_;
+  std::deque<std::unique_ptr<TarPartition>> handed_over_ GUARDED_BY(mu_);  // not picked yet
+  size_t waiting_ GUARDED_BY(mu_) = 0;  // handed over and not finished
+  bool cancelled_ GUARDED_BY(mu_) = false;
+  bool shutting_down_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -9,6 +9,7 @@
 #include "backup/backup_fetch.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "localfs/local_fs.h"
 
 namespace walnut {
 namespace {
@@ -36,7 +37,7 @@ ChainOrder ChooseChainOrder(CommandContext& context, const FetchArgs& args) {
 
 int Fetch(CommandContext& context, const FetchArgs& args) {
   const Settings& settings = context.settings();
-  BackupFetchOptions options;
+  BackupFetchOptions options{.fs = LocalFs::Default()};
   options.target_dir = args.target_dir;
   options.backup_name = args.backup_name;
   options.target_user_data = args.target_user_data;

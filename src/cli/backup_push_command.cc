@@ -18,6 +18,7 @@
 #include "cli/stop_signals.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "localfs/local_fs.h"
 #include "postgres/pg_connection.h"
 
 namespace walnut {
@@ -76,7 +77,7 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
         "the regular composer");
   }
 
-  BackupPushOptions options;
+  BackupPushOptions options{.fs = LocalFs::Default()};
   options.data_dir = !flags.data_dir.empty() ? flags.data_dir : settings.pgdata;
   if (options.data_dir.empty()) {
     throw Error(ErrorCode::kInvalidArgument,

@@ -14,6 +14,7 @@
 #include "retention/backup_inventory.h"
 #include "retention/delete_executor.h"
 #include "retention/delete_plan.h"
+#include "retention/stale_temporaries.h"
 
 namespace walnut {
 namespace {
@@ -152,6 +153,10 @@ int RunDelete(CommandContext& context, const DeleteArgs& args) {
   retention::BackupInventory inventory = retention::LoadBackupInventory(
       catalog, settings.wal_segment_size, now, settings.delete_pending_age);
   LogPending(inventory, now);
+  if (request.mode == Mode::kGarbage) {
+    inventory.stale_temporaries =
+        retention::FindStaleTemporaryFiles(catalog.root(), now, settings.delete_pending_age);
+  }
 
   retention::DeletePlan plan = retention::PlanDelete(inventory, request);
   for (const std::string& note : plan.notes) spdlog::info("{}", note);
@@ -165,9 +170,12 @@ int RunDelete(CommandContext& context, const DeleteArgs& args) {
     spdlog::info("nothing to delete");
     return 0;
   }
-  const std::string counts =
-      fmt::format("{} objects ({} backups, {} leftover folders, {} WAL objects)", report.objects,
-                  report.backups, report.folders, report.wal_objects);
+  const std::string counts = fmt::format(
+      "{} objects ({} backups, {} leftover folders, {} WAL objects{})", report.objects,
+      report.backups, report.folders, report.wal_objects,
+      report.temporaries == 0
+          ? ""
+          : fmt::format(", {} temporary files of unfinished uploads", report.temporaries));
   if (args.confirm) {
     spdlog::info("Deleted {}", counts);
   } else {

@@ -7,7 +7,7 @@
 
 namespace walnut {
 
-// delete retain|before|everything|target|garbage: retention (walg-reference.md §7)
+// delete retain|before|everything|target|garbage: retention (docs/retention.md)
 void AddDeleteCommand(CLI::App& app, CommandContext& context, CommandAction& action);
 
 }  // namespace walnut

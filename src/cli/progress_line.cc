@@ -67,7 +67,7 @@ void ProgressLine::DrawLocked(Clock::time_point now) {
 }
 
 void ProgressLine::Add(uint64_t bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   done_ += bytes;
   if (!interactive_ || finished_) return;
   Clock::time_point now = now_();
@@ -75,7 +75,7 @@ void ProgressLine::Add(uint64_t bytes) {
 }
 
 void ProgressLine::Finish() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!interactive_ || finished_) return;
   finished_ = true;
   DrawLocked(now_());
@@ -83,7 +83,7 @@ void ProgressLine::Finish() {
 }
 
 uint64_t ProgressLine::done() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return done_;
 }
 

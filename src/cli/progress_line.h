@@ -3,9 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "common/mutex.h"
 
 namespace walnut {
 
@@ -38,7 +39,7 @@ class ProgressLine {
                             Clock::duration elapsed);
 
  private:
-  void DrawLocked(Clock::time_point now);
+  void DrawLocked(Clock::time_point now) REQUIRES(mu_);
 
   const std::string label_;
   const uint64_t total_;
@@ -47,11 +48,11 @@ class ProgressLine {
   std::function<Clock::time_point()> now_;
   const Clock::duration min_interval_;
   const Clock::time_point start_;
-  mutable std::mutex mu_;
-  uint64_t done_ = 0;              // GUARDED_BY(mu_)
-  Clock::time_point last_draw_{};  // GUARDED_BY(mu_)
-  size_t last_width_ = 0;          // GUARDED_BY(mu_)
-  bool finished_ = false;          // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  uint64_t done_ GUARDED_BY(mu_) = 0;
+  Clock::time_point last_draw_ GUARDED_BY(mu_);
+  size_t last_width_ GUARDED_BY(mu_) = 0;
+  bool finished_ GUARDED_BY(mu_) = false;
 };
 
 // "1.5 GiB", "200.0 MiB", "512 B".

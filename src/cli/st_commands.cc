@@ -11,7 +11,6 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/stop_signals.h"
@@ -23,7 +22,8 @@
 #include "io/digest.h"
 #include "io/fd_stream.h"
 #include "io/hashing_reader.h"
-#include "storage/fs/fs_writer.h"
+#include "localfs/atomic_file_writer.h"
+#include "localfs/local_file_reader.h"
 
 namespace walnut {
 namespace {
@@ -61,6 +61,22 @@ int List(CommandContext& context, const std::string& path, bool recursive) {
   });
   std::string table = TabbedTable(rows);
   std::fwrite(table.data(), 1, table.size(), stdout);
+  // Temporary files of unfinished uploads (a directory storage's hidden ".<name>.walnut-tmp-..."
+  // files, left by a killed upload) are said to exist on stderr rather than listed: the table
+  // stays what WAL-G prints, which scripts parse, while an operator wondering where the space
+  // went learns of them and of what removes them.
+  uint64_t count = 0;
+  uint64_t bytes = 0;
+  folder.ListTemporaryFiles("", ListOptions{.recursive = recursive}, [&](const ObjectInfo& info) {
+    ++count;
+    bytes += info.size;
+  });
+  if (count > 0) {
+    spdlog::warn(
+        "{} also holds {} temporary file(s) ({} bytes) of uploads in progress or killed: "
+        "'walnut delete garbage' removes those older than WALNUT_DELETE_PENDING_AGE",
+        path.empty() ? "the storage root" : path, count, bytes);
+  }
   return 0;
 }
 
@@ -76,19 +92,20 @@ std::string LocalNameFor(const std::string& object_path, bool decompress) {
 int Get(CommandContext& context, const std::string& object_path, const std::string& destination,
         const DownloadOptions& download) {
   std::string target = destination;
-  if (fs::is_directory(destination)) {
+  LocalFs& local = LocalFs::Default();
+  FileStat st;
+  if (local.Stat(destination, st, /*follow_links=*/true) == 0 && st.type == FileType::kDirectory) {
     target = (fs::path(destination) / LocalNameFor(object_path, download.decompress)).string();
   }
   // WAL-G opens the destination with O_EXCL: an existing file is never overwritten.
-  struct stat st {};
-  if (::lstat(target.c_str(), &st) == 0) {
+  if (local.Stat(target, st, /*follow_links=*/false) == 0) {
     throw Error(ErrorCode::kAlreadyExists,
                 fmt::format("{} already exists; remove it or choose another destination", target));
   }
   auto reader = MakeDownloadReader(context.root(), object_path, context.pipeline(), download);
   // The file appears under its name only once complete and synced. Writing it runs on a thread
   // of its own while this one decompresses.
-  AsyncWriter writer(FsWriter::Create(target));
+  AsyncWriter writer(AtomicFileWriter::Create(local, target));
   Copy(*reader, writer, kStreamChunkSize);
   writer.Close();
   spdlog::info("downloaded {} to {}", object_path, target);
@@ -104,8 +121,8 @@ int Cat(CommandContext& context, const std::string& object_path, const DownloadO
 
 // Hashes a local file for its first-byte metadata (see Put). Throws kCancelled once a stop signal
 // arrived.
-Digest DigestOfFile(const std::string& path) {
-  auto reader = FdReader::Open(path);
+Digest DigestOfFile(LocalFs& local, const std::string& path) {
+  auto reader = OpenFileReader(local, path);
   std::vector<std::byte> buffer(256 << 10);  // small: freed memory is not always returned
   Sha256Hasher hasher;
   while (size_t n = reader->Read(buffer)) {
@@ -143,8 +160,12 @@ int Put(CommandContext& context, const PutSource& source, const std::string& des
   if (!encrypt) options.crypter.reset();
   std::string object = WithExtension(destination, options.compression);
 
-  std::error_code ec;
-  if (!source.from_stdin() && fs::is_directory(source.local_path, ec)) {
+  LocalFs& local = LocalFs::Default();
+  FileStat st;  // of the local file; unknown type for standard input or a file that stat fails on
+  if (!source.from_stdin() && local.Stat(source.local_path, st, /*follow_links=*/true) != 0) {
+    st = FileStat();
+  }
+  if (st.type == FileType::kDirectory) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("{} is a directory; st put uploads one file", source.local_path));
   }
@@ -162,17 +183,18 @@ int Put(CommandContext& context, const PutSource& source, const std::string& des
   PutOptions put;
   ChecksumOf checksum = ChecksumOf::kStoredBytes;
   std::optional<Digest> first_read;
-  struct stat st {};
-  if (!source.from_stdin() && ::stat(source.local_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+  if (!source.from_stdin() && st.type == FileType::kRegular &&
       !context.root().storage().Supports(StorageFeature::kLateMetadata)) {
-    first_read = DigestOfFile(source.local_path);
+    first_read = DigestOfFile(local, source.local_path);
     put.metadata[kContentSha256Metadata] = first_read->Hex();
     checksum = ChecksumOf::kContent;
   }
-  std::unique_ptr<Reader> reader =
-      source.from_stdin()
-          ? std::make_unique<FdReader>(STDIN_FILENO, "standard input", false, &StopSignals::Flag())
-          : FdReader::Open(source.local_path);
+  std::unique_ptr<Reader> reader;
+  if (source.from_stdin()) {
+    reader = std::make_unique<FdReader>(STDIN_FILENO, "standard input", &StopSignals::Flag());
+  } else {
+    reader = OpenFileReader(local, source.local_path);
+  }
   auto second_read = std::make_shared<DigestResult>();
   if (first_read) reader = std::make_unique<HashingReader>(std::move(reader), second_read);
   auto writer = MakeUploadWriter(context.root(), object, options, put, checksum);

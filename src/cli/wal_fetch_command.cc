@@ -1,23 +1,16 @@
 #include "cli/wal_fetch_command.h"
 
-#include <filesystem>
+#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include "common/error.h"
 #include "common/logging.h"
-#include "postgres/wal_file_name.h"
-#include "wal/prefetch.h"
-#include "wal/prefetch_dir.h"
-#include "wal/prefetch_spawn.h"
+#include "localfs/local_fs.h"
 #include "wal/restore_exit_status.h"
-#include "wal/wal_catalog.h"
-#include "wal/wal_fetch.h"
+#include "wal/wal_restore.h"
 
 namespace walnut {
 namespace {
@@ -26,99 +19,39 @@ namespace {
 // one takes over its segments.
 constexpr unsigned kPrefetchTimeLimitSeconds = 600;
 
-void CheckWalFileNameArgument(const std::string& name) {
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("'{}' is not a WAL file name: wal-fetch takes %f (a file name such as "
-                            "000000010000000000000003) and %p (the path to write)",
-                            name));
-  }
-}
-
-std::optional<pg::WalSegment> SegmentOf(const std::string& name, uint64_t segment_size) {
-  if (pg::ClassifyWalFileName(name) != pg::WalFileKind::kSegment) return std::nullopt;
-  auto segment = pg::ParseWalFileName(name, segment_size);
-  if (!segment) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{} is not a WAL segment name for segments of {} bytes "
-                            "(WALG_PG_WAL_SIZE)",
-                            name, segment_size));
-  }
-  return segment;
-}
-
-wal::WalFetchOptions FetchOptions(const Settings& settings) {
-  wal::WalFetchOptions options;
+wal::WalRestoreOptions RestoreOptions(CommandContext& context) {
+  const Settings& settings = context.settings();
+  wal::WalRestoreOptions options{.fs = LocalFs::Default()};
   options.segment_size = settings.wal_segment_size;
-  options.retry.max_attempts = 1 + settings.download_file_retries;
+  options.prefetch_dir = settings.prefetch_dir;
+  options.prefetch_count = settings.download_concurrency;
+  options.download_retries = settings.download_file_retries;
+  options.start_prefetcher = true;
   return options;
 }
 
-// The prefetcher downloads the next segments while PostgreSQL replays this one.
-void StartPrefetcher(const std::string& name, const std::string& destination) {
-  try {
-    std::vector<std::string> args = {"wal-prefetch", name,
-                                     std::filesystem::absolute(destination).string()};
-    for (std::string& arg : wal::InheritedSettingArgs()) args.push_back(std::move(arg));
-    wal::StartDetached(args);
-  } catch (const std::exception& e) {
-    spdlog::warn("cannot start the WAL prefetcher after {}: {}", name, e.what());
-  }
+wal::WalArchive Archive(CommandContext& context) {
+  return wal::WalArchive{
+      .root = [&context]() -> const Folder& { return context.root(); },
+      .pipeline = [&context]() -> const PipelineOptions& { return context.pipeline(); }};
 }
 
 int WalFetch(CommandContext& context, const std::string& name, const std::string& destination) {
-  CheckWalFileNameArgument(name);
-  // Only local work before the prefetch folder is looked at: a prefetch hit opens no storage and
-  // loads no key.
-  const Settings& settings = context.settings();
-  std::optional<pg::WalSegment> segment = SegmentOf(name, settings.wal_segment_size);
-  auto prefetch_dir = wal::PrefetchDir::For(settings.prefetch_dir, destination);
-  if (segment &&
-      wal::TakePrefetched(prefetch_dir, name, *segment, settings.wal_segment_size, destination)) {
-    spdlog::debug("restored {} from the prefetch folder {}", name, prefetch_dir.root().string());
-  } else {
-    Folder wal_folder = context.root().Sub(wal::kWalFolder);
-    wal::WalFetchOptions options = FetchOptions(settings);
-    options.durable = false;
-    if (wal::FetchWalFile(wal_folder, context.pipeline(), name, destination, options) ==
-        wal::WalFetchResult::kNotFound) {
-      // Normal: PostgreSQL probes for timeline history files, and asks for the segment after the
-      // last archived one to learn that recovery has reached the end of the archive.
-      spdlog::info("{} is not archived in {}/{}", name, wal_folder.storage().Describe(),
-                   wal_folder.path());
-      return wal::kExitNotArchived;
-    }
-    spdlog::debug("restored {} from {}", name, wal_folder.storage().Describe());
-  }
-  if (segment && settings.download_concurrency > 1) StartPrefetcher(name, destination);
-  return 0;
+  return wal::RestoreWalFile(name, destination, RestoreOptions(context), Archive(context)) ==
+                 wal::WalRestoreResult::kNotArchived
+             ? wal::kExitNotArchived
+             : 0;
 }
 
-int WalPrefetch(CommandContext& context, const std::string& name, const std::string& location) {
-  ::alarm(kPrefetchTimeLimitSeconds);
-  CheckWalFileNameArgument(name);
-  const Settings& settings = context.settings();
-  if (!SegmentOf(name, settings.wal_segment_size)) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("{} is not a WAL segment name", name));
-  }
-  auto prefetch_dir = wal::PrefetchDir::For(settings.prefetch_dir, location);
-  prefetch_dir.Clean(name, wal::kAbandonedPrefetchAge);
-  std::vector<std::string> names = wal::SegmentsToPrefetch(
-      prefetch_dir, name, settings.download_concurrency, settings.wal_segment_size);
-  if (names.empty()) return 0;
-  wal::PrefetchWalFiles(context.root().Sub(wal::kWalFolder), context.pipeline(), prefetch_dir,
-                        names, FetchOptions(settings));
-  return 0;
-}
-
-// Every failure of wal-fetch but absence (settings errors included, whose usual status is 2)
-// exits with the status PostgreSQL must hear: one that stops archive recovery when it runs in one
-// (the working directory is the data directory), else 1.
+// The one place where a wal-fetch failure becomes an exit status. Every failure but absence
+// (settings errors included, whose usual status is 2) exits with the status PostgreSQL must
+// hear: one that stops archive recovery when it runs in one (the working directory is the data
+// directory), else 1.
 int FailureStatusOnFailure(const std::function<int()>& fn) {
   try {
     return fn();
   } catch (const std::exception& e) {
-    int status = wal::FailedFetchExitStatus(wal::ReadRecoverySignals("."));
+    int status = wal::FailedFetchExitStatus(wal::ReadRecoverySignals(LocalFs::Default(), "."));
     if (status == wal::kExitStopRecovery) {
       spdlog::error(
           "{}; exit status {} stops archive recovery (recovery.signal) instead of ending "
@@ -161,7 +94,11 @@ void AddWalFetchCommand(CLI::App& app, CommandContext& context, CommandAction& a
     cmd->add_option("wal_name", *name, "WAL segment fetched")->required();
     cmd->add_option("location", *location, "Path it was restored to")->required();
     cmd->callback([&, name, location] {
-      action = [&, name, location] { return WalPrefetch(context, *name, *location); };
+      action = [&, name, location] {
+        ::alarm(kPrefetchTimeLimitSeconds);
+        wal::PrefetchAfter(*name, *location, RestoreOptions(context), Archive(context));
+        return 0;
+      };
     });
   }
 }

@@ -10,6 +10,7 @@
 #include "common/bytes.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "localfs/local_fs.h"
 #include "pipeline/stage_buffers.h"
 #include "wal/wal_push.h"
 #include "wal/wal_push_deadline.h"
@@ -51,7 +52,7 @@ int RunWalPush(CommandContext& context, const std::string& path) {
   // Armed before any storage request: a dead storage must not stall PostgreSQL's archiver.
   WalPushDeadline deadline(s.wal_push_timeout,
                            fmt::format("wal-push of {} to {}", path, root.storage().Describe()));
-  WalPushOptions options;
+  WalPushOptions options{.fs = LocalFs::Default()};
   options.file.pipeline = context.pipeline();
   options.file.pipeline.compression_options.lz4_block_size = kStageBufferSize;
   options.file.pipeline.stage_buffer_size = kStageBufferSize;

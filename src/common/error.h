@@ -23,8 +23,6 @@ enum class ErrorCode {
   kInternal,
 };
 
-std::string_view ErrorCodeName(ErrorCode code);
-
 // The one exception type of Walnut. Messages start lowercase, have no trailing period, and name
 // the object, file, host or setting concerned. `retryable` marks transient failures (HTTP 5xx/429,
 // resets, timeouts): only common/retry.h acts on it.
@@ -41,8 +39,13 @@ class Error : public std::runtime_error {
   bool retryable_;
 };
 
-// Throws kIo (or kNotFound / kPermissionDenied / kAlreadyExists for those errnos) with
-// "<what>: <strerror>".
-[[noreturn]] void ThrowSystemError(std::string_view what, int err = errno);
+// The one way a failed system call becomes an Error. The message reads "<action> <path>:
+// <reason>; <what to do>", e.g. "cannot create directory /x/y: permission denied; check that the
+// user running walnut may access it" (no hint where there is nothing to suggest; no path when
+// `path` is empty). The code follows errno: ENOENT kNotFound; EACCES, EPERM and EROFS
+// kPermissionDenied; EEXIST kAlreadyExists; anything else kIo (ENOSPC with a hint to free space).
+// Never retryable: a local failure does not go away by itself.
+Error SystemError(std::string_view action, std::string_view path, int err);
+[[noreturn]] void ThrowSystemError(std::string_view action, std::string_view path, int err = errno);
 
 }  // namespace walnut

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -51,7 +52,10 @@ void TellStderr(const std::string& line) {
 }  // namespace
 
 LogFileSink::LogFileSink(std::string path)
-    : path_(std::move(path)), fd_(OpenForAppending(path_)), handled_requests_(g_reopen_requests) {
+    : path_(std::move(path)),
+      formatter_(std::make_unique<spdlog::pattern_formatter>()),
+      fd_(OpenForAppending(path_)),
+      handled_requests_(g_reopen_requests) {
   if (fd_ < 0) {
     int err = errno;
     throw Error(ErrorCode::kInvalidArgument,
@@ -80,7 +84,18 @@ void LogFileSink::ReopenIfRequested() {
   fd_ = fd;
 }
 
-void LogFileSink::sink_it_(const spdlog::details::log_msg& msg) {
+void LogFileSink::set_pattern(const std::string& pattern) {
+  MutexLock lock(mu_);
+  formatter_ = std::make_unique<spdlog::pattern_formatter>(pattern);
+}
+
+void LogFileSink::set_formatter(std::unique_ptr<spdlog::formatter> formatter) {
+  MutexLock lock(mu_);
+  formatter_ = std::move(formatter);
+}
+
+void LogFileSink::log(const spdlog::details::log_msg& msg) {
+  MutexLock lock(mu_);
   spdlog::memory_buf_t line;
   formatter_->format(msg, line);
   ReopenIfRequested();

@@ -1,9 +1,12 @@
 #pragma once
 
-#include <mutex>
+#include <memory>
 #include <string>
 
-#include <spdlog/sinks/base_sink.h>
+#include <spdlog/formatter.h>
+#include <spdlog/sinks/sink.h>
+
+#include "common/mutex.h"
 
 namespace walnut {
 
@@ -16,8 +19,8 @@ namespace walnut {
 //   path: once logrotate has renamed the file (and maybe created a new one), lines go to the file
 //   now at the path. If the reopen fails, the sink says so once on standard error and keeps
 //   writing to the file it has.
-// Thread-safe (spdlog's sink mutex).
-class LogFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+// Thread-safe (one Mutex around formatting and writing, as spdlog's base_sink).
+class LogFileSink final : public spdlog::sinks::sink {
  public:
   // Throws kInvalidArgument naming WALG_LOG_DESTINATION when `path` cannot be opened.
   explicit LogFileSink(std::string path);
@@ -29,17 +32,20 @@ class LogFileSink final : public spdlog::sinks::base_sink<std::mutex> {
   // The descriptor written to (changes on reopen; for comparing with standard error).
   int fd() const { return fd_; }
 
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override;
-  void flush_() override {}  // every line is written at once; there is no buffer
+ void log(const spdlog::details::log_msg& msg) override EXCLUDES(mu_);
+  void flush() override {}  // every line is written at once; there is no buffer
+  void set_pattern(const std::string& pattern) override EXCLUDES(mu_);
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override EXCLUDES(mu_);
 
  private:
-  void ReopenIfRequested();
+  void ReopenIfRequested() REQUIRES(mu_);
 
   const std::string path_;
-  int fd_;
-  unsigned handled_requests_;  // the reopen request count this sink last acted on
-  bool write_failure_reported_ = false;
+  Mutex mu_;
+  std::unique_ptr<spdlog::formatter> formatter_ GUARDED_BY(mu_);
+  int fd_;  // written only under mu_; fd() reads it for tests, single-threaded
+  unsigned handled_requests_ GUARDED_BY(mu_);  // the reopen request count this sink last acted on
+  bool write_failure_reported_ GUARDED_BY(mu_) = false;
 };
 
 // Asks every LogFileSink to reopen its file before its next line. Async-signal-safe: it only

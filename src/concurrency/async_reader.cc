@@ -14,10 +14,10 @@ AsyncReader::AsyncReader(std::unique_ptr<Reader> upstream, size_t buffer_size, s
 
 AsyncReader::~AsyncReader() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   worker_.join();
 }
 
@@ -25,8 +25,8 @@ void AsyncReader::Run() {
   while (true) {
     Buffer buffer;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || queue_.size() < depth_; });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.size() >= depth_) cv_.Wait(mu_);
       if (stopping_) return;
       if (!free_.empty()) {
         buffer = std::move(free_.back());
@@ -49,14 +49,14 @@ void AsyncReader::Run() {
     bool ended = error || filled < buffer.size();
     buffer.resize(filled);
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (filled > 0) queue_.push_back(std::move(buffer));
       if (ended) {
         eof_ = true;
         error_ = error;
       }
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
     if (ended) return;
   }
 }
@@ -64,24 +64,25 @@ void AsyncReader::Run() {
 size_t AsyncReader::Read(ByteSpan dst) {
   if (dst.empty()) return 0;
   if (pos_ == current_.size()) {
-    std::unique_lock lock(mu_);
-    if (!current_.empty()) {
-      // Kept at its size: the worker's resize to buffer_size_ is then free, not a memset.
-      free_.push_back(std::move(current_));
-      current_ = Buffer();
+    {
+      MutexLock lock(mu_);
+      if (!current_.empty()) {
+        // Kept at its size: the worker's resize to buffer_size_ is then free, not a memset.
+        free_.push_back(std::move(current_));
+        current_ = Buffer();
+        pos_ = 0;
+        cv_.NotifyAll();
+      }
+      while (queue_.empty() && !eof_) cv_.Wait(mu_);
+      if (queue_.empty()) {
+        if (error_) std::rethrow_exception(error_);
+        return 0;
+      }
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
       pos_ = 0;
-      cv_.notify_all();
     }
-    cv_.wait(lock, [&] { return !queue_.empty() || eof_; });
-    if (queue_.empty()) {
-      if (error_) std::rethrow_exception(error_);
-      return 0;
-    }
-    current_ = std::move(queue_.front());
-    queue_.pop_front();
-    pos_ = 0;
-    lock.unlock();
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
   size_t n = std::min(dst.size(), current_.size() - pos_);
   std::memcpy(dst.data(), current_.data() + pos_, n);

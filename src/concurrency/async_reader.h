@@ -1,14 +1,13 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "io/reader.h"
 
 namespace walnut {
@@ -40,13 +39,13 @@ class AsyncReader : public Reader {
   Buffer current_;  // being consumed; touched only by the consumer
   size_t pos_ = 0;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Buffer> queue_;         // GUARDED_BY(mu_)
-  std::vector<Buffer> free_;         // GUARDED_BY(mu_)
-  bool eof_ = false;                 // GUARDED_BY(mu_): upstream ended (or failed)
-  bool stopping_ = false;            // GUARDED_BY(mu_)
-  std::exception_ptr error_;         // GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<Buffer> queue_ GUARDED_BY(mu_);
+  std::vector<Buffer> free_ GUARDED_BY(mu_);
+  bool eof_ GUARDED_BY(mu_) = false;  // upstream ended (or failed)
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::exception_ptr error_ GUARDED_BY(mu_);
   std::thread worker_;
 };
 

@@ -23,25 +23,25 @@ void AsyncWriter::Run() {
   while (true) {
     Buffer buffer;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return aborting_ || !queue_.empty() || finishing_; });
+      MutexLock lock(mu_);
+      while (!aborting_ && queue_.empty() && !finishing_) cv_.Wait(mu_);
       if (aborting_ || worker_error_) return;
       if (queue_.empty()) return;  // finishing and drained
       buffer = std::move(queue_.front());
       queue_.pop_front();
     }
-    cv_.notify_all();  // a slot in the queue is free
+    cv_.NotifyAll();  // a slot in the queue is free
     try {
       next_->Write(buffer);
     } catch (...) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       worker_error_ = std::current_exception();
       queue_.clear();
-      cv_.notify_all();
+      cv_.NotifyAll();
       return;
     }
     buffer.clear();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     free_.push_back(std::move(buffer));
   }
 }
@@ -49,29 +49,27 @@ void AsyncWriter::Run() {
 void AsyncWriter::RethrowWorkerError() {
   std::exception_ptr error;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     error = worker_error_;
   }
   if (error) std::rethrow_exception(error);
 }
 
 void AsyncWriter::Enqueue(bool take_next) {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return queue_.size() < depth_ || worker_error_; });
-  if (worker_error_) {
-    lock.unlock();
-    RethrowWorkerError();
+  {
+    MutexLock lock(mu_);
+    while (queue_.size() >= depth_ && !worker_error_) cv_.Wait(mu_);
+    if (worker_error_) std::rethrow_exception(worker_error_);
+    if (!current_.empty()) queue_.push_back(std::move(current_));
+    current_ = Buffer();
+    if (take_next && !free_.empty()) {
+      current_ = std::move(free_.back());
+      free_.pop_back();
+    } else if (take_next) {
+      current_.reserve(buffer_size_);
+    }
   }
-  if (!current_.empty()) queue_.push_back(std::move(current_));
-  current_ = Buffer();
-  if (take_next && !free_.empty()) {
-    current_ = std::move(free_.back());
-    free_.pop_back();
-  } else if (take_next) {
-    current_.reserve(buffer_size_);
-  }
-  lock.unlock();
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 void AsyncWriter::Write(ConstByteSpan src) {
@@ -94,10 +92,10 @@ void AsyncWriter::Close() {
   try {
     Enqueue(/*take_next=*/false);
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       finishing_ = true;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
     StopWorker();
     RethrowWorkerError();
     next_->Close();
@@ -111,10 +109,10 @@ void AsyncWriter::Close() {
 void AsyncWriter::Abort() noexcept {
   if (state_ != State::kOpen) return;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     aborting_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   StopWorker();
   next_->Abort();
   state_ = State::kAborted;

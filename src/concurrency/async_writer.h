@@ -1,14 +1,13 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "io/writer.h"
 
 namespace walnut {
@@ -47,13 +46,13 @@ class AsyncWriter : public Writer {
   const size_t depth_;
   Buffer current_;  // being filled by Write(); touched only by the caller
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Buffer> queue_;          // GUARDED_BY(mu_): full buffers for the worker
-  std::vector<Buffer> free_;          // GUARDED_BY(mu_): written buffers to reuse
-  bool finishing_ = false;            // GUARDED_BY(mu_): no more buffers will come
-  bool aborting_ = false;             // GUARDED_BY(mu_)
-  std::exception_ptr worker_error_;   // GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<Buffer> queue_ GUARDED_BY(mu_);  // full buffers for the worker
+  std::vector<Buffer> free_ GUARDED_BY(mu_);  // written buffers to reuse
+  bool finishing_ GUARDED_BY(mu_) = false;    // no more buffers will come
+  bool aborting_ GUARDED_BY(mu_) = false;
+  std::exception_ptr worker_error_ GUARDED_BY(mu_);
   std::thread worker_;
   enum class State { kOpen, kClosed, kAborted } state_ = State::kOpen;
 };

@@ -12,7 +12,7 @@ RateLimiter::RateLimiter(uint64_t bytes_per_second, uint64_t burst)
       last_(Clock::now()) {}
 
 RateLimiter::Clock::duration RateLimiter::Reserve(uint64_t bytes, Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (now > last_) {
     double elapsed = std::chrono::duration<double>(now - last_).count();
     tokens_ = std::min(burst_, tokens_ + elapsed * rate_);

@@ -2,7 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace walnut {
 
@@ -24,9 +25,9 @@ class RateLimiter {
  private:
   const double rate_;   // bytes per second
   const double burst_;  // bucket capacity
-  std::mutex mu_;
-  double tokens_;           // GUARDED_BY(mu_); negative: debt to sleep off
-  Clock::time_point last_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  double tokens_ GUARDED_BY(mu_);  // negative: debt to sleep off
+  Clock::time_point last_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut

@@ -14,14 +14,14 @@ TaskGroup::~TaskGroup() {
 }
 
 bool TaskGroup::failed() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return first_error_ != nullptr;
 }
 
 void TaskGroup::RethrowIfFailed() {
   std::exception_ptr error;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     error = first_error_;
   }
   if (error) std::rethrow_exception(error);
@@ -42,13 +42,10 @@ void TaskGroup::ReapFinished() {
 
 void TaskGroup::Submit(std::function<void(std::stop_token)> task) {
   {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return running_ < max_in_flight_ || first_error_; });
+    MutexLock lock(mu_);
+    while (running_ >= max_in_flight_ && !first_error_) cv_.Wait(mu_);
     ReapFinished();
-    if (first_error_) {
-      lock.unlock();
-      RethrowIfFailed();
-    }
+    if (first_error_) std::rethrow_exception(first_error_);
     ++running_;
   }
   threads_.emplace_back([this, task = std::move(task), token = stop_.get_token()] {
@@ -58,28 +55,28 @@ void TaskGroup::Submit(std::function<void(std::stop_token)> task) {
     } catch (...) {
       error = std::current_exception();
     }
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (error && !first_error_) {
       first_error_ = error;
       stop_.request_stop();
     }
     --running_;
     done_.push_back(std::this_thread::get_id());
-    cv_.notify_all();
+    cv_.NotifyAll();
   });
 }
 
 void TaskGroup::Wait() {
   {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return running_ == 0; });
+    MutexLock lock(mu_);
+    while (running_ != 0) cv_.Wait(mu_);
   }
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
   threads_.clear();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     done_.clear();
   }
   RethrowIfFailed();

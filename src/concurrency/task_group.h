@@ -1,13 +1,13 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <stop_token>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace walnut {
 
@@ -28,22 +28,20 @@ class TaskGroup {
   void Submit(std::function<void(std::stop_token)> task);
   // Waits for every submitted task; rethrows the first error.
   void Wait();
-  // Asks running tasks to stop (they see it through their stop_token).
-  void RequestStop() { stop_.request_stop(); }
   bool failed() const;
 
  private:
   void RethrowIfFailed();
-  void ReapFinished();  // REQUIRES: mu_ held
+  void ReapFinished() REQUIRES(mu_);
 
   const size_t max_in_flight_;
   std::stop_source stop_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  size_t running_ = 0;                 // GUARDED_BY(mu_)
-  std::exception_ptr first_error_;     // GUARDED_BY(mu_)
-  std::vector<std::jthread> threads_;  // touched only by the producer thread
-  std::vector<std::thread::id> done_;  // GUARDED_BY(mu_): finished threads to join
+  mutable Mutex mu_;
+  CondVar cv_;
+  size_t running_ GUARDED_BY(mu_) = 0;
+  std::exception_ptr first_error_ GUARDED_BY(mu_);
+  std::vector<std::jthread> threads_;                  // touched only by the producer thread
+  std::vector<std::thread::id> done_ GUARDED_BY(mu_);  // finished threads to join
 };
 
 }  // namespace walnut

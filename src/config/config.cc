@@ -277,7 +277,7 @@ std::vector<std::pair<std::string, std::string>> Config::PgEnvironment() const {
 void Config::ExportPgEnvironment() const {
   for (const auto& [name, value] : PgEnvironment()) {
     if (::setenv(name.c_str(), value.c_str(), 1) != 0) {
-      ThrowSystemError(fmt::format("cannot set environment variable {}", name));
+      ThrowSystemError("cannot set environment variable", name);
     }
   }
 }

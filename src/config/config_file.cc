@@ -42,9 +42,9 @@ std::string Extension(const std::string& path) {
 
 // A config file that cannot be read is a bad setting (exit 2), whatever the errno.
 [[noreturn]] void ThrowConfigFileError(std::string_view what, const std::string& path, int err) {
-  throw Error(ErrorCode::kInvalidArgument,
-              fmt::format("{} {}: {}; check the path and that the user running walnut may read it",
-                          what, path, std::strerror(err)));
+  // A setting error (exit 2): the user fixes the path or its permissions. The message is the one
+  // every failed system call gets.
+  throw Error(ErrorCode::kInvalidArgument, SystemError(what, path, err).what());
 }
 
 std::string ReadWholeFile(const std::string& path) {

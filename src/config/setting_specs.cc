@@ -96,7 +96,9 @@ std::vector<SettingSpec> CoreSpecs() {
                     "filled tar files of backup-push that may wait for their upload at once")
           .Default("2")
           .Implemented(),
-      DefineSetting("WALG_DOWNLOAD_FILE_RETRIES", K::kInt, "retries of one file download")
+      DefineSetting("WALG_DOWNLOAD_FILE_RETRIES", K::kInt,
+                    "restarts of a file's download after a transient failure the storage did not "
+                    "retry itself (S3 retries each request within WALNUT_STORAGE_RETRY_TIMEOUT)")
           .Default("15")
           .Implemented(),
       DefineSetting("WALG_DISK_RATE_LIMIT", K::kBytes,

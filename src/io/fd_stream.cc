@@ -1,6 +1,5 @@
 #include "io/fd_stream.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
@@ -8,19 +7,6 @@
 #include "common/error.h"
 
 namespace walnut {
-
-std::unique_ptr<FdReader> FdReader::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) ThrowSystemError(fmt::format("cannot open {}", path));
-  return std::make_unique<FdReader>(fd, path, true);
-}
-
-FdReader::FdReader(int fd, std::string name, bool owned, const std::atomic<bool>* stop)
-    : fd_(fd), name_(std::move(name)), owned_(owned), stop_(stop) {}
-
-FdReader::~FdReader() {
-  if (owned_) ::close(fd_);
-}
 
 void FdReader::WaitForInput() {
   // A signal handler cannot interrupt a read() blocked in another thread than the one it runs
@@ -33,7 +19,7 @@ void FdReader::WaitForInput() {
     pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
     int ready = ::poll(&pfd, 1, kSliceMs);
     if (ready > 0) return;  // data, end of input or an error: read() tells which
-    if (ready < 0 && errno != EINTR) ThrowSystemError(fmt::format("cannot read {}", name_));
+    if (ready < 0 && errno != EINTR) ThrowSystemError("cannot read", name_);
   }
 }
 
@@ -42,7 +28,7 @@ size_t FdReader::Read(ByteSpan dst) {
   while (true) {
     ssize_t n = ::read(fd_, dst.data(), dst.size());
     if (n >= 0) return static_cast<size_t>(n);
-    if (errno != EINTR) ThrowSystemError(fmt::format("cannot read {}", name_));
+    if (errno != EINTR) ThrowSystemError("cannot read", name_);
   }
 }
 
@@ -51,7 +37,7 @@ void FdWriter::Write(ConstByteSpan src) {
     ssize_t n = ::write(fd_, src.data(), src.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      ThrowSystemError(fmt::format("cannot write {}", name_));
+      ThrowSystemError("cannot write", name_);
     }
     src = src.subspan(static_cast<size_t>(n));
   }

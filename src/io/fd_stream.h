@@ -8,16 +8,14 @@
 
 namespace walnut {
 
-// Reads a local file (or any file descriptor) sequentially. Not thread-safe.
+// Reads a descriptor it does not own (standard input) sequentially. Local files are read
+// through localfs/ instead. Not thread-safe.
 class FdReader : public Reader {
  public:
-  // Opens `path` for reading; throws kNotFound / kPermissionDenied / kIo naming the path.
-  static std::unique_ptr<FdReader> Open(const std::string& path);
-  // Reads a descriptor it does not own (standard input). With `stop`, a Read() waiting for input
-  // (an idle pipe) notices within 100 ms that *stop became true and throws kCancelled; `stop`
-  // must outlive the reader.
-  FdReader(int fd, std::string name, bool owned, const std::atomic<bool>* stop = nullptr);
-  ~FdReader() override;
+  // With `stop`, a Read() waiting for input (an idle pipe) notices within 100 ms that *stop became
+  // true and throws kCancelled; `stop` must outlive the reader.
+  FdReader(int fd, std::string name, const std::atomic<bool>* stop = nullptr)
+      : fd_(fd), name_(std::move(name)), stop_(stop) {}
   size_t Read(ByteSpan dst) override;
 
  private:
@@ -25,13 +23,12 @@ class FdReader : public Reader {
 
   int fd_;
   std::string name_;
-  bool owned_;
   const std::atomic<bool>* stop_;
 };
 
 // Writes to a descriptor it does not own (standard output). Close() flushes nothing more: the
 // bytes were written as they came. Abort() cannot take them back; callers that need atomicity
-// write to a file through storage/fs instead. Not thread-safe.
+// write to a file through localfs/atomic_file_writer.h instead. Not thread-safe.
 class FdWriter : public Writer {
  public:
   FdWriter(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}

@@ -181,6 +181,12 @@ Error TransferError(const HttpRequest& request, CURLcode rc, const Transfer& t,
   if (rc == CURLE_ABORTED_BY_CALLBACK && t.cancelled) {
     return Error(ErrorCode::kCancelled, fmt::format("{}: cancelled", where));
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && t.stalled && t.awaiting_answer) {
+    return Error(ErrorCode::kNetwork,
+                 fmt::format("{}: no answer within {} ms of sending the request (answer timeout)",
+                             where, t.answer_timeout.count()),
+                 true);
+  }
   if (rc == CURLE_ABORTED_BY_CALLBACK && t.stalled) {
     return Error(ErrorCode::kNetwork,
                  fmt::format("{}: no data moved for {} ms (stall timeout)", where,
@@ -215,7 +221,7 @@ HttpClient::~HttpClient() = default;
 
 std::unique_ptr<HttpClient::Handle> HttpClient::Acquire() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!idle_.empty()) {
       auto handle = std::move(idle_.back());
       idle_.pop_back();
@@ -229,7 +235,7 @@ std::unique_ptr<HttpClient::Handle> HttpClient::Acquire() {
 }
 
 void HttpClient::Release(std::unique_ptr<Handle> handle) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(handle));
 }
 
@@ -242,6 +248,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& request, const BodySink& sin
   t.max_buffered_body = options_.max_buffered_body;
   t.upload = request.body;
   t.stall_timeout = options_.stall_timeout;
+  t.answer_timeout = request.answer_timeout;
   t.stop = request.stop;
   SlistPtr headers = HeaderList(request);
 

@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/mutex.h"
 
 namespace walnut::net {
 
@@ -25,6 +25,10 @@ struct HttpRequest {
   ConstByteSpan body;  // sent with Content-Length for PUT and POST; not owned
   // A stop request aborts the transfer within about a second (Error kCancelled).
   std::stop_token stop;
+  // How long the server may think, once the whole request is sent, before the first byte of its
+  // answer: for requests whose work grows with their size (deleting 1000 keys, completing a
+  // multipart upload of many parts). Zero, or shorter than the stall timeout, = the stall timeout.
+  std::chrono::milliseconds answer_timeout{0};
 };
 
 struct HttpResponse {
@@ -82,8 +86,8 @@ class HttpClient {
   void Release(std::unique_ptr<Handle> handle);
 
   const HttpClientOptions options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Handle>> idle_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<std::unique_ptr<Handle>> idle_ GUARDED_BY(mu_);
 };
 
 // "PUT http://host/key?x=1 [header: value, authorization: ***]": a request for debug logs, with

@@ -44,6 +44,10 @@ long ResponseCode(CURL* easy) {
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
+  // A header line is progress; one after the whole request went out starts the answer (an
+  // interim "100 Continue" comes before the body is sent).
+  t->last_progress = std::chrono::steady_clock::now();
+  if (t->upload_pos >= t->upload.size()) t->answer_started = true;
   if (line.starts_with("HTTP/")) {
     // A new status line (after "100 Continue" or a redirect): forget the previous headers.
     t->response.headers.clear();
@@ -134,8 +138,15 @@ int OnProgress(void* user, curl_off_t, curl_off_t down, curl_off_t, curl_off_t u
     t->last_progress = now;
     return 0;
   }
-  if (now - t->last_progress >= t->stall_timeout) {
+  // Until the request is all sent the server cannot answer; once it is, the first answer byte
+  // (headers included) may take answer_timeout.
+  const bool awaiting_answer =
+      !t->answer_started && down == 0 && static_cast<size_t>(up) >= t->upload.size();
+  const auto limit =
+      awaiting_answer ? std::max(t->stall_timeout, t->answer_timeout) : t->stall_timeout;
+  if (now - t->last_progress >= limit) {
     t->stalled = true;
+    t->awaiting_answer = awaiting_answer && limit > t->stall_timeout;
     return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK
   }
   return 0;

@@ -30,10 +30,14 @@ struct Transfer {
   bool header_block_open = false;
   // Stall detection: the last time a byte moved in either direction.
   std::chrono::milliseconds stall_timeout{0};
+  // Instead of stall_timeout while the request is all sent and no answer byte has arrived.
+  std::chrono::milliseconds answer_timeout{0};
   std::chrono::steady_clock::time_point last_progress;
   curl_off_t last_down = -1;
   curl_off_t last_up = -1;
   bool stalled = false;
+  bool answer_started = false;   // a header line arrived after the whole request was sent
+  bool awaiting_answer = false;  // whether the stall was waiting for the first answer byte
   std::stop_token stop;
   bool cancelled = false;
 };

@@ -58,7 +58,6 @@ std::string Endpoint::HostHeader() const {
   return fmt::format("{}:{}", host, port);
 }
 
-std::string Endpoint::Origin() const { return fmt::format("{}://{}", scheme, HostHeader()); }
 
 Endpoint ParseEndpoint(std::string_view url, std::string_view setting) {
   // User info ("user:password@") must never reach a message.

@@ -30,8 +30,6 @@ struct Endpoint {
 
   // "host" or "host:port" when the port is not the scheme's default: the Host header value.
   std::string HostHeader() const;
-  // "scheme://host[:port]".
-  std::string Origin() const;
 };
 
 // Parses an endpoint URL; throws Error(kInvalidArgument) naming `setting` when it is malformed

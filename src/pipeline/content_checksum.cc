@@ -1,10 +1,10 @@
 #include "pipeline/content_checksum.h"
 
-#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "common/mutex.h"
 #include "common/logging.h"
 
 namespace walnut {
@@ -16,10 +16,10 @@ std::string_view Short(std::string_view hex) { return hex.substr(0, 16); }
 }  // namespace
 
 void WarnUnverified(const std::string& object, const std::string& why) {
-  static std::mutex mu;
-  static std::set<std::string> warned;  // GUARDED_BY(mu)
+  static Mutex mu;
+  static std::set<std::string> warned GUARDED_BY(mu);
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (!warned.insert(object).second) return;
   }
   spdlog::warn("{}: {}", object, why);

@@ -55,10 +55,6 @@ std::optional<WalSegment> ParseWalFileName(std::string_view name, uint64_t segme
   return segment;
 }
 
-std::string TimelineHistoryFileName(TimelineId timeline) {
-  return fmt::format("{:08X}.history", timeline);
-}
-
 std::optional<TimelineId> ParseTimelineHistoryFileName(std::string_view name) {
   if (name.size() != 16 || name.substr(8) != ".history" || !IsUpperHex(name.substr(0, 8))) {
     return std::nullopt;

@@ -43,8 +43,6 @@ std::string WalFileName(WalSegment segment, uint64_t segment_size = kDefaultWalS
 std::optional<WalSegment> ParseWalFileName(std::string_view name,
                                            uint64_t segment_size = kDefaultWalSegmentSize);
 
-// "00000002.history".
-std::string TimelineHistoryFileName(TimelineId timeline);
 // The timeline of "00000002.history"; nullopt for anything else.
 std::optional<TimelineId> ParseTimelineHistoryFileName(std::string_view name);
 

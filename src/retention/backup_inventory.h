@@ -9,6 +9,7 @@
 #include "backup/backup_catalog.h"
 #include "backup/backup_metadata_time.h"
 #include "postgres/wal_file_name.h"
+#include "retention/stale_temporaries.h"
 
 namespace walnut::retention {
 
@@ -44,6 +45,8 @@ struct BackupInventory {
   // after newer ones after a timeline reset (WAL-G #636).
   std::vector<StoredBackup> backups;
   std::vector<UnlistedFolder> unlisted;
+  // For delete garbage only (FindStaleTemporaryFiles): temporary files of killed uploads.
+  std::vector<StaleTemporaryFile> stale_temporaries;
 
   const StoredBackup* Find(std::string_view name) const;
 };

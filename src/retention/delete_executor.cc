@@ -112,6 +112,7 @@ class Executor {
           "interrupted delete)",
           verb_, BackupFolderKey(folder));
     }
+    DeleteTemporaries();
     DeleteWal();
     if (identity) ClearArchiveIdentity(*identity);
     return report_;
@@ -203,6 +204,21 @@ class Executor {
       if (!info.is_prefix) deleter.Add(info.key);
     });
     deleter.Flush();
+    report_.objects += deleter.count();
+  }
+
+  // Each named, in a dry run too: they are not objects, and an operator sees them nowhere else.
+  void DeleteTemporaries() {
+    BatchDeleter deleter(root_, confirm_);
+    for (const StaleTemporaryFile& file : plan_.temporaries) {
+      spdlog::info(
+          "{} {} ({} bytes, last written {}): the temporary file of an upload that did "
+          "not finish",
+          verb_, file.key, file.size, FormatRfc3339(file.mtime));
+      deleter.Add(file.key);
+    }
+    deleter.Flush();
+    report_.temporaries += deleter.count();
     report_.objects += deleter.count();
   }
 

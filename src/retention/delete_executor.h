@@ -12,6 +12,7 @@ namespace walnut::retention {
 struct DeleteReport {
   uint64_t backups = 0;  // complete backups
   uint64_t folders = 0;  // sentinel-less leftovers
+  uint64_t temporaries = 0;  // temporary files of killed uploads
   uint64_t objects = 0;  // every object, WAL included
   uint64_t wal_objects = 0;
   uint64_t restored = 0;  // backups put back because something appeared that needs them
@@ -22,7 +23,7 @@ struct DeleteReport {
 //   1. the doomed backups' sentinels, deepest first, so a listed delta never lacks its base;
 //   2. a fresh listing: a backup that finished meanwhile (a concurrent backup-push) and depends on
 //      a doomed one, or a doomed one marked permanent meanwhile, gets its sentinels put back;
-//   3. the doomed backups' data and the leftover folders;
+//   3. the doomed backups' data, the leftover folders and stale temporary files;
 //   4. WAL, oldest first, streamed in batches (memory stays flat with millions of segments).
 // Logs what it does at INFO; each object at DEBUG.
 DeleteReport ExecuteDelete(const BackupCatalog& catalog, const BackupInventory& inventory,

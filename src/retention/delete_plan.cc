@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "wal/wal_catalog.h"
 
 namespace walnut::retention {
 namespace {
@@ -246,6 +247,10 @@ class Planner {
       for (const UnlistedFolder& folder : inv_.unlisted) {
         if (!Protected(folder)) plan.folders.push_back(folder.name);
       }
+    }
+    for (const StaleTemporaryFile& file : inv_.stale_temporaries) {
+      bool wal = file.key.starts_with(wal::kWalFolder);
+      if (wal ? request_.archives : request_.backups) plan.temporaries.push_back(file);
     }
     if (!request_.archives) return plan;
 

@@ -10,7 +10,7 @@
 
 namespace walnut::retention {
 
-// What `walnut delete` was asked (walg-reference.md §7).
+// What `walnut delete` was asked (WAL-G's internal/delete_handler.go; docs/retention.md).
 struct DeleteRequest {
   enum class Mode { kRetain, kBefore, kEverything, kTarget, kGarbage };
   // retain FULL|FIND_FULL, before FIND_FULL, target FIND_FULL.
@@ -41,6 +41,8 @@ struct DeletePlan {
   // delta whose base is gone, even when the run is interrupted.
   std::vector<DoomedBackup> backups;
   std::vector<std::string> folders;  // sentinel-less folders (leftovers) to delete
+  // garbage: temporary files of killed uploads (wal_005/'s with ARCHIVES, the others with BACKUPS)
+  std::vector<StaleTemporaryFile> temporaries;
   WalRetention wal;
   // delete everything: also the archive's cluster identity record (wal/archive_identity.h), so
   // that a new cluster may archive into the emptied storage.
@@ -51,7 +53,8 @@ struct DeletePlan {
   std::vector<std::string> notes;
 
   bool Empty() const {
-    return backups.empty() && folders.empty() && !wal.DeletesAnything() && !clear_archive_identity;
+    return backups.empty() && folders.empty() && temporaries.empty() && !wal.DeletesAnything() &&
+           !clear_archive_identity;
   }
 };
 

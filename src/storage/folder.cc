@@ -48,6 +48,15 @@ void Folder::List(std::string_view prefix, const ListOptions& options,
   });
 }
 
+void Folder::ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
+                                const std::function<void(const ObjectInfo&)>& fn) const {
+  storage_->ListTemporaryFiles(Key(prefix), options, [&](const ObjectInfo& info) {
+    ObjectInfo relative = info;
+    relative.key = info.key.substr(path_.size());
+    fn(relative);
+  });
+}
+
 void Folder::Delete(std::span<const std::string> names) const {
   std::vector<std::string> keys;
   keys.reserve(names.size());

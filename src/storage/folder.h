@@ -28,6 +28,9 @@ class Folder {
   // Lists objects below the folder; the keys reported are relative to the folder.
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) const;
+  // Storage::ListTemporaryFiles below the folder; keys relative to the folder.
+  void ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
+                          const std::function<void(const ObjectInfo&)>& fn) const;
   void Delete(std::span<const std::string> names) const;
 
  private:

@@ -17,15 +17,14 @@ namespace walnut {
 
 // What a backend can do beyond the basics; callers ask instead of switching on the backend.
 enum class StorageFeature : unsigned {
-  kServerSideCopy = 1,
-  kBatchDelete = 2,
-  kAtomicRename = 4,
+  kBatchDelete = 1,
+  kAtomicRename = 2,
   // A local file system: a transfer costs CPU and disk, not network round trips, so more parallel
   // transfers than cores gain nothing.
-  kLocal = 8,
+  kLocal = 4,
   // PutOptions::late_metadata is kept for an object of any size (not only one that fits a single
   // request): a caller can then record a streamed object's digest at its end.
-  kLateMetadata = 16,
+  kLateMetadata = 8,
 };
 
 // An object store: a flat namespace of keys ('/'-separated, relative to the storage root, no
@@ -58,8 +57,13 @@ class Storage {
   // Deletes the keys; missing keys are not an error. Backends batch where they can.
   virtual void Delete(std::span<const std::string> keys) = 0;
 
-  // Copies an object; the default streams it through Get and Put.
-  virtual void Copy(std::string_view from, std::string_view to);
+  // The leftovers of writes that never committed, below `prefix` (options.recursive: at any
+  // depth; else only at the level below it): a directory storage's hidden temporary files, of
+  // writes in progress or of writers that were killed (their mtime tells which). Their keys may
+  // be given to Delete(). The default reports none: an object store commits an object whole or
+  // not at all.
+  virtual void ListTemporaryFiles(std::string_view /*prefix*/, const ListOptions& /*options*/,
+                                  const std::function<void(const ObjectInfo&)>& /*fn*/) {}
 
   virtual bool Supports(StorageFeature feature) const = 0;
 

@@ -26,7 +26,10 @@ void StorageWrapper::List(std::string_view prefix, const ListOptions& options,
 
 void StorageWrapper::Delete(std::span<const std::string> keys) { target_->Delete(keys); }
 
-void StorageWrapper::Copy(std::string_view from, std::string_view to) { target_->Copy(from, to); }
+void StorageWrapper::ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
+                                        const std::function<void(const ObjectInfo&)>& fn) {
+  target_->ListTemporaryFiles(prefix, options, fn);
+}
 
 bool StorageWrapper::Supports(StorageFeature feature) const { return target_->Supports(feature); }
 

@@ -26,8 +26,8 @@ class StorageWrapper : public Storage {
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) override;
   void Delete(std::span<const std::string> keys) override;
-  // Forwards to the target's Copy (a server-side copy where it has one), not to Get + Put.
-  void Copy(std::string_view from, std::string_view to) override;
+  void ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
+                          const std::function<void(const ObjectInfo&)>& fn) override;
   bool Supports(StorageFeature feature) const override;
   uint64_t PutBufferUnit() const override;
   uint64_t PutBufferBytes(uint64_t size) const override;

@@ -7,8 +7,9 @@
 #include "common/error.h"
 #include "common/excerpt.h"
 #include "common/logging.h"
-#include "io/fd_stream.h"
 #include "io/reader.h"
+#include "localfs/atomic_file_writer.h"
+#include "localfs/local_file_reader.h"
 #include "pipeline/stored_document.h"
 #include "wal/archive_status.h"
 
@@ -71,9 +72,11 @@ std::optional<std::string> ReadArchiveIdentityRecord(const Folder& root) {
   }
 }
 
-ArchiveIdentityGuard::ArchiveIdentityGuard(const Folder& root, std::filesystem::path cache_dir,
+ArchiveIdentityGuard::ArchiveIdentityGuard(const Folder& root, LocalFs& fs,
+                                           std::filesystem::path cache_dir,
                                            std::chrono::seconds cache_lifetime)
     : root_(root),
+      fs_(fs),
       cache_dir_(std::move(cache_dir)),
       cache_lifetime_(cache_lifetime),
       storage_name_(DescribeRoot(root)) {}
@@ -84,9 +87,7 @@ bool ArchiveIdentityGuard::CacheConfirms(uint64_t system_identifier) const {
   // An unreadable or foreign cache is only a miss: the storage has the authoritative record.
   std::string text;
   try {
-    auto reader = FdReader::Open(CachePath().string());
-    text.resize(kMaxRecordSize);
-    text.resize(ReadFull(*reader, AsWritableBytes(text)));
+    text = ReadSmallFile(fs_, CachePath().string(), kMaxRecordSize);
   } catch (const Error&) {
     return false;
   }
@@ -115,7 +116,7 @@ void ArchiveIdentityGuard::WriteCache(uint64_t system_identifier) const {
   json j = {
       {"storage", storage_name_}, {"system_identifier", system_identifier}, {"verified_at", now}};
   try {
-    WriteFileAtomically(CachePath(), j.dump() + "\n");
+    WriteFileAtomically(fs_, CachePath().string(), j.dump() + "\n");
   } catch (const Error& e) {
     // Not fatal: the next push asks the storage again.
     spdlog::warn("cannot cache the archive identity: {}", e.what());
@@ -123,7 +124,7 @@ void ArchiveIdentityGuard::WriteCache(uint64_t system_identifier) const {
 }
 
 void ArchiveIdentityGuard::Check(const pg::WalLongPageHeader& header, std::string_view file_name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const uint64_t ours = header.system_identifier;
   if (verified_ == ours) return;
   if (CacheConfirms(ours)) {

@@ -3,11 +3,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
+#include "localfs/local_fs.h"
 #include "postgres/wal_page_header.h"
 #include "storage/folder.h"
 
@@ -51,8 +52,9 @@ inline constexpr std::chrono::seconds kArchiveIdentityCacheLifetime{300};
 // Thread-safe.
 class ArchiveIdentityGuard {
  public:
-  // `root`: the storage root. `cache_dir`: a local directory for the cache (pg_wal/walg_data).
-  ArchiveIdentityGuard(const Folder& root, std::filesystem::path cache_dir,
+  // `root`: the storage root. `cache_dir`: a local directory for the cache (pg_wal/walg_data),
+  // reached through `fs` (which must outlive the guard).
+  ArchiveIdentityGuard(const Folder& root, LocalFs& fs, std::filesystem::path cache_dir,
                        std::chrono::seconds cache_lifetime = kArchiveIdentityCacheLifetime);
 
   // Checks that the segment whose header this is (named `file_name`, for messages) may be
@@ -70,11 +72,12 @@ class ArchiveIdentityGuard {
   std::filesystem::path CachePath() const;
 
   Folder root_;
+  LocalFs& fs_;
   std::filesystem::path cache_dir_;
   std::chrono::seconds cache_lifetime_;
   std::string storage_name_;
-  std::mutex mu_;
-  std::optional<uint64_t> verified_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::optional<uint64_t> verified_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <system_error>
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <stdio.h>
-#include <unistd.h>
 
 #include "common/error.h"
-#include "storage/fs/fs_util.h"
-#include "storage/fs/fs_writer.h"
+#include "common/logging.h"
+#include "localfs/paths.h"
 
 namespace walnut {
 namespace {
@@ -20,22 +17,24 @@ constexpr std::string_view kReadySuffix = ".ready";
 
 }  // namespace
 
-ArchiveStatus::ArchiveStatus(std::filesystem::path pg_wal) : pg_wal_(std::move(pg_wal)) {}
+ArchiveStatus::ArchiveStatus(LocalFs& fs, std::filesystem::path pg_wal)
+    : fs_(fs), pg_wal_(std::move(pg_wal)) {}
 
 std::filesystem::path ArchiveStatus::MarkerPath(std::string_view name) const {
   return data_dir() / "walg_archive_status" / std::string(name);
 }
 
 bool ArchiveStatus::HasUploadedMarker(std::string_view name) const {
-  std::error_code ec;
-  return std::filesystem::exists(MarkerPath(name), ec);
+  FileStat stat;
+  return fs_.Stat(MarkerPath(name).string(), stat, /*follow_links=*/false) == 0;
 }
 
 bool ArchiveStatus::ConsumeUploadedMarker(std::string_view name) const {
   std::string path = MarkerPath(name).string();
-  if (::unlink(path.c_str()) == 0) return true;
-  if (errno == ENOENT || errno == ENOTDIR) return false;
-  ThrowSystemError(fmt::format("cannot remove upload-ahead marker {}", path));
+  int err = fs_.Unlink(path);
+  if (err == 0) return true;
+  if (err == ENOENT || err == ENOTDIR) return false;
+  ThrowSystemError("cannot remove upload-ahead marker", path, err);
 }
 
 void ArchiveStatus::MarkUploaded(std::string_view name) const {
@@ -43,31 +42,30 @@ void ArchiveStatus::MarkUploaded(std::string_view name) const {
   // marker lost in a crash only makes PostgreSQL push the file again, and that push finds it
   // archived with equal content.
   std::filesystem::path path = MarkerPath(name);
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot create directory {}: {}",
-                                            path.parent_path().string(), ec.message()));
+  CreateDirectories(fs_, path.parent_path().string(), 0777, /*sync=*/false);
+  LocalFile marker;
+  if (int err = fs_.Open(path.string(), O_WRONLY | O_CREAT, 0600, marker)) {
+    ThrowSystemError("cannot create upload-ahead marker", path.string(), err);
   }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) ThrowSystemError(fmt::format("cannot create upload-ahead marker {}", path.string()));
-  ::close(fd);
+  marker.Close();
 }
 
 std::vector<std::string> ArchiveStatus::ReadyFiles() const {
   std::vector<std::string> names;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(pg_wal_ / "archive_status", ec);
-  if (ec) return names;  // no archive_status: nothing waits
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    std::string file = it->path().filename().string();
+  std::string dir = (pg_wal_ / "archive_status").string();
+  std::vector<DirectoryEntry> entries;
+  if (int err = fs_.ListDirectory(dir, entries)) {
+    if (err != ENOENT) {
+      spdlog::warn("{}; no WAL file is uploaded ahead",
+                   SystemError("cannot list", dir, err).what());
+    }
+    return names;
+  }
+  for (const DirectoryEntry& entry : entries) {
+    const std::string& file = entry.name;
     if (file.size() > kReadySuffix.size() && file.ends_with(kReadySuffix)) {
       names.push_back(file.substr(0, file.size() - kReadySuffix.size()));
     }
-  }
-  if (ec) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot list {}: {}",
-                                            (pg_wal_ / "archive_status").string(), ec.message()));
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -77,25 +75,11 @@ void ArchiveStatus::MarkDone(std::string_view name) const {
   std::filesystem::path dir = pg_wal_ / "archive_status";
   std::string ready = (dir / (std::string(name) + ".ready")).string();
   std::string done = (dir / (std::string(name) + ".done")).string();
-  if (::rename(ready.c_str(), done.c_str()) != 0) {
-    if (errno == ENOENT) return;  // PostgreSQL's archiver got there first
-    ThrowSystemError(fmt::format("cannot rename {} to {}", ready, done));
+  if (int err = fs_.Rename(ready, done)) {
+    if (err == ENOENT) return;  // PostgreSQL's archiver got there first
+    ThrowSystemError(fmt::format("cannot rename {} to", ready), done, err);
   }
-  if (int err = SyncDirectory(dir.string()); err != 0) {
-    ThrowSystemError(fmt::format("cannot sync directory {}", dir.string()), err);
-  }
-}
-
-void WriteFileAtomically(const std::filesystem::path& path, std::string_view content) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot create directory {}: {}",
-                                            path.parent_path().string(), ec.message()));
-  }
-  auto writer = FsWriter::Create(path.string());
-  writer->Write(AsBytes(content));
-  writer->Close();
+  SyncDirectoryOrThrow(fs_, dir.string());
 }
 
 }  // namespace walnut

@@ -2,23 +2,18 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <functional>
 #include <map>
-#include <system_error>
 #include <thread>
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/logging.h"
-#include "storage/fs/fs_key.h"
-#include "storage/fs/fs_metadata.h"
-#include "storage/fs/fs_writer.h"
-#include "storage/fs/unique_fd.h"
+#include "localfs/atomic_file_writer.h"
+#include "localfs/file_metadata.h"
+#include "localfs/temporary_name.h"
 #include "wal/wal_fetch.h"
 #include "wal/wal_fetch_verify.h"
 
@@ -40,38 +35,34 @@ bool IsRunningFileOf(std::string_view file_name, std::string_view name) {
          file_name.substr(1, name.size()) == name && file_name[name.size() + 1] == '.';
 }
 
-// Calls fn(entry) for each regular file of `dir`; a missing or unreadable directory has none.
-void ForEachFile(const fs::path& dir, const std::function<void(const fs::directory_entry&)>& fn) {
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code type_ec;
-    if (it->is_regular_file(type_ec)) fn(*it);
+// Calls fn(name, stat) for each regular file of `dir`; a missing or unreadable directory has
+// none, and a file removed meanwhile is skipped.
+void ForEachFile(LocalFs& local, const fs::path& dir,
+                 const std::function<void(const std::string&, const FileStat&)>& fn) {
+  std::vector<DirectoryEntry> entries;
+  if (local.ListDirectory(dir.string(), entries) != 0) return;
+  for (const DirectoryEntry& entry : entries) {
+    if (entry.type != FileType::kRegular && entry.type != FileType::kUnknown) continue;
+    FileStat stat;
+    if (local.Stat((dir / entry.name).string(), stat, /*follow_links=*/false) != 0) continue;
+    if (stat.type == FileType::kRegular) fn(entry.name, stat);
   }
 }
 
-bool OlderThan(const fs::directory_entry& entry, std::chrono::seconds age) {
-  std::error_code ec;
-  auto mtime = entry.last_write_time(ec);
-  return !ec && fs::file_time_type::clock::now() - mtime > age;
-}
-
-void Remove(const fs::path& path) {
-  std::error_code ec;
-  fs::remove(path, ec);
+bool OlderThan(const FileStat& stat, std::chrono::seconds age) {
+  return std::chrono::system_clock::now() - stat.mtime > age;
 }
 
 enum class ReadyState { kTaken, kAbsent, kDiscarded };
 
 // Why the open prefetched file is not the segment, "" when it is.
-std::string ReadyFileProblem(int fd, pg::WalSegment segment, uint64_t segment_size) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return fmt::format("cannot stat it: {}", std::strerror(errno));
-  if (static_cast<uint64_t>(st.st_size) != segment_size) {
-    return fmt::format("it has {} bytes, a WAL segment {}", st.st_size, segment_size);
+std::string ReadyFileProblem(LocalFile& file, pg::WalSegment segment, uint64_t segment_size) {
+  FileStat stat = file.Stat();
+  if (stat.size != segment_size) {
+    return fmt::format("it has {} bytes, a WAL segment {}", stat.size, segment_size);
   }
   std::array<std::byte, pg::kWalLongPageHeaderSize> head{};
-  ssize_t n = ::pread(fd, head.data(), head.size(), 0);
-  if (n != static_cast<ssize_t>(head.size())) return "cannot read its page header";
+  if (file.ReadAt(head, 0) != head.size()) return "cannot read its page header";
   std::string problem = WalSegmentHeaderProblem(head, segment, segment_size);
   return problem.empty() ? "" : "its page header does not match its name: " + problem;
 }
@@ -81,95 +72,89 @@ std::string ReadyFileProblem(int fd, pg::WalSegment segment, uint64_t segment_si
 void WarnIfUnverified(int fd, const std::string& path) {
   std::map<std::string, std::string> marks;
   try {
-    marks = ReadFsMetadata(fd, path);
+    marks = ReadFileMetadata(fd, path);
   } catch (const Error&) {
     return;  // unreadable attributes: the file itself was checked
   }
   auto it = marks.find(kUnverifiedMark);
   if (it == marks.end()) return;
   spdlog::warn("{}", it->second);
-  RemoveFsMetadata(fd, kUnverifiedMark);
+  RemoveFileMetadata(fd, kUnverifiedMark);
 }
 
 // Moves an intact prefetched file to `destination`, the way across file systems too.
-ReadyState MoveTo(int fd, const fs::path& ready, const std::string& destination) {
-  if (::rename(ready.c_str(), destination.c_str()) != 0) {
-    if (errno == ENOENT) return ReadyState::kAbsent;  // cleaned or taken meanwhile
-    if (errno != EXDEV) {
-      spdlog::warn("cannot move the prefetched {} to {}: {}; downloading it instead",
-                   ready.string(), destination, std::strerror(errno));
+ReadyState MoveTo(LocalFs& local, LocalFile& file, const fs::path& ready,
+                  const std::string& destination) {
+  if (int err = local.Rename(ready.string(), destination)) {
+    if (err == ENOENT) return ReadyState::kAbsent;  // cleaned or taken meanwhile
+    if (err != EXDEV) {
+      spdlog::warn("{}; downloading it instead",
+                   SystemError("cannot move the prefetched", ready.string(), err).what());
       return ReadyState::kAbsent;
     }
-    auto writer = FsWriter::Create(destination);
-    writer->SkipSync();
-    writer->AppendFile(fd, ready.string());
+    // The prefetcher synced the file; the new name need not be (see WalFetchOptions::durable).
+    auto writer = AtomicFileWriter::Create(local, destination, {.sync = false});
+    writer->AppendFile(file);
     writer->Close();
-    Remove(ready);
-    return ReadyState::kTaken;
+    local.Unlink(ready.string());
   }
-  // The prefetcher synced the file; the new name need not be (see WalFetchOptions::durable).
   return ReadyState::kTaken;
 }
 
 ReadyState TakeReady(const PrefetchDir& dir, std::string_view name, pg::WalSegment segment,
                      uint64_t segment_size, const std::string& destination) {
   fs::path ready = dir.ReadyPath(name);
-  UniqueFd fd(::open(ready.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno != ENOENT) {
-      spdlog::warn("cannot open the prefetched {}: {}; downloading it instead", ready.string(),
-                   std::strerror(errno));
+  LocalFile file;
+  if (int err = dir.fs().Open(ready.string(), O_RDONLY, 0, file)) {
+    if (err != ENOENT) {
+      spdlog::warn("{}; downloading it instead",
+                   SystemError("cannot open the prefetched", ready.string(), err).what());
     }
     return ReadyState::kAbsent;
   }
-  std::string problem = ReadyFileProblem(fd.get(), segment, segment_size);
+  std::string problem = ReadyFileProblem(file, segment, segment_size);
   if (!problem.empty()) {
-    Remove(ready);
+    dir.fs().Unlink(ready.string());
     spdlog::warn("discarded the prefetched {}: {}; downloading it instead", ready.string(),
                  problem);
     return ReadyState::kDiscarded;
   }
-  WarnIfUnverified(fd.get(), ready.string());
-  return MoveTo(fd.get(), ready, destination);
+  WarnIfUnverified(file.fd(), ready.string());
+  return MoveTo(dir.fs(), file, ready, destination);
 }
 
 }  // namespace
 
-PrefetchDir PrefetchDir::For(const std::string& prefetch_dir_setting,
+PrefetchDir PrefetchDir::For(LocalFs& fs, const std::string& prefetch_dir_setting,
                              const std::string& destination) {
   fs::path base = prefetch_dir_setting;
   if (base.empty()) {
     base = fs::path(destination).parent_path();
     if (base.empty()) base = ".";
   }
-  return PrefetchDir(base / ".wal-g" / "prefetch");
+  return PrefetchDir(fs, base / ".wal-g" / "prefetch");
 }
 
 int64_t PrefetchDir::RunningSize(std::string_view name) const {
   int64_t size = -1;
-  ForEachFile(running(), [&](const fs::directory_entry& entry) {
-    if (!IsRunningFileOf(entry.path().filename().string(), name)) return;
-    std::error_code ec;
-    auto file_size = entry.file_size(ec);
-    if (!ec) size = std::max(size, static_cast<int64_t>(file_size));
+  ForEachFile(*fs_, running(), [&](const std::string& file_name, const FileStat& stat) {
+    if (IsRunningFileOf(file_name, name)) size = std::max(size, static_cast<int64_t>(stat.size));
   });
   return size;
 }
 
 void PrefetchDir::RemoveRunning(std::string_view name) const {
-  ForEachFile(running(), [&](const fs::directory_entry& entry) {
-    if (IsRunningFileOf(entry.path().filename().string(), name)) Remove(entry.path());
+  ForEachFile(*fs_, running(), [&](const std::string& file_name, const FileStat&) {
+    if (IsRunningFileOf(file_name, name)) fs_->Unlink((running() / file_name).string());
   });
 }
 
 bool PrefetchDir::HasOrFetching(std::string_view name, std::chrono::seconds fresh) const {
-  std::error_code ec;
-  if (fs::exists(ReadyPath(name), ec)) return true;
+  FileStat stat;
+  if (fs_->Stat(ReadyPath(name).string(), stat, /*follow_links=*/false) == 0) return true;
   bool fetching = false;
-  ForEachFile(running(), [&](const fs::directory_entry& entry) {
-    if (IsRunningFileOf(entry.path().filename().string(), name) && !OlderThan(entry, fresh)) {
-      fetching = true;
-    }
+  ForEachFile(*fs_, running(), [&](const std::string& file_name, const FileStat& file) {
+    if (IsRunningFileOf(file_name, name) && !OlderThan(file, fresh)) fetching = true;
   });
   return fetching;
 }
@@ -180,15 +165,32 @@ void PrefetchDir::Clean(std::string_view name, std::chrono::seconds stale) const
     return wal_name.size() == kWalNameLength &&
            pg::ClassifyWalFileName(wal_name) == pg::WalFileKind::kSegment && wal_name < current;
   };
-  ForEachFile(root_, [&](const fs::directory_entry& entry) {
-    if (is_older(entry.path().filename().string())) Remove(entry.path());
+  ForEachFile(*fs_, root_, [&](const std::string& file_name, const FileStat&) {
+    if (is_older(file_name)) fs_->Unlink((root_ / file_name).string());
   });
-  ForEachFile(running(), [&](const fs::directory_entry& entry) {
-    std::string file_name = entry.path().filename().string();
+  ForEachFile(*fs_, running(), [&](const std::string& file_name, const FileStat& stat) {
     std::string_view wal_name = RunningFileWalName(file_name);
     if (wal_name.empty()) return;
-    if (is_older(wal_name) || OlderThan(entry, stale)) Remove(entry.path());
+    if (is_older(wal_name) || OlderThan(stat, stale)) fs_->Unlink((running() / file_name).string());
   });
+}
+
+size_t PrefetchDir::RemoveAll() const {
+  size_t removed = 0;
+  ForEachFile(*fs_, root_, [&](const std::string& file_name, const FileStat&) {
+    if (file_name.size() == kWalNameLength &&
+        pg::ClassifyWalFileName(file_name) == pg::WalFileKind::kSegment &&
+        fs_->Unlink((root_ / file_name).string()) == 0) {
+      ++removed;
+    }
+  });
+  ForEachFile(*fs_, running(), [&](const std::string& file_name, const FileStat&) {
+    if (!RunningFileWalName(file_name).empty() &&
+        fs_->Unlink((running() / file_name).string()) == 0) {
+      ++removed;
+    }
+  });
+  return removed;
 }
 
 bool TakePrefetched(const PrefetchDir& dir, std::string_view name, pg::WalSegment segment,

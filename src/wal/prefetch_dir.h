@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "localfs/local_fs.h"
 #include "postgres/wal_file_name.h"
 
 namespace walnut::wal {
@@ -15,13 +16,15 @@ namespace walnut::wal {
 // temporary file per prefetcher (".<name>.walnut-tmp-<random>"), so that two prefetchers of the
 // same segment never write the same file. Files only move by rename(): running/ -> the folder
 // (prefetcher), the folder -> %p (wal-fetch). Each method is safe to call while other processes
-// work in the folder.
+// work in the folder. Files are reached through `fs`, which must outlive the PrefetchDir.
 class PrefetchDir {
  public:
   // `base` is WALG_PREFETCH_DIR when set, else the directory of `destination` (%p), as WAL-G.
-  static PrefetchDir For(const std::string& prefetch_dir_setting, const std::string& destination);
-  explicit PrefetchDir(std::filesystem::path root) : root_(std::move(root)) {}
+  static PrefetchDir For(LocalFs& fs, const std::string& prefetch_dir_setting,
+                         const std::string& destination);
+  PrefetchDir(LocalFs& fs, std::filesystem::path root) : fs_(&fs), root_(std::move(root)) {}
 
+  LocalFs& fs() const { return *fs_; }
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path running() const { return root_ / "running"; }
   std::filesystem::path ReadyPath(std::string_view name) const { return root_ / name; }
@@ -37,8 +40,12 @@ class PrefetchDir {
   // Removes prefetched and in-progress files of WAL files before `name` (in WAL name order, as
   // WAL-G), and in-progress files untouched for `stale`. Leaves any other file alone. Never throws.
   void Clean(std::string_view name, std::chrono::seconds stale) const;
+  // Removes every prefetched and in-progress file, to give their space back to wal-fetch.
+  // Returns how many it removed. Never throws.
+  size_t RemoveAll() const;
 
  private:
+  LocalFs* fs_;
   std::filesystem::path root_;
 };
 

@@ -11,20 +11,22 @@
 
 #include "common/error.h"
 #include "config/setting_flags.h"
+#include "localfs/local_file_reader.h"
 
 extern char** environ;
 
 namespace walnut::wal {
 namespace {
 
-std::vector<std::string> OwnArguments() {
+// Linux caps a command line (ARG_MAX) well below this.
+constexpr size_t kMaxCommandLine = 4 << 20;
+
+std::vector<std::string> OwnArguments(LocalFs& fs) {
   std::string all;
-  int fd = ::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) all.append(buffer, static_cast<size_t>(n));
-    ::close(fd);
+  try {
+    all = ReadSmallFile(fs, "/proc/self/cmdline", kMaxCommandLine);
+  } catch (const Error&) {
+    // No arguments to pass on: the child still gets the environment's settings.
   }
   std::vector<std::string> args;
   size_t start = 0;
@@ -65,8 +67,8 @@ struct SpawnSetup {
 
 }  // namespace
 
-std::vector<std::string> InheritedSettingArgs() {
-  std::vector<std::string> args = OwnArguments();
+std::vector<std::string> InheritedSettingArgs(LocalFs& fs) {
+  std::vector<std::string> args = OwnArguments(fs);
   SettingFlags flags = ExtractSettingFlags(args);
   std::vector<std::string> out;
   if (flags.config_path) out.push_back("--config=" + *flags.config_path);

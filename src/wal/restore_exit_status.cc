@@ -1,14 +1,16 @@
 #include "wal/restore_exit_status.h"
 
-#include <system_error>
-
 namespace walnut::wal {
 
-RecoverySignals ReadRecoverySignals(const std::filesystem::path& data_dir) {
-  std::error_code ignored;  // an unreadable directory: no signal file seen
+RecoverySignals ReadRecoverySignals(LocalFs& fs, const std::filesystem::path& data_dir) {
+  // A file that cannot be looked at (an unreadable directory) counts as not seen.
+  auto exists = [&](const char* name) {
+    FileStat stat;
+    return fs.Stat((data_dir / name).string(), stat, /*follow_links=*/true) == 0;
+  };
   RecoverySignals signals;
-  signals.recovery = std::filesystem::exists(data_dir / "recovery.signal", ignored);
-  signals.standby = std::filesystem::exists(data_dir / "standby.signal", ignored);
+  signals.recovery = exists("recovery.signal");
+  signals.standby = exists("standby.signal");
   return signals;
 }
 

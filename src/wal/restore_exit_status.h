@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "localfs/local_fs.h"
+
 namespace walnut::wal {
 
 // The exit statuses of wal-fetch as restore_command, and what PostgreSQL 15 makes of them
@@ -22,8 +24,9 @@ struct RecoverySignals {
   bool standby = false;   // standby.signal: standby mode, which wins over recovery.signal
 };
 
-// The signal files in `data_dir` (restore_command runs in the data directory: pass ".").
-RecoverySignals ReadRecoverySignals(const std::filesystem::path& data_dir);
+// The signal files in `data_dir` (restore_command runs in the data directory: pass "."), looked
+// up through `fs`.
+RecoverySignals ReadRecoverySignals(LocalFs& fs, const std::filesystem::path& data_dir);
 
 // The exit status for a wal-fetch that failed for any reason but "not archived". In archive
 // recovery a status PostgreSQL reads as "not archived" would end recovery early and promote, short

@@ -12,7 +12,7 @@
 
 namespace walnut::wal {
 
-// The WAL folder under the storage root, as WAL-G names it (walg-reference.md §3).
+// The WAL folder under the storage root, as WAL-G names it (utility/utility.go: WalPath).
 inline constexpr std::string_view kWalFolder = "wal_005/";
 
 // What is archived in wal_005/, by object name: the segments of each timeline, the timeline

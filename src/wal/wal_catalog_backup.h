@@ -17,7 +17,8 @@ struct WalBackupRef {
   pg::SegmentNo start_segno = 0;
   // The segment of the backup's finish LSN, on the same timeline.
   pg::SegmentNo finish_segno = 0;
-  // Marked permanent: `delete` keeps it but not the WAL after it (walg-reference.md §7).
+  // Marked permanent: `delete` keeps it but not the WAL after it (WAL-G's
+  // internal/databases/postgres/delete.go).
   bool permanent = false;
   // What wal-show --detailed-json prints for it (backup-list --detail's object); may be null.
   nlohmann::ordered_json detail;

@@ -4,34 +4,31 @@
 #include <memory>
 #include <optional>
 
-#include <fcntl.h>
 #include <fmt/format.h>
 
 #include "common/error.h"
 #include "io/copy.h"
-#include "storage/fs/fs_error.h"
-#include "storage/fs/fs_key.h"
-#include "storage/fs/fs_util.h"
-#include "storage/fs/fs_writer.h"
-#include "storage/fs/unique_fd.h"
+#include "localfs/atomic_file_writer.h"
+#include "localfs/file_metadata.h"
+#include "wal/free_space_guard.h"
 #include "wal/wal_fetch_verify.h"
 
 namespace walnut::wal {
 namespace {
 
-// A writer for `destination` whose temporary file lives in `temporary_dir` (or next to it).
-std::unique_ptr<FsWriter> CreateTemporary(const std::string& destination,
-                                          const std::string& temporary_dir) {
-  if (temporary_dir.empty()) return FsWriter::Create(destination);
-  std::string name = BaseName(destination);
-  for (int collisions = 0;;) {
-    std::string temporary = fmt::format("{}/{}", temporary_dir, MakeTemporaryName(name));
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
-    if (fd.valid()) return std::make_unique<FsWriter>(std::move(fd), destination, temporary);
-    if (errno == EINTR) continue;
-    if (errno == EEXIST && ++collisions < 10) continue;
-    ThrowFsError("cannot create", temporary, errno);
-  }
+// The file being written to `destination` (`*file` is its AtomicFileWriter, for the prefetcher's
+// mark), behind a FreeSpaceGuard when a reserve is set.
+std::unique_ptr<Writer> CreateFile(const std::string& destination, const WalFetchOptions& options,
+                                   AtomicFileWriter** file) {
+  AtomicFileWriter::Options file_options;
+  file_options.sync = options.durable;
+  file_options.temporary_dir = options.temporary_dir;
+  std::unique_ptr<AtomicFileWriter> atomic =
+      AtomicFileWriter::Create(options.fs, destination, file_options);
+  *file = atomic.get();
+  if (options.free_space_reserve == 0) return atomic;
+  return std::make_unique<FreeSpaceGuard>(std::move(atomic), options.fs, destination,
+                                          options.free_space_reserve);
 }
 
 // WAL-G also reads these; Walnut cannot decode them, and must not report such a file as absent
@@ -64,10 +61,8 @@ WalFileExpectation ExpectationFor(const Folder& wal_folder, std::string_view nam
 void Download(const Folder& wal_folder, const PipelineOptions& pipeline, const FoundObject& found,
               const WalFileExpectation& expect, const std::string& destination,
               const WalFetchOptions& options) {
-  std::unique_ptr<FsWriter> file = CreateTemporary(destination, options.temporary_dir);
-  if (!options.durable) file->SkipSync();
-  FsWriter& fs = *file;
-  VerifyingWalWriter writer(std::move(file), expect);
+  AtomicFileWriter* file = nullptr;
+  VerifyingWalWriter writer(CreateFile(destination, options, &file), expect);
   std::string unverified;
   DownloadOptions download;
   if (options.mark_unverified) {
@@ -77,7 +72,9 @@ void Download(const Folder& wal_folder, const PipelineOptions& pipeline, const F
   }
   auto reader = MakeDownloadReader(wal_folder, found.name, pipeline, download);
   Copy(*reader, writer, options.chunk_size);
-  if (!unverified.empty()) fs.SetMetadata({{kUnverifiedMark, unverified}});
+  if (!unverified.empty()) {
+    WriteFileMetadata(file->file().fd(), destination, {{kUnverifiedMark, unverified}});
+  }
   writer.Close();
 }
 

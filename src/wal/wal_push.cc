@@ -67,7 +67,7 @@ class UploadAhead {
   void UploadOne(const std::string& name) noexcept {
     try {
       auto start = AheadSchedule::Clock::now();
-      PushWalFile(wal_folder_, status_.pg_wal() / name, options_.file, identity_);
+      PushWalFile(options_.fs, wal_folder_, status_.pg_wal() / name, options_.file, identity_);
       schedule_.Record(AheadSchedule::Clock::now() - start);
       // Only now, with the object durably stored, may the next call skip the file.
       if (options_.ready_rename) {
@@ -96,7 +96,7 @@ class UploadAhead {
 void WalPush(const Folder& root, const std::filesystem::path& path, const WalPushOptions& options) {
   const std::filesystem::path absolute = std::filesystem::absolute(path);
   const std::string name = absolute.filename().string();
-  ArchiveStatus status(absolute.parent_path());
+  ArchiveStatus status(options.fs, absolute.parent_path());
   if (status.ConsumeUploadedMarker(name)) {
     spdlog::info("WAL file '{}' was archived ahead by an earlier wal-push", name);
     return;
@@ -105,7 +105,7 @@ void WalPush(const Folder& root, const std::filesystem::path& path, const WalPus
   const auto start = AheadSchedule::Clock::now();
   AheadSchedule schedule(start, options.ahead_window, options.timeout);
   const Folder wal_folder = root.Sub("wal_005");
-  ArchiveIdentityGuard identity(root, status.data_dir());
+  ArchiveIdentityGuard identity(root, options.fs, status.data_dir());
   std::vector<std::string> ahead;
   if (options.parallel_uploads > 1 && options.upload_ahead_limit > 0) {
     ahead = PickFilesAhead(status, name, options.upload_ahead_limit);
@@ -113,7 +113,7 @@ void WalPush(const Folder& root, const std::filesystem::path& path, const WalPus
   UploadAhead uploader(wal_folder, status, options, identity, schedule, std::move(ahead));
   std::exception_ptr error;
   try {
-    PushWalFile(wal_folder, absolute, options.file, identity);
+    PushWalFile(options.fs, wal_folder, absolute, options.file, identity);
     schedule.Record(AheadSchedule::Clock::now() - start);
   } catch (...) {
     error = std::current_exception();

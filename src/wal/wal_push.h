@@ -9,7 +9,8 @@
 namespace walnut {
 
 struct WalPushOptions {
-  WalPushFileOptions file;
+  LocalFs& fs;  // the WAL file and wal-push's status files in pg_wal
+  WalPushFileOptions file{};
   // Files uploaded at once, the requested one included (WALG_UPLOAD_CONCURRENCY, possibly lowered
   // to keep memory in budget). 1 disables uploading ahead.
   int parallel_uploads = 16;

@@ -15,16 +15,20 @@ WalPushDeadline::WalPushDeadline(std::chrono::milliseconds timeout, std::string 
 
 WalPushDeadline::~WalPushDeadline() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     disarmed_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   thread_.join();
 }
 
 void WalPushDeadline::Watch(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  if (cv_.wait_for(lock, timeout, [this] { return disarmed_; })) return;
+  MutexLock lock(mu_);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!disarmed_) {
+    if (!cv_.WaitUntil(mu_, deadline)) break;  // timed out
+  }
+  if (disarmed_) return;
   spdlog::error(
       "{} did not finish within {}s (WALNUT_WAL_PUSH_TIMEOUT); giving up, "
       "PostgreSQL will retry",

@@ -1,10 +1,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace walnut {
 
@@ -28,9 +28,9 @@ class WalPushDeadline {
   void Watch(std::chrono::milliseconds timeout);
 
   const std::string message_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool disarmed_ = false;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar cv_;
+  bool disarmed_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -12,7 +12,7 @@
 #include "common/logging.h"
 #include "io/copy.h"
 #include "io/digest.h"
-#include "io/fd_stream.h"
+#include "localfs/local_file_reader.h"
 #include "pipeline/content_checksum.h"
 #include "postgres/wal_file_name.h"
 #include "postgres/wal_page_header.h"
@@ -40,8 +40,8 @@ struct FileScan {
   size_t head_size = 0;
 };
 
-FileScan ScanFile(const std::string& path) {
-  auto reader = FdReader::Open(path);
+FileScan ScanFile(LocalFs& fs, const std::string& path) {
+  auto reader = OpenFileReader(fs, path);
   std::vector<std::byte> buffer(kChunkSize);
   Sha256Hasher hasher;
   FileScan scan;
@@ -134,7 +134,7 @@ std::optional<bool> SameContent(const Folder& folder, const std::string& object,
   }
 }
 
-void Upload(const Folder& folder, const std::string& object, const std::string& path,
+void Upload(LocalFs& fs, const Folder& folder, const std::string& object, const std::string& path,
             const FileScan& scan, const PipelineOptions& pipeline) {
   PutOptions put;
   put.metadata[kContentSha256Metadata] = scan.digest.Hex();
@@ -142,7 +142,7 @@ void Upload(const Folder& folder, const std::string& object, const std::string& 
   // The digest in the metadata is the first read's; a file that changed since would be stored
   // under a wrong checksum. Fingerprinting the second read shows that (CRC-32: hashing with
   // SHA-256 again would cost a fifth of the push's CPU).
-  FingerprintingReader reader(FdReader::Open(path));
+  FingerprintingReader reader(OpenFileReader(fs, path));
   Copy(reader, *writer, kChunkSize);
   if (reader.size() != scan.digest.size || reader.crc32() != scan.crc32) {
     writer->Abort();
@@ -185,14 +185,14 @@ void CheckOtherFile(const std::string& path, std::string_view name, CompressionM
 
 }  // namespace
 
-WalPushOutcome PushWalFile(const Folder& wal_folder, const std::filesystem::path& path,
+WalPushOutcome PushWalFile(LocalFs& fs, const Folder& wal_folder, const std::filesystem::path& path,
                            const WalPushFileOptions& options, ArchiveIdentityGuard& identity) {
   const std::string name = path.filename().string();
   const std::string path_string = path.string();
   pg::WalFileKind kind = pg::ClassifyWalFileName(name);
   const PipelineOptions& pipeline = options.pipeline;
   if (kind == pg::WalFileKind::kOther) CheckOtherFile(path_string, name, pipeline.compression);
-  FileScan scan = ScanFile(path_string);
+  FileScan scan = ScanFile(fs, path_string);
   if (kind == pg::WalFileKind::kSegment || kind == pg::WalFileKind::kPartial) {
     identity.Check(CheckSegment(path_string, name, scan, options.segment_size), name);
   }
@@ -215,7 +215,7 @@ WalPushOutcome PushWalFile(const Folder& wal_folder, const std::filesystem::path
   }
 
   std::string object = WithExtension(name, pipeline.compression);
-  Upload(wal_folder, object, path_string, scan, pipeline);
+  Upload(fs, wal_folder, object, path_string, scan, pipeline);
   spdlog::info("FILE PATH: {}", object);
   return WalPushOutcome::kUploaded;
 }

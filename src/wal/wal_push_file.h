@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "storage/folder.h"
 #include "wal/archive_identity.h"
@@ -24,12 +25,12 @@ enum class WalPushOutcome {
   kAlreadyArchived,  // the archive held the same content already
 };
 
-// Archives the WAL file at `path` (a segment, a .partial segment, a timeline history or a backup
-// history file) as `wal_folder`/<file name>.<compression extension>, compressed and encrypted as
-// `options.pipeline` says, and returns once the object is durably stored. Any other file is
-// archived the same way with a warning, as WAL-G does (scripts push their own files), without
-// the checks below that need WAL; refused (kInvalidArgument) only when its name would not read
-// back (no file name; uncompressed under a name ending in a compression extension).
+// Archives the WAL file at `path` (read through `fs`; a segment, a .partial segment, a timeline
+// history or a backup history file) as `wal_folder`/<file name>.<compression extension>,
+// compressed and encrypted as `options.pipeline` says, and returns once the object is durably
+// stored. Any other file is archived the same way with a warning, as WAL-G does (scripts push their
+// own files), without the checks below that need WAL; refused (kInvalidArgument) only when its name
+// would not read back (no file name; uncompressed under a name ending in a compression extension).
 //
 // Before anything is stored:
 // - A segment or .partial must be exactly segment_size bytes and start with a long page header
@@ -44,7 +45,7 @@ enum class WalPushOutcome {
 // (kCorruption).
 // Other errors are those of the storage (kNetwork, kIo, ...). Nothing is visible after a failure.
 // Thread-safe: several files may be pushed at once.
-WalPushOutcome PushWalFile(const Folder& wal_folder, const std::filesystem::path& path,
+WalPushOutcome PushWalFile(LocalFs& fs, const Folder& wal_folder, const std::filesystem::path& path,
                            const WalPushFileOptions& options, ArchiveIdentityGuard& identity);
 
 }  // namespace walnut

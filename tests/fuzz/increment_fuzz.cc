@@ -16,6 +16,7 @@
 #include "backup/delta/increment_applier.h"
 #include "common/error.h"
 #include "io/memory_stream.h"
+#include "localfs/local_fs.h"
 #include "postgres/page_checksum.h"
 
 namespace {
@@ -46,11 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ::pwrite(fd, original.data(), original.size(), 0) != 3 * static_cast<ssize_t>(kPage))
     std::abort();
   std::string before = FileBytes(fd);
+  walnut::LocalFile file(walnut::LocalFs::Default(), fd, "fuzz");  // closes fd
   walnut::PageMask mask;
   try {
     walnut::MemoryReader in(increment);
     walnut::IncrementHeader header =
-        walnut::ApplyIncrement(in, increment.size(), fd, "fuzz", reverse ? &mask : nullptr);
+        walnut::ApplyIncrement(in, increment.size(), file, "fuzz", reverse ? &mask : nullptr);
     struct stat st {};
     if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != header.file_size)
       std::abort();
@@ -67,16 +69,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (reverse) {
       std::string after = FileBytes(fd);
       walnut::MemoryReader again(increment);
-      walnut::ApplyIncrement(again, increment.size(), fd, "fuzz", &mask);
+      walnut::ApplyIncrement(again, increment.size(), file, "fuzz", &mask);
       if (FileBytes(fd) != after) std::abort();  // every page was written already
       walnut::MemoryReader whole(original);
-      walnut::ApplyWholeToMask(whole, original.size(), fd, "fuzz", mask);
+      walnut::ApplyWholeToMask(whole, original.size(), file, "fuzz", mask);
       if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != header.file_size)
         std::abort();
     }
   } catch (const walnut::Error&) {
     if (FileBytes(fd) != before) std::abort();  // refused before any byte changed
   }
-  ::close(fd);
   return 0;
 }

@@ -1,4 +1,4 @@
-// Delta backups end to end with real PostgreSQL 15 (walg-reference.md §4): backup-push under
+// Delta backups end to end with real PostgreSQL 15 (docs/backup-format.md): backup-push under
 // pgbench load makes a full and deltas (checked through their sentinels: names with _D_,
 // DeltaFrom / DeltaCount / DeltaFullName / DeltaLSN, sizes), and every backup of the chain is
 // restored to a named restore point taken right after it and must dump exactly what the source

@@ -1,6 +1,7 @@
 // backup-list over WAL-G-shaped backups written straight into storage: the plain, --pretty,
-// --json and --detail outputs that scripts and exporters parse (walg-reference.md §1.2, §8), on a
-// local directory and on the fixture's s3rver.
+// --json and --detail outputs that scripts and exporters parse (WAL-G's
+// internal/databases/postgres/backup_list_handler.go), on a local directory and on the fixture's
+// s3rver.
 
 #include <chrono>
 #include <filesystem>

@@ -1,5 +1,5 @@
-// backup-mark end to end with real PostgreSQL 15 (walg-reference.md §1.2): a full and two deltas
-// pushed by backup-push; marking the newest delta permanent marks the whole chain, as
+// backup-mark end to end with real PostgreSQL 15 (WAL-G's internal/backup_mark.go): a full and two
+// deltas pushed by backup-push; marking the newest delta permanent marks the whole chain, as
 // backup-list --detail shows; unmarking a backup that a permanent delta needs is refused with
 // one ERROR line and exit 1; unmarking newest first works. On a directory and on s3rver.
 

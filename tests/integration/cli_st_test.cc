@@ -335,6 +335,25 @@ TEST_F(StTest, KilledPutLeavesNothingVisible) {
   auto ls = cli_.Run("st ls -r");
   ASSERT_EQ(ls.exit_code, 0) << ls.err;
   EXPECT_EQ(ls.out.find("killed"), std::string::npos) << ls.out;
+  // The killed upload's temporary file is not an object, but st ls says it is there, and delete
+  // garbage names it in the dry run and removes it (once older than WALNUT_DELETE_PENDING_AGE).
+  EXPECT_NE(ls.err.find("1 temporary file(s)"), std::string::npos) << ls.err;
+  EXPECT_NE(ls.err.find("delete garbage"), std::string::npos) << ls.err;
+  auto young = cli_.Run("delete garbage --confirm");
+  ASSERT_EQ(young.exit_code, 0) << young.err;
+  EXPECT_NE(cli_.Run("st ls -r").err.find("1 temporary file(s)"), std::string::npos)
+      << "a temporary file younger than WALNUT_DELETE_PENDING_AGE may be a live upload's";
+  cli_.Set("WALNUT_DELETE_PENDING_AGE", "0s");
+  auto dry = cli_.Run("delete garbage");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.err.find("would delete .killed.lz4.walnut-tmp-"), std::string::npos) << dry.err;
+  EXPECT_NE(cli_.Run("st ls -r").err.find("1 temporary file(s)"), std::string::npos);
+  auto confirmed = cli_.Run("delete garbage --confirm");
+  ASSERT_EQ(confirmed.exit_code, 0) << confirmed.err;
+  EXPECT_NE(confirmed.err.find("deleted .killed.lz4.walnut-tmp-"), std::string::npos)
+      << confirmed.err;
+  ls = cli_.Run("st ls -r");
+  EXPECT_EQ(ls.err.find("temporary file"), std::string::npos) << ls.err;
   EXPECT_EQ(Put("killed").exit_code, 0);
 }
 

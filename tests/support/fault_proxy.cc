@@ -79,7 +79,7 @@ FaultProxy::~FaultProxy() {
   ::close(listen_fd_);
   std::vector<std::thread> relays;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     relays.swap(relays_);
   }
   for (auto& t : relays) t.join();
@@ -92,7 +92,7 @@ void FaultProxy::AcceptLoop() {
     int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
     int n = connections_++;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     relays_.emplace_back([this, client, n] { Serve(client, n); });
   }
 }

@@ -3,11 +3,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace walnut::testing {
 
@@ -69,8 +70,8 @@ class FaultProxy {
   std::atomic<int> resets_{0};
   std::atomic<int> faults_{0};
   std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<std::thread> relays_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<std::thread> relays_ GUARDED_BY(mu_);
 };
 
 // The port of the fixture's s3rver ($WALNUT_IT_S3_ENDPOINT), for a proxy in front of it.

@@ -69,7 +69,7 @@ class FaultyWriter : public Writer {
 void FaultyStorage::AddFault(StorageOp op, uint64_t nth, uint64_t times, std::optional<Error> error,
                              std::optional<uint64_t> truncate_after) {
   if (nth == 0 || times == 0) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t first = calls_[Index(op)] + nth;
   faults_.push_back(Fault{op, first, first + times - 1, std::move(error), truncate_after});
 }
@@ -84,17 +84,17 @@ void FaultyStorage::TruncateGet(uint64_t nth, uint64_t after_bytes, std::optiona
 }
 
 void FaultyStorage::ClearFaults() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   faults_.clear();
 }
 
 uint64_t FaultyStorage::calls(StorageOp op) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return calls_[Index(op)];
 }
 
 FaultyStorage::Hit FaultyStorage::Count(StorageOp op) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t n = ++calls_[Index(op)];
   Hit hit;
   for (const Fault& fault : faults_) {
@@ -140,11 +140,6 @@ void FaultyStorage::List(std::string_view prefix, const ListOptions& options,
 void FaultyStorage::Delete(std::span<const std::string> keys) {
   OnCall(StorageOp::kDelete);
   StorageWrapper::Delete(keys);
-}
-
-void FaultyStorage::Copy(std::string_view from, std::string_view to) {
-  OnCall(StorageOp::kCopy);
-  StorageWrapper::Copy(from, to);
 }
 
 }  // namespace walnut::testing

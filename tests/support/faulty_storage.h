@@ -3,19 +3,19 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "common/error.h"
+#include "common/mutex.h"
 #include "storage/storage_wrapper.h"
 
 namespace walnut::testing {
 
 // The calls FaultyStorage counts and can fail. kWrite/kClose are calls on Writers from Put(),
 // kRead on Readers from Get().
-enum class StorageOp { kPut, kWrite, kClose, kGet, kRead, kList, kDelete, kStat, kCopy };
-inline constexpr size_t kStorageOpCount = 9;
+enum class StorageOp { kPut, kWrite, kClose, kGet, kRead, kList, kDelete, kStat };
+inline constexpr size_t kStorageOpCount = 8;
 
 // Injects failures into a Storage, after LevelDB's FaultInjectionTestEnv: fail the Nth call of a
 // kind with a chosen Error (retryable or not), cut a Get() body short after K bytes (silently, as a
@@ -46,7 +46,6 @@ class FaultyStorage : public StorageWrapper {
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) override;
   void Delete(std::span<const std::string> keys) override;
-  void Copy(std::string_view from, std::string_view to) override;
 
   // Counts a call of `op` and throws the Error configured for it, if any. Used by the Readers
   // and Writers handed out.
@@ -72,9 +71,9 @@ class FaultyStorage : public StorageWrapper {
   void AddFault(StorageOp op, uint64_t nth, uint64_t times, std::optional<Error> error,
                 std::optional<uint64_t> truncate_after);
 
-  mutable std::mutex mu_;
-  std::array<uint64_t, kStorageOpCount> calls_{};  // GUARDED_BY(mu_)
-  std::vector<Fault> faults_;                      // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::array<uint64_t, kStorageOpCount> calls_ GUARDED_BY(mu_) = {};
+  std::vector<Fault> faults_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut::testing

@@ -35,33 +35,37 @@ std::unique_ptr<Writer> GatedStorage::Put(std::string_view key, const PutOptions
 
 void GatedStorage::Open() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     open_ = true;
   }
-  changed_.notify_all();
+  changed_.NotifyAll();
 }
 
 bool GatedStorage::WaitUntilHeld(size_t count, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, timeout, [&] { return held_ >= count; });
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (held_ < count) {
+    if (!changed_.WaitUntil(mu_, deadline)) return held_ >= count;
+  }
+  return true;
 }
 
 size_t GatedStorage::held() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return held_;
 }
 
 size_t GatedStorage::max_held() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return max_held_;
 }
 
 void GatedStorage::Hold() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   ++held_;
   max_held_ = std::max(max_held_, held_);
-  changed_.notify_all();
-  changed_.wait(lock, [&] { return open_; });
+  changed_.NotifyAll();
+  while (!open_) changed_.Wait(mu_);
   --held_;
 }
 

@@ -1,11 +1,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <mutex>
 #include <string>
 
+#include "common/mutex.h"
 #include "storage/storage_wrapper.h"
 
 namespace walnut::testing {
@@ -31,11 +30,11 @@ class GatedStorage : public StorageWrapper {
 
  private:
   const std::string pattern_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  bool open_ = false;    // GUARDED_BY(mu_)
-  size_t held_ = 0;      // GUARDED_BY(mu_)
-  size_t max_held_ = 0;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar changed_;
+  bool open_ GUARDED_BY(mu_) = false;
+  size_t held_ GUARDED_BY(mu_) = 0;
+  size_t max_held_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace walnut::testing

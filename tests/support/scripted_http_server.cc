@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -146,12 +147,12 @@ ScriptedHttpServer::~ScriptedHttpServer() {
 }
 
 void ScriptedHttpServer::Enqueue(ScriptedResponse response) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   script_.push_back(std::move(response));
 }
 
 void ScriptedHttpServer::SetHandler(Handler handler) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   handler_ = std::move(handler);
 }
 
@@ -160,19 +161,19 @@ std::string ScriptedHttpServer::endpoint() const {
 }
 
 std::vector<RecordedRequest> ScriptedHttpServer::requests() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return requests_;
 }
 
 size_t ScriptedHttpServer::request_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return requests_.size();
 }
 
 ScriptedResponse ScriptedHttpServer::Next(const RecordedRequest& request) {
   Handler handler;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     requests_.push_back(request);
     if (!script_.empty()) {
       ScriptedResponse r = std::move(script_.front());
@@ -237,6 +238,7 @@ void ScriptedHttpServer::HandleConnection(int fd) {
   }
 
   ScriptedResponse r = Next(request);
+  if (r.think.count() > 0) std::this_thread::sleep_for(r.think);
   using Fault = ScriptedResponse::Fault;
   if (r.fault == Fault::kCloseWithoutAnswer) return (void)close(fd);
   if (r.fault == Fault::kNeverAnswer) return HoldOpen(fd, stop_);

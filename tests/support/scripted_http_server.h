@@ -1,16 +1,18 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace walnut::testing {
 
@@ -44,6 +46,8 @@ struct ScriptedResponse {
   Fault fault = Fault::kNone;
   size_t body_bytes_before_fault = 0;
   size_t header_bytes_before_fault = 0;
+  // Time to think between reading the whole request and sending the first byte of the answer.
+  std::chrono::milliseconds think{0};
 };
 
 // A loopback HTTP/1.1 server for tests (the pgBackRest harness idea): it listens on 127.0.0.1 on a
@@ -77,10 +81,10 @@ class ScriptedHttpServer {
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
-  mutable std::mutex mu_;
-  std::deque<ScriptedResponse> script_;    // GUARDED_BY(mu_)
-  Handler handler_;                        // GUARDED_BY(mu_)
-  std::vector<RecordedRequest> requests_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::deque<ScriptedResponse> script_ GUARDED_BY(mu_);
+  Handler handler_ GUARDED_BY(mu_);
+  std::vector<RecordedRequest> requests_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -364,26 +364,6 @@ TEST_P(StorageConformanceTest, DeletingAPrefixNameLeavesObjectsBelowIt) {
   EXPECT_EQ(GetString(storage(), "dir/object"), "x");
 }
 
-TEST_P(StorageConformanceTest, CopiesAnObject) {
-  const std::string data = RandomBytes(300000, 12);
-  PutString(storage(), "src/object", data);
-  storage().Copy("src/object", "dst/copy");
-  ExpectSameBytes(GetString(storage(), "dst/copy"), data);
-  EXPECT_EQ(storage().Stat("dst/copy")->size, data.size());
-
-  // The copy is independent of its source.
-  PutString(storage(), "src/object", "changed");
-  ExpectSameBytes(GetString(storage(), "dst/copy"), data);
-  // Copying onto an existing object replaces it.
-  storage().Copy("src/object", "dst/copy");
-  EXPECT_EQ(GetString(storage(), "dst/copy"), "changed");
-
-  Error e = ExpectError([&] { storage().Copy("src/missing", "dst/other"); });
-  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
-  EXPECT_NE(std::string(e.what()).find("src/missing"), std::string::npos) << e.what();
-  EXPECT_FALSE(storage().Stat("dst/other").has_value());
-}
-
 TEST_P(StorageConformanceTest, EightThreadsPutAndGetAtOnce) {
   constexpr int kThreads = 8;
   constexpr int kObjectsPerThread = 12;
@@ -433,12 +413,7 @@ TEST_P(StorageConformanceTest, HandlesKeysThatNeedEncoding) {
             std::vector<std::string>{"with space/a b.txt"});
   EXPECT_EQ(GetString(storage(), "plus+sign", {5, 4}), "nt o");
 
-  storage().Copy("mixed/a+b=c d%e&f", "copy/ü + = %");
-  EXPECT_EQ(GetString(storage(), "copy/ü + = %"), "content of mixed/a+b=c d%e&f");
-
-  std::vector<std::string> all = keys;
-  all.push_back("copy/ü + = %");
-  storage().Delete(all);
+  storage().Delete(keys);
   EXPECT_TRUE(ListKeys(storage(), "").empty());
 }
 

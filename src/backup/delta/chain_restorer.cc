@@ -17,7 +17,7 @@ std::vector<size_t> ChainRestorer::LevelOrder() const {
 }
 
 void ChainRestorer::BeginLevel(size_t level) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   level_ = level;
   // Files completed by a newer level no longer need their page masks.
   std::erase_if(partial_, [&](const auto& item) { return item.first->whole_level > level; });
@@ -45,7 +45,7 @@ FilePiece ChainRestorer::Plan(const std::string& relative, const TarEntry& entry
     piece.kind = FilePiece::Kind::kSkip;
     return piece;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (file->applied_level != level_) {  // a tar retried after a failure does not count twice
     file->applied_level = static_cast<uint16_t>(level_);
     ++file->applied;
@@ -91,27 +91,27 @@ FilePiece ChainRestorer::Plan(const std::string& relative, const TarEntry& entry
 }
 
 void ChainRestorer::Patch(const std::string& relative, const TarEntry& entry, Reader& content,
-                          int fd, const std::string& tar_name) {
+                          LocalFile& out, const std::string& tar_name) {
   ChainPlan::FilePlan* file = plan_.Find(relative);
   std::string context = Context(relative, tar_name);
   if (order_ == ChainOrder::kForward) {
-    ApplyIncrement(content, entry.size, fd, context, nullptr);
+    ApplyIncrement(content, entry.size, out, context, nullptr);
     return;
   }
   PageMask* mask = nullptr;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     mask = &partial_.at(file).mask;  // Plan() created it; nodes do not move
   }
   if (level_ == file->whole_level) {
-    ApplyWholeToMask(content, entry.size, fd, context, *mask);
+    ApplyWholeToMask(content, entry.size, out, context, *mask);
   } else {
-    ApplyIncrement(content, entry.size, fd, context, mask);
+    ApplyIncrement(content, entry.size, out, context, mask);
   }
 }
 
 void ChainRestorer::CheckComplete() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   plan_.ForEach([&](const std::string& path, const ChainPlan::FilePlan& file) {
     if (file.applied == 0 || file.applied == file.pieces) return;
     throw Error(ErrorCode::kCorruption,

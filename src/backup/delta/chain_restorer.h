@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "backup/delta/increment_applier.h"
 #include "backup/delta/restore_chain.h"
 #include "backup/extractor.h"
+#include "common/mutex.h"
 
 namespace walnut {
 
@@ -38,7 +38,7 @@ class ChainRestorer : public FilePieceHandler {
 
   FilePiece Plan(const std::string& relative, const TarEntry& entry,
                  const std::string& tar_name) override;
-  void Patch(const std::string& relative, const TarEntry& entry, Reader& content, int fd,
+  void Patch(const std::string& relative, const TarEntry& entry, Reader& content, LocalFile& out,
              const std::string& tar_name) override;
 
   // Once every level is extracted: throws kCorruption naming the file and backups when a file
@@ -59,10 +59,10 @@ class ChainRestorer : public FilePieceHandler {
   ChainPlan& plan_;
   const ChainOrder order_;
   size_t level_ = 0;
-  mutable std::mutex mu_;
-  // GUARDED_BY(mu_) (the map; one Partial is used by one thread at a time: a file appears in
-  // one tar per level).
-  std::unordered_map<const ChainPlan::FilePlan*, Partial> partial_;
+  mutable Mutex mu_;
+  // The map is guarded; one Partial is used by one thread at a time (a file appears in one tar
+  // per level).
+  std::unordered_map<const ChainPlan::FilePlan*, Partial> partial_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut

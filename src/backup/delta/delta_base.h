@@ -27,11 +27,12 @@ struct DeltaBase {
   int count = 1;            // DeltaCount of the new delta
 };
 
-// Picks the base as WAL-G's delta configurator (walg-reference.md §4.1): none (a full backup)
-// when deltas are off or --full is given, when there is no backup yet, when the chain would
-// exceed max_steps, when the base has no LSN or its sentinel cannot be read, or when it is
-// permanent and the new backup is not (unless the origin is LATEST_FULL). Logs why a full backup
-// is taken. Throws kNotFound for a --delta-from-name that does not exist.
+// Picks the base as WAL-G's delta configurator
+// (internal/databases/postgres/delta_backup_configurator.go): none (a full backup) when deltas are
+// off or --full is given, when there is no backup yet, when the chain would exceed max_steps, when
+// the base has no LSN or its sentinel cannot be read, or when it is permanent and the new backup is
+// not (unless the origin is LATEST_FULL). Logs why a full backup is taken. Throws kNotFound for a
+// --delta-from-name that does not exist.
 std::optional<DeltaBase> ChooseDeltaBase(const BackupCatalog& catalog, const DeltaRequest& request);
 
 // Once the new backup has started: throws kInvalidArgument with WAL-G's messages when the base

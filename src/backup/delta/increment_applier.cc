@@ -7,7 +7,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "postgres/page_checksum.h"
@@ -17,21 +16,17 @@ namespace {
 
 using Page = std::array<std::byte, pg::kBlockSize>;
 
-void WriteAt(int fd, ConstByteSpan data, uint64_t offset, std::string_view context) {
-  while (!data.empty()) {
-    ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowSystemError(fmt::format("{}: cannot write at offset {}", context, offset));
-    }
-    data = data.subspan(static_cast<size_t>(n));
-    offset += static_cast<uint64_t>(n);
+// Writes `data` at `offset`; errors name `context` (the backup, tar and file) and the path.
+void WriteAt(LocalFile& file, ConstByteSpan data, uint64_t offset, std::string_view context) {
+  if (int err = file.fs().WriteAt(file, data, offset)) {
+    ThrowSystemError(fmt::format("{}: cannot write at offset {} of", context, offset), file.path(),
+                     err);
   }
 }
 
-void Resize(int fd, uint64_t size, std::string_view context) {
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    ThrowSystemError(fmt::format("{}: cannot resize the file to {} bytes", context, size));
+void Resize(LocalFile& file, uint64_t size, std::string_view context) {
+  if (int err = file.fs().Truncate(file, size)) {
+    ThrowSystemError(fmt::format("{}: cannot resize to {} bytes", context, size), file.path(), err);
   }
 }
 
@@ -48,8 +43,8 @@ class PageRunWriter {
  public:
   static constexpr size_t kRunPages = 64;
 
-  PageRunWriter(int fd, std::string_view context)
-      : fd_(fd), context_(context), run_(kRunPages * pg::kBlockSize) {}
+  PageRunWriter(LocalFile& file, std::string_view context)
+      : file_(file), context_(context), run_(kRunPages * pg::kBlockSize) {}
 
   // Where to read the page for `block`; it counts once Commit() is called.
   ByteSpan Reserve(uint64_t block) {
@@ -64,13 +59,13 @@ class PageRunWriter {
 
   void Flush() {
     if (bytes_ == 0) return;
-    WriteAt(fd_, ConstByteSpan(run_.data(), bytes_), first_ * pg::kBlockSize, context_);
+    WriteAt(file_, ConstByteSpan(run_.data(), bytes_), first_ * pg::kBlockSize, context_);
     bytes_ = 0;
     pages_ = 0;
   }
 
  private:
-  int fd_;
+  LocalFile& file_;
   std::string_view context_;
   std::vector<std::byte> run_;
   uint64_t first_ = 0;
@@ -90,17 +85,17 @@ void PageMask::Mark(uint64_t block) {
   if (block < limit_) words_[block / 64] |= uint64_t{1} << (block % 64);
 }
 
-IncrementHeader ApplyIncrement(Reader& in, uint64_t stored_size, int fd, std::string_view context,
-                               PageMask* mask) {
+IncrementHeader ApplyIncrement(Reader& in, uint64_t stored_size, LocalFile& file,
+                               std::string_view context, PageMask* mask) {
   // Everything that can be checked without the pages is checked before the file changes.
   IncrementHeader header = ReadIncrementHeader(in, stored_size, context);
   uint64_t pages = header.file_size / pg::kBlockSize;
   if (mask == nullptr || !mask->started()) {
-    Resize(fd, header.file_size, context);
+    Resize(file, header.file_size, context);
     if (mask != nullptr) mask->Start(pages);
   }
   Page unwanted;  // where the pages a newer piece already wrote are read and dropped
-  PageRunWriter writer(fd, context);
+  PageRunWriter writer(file, context);
   for (uint32_t block : header.blocks) {
     if (mask != nullptr && !mask->Wants(block)) {
       ReadPage(in, unwanted, context);
@@ -115,7 +110,8 @@ IncrementHeader ApplyIncrement(Reader& in, uint64_t stored_size, int fd, std::st
   return header;
 }
 
-void ApplyWholeToMask(Reader& in, uint64_t size, int fd, std::string_view context, PageMask& mask) {
+void ApplyWholeToMask(Reader& in, uint64_t size, LocalFile& file, std::string_view context,
+                      PageMask& mask) {
   if (!mask.started()) {
     throw Error(ErrorCode::kInternal,
                 fmt::format("{}: a whole copy applied before the file's newest piece", context));
@@ -138,7 +134,7 @@ void ApplyWholeToMask(Reader& in, uint64_t size, int fd, std::string_view contex
       if (run > 0) {
         size_t begin = (i - run) * pg::kBlockSize;
         size_t end = std::min(i * pg::kBlockSize, length);
-        WriteAt(fd, ConstByteSpan(chunk.data() + begin, end - begin), offset + begin, context);
+        WriteAt(file, ConstByteSpan(chunk.data() + begin, end - begin), offset + begin, context);
         run = 0;
       }
     }

@@ -6,6 +6,7 @@
 
 #include "backup/delta/increment_format.h"
 #include "io/reader.h"
+#include "localfs/local_fs.h"
 
 namespace walnut {
 
@@ -35,18 +36,18 @@ class PageMask {
   std::vector<uint64_t> words_;
 };
 
-// Applies the increment read from `in` (a tar entry of `stored_size` bytes) to the open file
-// `fd`. The header is read and validated completely (ReadIncrementHeader) before the file is
-// touched. Without a mask (oldest-first restore) the file is truncated or extended to the
-// header's size and every page is written. With a mask (newest-first restore): the first piece
-// sizes the file and starts the mask; every piece writes only the pages the mask still wants.
-// `context` names the file, tar and backup in errors ("backup X: file base/1/2 from tar T").
-// Returns the header.
-IncrementHeader ApplyIncrement(Reader& in, uint64_t stored_size, int fd, std::string_view context,
-                               PageMask* mask);
+// Applies the increment read from `in` (a tar entry of `stored_size` bytes) to the open `file`.
+// The header is read and validated completely (ReadIncrementHeader) before the file is touched.
+// Without a mask (oldest-first restore) the file is truncated or extended to the header's size and
+// every page is written. With a mask (newest-first restore): the first piece sizes the file and
+// starts the mask; every piece writes only the pages the mask still wants. `context` names the
+// file, tar and backup in errors ("backup X: file base/1/2 from tar T"). Returns the header.
+IncrementHeader ApplyIncrement(Reader& in, uint64_t stored_size, LocalFile& file,
+                               std::string_view context, PageMask* mask);
 
 // Newest-first restore: writes, from a whole copy of a file read from `in` (`size` bytes), only
 // the pages `mask` still wants, then cuts the mask at that size.
-void ApplyWholeToMask(Reader& in, uint64_t size, int fd, std::string_view context, PageMask& mask);
+void ApplyWholeToMask(Reader& in, uint64_t size, LocalFile& file, std::string_view context,
+                      PageMask& mask);
 
 }  // namespace walnut

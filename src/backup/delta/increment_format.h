@@ -12,8 +12,8 @@
 
 namespace walnut {
 
-// WAL-G's increment file (walg-reference.md §4.3): what a delta backup stores for a relation file
-// that existed in its base. All integers little-endian:
+// WAL-G's increment file (internal/databases/postgres/pagefile.go): what a delta backup stores for
+// a relation file that existed in its base. All integers little-endian:
 //   'w' 'i' '1' 0x55 | uint64 file size | uint32 N | N x uint32 block numbers | N x 8192-byte pages
 // Applying it: truncate or extend the file to `file size`, then write each page at its block.
 inline constexpr std::array<std::byte, 4> kIncrementSignature = {std::byte{'w'}, std::byte{'i'},

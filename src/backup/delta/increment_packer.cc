@@ -6,14 +6,12 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "backup/delta/increment_reader.h"
 #include "backup/delta/page_selection.h"
 #include "backup/page_verifier.h"
 #include "common/error.h"
 #include "common/logging.h"
-#include "storage/fs/unique_fd.h"
 
 namespace walnut {
 namespace {
@@ -22,7 +20,7 @@ constexpr size_t kScanReadSize = 256 * 1024;  // whole pages
 
 // Reads the file once and lists the pages the increment needs. nullopt when a page is not a
 // PostgreSQL page (the file is then stored whole).
-std::optional<IncrementHeader> ScanPages(int fd, const WalkedEntry& entry,
+std::optional<IncrementHeader> ScanPages(LocalFile& file, const WalkedEntry& entry,
                                          const FileReadOptions& options, pg::Lsn base_start_lsn,
                                          std::optional<PageVerifier>& verifier) {
   IncrementHeader header;
@@ -37,13 +35,9 @@ std::optional<IncrementHeader> ScanPages(int fd, const WalkedEntry& entry,
     }
     size_t want = static_cast<size_t>(std::min<uint64_t>(header.file_size - offset, buffer.size()));
     if (options.disk_limiter) options.disk_limiter->Acquire(want);
-    ssize_t n = ::read(fd, buffer.data(), want);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowSystemError(fmt::format("cannot read {}", entry.source_path));
-    }
+    size_t n = file.ReadAt(ByteSpan(buffer.data(), want), offset);
     if (n == 0) break;  // the file shrank: the pages it lost are stored as zeros below
-    size_t got = static_cast<size_t>(n) - static_cast<size_t>(n) % pg::kBlockSize;
+    size_t got = n - n % pg::kBlockSize;
     if (got == 0) break;  // less than a page left: handled as a file that shrank
     ConstByteSpan data(buffer.data(), got);
     if (verifier) verifier->Update(data);
@@ -64,9 +58,6 @@ std::optional<IncrementHeader> ScanPages(int fd, const WalkedEntry& entry,
     }
     offset += got;
     if (options.on_bytes) options.on_bytes(got);
-    if (got < static_cast<size_t>(n) && ::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
-      ThrowSystemError(fmt::format("cannot seek in {}", entry.source_path));
-    }
   }
   // Pages past the end of a file that shrank while read: zeros, as a full backup stores them.
   for (; offset < header.file_size; offset += pg::kBlockSize) {
@@ -86,18 +77,17 @@ bool IsIncrementable(const WalkedEntry& entry) {
 
 std::optional<PackedFile> PackIncrement(TarPartition& tar, const WalkedEntry& entry,
                                         const FileReadOptions& options, pg::Lsn base_start_lsn) {
-  UniqueFd fd(::open(entry.source_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) return std::nullopt;  // removed since the walk (a dropped relation)
-    ThrowSystemError(fmt::format("cannot open {}", entry.source_path));
+  LocalFile file;
+  if (int err = options.fs.Open(entry.source_path, O_RDONLY, 0, file)) {
+    if (err == ENOENT) return std::nullopt;  // removed since the walk (a dropped relation)
+    ThrowSystemError("cannot open", entry.source_path, err);
   }
   std::optional<PageVerifier> verifier;
   if (options.verify_page_checksums) {
     verifier.emplace(entry.first_block, options.backup_start_lsn);
     verifier->set_max_recorded(options.max_corrupt_blocks_recorded);
   }
-  std::optional<IncrementHeader> header =
-      ScanPages(fd.get(), entry, options, base_start_lsn, verifier);
+  std::optional<IncrementHeader> header = ScanPages(file, entry, options, base_start_lsn, verifier);
   if (!header) {
     FileReadOptions again = options;
     again.on_bytes = nullptr;  // the scan already counted these bytes for the progress line
@@ -106,7 +96,7 @@ std::optional<PackedFile> PackIncrement(TarPartition& tar, const WalkedEntry& en
 
   TarEntry member = entry.header;
   member.size = header->total_size();
-  IncrementReader content(fd.get(), entry.source_path, *header);
+  IncrementReader content(file, *header);
   PackedFile packed;
   packed.incremented = true;
   packed.sha256 = tar.AddStream(member, content, options);

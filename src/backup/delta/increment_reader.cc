@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "common/error.h"
 
@@ -17,11 +16,8 @@ constexpr size_t kRunPages = 32;
 
 }  // namespace
 
-IncrementReader::IncrementReader(int fd, std::string path, const IncrementHeader& header)
-    : fd_(fd),
-      path_(std::move(path)),
-      header_(header),
-      encoded_header_(EncodeIncrementHeader(header)) {}
+IncrementReader::IncrementReader(LocalFile& file, const IncrementHeader& header)
+    : file_(file), header_(header), encoded_header_(EncodeIncrementHeader(header)) {}
 
 void IncrementReader::FillPages() {
   size_t first = next_block_;
@@ -31,18 +27,8 @@ void IncrementReader::FillPages() {
     ++count;
   }
   pages_.resize(count * pg::kBlockSize);
-  off_t offset = static_cast<off_t>(uint64_t{header_.blocks[first]} * pg::kBlockSize);
-  size_t done = 0;
-  while (done < pages_.size()) {
-    ssize_t n =
-        ::pread(fd_, pages_.data() + done, pages_.size() - done, offset + static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowSystemError(fmt::format("cannot read {}", path_));
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
+  uint64_t offset = uint64_t{header_.blocks[first]} * pg::kBlockSize;
+  size_t done = file_.ReadAt(pages_, offset);
   std::fill(pages_.begin() + static_cast<ptrdiff_t>(done), pages_.end(), std::byte{0});
   pages_offset_ = 0;
   next_block_ += count;

@@ -6,7 +6,7 @@
 namespace walnut {
 
 // What a delta backup does with one 8 KiB page of a relation file that existed in its base
-// (walg-reference.md §4.2, WAL-G's full-scan mode).
+// (WAL-G's full-scan mode, internal/databases/postgres/incremental_page_reader.go).
 enum class PageDelta {
   kUnchanged,  // LSN older than the base's start: the base holds this page
   kChanged,    // LSN at or after the base's start, or a new page (pd_upper == 0): stored

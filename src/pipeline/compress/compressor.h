@@ -11,7 +11,7 @@
 
 namespace walnut {
 
-// The compressions WAL-G writes (walg-reference.md §5.2). kNone stores bytes as they are.
+// The compressions WAL-G writes (WAL-G's internal/compression/). kNone stores bytes as they are.
 enum class CompressionMethod { kNone, kLz4, kZstd, kBrotli, kLzma };
 
 struct CompressionOptions {

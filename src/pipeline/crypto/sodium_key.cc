@@ -174,7 +174,7 @@ SodiumKey LoadSodiumKey(std::string_view material, SodiumKeyTransform transform,
 SodiumKey LoadSodiumKeyFile(const std::string& path, SodiumKeyTransform transform,
                             std::string_view setting_name) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) ThrowSystemError(fmt::format("{}: cannot open key file {}", setting_name, path));
+  if (fd < 0) ThrowSystemError(fmt::format("{}: cannot open key file", setting_name), path);
   std::string contents;
   ScopedWipe wipe_contents(contents);
   contents.resize(kMaxKeyFileSize + 1);
@@ -186,7 +186,7 @@ SodiumKey LoadSodiumKeyFile(const std::string& path, SodiumKeyTransform transfor
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      ThrowSystemError(fmt::format("{}: cannot read key file {}", setting_name, path), err);
+      ThrowSystemError(fmt::format("{}: cannot read key file", setting_name), path, err);
     }
     size += static_cast<size_t>(n);
   }

@@ -1,17 +1,12 @@
 #include "storage/fs/fs_key.h"
 
-#include <random>
-
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "localfs/temporary_name.h"
 
 namespace walnut {
 namespace {
-
-constexpr std::string_view kTemporaryMarker = ".walnut-tmp-";
-// NAME_MAX is 255; the marker and 16 hex digits take 29 of them, plus the leading dot.
-constexpr size_t kMaxNameInTemporary = 200;
 
 // Checks every '/'-separated component of `path`; an empty last component is allowed when
 // `allow_empty_last`.
@@ -45,7 +40,7 @@ void CheckComponents(std::string_view path, std::string_view what, bool allow_em
 
 }  // namespace
 
-void CheckFsObjectKey(std::string_view key) {
+void CheckFsObjectKey(std::string_view key, bool allow_temporary) {
   std::string what = fmt::format("object key '{}'", key);
   if (key.empty()) throw Error(ErrorCode::kInvalidArgument, "object key is empty");
   if (key.back() == '/') {
@@ -54,7 +49,7 @@ void CheckFsObjectKey(std::string_view key) {
   CheckComponents(key, what, /*allow_empty_last=*/false);
   size_t slash = key.rfind('/');
   std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
-  if (IsTemporaryName(name)) {
+  if (!allow_temporary && IsTemporaryName(name)) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("{} uses a name reserved for temporary files", what));
   }
@@ -70,17 +65,6 @@ void CheckFsListPrefix(std::string_view prefix) {
   size_t slash = prefix.rfind('/');
   if (slash == std::string_view::npos) return;
   CheckComponents(prefix.substr(0, slash), what, /*allow_empty_last=*/false);
-}
-
-std::string MakeTemporaryName(std::string_view file_name) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format(".{}{}{:016x}", file_name.substr(0, kMaxNameInTemporary), kTemporaryMarker,
-                     rng());
-}
-
-bool IsTemporaryName(std::string_view file_name) {
-  return file_name.size() > 1 && file_name.front() == '.' &&
-         file_name.find(kTemporaryMarker) != std::string_view::npos;
 }
 
 }  // namespace walnut

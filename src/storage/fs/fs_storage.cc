@@ -11,19 +11,19 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "storage/fs/fs_error.h"
+#include "localfs/atomic_file_writer.h"
+#include "localfs/local_file_reader.h"
+#include "localfs/paths.h"
+#include "localfs/temporary_name.h"
 #include "storage/fs/fs_key.h"
-#include "storage/fs/fs_metadata.h"
-#include "storage/fs/fs_reader.h"
-#include "storage/fs/fs_util.h"
-#include "storage/fs/fs_writer.h"
-#include "storage/fs/unique_fd.h"
+#include "localfs/file_metadata.h"
+#include "storage/fs/fs_object_io.h"
 
 namespace walnut {
 namespace {
 
-// A directory created by MakeDirectories() can be removed again by a concurrent Delete() of its
-// last object before our file lands in it; that many rounds of "create, retry" settle it.
+// A directory created by CreateDirectories() can be removed again by a concurrent Delete() of
+// its last object before our file lands in it; that many rounds of "create, retry" settle it.
 constexpr int kCreateAttempts = 8;
 
 std::chrono::system_clock::time_point MtimeOf(const struct stat& st) {
@@ -50,7 +50,7 @@ struct DirEntry {
 DirPtr OpenDirectory(const std::string& path) {
   DirPtr dir(::opendir(path.c_str()));
   if (!dir && errno != ENOENT && errno != ENOTDIR) {
-    ThrowFsError("cannot list directory", path, errno);
+    ThrowSystemError("cannot list directory", path, errno);
   }
   return dir;
 }
@@ -62,7 +62,7 @@ void ForEachEntry(DIR* dir, const std::string& path, Fn fn) {
     errno = 0;
     const dirent* entry = ::readdir(dir);
     if (entry == nullptr) {
-      if (errno != 0) ThrowFsError("cannot list directory", path, errno);
+      if (errno != 0) ThrowSystemError("cannot list directory", path, errno);
       return;
     }
     std::string_view name = entry->d_name;
@@ -72,24 +72,31 @@ void ForEachEntry(DIR* dir, const std::string& path, Fn fn) {
 }
 
 // The regular files and real directories of `path` whose names start with `name_prefix`, in key
-// order. Temporary files, symlinks to directories (possible loops) and special files are left out.
-std::vector<DirEntry> ReadDirectory(const std::string& path, std::string_view name_prefix) {
+// order. Temporary files (or, with `temporaries`, all other files), symlinks to directories
+// (possible loops) and special files are left out.
+std::vector<DirEntry> ReadDirectory(const std::string& path, std::string_view name_prefix,
+                                    bool temporaries) {
   std::vector<DirEntry> entries;
   DirPtr dir = OpenDirectory(path);
   if (!dir) return entries;
   int dir_fd = ::dirfd(dir.get());
   ForEachEntry(dir.get(), path, [&](const dirent& entry) {
     std::string_view name = entry.d_name;
-    if (!name.starts_with(name_prefix) || IsTemporaryName(name)) return;
+    if (!name.starts_with(name_prefix)) return;
+    bool temporary = IsTemporaryName(name);
+    if (temporary && !temporaries) return;
+    // Looking for temporary files only, a plain file needs no stat (wal_005/ holds millions).
+    if (temporaries && !temporary && entry.d_type == DT_REG) return;
     struct stat st {};
     if (::fstatat(dir_fd, entry.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) return;  // deleted since readdir()
-      ThrowFsError("cannot stat", fmt::format("{}/{}", path, name), errno);
+      ThrowSystemError("cannot stat", fmt::format("{}/{}", path, name), errno);
     }
     if (S_ISLNK(st.st_mode)) {
       if (::fstatat(dir_fd, entry.d_name, &st, 0) != 0 || !S_ISREG(st.st_mode)) return;
     }
     if (S_ISREG(st.st_mode)) {
+      if (temporary != temporaries) return;
       entries.push_back(DirEntry{std::string(name), std::string(name), false,
                                  static_cast<uint64_t>(st.st_size), MtimeOf(st)});
     } else if (S_ISDIR(st.st_mode)) {
@@ -104,18 +111,18 @@ std::vector<DirEntry> ReadDirectory(const std::string& path, std::string_view na
 
 }  // namespace
 
-FsStorage::FsStorage(const std::filesystem::path& root) {
+FsStorage::FsStorage(const std::filesystem::path& root, LocalFs& fs) : fs_(fs) {
   if (root.empty()) {
     throw Error(ErrorCode::kInvalidArgument,
                 "file storage root is empty; set WALG_FILE_PREFIX to a directory");
   }
   std::error_code ec;
   std::filesystem::path absolute = std::filesystem::absolute(root, ec);
-  if (ec) ThrowFsError("cannot resolve storage root", root.string(), ec.value());
+  if (ec) ThrowSystemError("cannot resolve storage root", root.string(), ec.value());
   root_ = absolute.lexically_normal().string();
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-  struct stat st {};
-  if (::stat(root_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+  FileStat st;
+  if (fs_.Stat(root_, st, /*follow_links=*/true) == 0 && st.type != FileType::kDirectory) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("storage root {} exists but is not a directory", root_));
   }
@@ -134,75 +141,62 @@ std::unique_ptr<StorageReader> FsStorage::Get(std::string_view key, ByteRange ra
     return Error(ErrorCode::kNotFound, fmt::format("object {} not found in {}", key, Describe()));
   };
   // O_NONBLOCK: a FIFO planted under the root must not hang us; it is rejected below.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) {
-    if (errno == ENOENT || errno == ENOTDIR) throw not_found();
-    ThrowFsError("cannot open", path, errno);
+  LocalFile file;
+  if (int err = fs_.Open(path, O_RDONLY | O_NONBLOCK, 0, file)) {
+    if (err == ENOENT || err == ENOTDIR) throw not_found();
+    ThrowSystemError("cannot open", path, err);
   }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) ThrowFsError("cannot stat", path, errno);
-  if (!S_ISREG(st.st_mode)) throw not_found();
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  uint64_t begin = std::min(range.offset, size);
-  uint64_t end = size;
-  if (range.length && *range.length < size - begin) end = begin + *range.length;
-  std::map<std::string, std::string> metadata = ReadFsMetadata(fd.get(), path);
-  return std::make_unique<FsReader>(std::move(fd), std::move(path), begin, end,
-                                    std::move(metadata));
+  FileStat st = file.Stat();
+  if (st.type != FileType::kRegular) throw not_found();
+  uint64_t begin = std::min(range.offset, st.size);
+  uint64_t end = st.size;
+  if (range.length && *range.length < st.size - begin) end = begin + *range.length;
+  // Only a hint for read-ahead; failure changes nothing.
+  ::posix_fadvise(file.fd(), static_cast<off_t>(begin), static_cast<off_t>(end - begin),
+                  POSIX_FADV_SEQUENTIAL);
+  std::map<std::string, std::string> metadata = ReadFileMetadata(file.fd(), path);
+  return std::make_unique<FsObjectReader>(
+      std::make_unique<LocalFileReader>(std::move(file), begin, end), std::move(metadata));
 }
 
 std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
   CheckFsObjectKey(key);
   std::string path = PathOf(key);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
-    ThrowFsError("cannot stat", path, errno);
+  FileStat st;
+  if (int err = fs_.Stat(path, st, /*follow_links=*/true)) {
+    if (err == ENOENT || err == ENOTDIR) return std::nullopt;
+    ThrowSystemError("cannot stat", path, err);
   }
-  if (!S_ISREG(st.st_mode)) return std::nullopt;
-  return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size), MtimeOf(st), false,
-                    ReadFsMetadata(path)};
+  if (st.type != FileType::kRegular) return std::nullopt;
+  return ObjectInfo{std::string(key), st.size, st.mtime, false, ReadFileMetadata(path)};
 }
 
 std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& options) {
-  std::unique_ptr<FsWriter> writer = CreateWriter(key);
-  if (!options.metadata.empty()) writer->SetMetadata(options.metadata);
-  if (options.late_metadata) writer->SetLateMetadata(options.late_metadata);
-  return writer;
+  std::unique_ptr<AtomicFileWriter> writer = CreateWriter(key);
+  if (!options.metadata.empty()) {
+    // On the temporary file, so that the object and its metadata appear together.
+    try {
+      WriteFileMetadata(writer->file().fd(), PathOf(key), options.metadata);
+    } catch (...) {
+      writer->Abort();
+      throw;
+    }
+  }
+  if (!options.late_metadata) return writer;
+  return std::make_unique<FsObjectWriter>(std::move(writer), PathOf(key), options.late_metadata);
 }
 
-std::unique_ptr<FsWriter> FsStorage::CreateWriter(std::string_view key) const {
+std::unique_ptr<AtomicFileWriter> FsStorage::CreateWriter(std::string_view key) const {
   CheckFsObjectKey(key);
   std::string path = PathOf(key);
   for (int attempt = 1;; ++attempt) {
     try {
-      return FsWriter::Create(path);
+      return AtomicFileWriter::Create(fs_, path);
     } catch (const Error& e) {
-      // Only a missing directory is worth another try; FsWriter names the path otherwise.
+      // Only a missing directory is worth another try; the writer names the path otherwise.
       if (e.code() != ErrorCode::kNotFound || attempt == kCreateAttempts) throw;
     }
-    MakeDirectories(DirName(path));
-  }
-}
-
-void FsStorage::MakeDirectories(const std::string& dir) const {
-  for (int attempt = 1;; ++attempt) {
-    if (::mkdir(dir.c_str(), 0750) == 0) {
-      // The new entry in the parent must be durable too, or a crash could lose the directory
-      // together with the objects that FsWriter synced into it.
-      // ENOENT: a concurrent Delete() already removed both again; creating the file will fail
-      // with ENOENT and CreateWriter() comes back here.
-      std::string parent = DirName(dir);
-      int err = SyncDirectory(parent);
-      if (err != 0 && err != ENOENT) ThrowFsError("cannot sync directory", parent, err);
-      return;
-    }
-    // An existing non-directory shows up as ENOTDIR when the file is created in it.
-    if (errno == EEXIST) return;
-    if (errno != ENOENT || attempt == kCreateAttempts || dir == "/") {
-      ThrowFsError("cannot create directory", dir, errno);
-    }
-    MakeDirectories(DirName(dir));
+    CreateDirectories(fs_, DirName(path), 0750, /*sync=*/true);
   }
 }
 
@@ -213,22 +207,31 @@ void FsStorage::List(std::string_view prefix, const ListOptions& options,
   size_t slash = prefix.rfind('/');
   std::string dir_key =
       slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
-  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, fn);
+  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, false, fn);
+}
+
+void FsStorage::ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
+                                   const std::function<void(const ObjectInfo&)>& fn) {
+  CheckFsListPrefix(prefix);
+  size_t slash = prefix.rfind('/');
+  std::string dir_key =
+      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
+  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, true, fn);
 }
 
 void FsStorage::ListDirectory(const std::string& dir_key, std::string_view name_prefix,
-                              bool recursive,
+                              bool recursive, bool temporaries,
                               const std::function<void(const ObjectInfo&)>& fn) const {
   // The directory is read and closed before fn runs or we descend: open descriptors stay bounded
   // and fn may modify the storage.
-  std::vector<DirEntry> entries = ReadDirectory(PathOf(dir_key), name_prefix);
+  std::vector<DirEntry> entries = ReadDirectory(PathOf(dir_key), name_prefix, temporaries);
   for (const DirEntry& entry : entries) {
     std::string key = dir_key + entry.name;
     if (!entry.is_dir) {
       fn(ObjectInfo{std::move(key), entry.size, entry.mtime, false, {}});
     } else if (recursive) {
-      ListDirectory(key + "/", "", true, fn);
-    } else if (ContainsObjects(key + "/")) {
+      ListDirectory(key + "/", "", true, temporaries, fn);
+    } else if (!temporaries && ContainsObjects(key + "/")) {
       // An object store has no empty "directories"; neither do we report one.
       fn(ObjectInfo{key + "/", 0, {}, true, {}});
     }
@@ -265,13 +268,13 @@ bool FsStorage::ContainsObjects(const std::string& dir_key) const {
 }
 
 void FsStorage::Delete(std::span<const std::string> keys) {
-  for (const std::string& key : keys) CheckFsObjectKey(key);
+  for (const std::string& key : keys) CheckFsObjectKey(key, /*allow_temporary=*/true);
   for (const std::string& key : keys) {
     std::string path = PathOf(key);
-    if (::unlink(path.c_str()) != 0) {
+    if (int err = fs_.Unlink(path)) {
       // EISDIR: "a" when only "a/b" exists is, as in an object store, simply not an object.
-      if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) continue;
-      ThrowFsError("cannot delete", path, errno);
+      if (err == ENOENT || err == ENOTDIR || err == EISDIR) continue;
+      ThrowSystemError("cannot delete", path, err);
     }
     RemoveEmptyParents(key);
   }
@@ -284,36 +287,12 @@ void FsStorage::RemoveEmptyParents(std::string_view key) const {
     size_t slash = key.rfind('/');
     if (slash == std::string_view::npos) return;
     key = key.substr(0, slash);
-    if (::rmdir(PathOf(key).c_str()) != 0) return;
+    if (fs_.RemoveDirectory(PathOf(key)) != 0) return;
   }
-}
-
-void FsStorage::Copy(std::string_view from, std::string_view to) {
-  CheckFsObjectKey(from);
-  CheckFsObjectKey(to);
-  std::string source = PathOf(from);
-  auto not_found = [&] {
-    return Error(ErrorCode::kNotFound,
-                 fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
-  };
-  UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) {
-    if (errno == ENOENT || errno == ENOTDIR) throw not_found();
-    ThrowFsError("cannot open", source, errno);
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) ThrowFsError("cannot stat", source, errno);
-  if (!S_ISREG(st.st_mode)) throw not_found();
-  std::unique_ptr<FsWriter> writer = CreateWriter(to);
-  // As S3's CopyObject (metadata directive COPY), the copy keeps the metadata.
-  writer->SetMetadata(ReadFsMetadata(source));
-  writer->AppendFile(fd.get(), source);
-  writer->Close();
 }
 
 bool FsStorage::Supports(StorageFeature feature) const {
   switch (feature) {
-    case StorageFeature::kServerSideCopy:  // the kernel copies; no bytes pass through walnut
     case StorageFeature::kAtomicRename:
     case StorageFeature::kLocal:
     case StorageFeature::kLateMetadata:  // extended attributes, set before the rename

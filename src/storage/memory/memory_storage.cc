@@ -99,7 +99,7 @@ std::unique_ptr<StorageReader> MemoryStorage::Get(std::string_view key, ByteRang
   std::shared_ptr<const std::string> data;
   std::map<std::string, std::string> metadata;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = objects_.find(key);
     if (it == objects_.end()) {
       throw Error(ErrorCode::kNotFound, fmt::format("object {} not found in {}", key, Describe()));
@@ -117,7 +117,7 @@ std::unique_ptr<StorageReader> MemoryStorage::Get(std::string_view key, ByteRang
 
 std::optional<ObjectInfo> MemoryStorage::Stat(std::string_view key) {
   CheckKey(key);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return std::nullopt;
   return ObjectInfo{it->first, it->second.data->size(), it->second.mtime, false,
@@ -134,7 +134,7 @@ void MemoryStorage::Commit(std::string key, std::string data,
                            std::map<std::string, std::string> metadata) {
   Object object{std::make_shared<const std::string>(std::move(data)),
                 std::chrono::system_clock::now(), std::move(metadata)};
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   objects_.insert_or_assign(std::move(key), std::move(object));
 }
 
@@ -146,7 +146,7 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
     std::vector<ObjectInfo> page;
     bool more = false;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       auto it = objects_.lower_bound(cursor);
       for (; it != objects_.end() && it->first.starts_with(prefix);) {
         if (page.size() == kListPageSize) {
@@ -176,27 +176,12 @@ void MemoryStorage::List(std::string_view prefix, const ListOptions& options,
 
 void MemoryStorage::Delete(std::span<const std::string> keys) {
   for (const std::string& key : keys) CheckKey(key);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const std::string& key : keys) objects_.erase(key);
-}
-
-void MemoryStorage::Copy(std::string_view from, std::string_view to) {
-  CheckKey(from);
-  CheckKey(to);
-  std::lock_guard lock(mu_);
-  auto it = objects_.find(from);
-  if (it == objects_.end()) {
-    throw Error(ErrorCode::kNotFound,
-                fmt::format("cannot copy object {} in {}: it does not exist", from, Describe()));
-  }
-  // As S3's CopyObject (metadata directive COPY), the copy keeps the metadata.
-  Object copy{it->second.data, std::chrono::system_clock::now(), it->second.metadata};
-  objects_.insert_or_assign(std::string(to), std::move(copy));
 }
 
 bool MemoryStorage::Supports(StorageFeature feature) const {
   switch (feature) {
-    case StorageFeature::kServerSideCopy:
     case StorageFeature::kBatchDelete:
     case StorageFeature::kAtomicRename:
     case StorageFeature::kLateMetadata:
@@ -208,15 +193,8 @@ bool MemoryStorage::Supports(StorageFeature feature) const {
 }
 
 size_t MemoryStorage::ObjectCount() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return objects_.size();
-}
-
-uint64_t MemoryStorage::TotalBytes() const {
-  std::lock_guard lock(mu_);
-  uint64_t total = 0;
-  for (const auto& [key, object] : objects_) total += object.data->size();
-  return total;
 }
 
 }  // namespace walnut

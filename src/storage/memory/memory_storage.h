@@ -4,12 +4,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "storage/storage.h"
 
 namespace walnut {
@@ -30,13 +30,10 @@ class MemoryStorage : public Storage {
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) override;
   void Delete(std::span<const std::string> keys) override;
-  // Shares the bytes with the source object: no copy.
-  void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
 
-  // The number of objects and their total size, for tests.
+  // The number of objects, for tests.
   size_t ObjectCount() const;
-  uint64_t TotalBytes() const;
 
   // Stores an object at once, as a Writer of Put() does on Close(); handy for test setup.
   void Commit(std::string key, std::string data, std::map<std::string, std::string> metadata = {});
@@ -49,8 +46,8 @@ class MemoryStorage : public Storage {
   };
 
   std::string name_;
-  mutable std::mutex mu_;
-  std::map<std::string, Object, std::less<>> objects_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, Object, std::less<>> objects_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut

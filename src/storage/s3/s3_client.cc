@@ -71,6 +71,12 @@ std::chrono::milliseconds ConnectTimeoutFor(const S3Options& o) {
   return std::min<std::chrono::milliseconds>(StallTimeoutFor(o), std::chrono::seconds(10));
 }
 
+std::chrono::milliseconds AnswerTimeoutFor(const S3Options& o) {
+  const std::chrono::milliseconds budget =
+      o.retry.budget.count() > 0 ? o.retry.budget : std::chrono::seconds(60);
+  return std::max(budget, StallTimeoutFor(o));
+}
+
 S3Client::S3Client(const S3Options& options)
     : options_(options),
       endpoint_(EndpointFor(options)),
@@ -125,6 +131,7 @@ net::HttpResponse S3Client::Send(const S3Call& call, const net::BodySink& sink,
   request.url = target.url;
   request.body = call.body;
   request.stop = call.stop;
+  if (call.slow_answer) request.answer_timeout = AnswerTimeoutFor(options_);
   request.headers.emplace_back("Host", target.host);
   request.headers.insert(request.headers.end(), call.headers.begin(), call.headers.end());
   std::string payload_sha256 = call.payload_sha256;
@@ -167,7 +174,9 @@ void S3Client::Retry(const std::function<void()>& attempt) {
                             e.what(), attempts, attempts == 1 ? "" : "s", elapsed.count(),
                             options_.retry.max_attempts - 1, SettingDuration(options_.retry.budget),
                             EndpointUrl()),
-                true);
+                // Retried here already: callers (wal-fetch, backup-fetch) must not start over,
+                // or the time a dead storage costs would multiply (retries are never stacked).
+                false);
   }
 }
 

@@ -60,6 +60,9 @@ struct S3Call {
   std::string payload_sha256;  // hex sha256 of body; computed when empty
   std::set<long> ok_statuses = {200};
   std::stop_token stop;  // aborts the transfer when stop is requested
+  // The server works in proportion to the request before it answers (DeleteObjects of up to 1000
+  // keys, CompleteMultipartUpload): its answer may take AnswerTimeoutFor(), not the stall timeout.
+  bool slow_answer = false;
 };
 
 // A HEAD of one object (200 only, unless ok_statuses says otherwise).
@@ -78,6 +81,11 @@ inline S3Call HeadObjectCall(std::string full_key, std::set<long> ok_statuses = 
 std::chrono::milliseconds StallTimeoutFor(const S3Options& options);
 // options.connect_timeout, else the stall timeout but at most 10 s.
 std::chrono::milliseconds ConnectTimeoutFor(const S3Options& options);
+
+// How long a slow_answer call may wait for the first byte of its answer: the whole retry budget
+// (60 s without one), never less than the stall timeout. A server that takes longer fails the
+// call once, without retries; the budget (WALNUT_STORAGE_RETRY_TIMEOUT) is the setting to raise.
+std::chrono::milliseconds AnswerTimeoutFor(const S3Options& options);
 
 // Addressing, signing and error mapping for one bucket; the storage operations build on it.
 // Thread-safe.

@@ -105,7 +105,7 @@ void S3MultipartWriter::SubmitPart() {
   }
   int number = ++parts_submitted_;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     etags_.resize(static_cast<size_t>(number));
   }
   // The part's bytes move into the task; Submit() blocks while upload_concurrency parts are in
@@ -140,14 +140,14 @@ void S3MultipartWriter::UploadPart(int number, const std::string& data, std::sto
     etag = std::string(*header);
   });
   ++client_.stats().parts_uploaded;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   etags_[static_cast<size_t>(number - 1)] = std::move(etag);
 }
 
 void S3MultipartWriter::Complete() {
   std::string body;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     body = BuildCompleteMultipartUpload(etags_);
   }
   S3Call call;
@@ -157,6 +157,7 @@ void S3MultipartWriter::Complete() {
   call.query = {{"uploadId", upload_id_}};
   call.headers = {{"Content-Type", "application/xml"}};
   call.body = AsBytes(body);
+  call.slow_answer = true;  // the server assembles the parts before it answers
   // Not idempotent as such: an attempt whose answer was lost may have completed the upload. The
   // retry then finds the upload id gone, and the object in place.
   bool sent_before = false;

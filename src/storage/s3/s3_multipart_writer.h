@@ -3,11 +3,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "concurrency/task_group.h"
 #include "io/writer.h"
 #include "storage/object_info.h"
@@ -59,8 +59,8 @@ class S3MultipartWriter : public Writer {
   std::string upload_id_;  // set once the multipart upload exists
   int parts_submitted_ = 0;
   std::unique_ptr<TaskGroup> tasks_;
-  std::mutex mu_;
-  std::vector<std::string> etags_;  // GUARDED_BY(mu_), index = part number - 1
+  Mutex mu_;
+  std::vector<std::string> etags_ GUARDED_BY(mu_);  // index = part number - 1
   enum class State { kOpen, kClosed, kAborted, kFailed } state_ = State::kOpen;
 };
 

@@ -19,7 +19,6 @@ namespace {
 
 constexpr size_t kMinPartSize = 5u << 20;             // S3: all parts but the last
 constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;  // S3: 5 GiB per part
-constexpr uint64_t kMaxCopySize = uint64_t{5} << 30;  // CopyObject's limit
 
 Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
@@ -204,6 +203,7 @@ void S3Storage::Delete(std::span<const std::string> keys) {
     call.method = "POST";
     call.query = {{"delete", ""}};
     call.body = AsBytes(body);
+    call.slow_answer = true;  // a server deletes the keys one by one before it answers
     // S3 requires Content-MD5 (or an x-amz-checksum-*) on DeleteObjects.
     call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
     // Deleting is idempotent (S3 reports a key that is gone already as deleted): an answer lost
@@ -231,51 +231,9 @@ void S3Storage::Delete(std::span<const std::string> keys) {
   }
 }
 
-void S3Storage::Copy(std::string_view from, std::string_view to) {
-  auto info = Stat(from);
-  std::string source = FullKey(from);
-  if (!info) {
-    throw Error(ErrorCode::kNotFound, fmt::format("object {} not found", client_->Uri(source)));
-  }
-  if (info->size > kMaxCopySize) {
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("cannot copy {} ({} bytes): server-side copy of objects over 5 GiB "
-                            "needs UploadPartCopy, which walnut does not implement",
-                            client_->Uri(source), info->size));
-  }
-  S3Call call;
-  call.op = "CopyObject";
-  call.method = "PUT";
-  call.key = FullKey(to);
-  call.headers = client_->ObjectCreationHeaders();
-  call.headers.emplace_back("x-amz-copy-source", "/" + options_.bucket + "/" +
-                                                     net::UriEncode(source, /*keep_slash=*/true));
-  try {
-    client_->Retry([&] {
-      auto response = client_->Send(call);
-      // CopyObject may fail after answering 200; the error is then in the body.
-      if (auto error = EmbeddedError(response.body, "CopyObjectResult")) {
-        bool transient = error->code == "InternalError" || error->code == "SlowDown";
-        throw Error(transient ? ErrorCode::kNetwork : ErrorCode::kProtocol,
-                    fmt::format("s3 CopyObject {} to {} failed: {}: {}", client_->Uri(source),
-                                client_->Uri(call.key), error->code, error->message),
-                    transient);
-      }
-    });
-  } catch (const Error& e) {
-    // The source exists (Stat above), yet the server did not find it: it decodes
-    // x-amz-copy-source differently from AWS (s3rver uses decodeURI, which keeps "%2B" etc.).
-    // Streaming the object through is slower but correct.
-    if (e.code() != ErrorCode::kNotFound) throw;
-    spdlog::debug("server-side copy of {} failed ({}); copying through the client",
-                  client_->Uri(source), e.what());
-    Storage::Copy(from, to);
-  }
-}
-
 bool S3Storage::Supports(StorageFeature feature) const {
   // Not kLateMetadata: a multipart upload sends its metadata before the first part.
-  return feature == StorageFeature::kServerSideCopy || feature == StorageFeature::kBatchDelete;
+  return feature == StorageFeature::kBatchDelete;
 }
 
 uint64_t S3Storage::PutBufferUnit() const { return options_.max_part_size; }

@@ -12,8 +12,7 @@ namespace walnut::s3 {
 // Storage on an S3 bucket (AWS or an S3-compatible server) under options.root. Requests are
 // signed with SigV4 (anonymous when no key id is set) and retried with backoff on 5xx, 429 and
 // network errors. Get streams with ranged GETs, Put uses a single PUT or a concurrent multipart
-// upload, List pages through ListObjectsV2, Delete batches DeleteObjects by 1000 keys, Copy is
-// server-side (objects up to 5 GiB). Thread-safe.
+// upload, List pages through ListObjectsV2, Delete batches DeleteObjects by 1000 keys. Thread-safe.
 class S3Storage : public Storage {
  public:
   // Validates the options; throws Error(kInvalidArgument) naming the setting that is wrong
@@ -28,7 +27,6 @@ class S3Storage : public Storage {
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) override;
   void Delete(std::span<const std::string> keys) override;
-  void Copy(std::string_view from, std::string_view to) override;
   bool Supports(StorageFeature feature) const override;
   uint64_t PutBufferUnit() const override;
   uint64_t PutBufferBytes(uint64_t size) const override;

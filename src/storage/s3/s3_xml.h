@@ -12,7 +12,7 @@ namespace walnut::s3 {
 
 // Parsers and builders for the S3 XML bodies we use
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/: ListObjectsV2, Error responses,
-// DeleteObjects, CreateMultipartUpload, CompleteMultipartUpload, CopyObject).
+// DeleteObjects, CreateMultipartUpload, CompleteMultipartUpload).
 // Parsers throw Error(kProtocol, retryable) for a body that is not the expected XML: damaged on
 // the way (a connection cut short), or a proxy or an S3-compatible server answered something else.
 
@@ -51,7 +51,7 @@ std::string BuildDeleteRequest(std::span<const std::string> keys);
 std::string ParseInitiateMultipartUpload(std::string_view xml);                     // the UploadId
 std::string BuildCompleteMultipartUpload(std::span<const std::string> part_etags);  // part i+1
 
-// CompleteMultipartUpload and CopyObject may answer 200 and still fail, with an <Error> body:
+// CompleteMultipartUpload may answer 200 and still fail, with an <Error> body:
 // returns that error, or nullopt when the root element is `expected_root`. Throws kProtocol for
 // anything else.
 std::optional<ErrorBody> EmbeddedError(std::string_view xml, std::string_view expected_root);

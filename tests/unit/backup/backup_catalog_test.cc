@@ -97,8 +97,6 @@ TEST_F(BackupCatalogTest, LoadsTheDocuments) {
   EXPECT_EQ(s.lsn, 9u << 24);
   EXPECT_EQ(catalog_.LoadMetadata(name).finish_lsn, (9u << 24) + 100);
   EXPECT_TRUE(catalog_.TryLoadMetadata(name));
-  EXPECT_EQ(catalog_.BackupFolder(name).path(),
-            "prefix/basebackups_005/base_000000010000000000000009/");
   EXPECT_EQ(catalog_.TarPartitions(name).path(),
             "prefix/basebackups_005/base_000000010000000000000009/tar_partitions/");
 

@@ -17,9 +17,11 @@
 #include "backup/backup_name.h"
 #include "backup/delta/increment_format.h"
 #include "backup/tar_reader.h"
+#include "common/mutex.h"
 #include "io/digest.h"
 #include "io/memory_stream.h"
 #include "pipeline/crypto/encryption_detection.h"
+#include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "storage/memory/memory_storage.h"
 #include "support/faulty_storage.h"
@@ -93,8 +95,8 @@ class OrderRecordingStorage : public StorageWrapper {
       void Write(ConstByteSpan src) override { next_->Write(src); }
       void Close() override {
         next_->Close();
-        std::lock_guard lock(owner_.mu_);
-        owner_.committed.push_back(key_);
+        MutexLock lock(owner_.mu_);
+        owner_.committed_.push_back(key_);
       }
       void Abort() noexcept override { next_->Abort(); }
 
@@ -105,10 +107,14 @@ class OrderRecordingStorage : public StorageWrapper {
     };
     return std::make_unique<W>(StorageWrapper::Put(key, options), std::string(key), *this);
   }
-  std::vector<std::string> committed;
+  std::vector<std::string> committed() const {
+    MutexLock lock(mu_);
+    return committed_;
+  }
 
  private:
-  std::mutex mu_;
+  mutable Mutex mu_;
+  std::vector<std::string> committed_ GUARDED_BY(mu_);
 };
 
 class BackupPushTest : public ::testing::Test {
@@ -156,7 +162,7 @@ class BackupPushTest : public ::testing::Test {
   OrderRecordingStorage storage_;
   Folder root_;
   PipelineOptions pipeline_;
-  BackupPushOptions options_;
+  BackupPushOptions options_{.fs = LocalFs::Default()};
   std::map<std::string, std::string> contents_;
 };
 
@@ -181,7 +187,7 @@ TEST_F(BackupPushTest, WritesWalGLayoutWithTheSentinelLast) {
   // Commit order: data parts, pg_control, backup_label, files_metadata, metadata, sentinel. The
   // test's archiver stores the stop segment in between; only the backup's own objects count here.
   std::vector<std::string> order;
-  for (const auto& key : storage_.committed) {
+  for (const auto& key : storage_.committed()) {
     if (key.rfind("wal_005/", 0) != 0) order.push_back(key);
   }
   ASSERT_GE(order.size(), 7u);
@@ -544,9 +550,9 @@ TEST_F(BackupPushTest, ADeltaWhoseBaseWasDeletedMeanwhileIsNotPublished) {
                 "full backup with --full");
   EXPECT_FALSE(HasSentinel());
   // The sentinel was written, then removed: the check ran after it, not before.
-  EXPECT_NE(
-      std::find(storage_.committed.begin(), storage_.committed.end(), BackupSentinelKey(delta)),
-      storage_.committed.end());
+  std::vector<std::string> committed = storage_.committed();
+  EXPECT_NE(std::find(committed.begin(), committed.end(), BackupSentinelKey(delta)),
+            committed.end());
   EXPECT_TRUE(root_.Stat(BackupMetadataKey(delta)));  // garbage for delete garbage
 }
 

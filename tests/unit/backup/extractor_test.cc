@@ -8,6 +8,7 @@
 
 #include "io/digest.h"
 #include "io/memory_stream.h"
+#include "localfs/local_fs.h"
 #include "support/tar_test_util.h"
 #include "support/test_util.h"
 
@@ -37,7 +38,7 @@ struct stat Lstat(const fs::path& path) {
 
 TEST(ExtractorTest, RestoresFilesDirectoriesAndLinksWithModesAndMtimes) {
   TempDir dir;
-  Extractor extractor(dir.path(), "base_000000010000000000000002");
+  Extractor extractor(LocalFs::Default(), dir.path(), "base_000000010000000000000002");
   std::string big = testing::RandomBytes(3 << 20, 5);
   Extract(extractor, TarDirectory("/base") + TarFile("/base/1/1259", big) +
                          TarFile("/PG_VERSION", "15\n") + TarFile("/empty", "") +
@@ -63,7 +64,7 @@ TEST(ExtractorTest, RestoresFilesDirectoriesAndLinksWithModesAndMtimes) {
 
 TEST(ExtractorTest, ChecksumMismatchNamesFileTarAndBackup) {
   TempDir dir;
-  Extractor extractor(dir.path(), "base_000000010000000000000002");
+  Extractor extractor(LocalFs::Default(), dir.path(), "base_000000010000000000000002");
   extractor.Expect("/base/1/1", Digest::Of(AsBytes("right")).Hex());
   extractor.Expect("/base/1/2", Digest::Of(AsBytes("fine")).Hex());
   Error e = ExpectError([&] {
@@ -79,7 +80,7 @@ TEST(ExtractorTest, ChecksumMismatchNamesFileTarAndBackup) {
 
 TEST(ExtractorTest, ReportsExpectedFilesNoTarDelivered) {
   TempDir dir;
-  Extractor extractor(dir.path(), "b");
+  Extractor extractor(LocalFs::Default(), dir.path(), "b");
   extractor.Expect("/base/1/1", "");
   extractor.Expect("/base/1/2", Digest::Of(AsBytes("two")).Hex());
   extractor.Expect("/global/pg_control", "");
@@ -93,7 +94,7 @@ TEST(ExtractorTest, ReportsExpectedFilesNoTarDelivered) {
 TEST(ExtractorTest, NeverWritesThroughALinkFromTheBackup) {
   TempDir dir;
   TempDir outside;
-  Extractor extractor(dir.path(), "b");
+  Extractor extractor(LocalFs::Default(), dir.path(), "b");
   Error e = ExpectError([&] {
     Extract(extractor, TarSymlink("/evil", outside.str()) + TarFile("/evil/owned", "x") + TarEnd());
   });
@@ -101,7 +102,7 @@ TEST(ExtractorTest, NeverWritesThroughALinkFromTheBackup) {
   EXPECT_NE(std::string(e.what()).find("evil/owned"), std::string::npos) << e.what();
 
   // A link created by an earlier tar is not followed by a later one either.
-  Extractor second(dir.path() / "second", "b");
+  Extractor second(LocalFs::Default(), dir.path() / "second", "b");
   fs::create_directory(dir.path() / "second");
   Extract(second, TarSymlink("/global", outside.str()) + TarEnd());
   second.FinishDirectories(false);
@@ -116,7 +117,7 @@ TEST(ExtractorTest, WritesThroughTablespaceLinksThatExistedBefore) {
   TempDir tablespace;
   fs::create_directory(dir.path() / "pg_tblspc");
   fs::create_directory_symlink(tablespace.path(), dir.path() / "pg_tblspc/16384");
-  Extractor extractor(dir.path(), "b");
+  Extractor extractor(LocalFs::Default(), dir.path(), "b");
   Extract(extractor, TarDirectory("/pg_tblspc/16384") +
                          TarFile("/pg_tblspc/16384/PG_15_1/5/16385", "ts") + TarEnd());
   extractor.FinishDirectories(true);
@@ -126,7 +127,7 @@ TEST(ExtractorTest, WritesThroughTablespaceLinksThatExistedBefore) {
 
 TEST(ExtractorTest, MaskAndSkipLeaveFilesOut) {
   TempDir dir;
-  Extractor extractor(dir.path(), "b");
+  Extractor extractor(LocalFs::Default(), dir.path(), "b");
   ExtractOptions options;
   options.mask = "global/*";
   Extract(extractor,
@@ -147,7 +148,7 @@ TEST(ExtractorTest, MaskAndSkipLeaveFilesOut) {
 
 TEST(ExtractorTest, AtomicFilesLeaveNoHalfWrittenFile) {
   TempDir dir;
-  Extractor extractor(dir.path(), "b");
+  Extractor extractor(LocalFs::Default(), dir.path(), "b");
   ExtractOptions options;
   options.atomic_files = true;
   Extract(extractor, TarFile("/global/pg_control", "control") + TarEnd(), options);
@@ -157,7 +158,7 @@ TEST(ExtractorTest, AtomicFilesLeaveNoHalfWrittenFile) {
 
   // A truncated tar leaves only the temporary file behind, never pg_control itself.
   TempDir other;
-  Extractor broken(other.path(), "b");
+  Extractor broken(LocalFs::Default(), other.path(), "b");
   std::string tar = TarFile("/global/pg_control", std::string(8192, 'c'));
   EXPECT_EQ(ExpectError([&] { Extract(broken, tar.substr(0, 4000), options); }).code(),
             ErrorCode::kCorruption);
@@ -167,7 +168,7 @@ TEST(ExtractorTest, AtomicFilesLeaveNoHalfWrittenFile) {
 TEST(ExtractorTest, LargeFilesWrittenOnTheirOwnThreadAreCompleteAndChecked) {
   // Above the size from which a file's writes go to a thread of their own.
   TempDir dir;
-  Extractor extractor(dir.path(), "b");
+  Extractor extractor(LocalFs::Default(), dir.path(), "b");
   std::string big = testing::RandomBytes(9 << 20, 7);
   std::string other = testing::RandomBytes(5 << 20, 8);
   extractor.Expect("/base/1/16384", Digest::Of(AsBytes(big)).Hex());

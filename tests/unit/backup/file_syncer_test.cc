@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "localfs/local_fs.h"
 #include "support/test_util.h"
 
 namespace walnut {
@@ -24,11 +25,11 @@ TEST(FileSyncerTest, FlushReturnsOnceEveryFileIsSyncedAndClosed) {
   std::vector<int> fds;
   for (int i = 0; i < 5; ++i) {
     std::string path = (dir.path() / std::to_string(i)).string();
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::write(fd, "x", 1), 1);
-    fds.push_back(fd);
-    syncer.Submit(UniqueFd(fd), path);
+    LocalFile file;
+    ASSERT_EQ(LocalFs::Default().Open(path, O_WRONLY | O_CREAT, 0600, file), 0);
+    file.Write(AsBytes("x"));
+    fds.push_back(file.fd());
+    syncer.Submit(std::move(file));
   }
   syncer.Flush();
   // Only the syncer closed them: the numbers are free again (nothing else opens files here).
@@ -41,16 +42,17 @@ TEST(FileSyncerTest, AFailedSyncIsReportedWithTheFileName) {
   ASSERT_EQ(::pipe(pipe_fds), 0);
   ::close(pipe_fds[1]);
   FileSyncer syncer;
-  syncer.Submit(UniqueFd(pipe_fds[0]), "/restore/base/1/1259");  // fsync of a pipe: EINVAL
+  // fsync of a pipe: EINVAL
+  syncer.Submit(LocalFile(LocalFs::Default(), pipe_fds[0], "/restore/base/1/1259"));
   Error e = ExpectError([&] { syncer.Flush(); });
   EXPECT_NE(std::string(e.what()).find("cannot sync /restore/base/1/1259"), std::string::npos)
       << e.what();
   // Later files are refused: the restore has already failed.
   TempDir dir;
   std::string path = (dir.path() / "f").string();
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  ASSERT_GE(fd, 0);
-  ExpectError([&] { syncer.Submit(UniqueFd(fd), path); });
+  LocalFile file;
+  ASSERT_EQ(LocalFs::Default().Open(path, O_WRONLY | O_CREAT, 0600, file), 0);
+  ExpectError([&] { syncer.Submit(std::move(file)); });
 }
 
 TEST(FileSyncerTest, DestructionWithPendingFilesDoesNotHang) {
@@ -58,9 +60,9 @@ TEST(FileSyncerTest, DestructionWithPendingFilesDoesNotHang) {
   auto syncer = std::make_unique<FileSyncer>();
   for (int i = 0; i < 10; ++i) {
     std::string path = (dir.path() / std::to_string(i)).string();
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    ASSERT_GE(fd, 0);
-    syncer->Submit(UniqueFd(fd), path);
+    LocalFile file;
+    ASSERT_EQ(LocalFs::Default().Open(path, O_WRONLY | O_CREAT, 0600, file), 0);
+    syncer->Submit(std::move(file));
   }
   syncer.reset();
 }

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "io/memory_stream.h"
+#include "localfs/local_fs.h"
 #include "postgres/page_checksum.h"
-#include "storage/fs/unique_fd.h"
 #include "support/increment_test_util.h"
 #include "support/test_util.h"
 
@@ -36,10 +36,9 @@ class IncrementApplierTest : public ::testing::Test {
   // Applies `increment` to the file (stored size: the increment's own unless given).
   void Apply(const std::string& increment, PageMask* mask = nullptr,
              std::optional<uint64_t> stored_size = std::nullopt) {
-    UniqueFd fd(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
-    ASSERT_GE(fd.get(), 0);
+    LocalFile file = Open();
     MemoryReader in(increment);
-    ApplyIncrement(in, stored_size.value_or(increment.size()), fd.get(),
+    ApplyIncrement(in, stored_size.value_or(increment.size()), file,
                    "backup base_X_D_Y: file base/5/16384 from tar part_001.tar", mask);
   }
 
@@ -54,6 +53,12 @@ class IncrementApplierTest : public ::testing::Test {
     EXPECT_NE(message.find("base_X_D_Y"), std::string::npos) << message;
     EXPECT_NE(message.find(what), std::string::npos) << message;
     EXPECT_EQ(ReadFile(path_), before);
+  }
+
+  LocalFile Open() {
+    LocalFile file;
+    EXPECT_EQ(LocalFs::Default().Open(path_.string(), O_RDWR, 0, file), 0);
+    return file;
   }
 
   TempDir dir_;
@@ -124,10 +129,10 @@ TEST_F(IncrementApplierTest, NewestFirstWritesEachPageOnceAndKeepsNewerZeroPages
   // Older increment: pages 1 and 2 (page 2 must not replace the newer zeros).
   Apply(TestIncrement(3, {1, 2}, "BC"), &mask);
   // The whole copy at the bottom fills only what no newer piece wrote.
-  UniqueFd fd(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
+  LocalFile file = Open();
   std::string whole = Page('a') + Page('b') + Page('c') + Page('d') + Page('e');
   MemoryReader in(whole);
-  ApplyWholeToMask(in, whole.size(), fd.get(), "whole", mask);
+  ApplyWholeToMask(in, whole.size(), file, "whole", mask);
   // The older increment cut the file at 3 pages: page 3 is the newest's, nothing else past 3.
   EXPECT_EQ(ReadFile(path_), Page('a') + Page('B') + Page('\0') + Page('Z'));
 }
@@ -139,10 +144,10 @@ TEST_F(IncrementApplierTest, NewestFirstDoesNotRefillPagesTruncatedAway) {
   PageMask mask;
   Apply(TestIncrement(3, {2}, "Z"), &mask);
   Apply(TestIncrement(1, {0}, "X"), &mask);
-  UniqueFd fd(::open(path_.c_str(), O_RDWR | O_CLOEXEC));
+  LocalFile file = Open();
   std::string whole = Page('a') + Page('b') + Page('c') + Page('d');
   MemoryReader in(whole);
-  ApplyWholeToMask(in, whole.size(), fd.get(), "whole", mask);
+  ApplyWholeToMask(in, whole.size(), file, "whole", mask);
   EXPECT_EQ(ReadFile(path_), Page('X') + Page('\0') + Page('Z'));
 }
 

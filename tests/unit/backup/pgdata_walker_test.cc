@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "localfs/local_fs.h"
 #include "support/test_util.h"
 
 namespace walnut {
@@ -75,7 +76,7 @@ TEST_F(PgDataWalkerTest, SkipsWhatWalGAndPgBasebackupSkip) {
   Touch("postgresql.auto.conf.tmp");
   Touch("current_logfiles.tmp");
 
-  PgDataWalker walker(root_.str());
+  PgDataWalker walker(LocalFs::Default(), root_.str());
   Walked w = WalkTree(walker);
   std::set<std::string> expected = {"/PG_VERSION",
                                     "/global",
@@ -116,7 +117,7 @@ TEST_F(PgDataWalkerTest, FollowsTablespaceLinksAndRecordsTheSpec) {
   fs::create_directory_symlink(tablespace.path(), root_.path() / "pg_tblspc/16385");
   fs::create_symlink("elsewhere", root_.path() / "some_link");
 
-  PgDataWalker walker(root_.str());
+  PgDataWalker walker(LocalFs::Default(), root_.str());
   Walked w = WalkTree(walker);
   EXPECT_TRUE(w.names.contains("/pg_tblspc/16385"));
   EXPECT_EQ(w.entries["/pg_tblspc/16385"].header.type, TarEntry::Type::kDirectory);
@@ -145,7 +146,7 @@ TEST(RelationFirstBlockTest, OnlyRelationFilesInDataDirectories) {
 }
 
 TEST_F(PgDataWalkerTest, MissingDataDirectoryIsAClearError) {
-  PgDataWalker walker("/nonexistent/pgdata");
+  PgDataWalker walker(LocalFs::Default(), "/nonexistent/pgdata");
   auto e = testing::ExpectError([&] { walker.Walk({}); });
   EXPECT_NE(std::string(e.what()).find("/nonexistent/pgdata"), std::string::npos);
 }

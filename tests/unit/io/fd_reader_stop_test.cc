@@ -38,7 +38,7 @@ class Pipe {
 TEST(FdReaderStopTest, AnIdlePipeGivesWayToAStopRequest) {
   Pipe pipe;
   std::atomic<bool> stop{false};
-  FdReader reader(pipe.reader(), "standard input", false, &stop);
+  FdReader reader(pipe.reader(), "standard input", &stop);
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     stop = true;
@@ -57,7 +57,7 @@ TEST(FdReaderStopTest, AnIdlePipeGivesWayToAStopRequest) {
 TEST(FdReaderStopTest, DataAndTheEndArriveAsWithoutAFlag) {
   Pipe pipe;
   std::atomic<bool> stop{false};
-  FdReader reader(pipe.reader(), "standard input", false, &stop);
+  FdReader reader(pipe.reader(), "standard input", &stop);
   pipe.Write("hello");
   pipe.CloseWriter();
   std::string buffer(16, '\0');

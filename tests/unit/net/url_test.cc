@@ -32,7 +32,6 @@ TEST(UrlTest, ParsesEndpoints) {
   EXPECT_EQ(ep.host, "127.0.0.1");
   EXPECT_EQ(ep.port, 14568);
   EXPECT_EQ(ep.HostHeader(), "127.0.0.1:14568");
-  EXPECT_EQ(ep.Origin(), "http://127.0.0.1:14568");
 
   ep = ParseEndpoint("HTTPS://storage.example.com:443/base/", "AWS_ENDPOINT");
   EXPECT_EQ(ep.scheme, "https");

@@ -5,7 +5,6 @@
 #include <array>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -14,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/mutex.h"
 #include "common/error.h"
 #include "io/digest.h"
 #include "pipeline/content_checksum.h"
@@ -114,11 +114,11 @@ std::string Download(const Folder& folder, const std::string& name, const Pipeli
 
 // Collects what a download reports as unverified.
 struct Unverified {
-  std::mutex mu;
-  std::vector<std::string> lines;
+  Mutex mu;
+  std::vector<std::string> lines;  // written under mu; read by the test once the download ended
   UnverifiedObjectHandler Handler() {
     return [this](const std::string& object, const std::string& why) {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       lines.push_back(object + ": " + why);
     };
   }

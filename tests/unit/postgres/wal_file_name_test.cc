@@ -54,7 +54,6 @@ TEST(WalFileNameTest, ClassifiesPgWalFiles) {
   EXPECT_EQ(ClassifyWalFileName("00000002.history.lz4"), WalFileKind::kOther);
   EXPECT_EQ(ClassifyWalFileName("archive_status"), WalFileKind::kOther);
   EXPECT_EQ(ParseTimelineHistoryFileName("0000000A.history"), 10u);
-  EXPECT_EQ(TimelineHistoryFileName(10), "0000000A.history");
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <mutex>
+
+#include "common/mutex.h"
 #include <regex>
 #include <string>
 
@@ -83,8 +84,8 @@ class MultipartServer {
       if (r.method == "PUT" && q.find("partNumber=") == 0) {
         int n = std::stoi(q.substr(11));
         if (n == fail_part) return {403, {}, walnut::testing::S3ErrorXml("AccessDenied", "no")};
-        std::lock_guard lock(mu);
-        parts[n] = r.body;
+        MutexLock lock(mu_);
+        parts_[n] = r.body;
         return {200, {{"ETag", fmt::format("\"p{}\"", n)}}, ""};
       }
       if (r.method == "POST" && q == "uploadId=up%2F1%2Bx") {
@@ -101,10 +102,17 @@ class MultipartServer {
       return {400, {}, walnut::testing::S3ErrorXml("Unexpected", r.method + " " + r.target)};
     });
   }
-  std::mutex mu;
-  std::map<int, std::string> parts;
+  // The parts received so far, by number.
+  std::map<int, std::string> parts() const {
+    MutexLock lock(mu_);
+    return parts_;
+  }
   std::string complete_body;
   std::atomic<int> aborts{0};
+
+ private:
+  mutable Mutex mu_;
+  std::map<int, std::string> parts_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut::s3

@@ -78,7 +78,7 @@ TEST_F(FaultyStorageTest, AFailedWriteOrCloseCommitsNothing) {
   EXPECT_EQ(ReadAll(*memory_.Get("c")), "data");
 }
 
-TEST_F(FaultyStorageTest, FailsGetReadListDeleteAndCopy) {
+TEST_F(FaultyStorageTest, FailsGetReadListAndDelete) {
   memory_.Commit("k", "value");
   faulty_.FailCall(StorageOp::kGet, 1, transient_);
   EXPECT_THROW(faulty_.Get("k"), Error);
@@ -99,12 +99,6 @@ TEST_F(FaultyStorageTest, FailsGetReadListDeleteAndCopy) {
   faulty_.FailCall(StorageOp::kDelete, 1, permanent_);
   EXPECT_THROW(faulty_.Delete(std::vector<std::string>{"k"}), Error);
   EXPECT_TRUE(memory_.Stat("k").has_value());
-
-  faulty_.FailCall(StorageOp::kCopy, 1, permanent_);
-  EXPECT_THROW(faulty_.Copy("k", "k2"), Error);
-  EXPECT_FALSE(memory_.Stat("k2").has_value());
-  faulty_.Copy("k", "k2");
-  EXPECT_TRUE(memory_.Stat("k2").has_value());
 }
 
 TEST_F(FaultyStorageTest, TruncatesAGetSilently) {
@@ -156,24 +150,14 @@ TEST_F(FaultyStorageTest, ClearFaultsKeepsCounting) {
   EXPECT_EQ(faulty_.calls(StorageOp::kStat), 2u);
 }
 
-TEST(StorageWrapperTest, ForwardsToTheTargetsOwnCopy) {
-  // A target whose Copy is observable: the wrapper must not fall back to Get + Put.
-  class CountingCopy : public MemoryStorage {
-   public:
-    void Copy(std::string_view from, std::string_view to) override {
-      ++copies;
-      MemoryStorage::Copy(from, to);
-    }
-    int copies = 0;
-  };
-  auto target = std::make_unique<CountingCopy>();
-  CountingCopy* raw = target.get();
+TEST(StorageWrapperTest, ForwardsToItsTarget) {
+  auto target = std::make_unique<MemoryStorage>();
+  MemoryStorage* raw = target.get();
   StorageWrapper wrapper(std::move(target));
   raw->Commit("a", "1");
-  wrapper.Copy("a", "b");
-  EXPECT_EQ(raw->copies, 1);
+  EXPECT_EQ(ReadAll(*wrapper.Get("a")), "1");
   EXPECT_EQ(wrapper.Describe(), raw->Describe());
-  EXPECT_TRUE(wrapper.Supports(StorageFeature::kServerSideCopy));
+  EXPECT_TRUE(wrapper.Supports(StorageFeature::kBatchDelete));
   EXPECT_EQ(&wrapper.target(), raw);
 }
 

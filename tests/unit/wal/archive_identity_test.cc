@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "localfs/local_fs.h"
 #include "storage/memory/memory_storage.h"
 #include "support/test_util.h"
 
@@ -45,53 +46,60 @@ class ArchiveIdentityGuardTest : public ::testing::Test {
 
 TEST_F(ArchiveIdentityGuardTest, ReadsTheRecordOnlyWhenThereIsOne) {
   EXPECT_EQ(ReadArchiveIdentityRecord(root_), std::nullopt);
-  ArchiveIdentityGuard(root_, cache_.path()).Check(Header(kSystemId), "000000010000000000000001");
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path())
+      .Check(Header(kSystemId), "000000010000000000000001");
   std::optional<std::string> record = ReadArchiveIdentityRecord(root_);
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(ArchiveIdentityFromJson(*record, "x").system_identifier, kSystemId);
 }
 
 TEST_F(ArchiveIdentityGuardTest, AFreshCacheSparesTheStorageAStaleOneDoesNot) {
-  ArchiveIdentityGuard(root_, cache_.path()).Check(Header(kSystemId), "000000010000000000000001");
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path())
+      .Check(Header(kSystemId), "000000010000000000000001");
   ASSERT_TRUE(fs::exists(CachePath()));
   // delete everything cleared the record while this cluster kept archiving.
   RemoveRecord();
   // Within the cache's lifetime nothing is asked (a later process, the same cache).
-  ArchiveIdentityGuard(root_, cache_.path()).Check(Header(kSystemId), "000000010000000000000002");
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path())
+      .Check(Header(kSystemId), "000000010000000000000002");
   EXPECT_FALSE(HasRecord());
   // Once it is older than the lifetime, the storage is asked and the record written again.
-  ArchiveIdentityGuard(root_, cache_.path(), std::chrono::seconds(0))
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path(), std::chrono::seconds(0))
       .Check(Header(kSystemId), "000000010000000000000003");
   EXPECT_TRUE(HasRecord());
 }
 
 TEST_F(ArchiveIdentityGuardTest, AStaleCacheDoesNotLetAClusterIntoAnArchiveTakenMeanwhile) {
-  ArchiveIdentityGuard(root_, cache_.path()).Check(Header(kSystemId), "000000010000000000000001");
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path())
+      .Check(Header(kSystemId), "000000010000000000000001");
   RemoveRecord();
   testing::TempDir other_cache;
-  ArchiveIdentityGuard(root_, other_cache.path())
+  ArchiveIdentityGuard(root_, LocalFs::Default(), other_cache.path())
       .Check(Header(kSystemId + 1), "000000010000000000000001");
   // The first cluster's cache has expired: it is refused now, not mixed in.
-  ArchiveIdentityGuard stale(root_, cache_.path(), std::chrono::seconds(0));
+  ArchiveIdentityGuard stale(root_, LocalFs::Default(), cache_.path(), std::chrono::seconds(0));
   Error e =
       testing::ExpectError([&] { stale.Check(Header(kSystemId), "000000010000000000000002"); });
   EXPECT_EQ(e.code(), ErrorCode::kAlreadyExists);
 }
 
 TEST_F(ArchiveIdentityGuardTest, ACacheWithoutATimeOrFromTheFutureIsAMiss) {
-  ArchiveIdentityGuard(root_, cache_.path()).Check(Header(kSystemId), "000000010000000000000001");
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path())
+      .Check(Header(kSystemId), "000000010000000000000001");
   RemoveRecord();
   nlohmann::json cache = nlohmann::json::parse(testing::ReadFile(CachePath()));
   cache.erase("verified_at");  // as written before the cache had a lifetime
   testing::WriteFile(CachePath(), cache.dump());
-  ArchiveIdentityGuard(root_, cache_.path()).Check(Header(kSystemId), "000000010000000000000002");
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path())
+      .Check(Header(kSystemId), "000000010000000000000002");
   EXPECT_TRUE(HasRecord());
 
   RemoveRecord();
   cache = nlohmann::json::parse(testing::ReadFile(CachePath()));
   cache["verified_at"] = cache["verified_at"].get<int64_t>() + 3600;
   testing::WriteFile(CachePath(), cache.dump());
-  ArchiveIdentityGuard(root_, cache_.path()).Check(Header(kSystemId), "000000010000000000000003");
+  ArchiveIdentityGuard(root_, LocalFs::Default(), cache_.path())
+      .Check(Header(kSystemId), "000000010000000000000003");
   EXPECT_TRUE(HasRecord());
 }
 

@@ -8,9 +8,10 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/fs/fs_metadata.h"
+#include "localfs/file_metadata.h"
 #include "storage/memory/memory_storage.h"
 #include "support/log_capture.h"
+#include "support/faulty_local_fs.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
 #include "wal/prefetch_dir.h"
@@ -34,7 +35,7 @@ constexpr PrefetchWait kQuickWait{milliseconds(1), 30};
 
 class PrefetchTest : public ::testing::Test {
  protected:
-  PrefetchTest() : prefetch_(PrefetchDir::For("", destination())), wal_(storage_, "wal_005") {
+  PrefetchTest() : prefetch_(PrefetchDir::For(fs_, "", destination())), wal_(storage_, "wal_005") {
     fs::create_directories(prefetch_.running());
     options_.segment_size = kSegmentSize;
     options_.retry.max_attempts = 1;
@@ -55,18 +56,20 @@ class PrefetchTest : public ::testing::Test {
   }
 
   testing::TempDir pg_wal_;
+  testing::FaultyLocalFs fs_;
   PrefetchDir prefetch_;
   MemoryStorage storage_;
   Folder wal_;
-  WalFetchOptions options_;
+  WalFetchOptions options_{.fs = fs_};
 };
 
 TEST_F(PrefetchTest, TheDefaultFolderIsInsideTheDestinationsDirectoryAsInWalG) {
-  EXPECT_EQ(PrefetchDir::For("", "pg_wal/RECOVERYXLOG").root(), fs::path("pg_wal/.wal-g/prefetch"));
-  EXPECT_EQ(PrefetchDir::For("", "RECOVERYXLOG").root(), fs::path("./.wal-g/prefetch"));
-  EXPECT_EQ(PrefetchDir::For("/var/prefetch", "pg_wal/RECOVERYXLOG").root(),
+  EXPECT_EQ(PrefetchDir::For(fs_, "", "pg_wal/RECOVERYXLOG").root(),
+            fs::path("pg_wal/.wal-g/prefetch"));
+  EXPECT_EQ(PrefetchDir::For(fs_, "", "RECOVERYXLOG").root(), fs::path("./.wal-g/prefetch"));
+  EXPECT_EQ(PrefetchDir::For(fs_, "/var/prefetch", "pg_wal/RECOVERYXLOG").root(),
             fs::path("/var/prefetch/.wal-g/prefetch"));
-  EXPECT_EQ(PrefetchDir::For("/x", "y").running(), fs::path("/x/.wal-g/prefetch/running"));
+  EXPECT_EQ(PrefetchDir::For(fs_, "/x", "y").running(), fs::path("/x/.wal-g/prefetch/running"));
 }
 
 TEST_F(PrefetchTest, AHitMovesThePrefetchedSegmentToTheDestination) {
@@ -202,7 +205,7 @@ TEST_F(PrefetchTest, AnUnverifiedPrefetchIsReportedByTheWalFetchThatTakesIt) {
                            ": content could not be verified: no SHA-256 was recorded for it "
                            "(written by WAL-G or an older Walnut)\n");
   EXPECT_EQ(testing::ReadFile(destination()), Segment({1, 6}));
-  EXPECT_TRUE(ReadFsMetadata(destination()).empty()) << "the mark must not reach pg_wal";
+  EXPECT_TRUE(ReadFileMetadata(destination()).empty()) << "the mark must not reach pg_wal";
 }
 
 TEST_F(PrefetchTest, TwoPrefetchersOfTheSameSegmentsDoNotCorruptEachOther) {
@@ -218,6 +221,43 @@ TEST_F(PrefetchTest, TwoPrefetchersOfTheSameSegmentsDoNotCorruptEachOther) {
     EXPECT_EQ(testing::ReadFile(prefetch_.ReadyPath(NameOf({1, segno}))), Segment({1, segno}));
   }
   EXPECT_TRUE(fs::is_empty(prefetch_.running()));
+}
+
+// A prefetcher that fails or dies mid-download never leaves a file wal-fetch would take.
+TEST_F(PrefetchTest, AFailedOrCrashedPrefetchLeavesNothingToTake) {
+  Archive({1, 6}, Segment({1, 6}));
+  std::vector<std::string> names = {NameOf({1, 6})};
+  fs_.FailCall(testing::FsOp::kWriteAt, 1, EIO);
+  EXPECT_EQ(PrefetchWalFiles(wal_, PipelineOptions{}, prefetch_, names, options_), 0u);
+  EXPECT_FALSE(fs::exists(prefetch_.ReadyPath(NameOf({1, 6}))));
+  EXPECT_TRUE(fs::is_empty(prefetch_.running()));
+
+  fs_.Reset();
+  fs_.CrashAt(testing::FsOp::kRename, 1);
+  EXPECT_EQ(PrefetchWalFiles(wal_, PipelineOptions{}, prefetch_, names, options_), 0u);
+  fs_.Reset();  // the next process
+  EXPECT_FALSE(fs::exists(prefetch_.ReadyPath(NameOf({1, 6}))));
+  EXPECT_FALSE(fs::is_empty(prefetch_.running()));  // the dead prefetcher's complete download
+  // wal-fetch does not take it: it waits only while a download grows, then removes the stalled
+  // file and downloads the segment itself.
+  EXPECT_FALSE(Take({1, 6}));
+  EXPECT_FALSE(fs::exists(destination()));
+  EXPECT_TRUE(fs::is_empty(prefetch_.running()));
+}
+
+TEST_F(PrefetchTest, StartsOnlyWhatFitsBesideTheReserve) {
+  std::vector<std::string> names;
+  for (uint64_t segno = 6; segno < 12; ++segno) {
+    Archive({1, segno}, Segment({1, segno}));
+    names.push_back(NameOf({1, segno}));
+  }
+  options_.free_space_reserve = 8 << 20;
+  fs_.LimitSpace((8 << 20) + kSegmentSize * 3 + kSegmentSize / 2);
+  EXPECT_EQ(PrefetchWalFiles(wal_, PipelineOptions{}, prefetch_, names, options_), 3u);
+  EXPECT_GE(fs_.free_space(), uint64_t{8} << 20);
+  fs_.LimitSpace((8 << 20) - 1);
+  EXPECT_EQ(PrefetchWalFiles(wal_, PipelineOptions{}, prefetch_, {NameOf({1, 9})}, options_), 0u);
+  EXPECT_FALSE(fs::exists(prefetch_.ReadyPath(NameOf({1, 9}))));
 }
 
 }  // namespace

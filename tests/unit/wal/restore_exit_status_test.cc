@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "localfs/local_fs.h"
 #include "support/test_util.h"
 
 namespace walnut::wal {
@@ -24,15 +25,15 @@ TEST(RestoreExitStatusTest, OnlyArchiveRecoveryStopsOnAFailure) {
 
 TEST(RestoreExitStatusTest, ReadsTheSignalFilesOfTheDirectory) {
   testing::TempDir dir;
-  RecoverySignals none = ReadRecoverySignals(dir.path());
+  RecoverySignals none = ReadRecoverySignals(LocalFs::Default(), dir.path());
   EXPECT_FALSE(none.recovery);
   EXPECT_FALSE(none.standby);
   testing::WriteFile(dir.path() / "recovery.signal", "");
-  EXPECT_TRUE(ReadRecoverySignals(dir.path()).recovery);
-  EXPECT_FALSE(ReadRecoverySignals(dir.path()).standby);
+  EXPECT_TRUE(ReadRecoverySignals(LocalFs::Default(), dir.path()).recovery);
+  EXPECT_FALSE(ReadRecoverySignals(LocalFs::Default(), dir.path()).standby);
   testing::WriteFile(dir.path() / "standby.signal", "");
-  EXPECT_TRUE(ReadRecoverySignals(dir.path()).standby);
-  EXPECT_FALSE(ReadRecoverySignals(dir.path() / "missing").recovery);
+  EXPECT_TRUE(ReadRecoverySignals(LocalFs::Default(), dir.path()).standby);
+  EXPECT_FALSE(ReadRecoverySignals(LocalFs::Default(), dir.path() / "missing").recovery);
 }
 
 }  // namespace

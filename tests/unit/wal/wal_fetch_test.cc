@@ -9,10 +9,11 @@
 #include <gtest/gtest.h>
 
 #include "io/digest.h"
+#include "localfs/local_fs.h"
 #include "pipeline/content_checksum.h"
 #include "pipeline/crypto/sodium_crypter.h"
 #include "pipeline/crypto/sodium_key.h"
-#include "storage/fs/fs_metadata.h"
+#include "localfs/file_metadata.h"
 #include "storage/memory/memory_storage.h"
 #include "support/log_capture.h"
 #include "support/test_util.h"
@@ -78,7 +79,7 @@ class WalFetchTest : public ::testing::Test {
   MemoryStorage memory_;
   Folder wal_;
   PipelineOptions pipeline_;
-  WalFetchOptions options_;
+  WalFetchOptions options_{.fs = LocalFs::Default()};
   testing::TempDir dir_;
 };
 
@@ -268,7 +269,7 @@ TEST_F(WalFetchTest, APrefetchMarksAnUnverifiedSegmentInsteadOfWarning) {
   testing::LogCapture log;
   ASSERT_EQ(Fetch(NameOf({1, 42})), WalFetchResult::kFetched);
   EXPECT_EQ(log.str(), "");
-  auto marks = ReadFsMetadata(destination());
+  auto marks = ReadFileMetadata(destination());
   ASSERT_EQ(marks.count(kUnverifiedMark), 1u);
   EXPECT_NE(marks[kUnverifiedMark].find(key + ": content could not be verified"),
             std::string::npos);
@@ -277,7 +278,7 @@ TEST_F(WalFetchTest, APrefetchMarksAnUnverifiedSegmentInsteadOfWarning) {
   fs::remove(destination());
   Store(NameOf({1, 43}), Segment({1, 43}));
   ASSERT_EQ(Fetch(NameOf({1, 43})), WalFetchResult::kFetched);
-  EXPECT_EQ(ReadFsMetadata(destination()).count(kUnverifiedMark), 0u);
+  EXPECT_EQ(ReadFileMetadata(destination()).count(kUnverifiedMark), 0u);
 }
 
 }  // namespace

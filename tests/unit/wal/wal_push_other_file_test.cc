@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "io/digest.h"
+#include "localfs/local_fs.h"
 #include "pipeline/content_checksum.h"
 #include "storage/memory/memory_storage.h"
 #include "support/test_util.h"
@@ -37,15 +38,16 @@ class WalPushOtherFileTest : public ::testing::Test {
   // wal-fetch of `name` into a new file; its content, or "" when not archived.
   std::string Fetch(const std::string& name) {
     const std::string destination = (dir_.path() / ("fetched-" + name)).string();
-    wal::WalFetchResult result = wal::FetchWalFile(root_.Sub("wal_005"), options_.file.pipeline,
-                                                   name, destination, wal::WalFetchOptions{});
+    wal::WalFetchResult result =
+        wal::FetchWalFile(root_.Sub("wal_005"), options_.file.pipeline, name, destination,
+                          wal::WalFetchOptions{.fs = LocalFs::Default()});
     return result == wal::WalFetchResult::kFetched ? testing::ReadFile(destination) : "";
   }
 
   testing::TempDir dir_;
   MemoryStorage memory_;
   Folder root_;
-  WalPushOptions options_;
+  WalPushOptions options_{.fs = LocalFs::Default()};
 };
 
 TEST_F(WalPushOtherFileTest, IsArchivedAsWalGDoesAndFetchedBack) {

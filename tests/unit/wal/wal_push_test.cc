@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "io/digest.h"
+#include "localfs/local_fs.h"
 #include "pipeline/content_checksum.h"
 #include "pipeline/crypto/sodium_crypter.h"
 #include "pipeline/crypto/sodium_key.h"
@@ -81,7 +82,7 @@ class WalPushTest : public ::testing::Test {
   MemoryStorage memory_;
   FaultyStorage faulty_;
   Folder root_;
-  WalPushOptions options_;
+  WalPushOptions options_{.fs = LocalFs::Default()};
 };
 
 TEST_F(WalPushTest, UploadsASegmentCompressedWithItsChecksum) {
@@ -383,7 +384,7 @@ TEST_F(WalPushTest, AFailedUploadAheadLeavesNoMarker) {
   for (uint64_t segno = 1; segno <= 4; ++segno) Segment(segno);
   Push(pg_wal() / SegmentName(1));  // archives 1..4, marks 2..4
   for (uint64_t segno = 2; segno <= 4; ++segno) {
-    ArchiveStatus(pg_wal()).ConsumeUploadedMarker(SegmentName(segno));
+    ArchiveStatus(LocalFs::Default(), pg_wal()).ConsumeUploadedMarker(SegmentName(segno));
     std::vector<std::string> keys{"wal_005/" + SegmentName(segno) + ".lz4"};
     memory_.Delete(keys);
   }

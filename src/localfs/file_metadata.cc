@@ -1,4 +1,4 @@
-#include "storage/fs/fs_metadata.h"
+#include "localfs/file_metadata.h"
 
 #include <cerrno>
 #include <functional>
@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <sys/xattr.h>
 
-#include "storage/fs/fs_error.h"
+#include "common/error.h"
 
 namespace walnut {
 namespace {
@@ -49,7 +49,7 @@ std::map<std::string, std::string> ReadAttributes(
   int err = 0;
   if (!ReadSized(list, names, err)) {
     if (NoAttributeSupport(err) || err == ENOENT) return metadata;
-    ThrowFsError("cannot list the attributes of", path, err);
+    ThrowSystemError("cannot list the attributes of", path, err);
   }
   for (size_t pos = 0; pos < names.size();) {
     size_t end = names.find('\0', pos);
@@ -61,7 +61,7 @@ std::map<std::string, std::string> ReadAttributes(
     if (!ReadSized([&](char* buf, size_t size) { return get(name.c_str(), buf, size); }, value,
                    err)) {
       if (err == ENODATA) continue;  // removed since the listing
-      ThrowFsError("cannot read attribute " + name + " of", path, err);
+      ThrowSystemError("cannot read attribute " + name + " of", path, err);
     }
     metadata.emplace(name.substr(kAttributePrefix.size()), std::move(value));
   }
@@ -70,19 +70,19 @@ std::map<std::string, std::string> ReadAttributes(
 
 }  // namespace
 
-bool WriteFsMetadata(int fd, const std::string& path,
+bool WriteFileMetadata(int fd, const std::string& path,
                      const std::map<std::string, std::string>& metadata) {
   for (const auto& [name, value] : metadata) {
     std::string attribute = std::string(kAttributePrefix) + name;
     if (::fsetxattr(fd, attribute.c_str(), value.data(), value.size(), 0) != 0) {
       if (NoAttributeSupport(errno)) return false;
-      ThrowFsError("cannot set attribute " + attribute + " on", path, errno);
+      ThrowSystemError("cannot set attribute " + attribute + " on", path, errno);
     }
   }
   return true;
 }
 
-std::map<std::string, std::string> ReadFsMetadata(const std::string& path) {
+std::map<std::string, std::string> ReadFileMetadata(const std::string& path) {
   return ReadAttributes(
       [&](char* buf, size_t size) { return ::listxattr(path.c_str(), buf, size); },
       [&](const char* name, char* buf, size_t size) {
@@ -91,12 +91,12 @@ std::map<std::string, std::string> ReadFsMetadata(const std::string& path) {
       path);
 }
 
-void RemoveFsMetadata(int fd, const std::string& name) {
+void RemoveFileMetadata(int fd, const std::string& name) {
   std::string attribute = std::string(kAttributePrefix) + name;
   ::fremovexattr(fd, attribute.c_str());
 }
 
-std::map<std::string, std::string> ReadFsMetadata(int fd, const std::string& path) {
+std::map<std::string, std::string> ReadFileMetadata(int fd, const std::string& path) {
   return ReadAttributes(
       [&](char* buf, size_t size) { return ::flistxattr(fd, buf, size); },
       [&](const char* name, char* buf, size_t size) { return ::fgetxattr(fd, name, buf, size); },

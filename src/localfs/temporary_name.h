@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace walnut {
+
+// How Walnut names the temporary file that becomes `file_name` once complete (an atomic write):
+// ".<file_name>.walnut-tmp-<16 hex digits>", hidden, random so that two writers never share one.
+// Long names are shortened to stay below NAME_MAX. A crash can leave such a file behind; nothing
+// ever reads it as a result.
+std::string MakeTemporaryName(std::string_view file_name);
+
+// Whether a directory entry is such a temporary file.
+bool IsTemporaryName(std::string_view file_name);
+
+// The file name a temporary file was to become, as far as it is kept in the name ("" when
+// `temporary_name` is not one): MakeTemporaryName keeps the first 200 characters.
+std::string_view TemporaryNameTarget(std::string_view temporary_name);
+
+}  // namespace walnut
