@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it, on a fresh Debian 12 as root:
 #   1. installs the Debian packages and the npm test servers (tools/install-deps.sh),
 #   2. checks the layering of src/ and that comments cite only what is in the repository
-#      (tools/check-layers.py), builds Walnut with warnings as errors, checks the locking annotations
+#      (tools/check-layers.py), that every field of Settings is read outside config/
+#      (tools/check-settings-fields.py), builds Walnut with warnings as errors, checks the locking annotations
 #      with clang's thread-safety analysis (tools/check-thread-safety.py, syntax only: no second
 #      build) and runs every test (unit + integration against s3rver),
 #   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again,
@@ -20,8 +21,9 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "install dependencies"
 bash tools/install-deps.sh
 
-step "layering and citations (tools/check-layers.py)"
+step "layering and citations (tools/check-layers.py), settings read (tools/check-settings-fields.py)"
 python3 tools/check-layers.py
+python3 tools/check-settings-fields.py
 
 step "build (release, -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALNUT_WERROR=ON

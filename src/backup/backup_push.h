@@ -62,7 +62,7 @@ struct BackupPushResult {
 // files_metadata.json, metadata.json and last the sentinel. Any failure (or a stop request)
 // stops the backup on the server and leaves no sentinel: the backup does not exist for
 // backup-list/fetch. `root` is the storage root (WALG_STORAGE_PREFIX applied).
-// With options.delta, a delta backup (§4): relation files the base has are stored as increments
+// With options.delta, a delta backup (docs/backup-format.md, "Delta backups"): relation files the base has are stored as increments
 // of the pages changed since the base's start, files unchanged since the base are recorded as
 // skipped, the others go whole; the sentinel records the chain (DeltaFrom, DeltaFullName,
 // DeltaCount, DeltaLSN). A permanent delta first marks its ancestors permanent.

@@ -19,7 +19,7 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "localfs/local_fs.h"
-#include "postgres/pg_connection.h"
+#include "postgres/server_queries.h"
 
 namespace walnut {
 namespace {
@@ -53,16 +53,6 @@ int TarsAtOnce(const Settings& settings, const Storage& storage) {
     local_tars = std::min({settings.upload_concurrency, cores, kMaxLocalTars});
   }
   return std::max(settings.upload_disk_concurrency, local_tars);
-}
-
-uint64_t EstimateTotalBytes(pg::PgConnection& conn) {
-  try {
-    return std::stoull(
-        conn.QueryValue("SELECT coalesce(sum(pg_database_size(oid)), 0)::bigint FROM pg_database"));
-  } catch (const std::exception& e) {
-    spdlog::debug("no size estimate for the progress line: {}", e.what());
-    return 0;
-  }
 }
 
 int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
@@ -123,7 +113,7 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
   PgBackupSession session(settings.stop_backup_timeout);
 
   ProgressLine progress =
-      ProgressLine::ForStderr("backup-push", EstimateTotalBytes(session.connection()));
+      ProgressLine::ForStderr("backup-push", pg::EstimateDatabaseBytes(session.connection()));
   BackupPushObserver observer;
   observer.on_bytes_read = [&progress](uint64_t bytes) { progress.Add(bytes); };
   observer.on_tar_uploaded = [&progress](const std::string& tar_name, uint64_t tar_bytes) {

@@ -76,7 +76,8 @@ int Run(int argc, char** argv) {
   // Both are taken out of the arguments before parsing; declared so that --help lists them.
   std::string config_path_for_help;
   app.add_option("--config", config_path_for_help,
-                 "Config file (JSON or YAML); default $WALG_CONFIG_PATH or ~/.walg.json");
+                 "Config file (JSON, TOML or YAML); default $WALG_CONFIG_PATH or "
+                 "~/.walg.{json,toml,yaml,yml}");
   bool turbo = false;
   app.add_flag("--turbo", turbo, "Ignore rate limits (accepted for WAL-G compatibility)");
   app.footer(
@@ -142,7 +143,7 @@ int Run(int argc, char** argv) {
 int RunCli(int argc, char** argv) {
   try {
     // WAL-G's line format from the very first message (a bad setting flag fails before Run()
-    // knows WALG_LOG_LEVEL). libcurl is initialised by the storage factory, only for S3.
+    // knows WALG_LOG_LEVEL). libcurl is loaded and initialised by the S3 backend when first used.
     InitLogging();
     InstallSettingSpecs();
     return Run(argc, argv);

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "postgres/pg_connection.h"
+#include "postgres/server_queries.h"
 #include "wal/wal_verify.h"
 
 namespace walnut {
@@ -26,44 +27,11 @@ struct WalVerifyArgs {
   std::optional<std::string> backup_name;
 };
 
-// The segment the server is writing, as WAL-G's QueryCurrentWalSegment: the segment of the
-// current LSN - 1 (a server at a segment boundary has not written into the next one yet). On a
-// standby, the WAL received (or replayed, when WAL comes from restore_command only) and the
-// timeline of its last restartpoint.
-pg::WalSegment QueryCurrentSegment(uint64_t segment_size) {
-  pg::PgConnection connection;
-  if (connection.server_version() < 100000) {
-    throw Error(ErrorCode::kUnsupported,
-                fmt::format("wal-verify needs PostgreSQL 10 or later; the server is {}",
-                            connection.server_version()));
-  }
-  pg::QueryResult result = connection.Query(
-      "SELECT CASE WHEN pg_is_in_recovery() "
-      "THEN coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) "
-      "ELSE pg_current_wal_lsn() END AS lsn, "
-      "CASE WHEN pg_is_in_recovery() THEN NULL "
-      "ELSE pg_walfile_name(pg_current_wal_lsn()) END AS walfile, "
-      "(SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_timeline");
-  pg::Lsn lsn = pg::ParseLsn(result.Get(0, "lsn"));
-  pg::TimelineId timeline = 0;
-  // On a primary the WAL file name carries the timeline being written, which after a promotion
-  // is ahead of the last checkpoint's.
-  if (result.rows.at(0).at(1)) {
-    std::optional<pg::WalSegment> named = pg::ParseWalFileName(*result.rows[0][1], segment_size);
-    if (!named) {
-      throw Error(ErrorCode::kProtocol,
-                  fmt::format("the server's WAL file name '{}' is not one", *result.rows[0][1]));
-    }
-    timeline = named->timeline;
-  } else {
-    timeline = static_cast<pg::TimelineId>(std::stoul(result.Get(0, "checkpoint_timeline")));
-  }
-  if (lsn == 0) throw Error(ErrorCode::kProtocol, "the server reports WAL position 0/0");
-  return pg::WalSegment{timeline, pg::LsnToSegment(lsn - 1, segment_size)};
-}
-
 pg::WalSegment CurrentSegment(const WalVerifyArgs& args, uint64_t segment_size) {
-  if (!args.lsn) return QueryCurrentSegment(segment_size);
+  if (!args.lsn) {
+    pg::PgConnection connection;
+    return pg::QueryCurrentWalSegment(connection, segment_size);
+  }
   pg::Lsn lsn = pg::ParseLsn(*args.lsn);
   if (lsn == 0) throw Error(ErrorCode::kInvalidArgument, "--lsn must be above 0/0");
   if (*args.timeline == 0) throw Error(ErrorCode::kInvalidArgument, "--timeline must be 1 or more");
