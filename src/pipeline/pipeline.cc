@@ -10,14 +10,11 @@
 #include "pipeline/checksum_reader.h"
 #include "pipeline/checksum_writer.h"
 #include "pipeline/context_reader.h"
+#include "pipeline/crypter_registry.h"
 #include "pipeline/crypto/encryption_detection.h"
 
 namespace walnut {
 namespace {
-
-// The crypter whose key a reader asks for when an object turns out to be encrypted (the only one
-// Walnut has; a crypter registry would ask each of its entries, see RecordedEncryption).
-constexpr std::string_view kCrypterName = "libsodium";
 
 constexpr std::string_view kReadUndecoded =
     "content could not be verified: it was read without decrypting or decompressing it, and "
@@ -126,9 +123,19 @@ std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_vie
     return it->second;
   };
   const bool decrypting = download.decrypt && options.crypter;
-  const EncryptionEvidence encryption = RecordedEncryption(metadata, kCrypterName);
-  if (download.decrypt && !options.crypter && encryption == EncryptionEvidence::kEncrypted) {
-    throw Error(ErrorCode::kInvalidArgument, EncryptedWithoutKeyMessage(context, kCrypterName));
+  std::string recorded_crypter;
+  const EncryptionEvidence encryption = RecordedEncryption(metadata, &recorded_crypter);
+  if (download.decrypt && encryption == EncryptionEvidence::kEncrypted) {
+    if (!options.crypter) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  EncryptedWithoutKeyMessage(context, recorded_crypter));
+    }
+    if (options.crypter->Name() != recorded_crypter) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: the object is encrypted with {}, but {} is configured; {}",
+                              context, recorded_crypter, options.crypter->Name(),
+                              KeySettingsHint(recorded_crypter)));
+    }
   }
 
   std::unique_ptr<Reader> reader = std::move(object);
@@ -145,8 +152,8 @@ std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_vie
   reader = GetCompressor(method).WrapReader(std::move(reader));
   if (download.decrypt && !options.crypter && encryption == EncryptionEvidence::kUnknown &&
       method != CompressionMethod::kNone) {
-    reader = WithDecodeFailureHint(std::move(reader), fmt::format("if the archive is encrypted, {}",
-                                                                  KeySettingsHint(kCrypterName)));
+    reader = WithDecodeFailureHint(
+        std::move(reader), fmt::format("if the archive is encrypted, {}", AnyKeySettingsHint()));
   }
 
   // The content's digest applies only when what comes out is the content.

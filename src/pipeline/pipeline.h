@@ -71,7 +71,7 @@ struct DownloadOptions {
 // Errors from any layer are reported as "<storage>/<key>: <what went wrong>": kCorruption
 // "...: content does not match its recorded SHA-256 ..." for a damaged object.
 // Throws kNotFound when the object does not exist, kUnsupported for a compression Walnut cannot
-// decode (see CompressionFromObjectName), kInvalidArgument ("...: the object is encrypted; set
+// decode (see CompressionFromObjectName), kInvalidArgument ("...: the object is encrypted (libsodium); set
 // WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH") for an object recorded as encrypted when no key
 // is configured.
 std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_view name,

@@ -376,7 +376,7 @@ TEST_F(BackupFetchIt, AnEncryptedBackupFetchedWithoutAKeyAsksForTheKey) {
   PgCluster restored;
   auto r = Fetch(cli, MovedTablespaceArgs(restored) + " LATEST");
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  ExpectOneErrorLine(r, {".tar.br: the object is encrypted; set WALG_LIBSODIUM_KEY or "
+  ExpectOneErrorLine(r, {".tar.br: the object is encrypted (libsodium); set WALG_LIBSODIUM_KEY or "
                          "WALG_LIBSODIUM_KEY_PATH"});
   EXPECT_FALSE(fs::exists(restored.data_dir() / "global/pg_control"));
 }

@@ -137,7 +137,7 @@ TEST_P(ChecksumCliIt, StGetOfAnEncryptedObjectWithoutAKeyAsksForTheKey) {
   auto r = Get(Object("dir/obj"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   ExpectOneErrorLine(r, {Object("dir/obj"),
-                         "the object is encrypted; set WALG_LIBSODIUM_KEY or "
+                         "the object is encrypted (libsodium); set WALG_LIBSODIUM_KEY or "
                          "WALG_LIBSODIUM_KEY_PATH"});
   EXPECT_FALSE(fs::exists(Destination()));
 }

@@ -29,21 +29,12 @@ class DecodeFailureHintReader : public Reader {
 }  // namespace
 
 EncryptionEvidence RecordedEncryption(const std::map<std::string, std::string>& metadata,
-                                      std::string_view crypter_name) {
+                                      std::string* crypter_name) {
   auto it = metadata.find(kEncryptionMetadata);
-  if (it == metadata.end()) return EncryptionEvidence::kUnknown;
+  if (it == metadata.end() || it->second.empty()) return EncryptionEvidence::kUnknown;
   if (it->second == kNoEncryption) return EncryptionEvidence::kNotEncrypted;
-  if (it->second == crypter_name) return EncryptionEvidence::kEncrypted;
-  return EncryptionEvidence::kUnknown;
-}
-
-std::string KeySettingsHint(std::string_view crypter_name) {
-  if (crypter_name == "libsodium") return "set WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH";
-  return fmt::format("configure the key of its encryption ({})", crypter_name);
-}
-
-std::string EncryptedWithoutKeyMessage(std::string_view object, std::string_view crypter_name) {
-  return fmt::format("{}: the object is encrypted; {}", object, KeySettingsHint(crypter_name));
+  if (crypter_name != nullptr) *crypter_name = it->second;
+  return EncryptionEvidence::kEncrypted;
 }
 
 std::unique_ptr<Reader> WithDecodeFailureHint(std::unique_ptr<Reader> next, std::string hint) {

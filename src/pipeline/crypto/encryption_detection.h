@@ -27,22 +27,14 @@ inline constexpr std::string_view kNoEncryption = "none";
 // What a reader without a key can tell about an object's encryption.
 enum class EncryptionEvidence {
   kNotEncrypted,  // the uploader recorded that it did not encrypt
-  kEncrypted,     // the uploader recorded this crypter
-  kUnknown,       // nothing (or another crypter) recorded: WAL-G's objects
+  kEncrypted,     // the uploader recorded a crypter
+  kUnknown,       // nothing recorded: WAL-G's objects
 };
 
-// The evidence for one crypter, by its name ("libsodium"): the function a crypter registry calls
-// per crypter. Only the uploader's record in `metadata` counts (see above).
+// What the uploader's record in `metadata` says (only it counts, see above); for kEncrypted,
+// `crypter_name` (when not null) gets the crypter's name ("libsodium").
 EncryptionEvidence RecordedEncryption(const std::map<std::string, std::string>& metadata,
-                                      std::string_view crypter_name);
-
-// How to give the key of a crypter, for messages: "set WALG_LIBSODIUM_KEY or
-// WALG_LIBSODIUM_KEY_PATH" for libsodium; a generic sentence for an unknown name.
-std::string KeySettingsHint(std::string_view crypter_name);
-
-// The line for an object recorded as encrypted while no key is configured:
-// "<object>: the object is encrypted; set WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH".
-std::string EncryptedWithoutKeyMessage(std::string_view object, std::string_view crypter_name);
+                                      std::string* crypter_name = nullptr);
 
 // Passes `next` through; a kCorruption error from it (a decoder failing on what may be
 // ciphertext) is rethrown with "; <hint>" appended, keeping its code. Not thread-safe.

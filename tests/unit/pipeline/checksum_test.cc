@@ -13,10 +13,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/mutex.h"
 #include "common/error.h"
+#include "common/mutex.h"
 #include "io/digest.h"
 #include "pipeline/content_checksum.h"
+#include "pipeline/crypter_registry.h"
 #include "pipeline/crypto/encryption_detection.h"
 #include "pipeline/crypto/sodium_crypter.h"
 #include "pipeline/crypto/sodium_key.h"
@@ -327,9 +328,10 @@ TEST(EncryptionDetectionTest, AnObjectRecordedAsEncryptedAsksForTheKey) {
   Error e = testing::ExpectError(
       [&] { Download(root, "part_001.tar.br", Options(CompressionMethod::kBrotli, false)); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-  EXPECT_STREQ(e.what(),
-               "memory://m/basebackups_005/part_001.tar.br: the object is encrypted; set "
-               "WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH");
+  EXPECT_STREQ(
+      e.what(),
+      "memory://m/basebackups_005/part_001.tar.br: the object is encrypted (libsodium); set "
+      "WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH");
 }
 
 TEST(EncryptionDetectionTest, AnUnrecordedObjectThatDoesNotDecodeNamesThePossibility) {
@@ -364,14 +366,21 @@ TEST(EncryptionDetectionTest, AnUnencryptedWalnutObjectGetsNoEncryptionHint) {
 }
 
 TEST(EncryptionDetectionTest, OnlyTheUploadersRecordCounts) {
-  EXPECT_EQ(RecordedEncryption({{kEncryptionMetadata, "libsodium"}}, "libsodium"),
+  std::string crypter;
+  EXPECT_EQ(RecordedEncryption({{kEncryptionMetadata, "libsodium"}}, &crypter),
             EncryptionEvidence::kEncrypted);
-  EXPECT_EQ(RecordedEncryption({{kEncryptionMetadata, "none"}}, "libsodium"),
-            EncryptionEvidence::kNotEncrypted);
-  EXPECT_EQ(RecordedEncryption({}, "libsodium"), EncryptionEvidence::kUnknown);
-  EXPECT_EQ(RecordedEncryption({{kEncryptionMetadata, "openpgp"}}, "libsodium"),
-            EncryptionEvidence::kUnknown);
+  EXPECT_EQ(crypter, "libsodium");
+  EXPECT_EQ(RecordedEncryption({{kEncryptionMetadata, "none"}}), EncryptionEvidence::kNotEncrypted);
+  EXPECT_EQ(RecordedEncryption({}), EncryptionEvidence::kUnknown);
+  EXPECT_EQ(RecordedEncryption({{kEncryptionMetadata, "openpgp"}}, &crypter),
+            EncryptionEvidence::kEncrypted);
+  EXPECT_EQ(crypter, "openpgp");
+}
+
+TEST(EncryptionDetectionTest, KeyHintsComeFromTheCrypterTable) {
   EXPECT_EQ(KeySettingsHint("libsodium"), "set WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH");
+  EXPECT_EQ(AnyKeySettingsHint(), "set WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH");
+  EXPECT_THAT(KeySettingsHint("rot13"), HasSubstr("cannot decrypt rot13"));
 }
 
 }  // namespace
