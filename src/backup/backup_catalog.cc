@@ -9,6 +9,7 @@
 
 #include "backup/backup_name.h"
 #include "common/error.h"
+#include "pipeline/stored_document.h"
 
 namespace walnut {
 namespace {
@@ -20,6 +21,12 @@ constexpr size_t kMaxDocumentSize = 1024_MiB;
 
 BackupCatalog::BackupCatalog(Folder root, std::string storage_name)
     : root_(std::move(root)), storage_name_(std::move(storage_name)) {}
+
+BackupCatalog BackupCatalog::WithUnverifiedHandler(UnverifiedObjectHandler handler) const {
+  BackupCatalog copy = *this;
+  copy.on_unverified_ = std::move(handler);
+  return copy;
+}
 
 std::string BackupCatalog::Describe() const {
   std::string text = root_.storage().Describe();
@@ -61,32 +68,19 @@ BackupListEntry BackupCatalog::Resolve(std::string_view name_or_latest) const {
 }
 
 std::string BackupCatalog::ReadDocument(const std::string& key, std::string_view backup) const {
-  std::string text;
   try {
-    // S3 reports a missing object at the first Read, a directory at Get: both are caught here,
-    // so that callers need no Stat before the Get.
-    std::unique_ptr<Reader> reader = root_.Get(key);
-    std::string chunk(64_KiB, '\0');
-    while (size_t n = reader->Read(AsWritableBytes(chunk))) {
-      text.append(chunk, 0, n);
-      if (text.size() > kMaxDocumentSize) {
-        throw Error(ErrorCode::kCorruption, root_.Key(key) + ": larger than " +
-                                                std::to_string(kMaxDocumentSize >> 20) +
-                                                " MiB, not a backup document");
-      }
-    }
+    // A missing object may be reported at Get or at the first Read: both are caught here, so
+    // that callers need no Stat before the Get.
+    return GetDocument(root_, key, kMaxDocumentSize, on_unverified_);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kNotFound) throw;
     throw Error(ErrorCode::kNotFound, "backup '" + std::string(backup) + "': " + root_.Key(key) +
                                           " not found in " + root_.storage().Describe());
   }
-  return text;
 }
 
 void BackupCatalog::WriteDocument(const std::string& key, std::string_view content) const {
-  auto writer = root_.Put(key, PutOptions{.size_hint = content.size(), .metadata = {}});
-  writer->Write(AsBytes(content));
-  writer->Close();
+  PutDocument(root_, key, content);
 }
 
 BackupSentinel BackupCatalog::LoadSentinel(std::string_view name) const {
@@ -128,15 +122,32 @@ void BackupCatalog::ReadFilesMetadata(std::string_view name, const BackupSentine
   }
   const std::string key =
       sentinel.has_embedded_files ? BackupSentinelKey(name) : BackupFilesMetadataKey(name);
+  // files_metadata.json is streamed at backup-push: its SHA-256 is in the sentinel. A v1
+  // sentinel was read (and checked) whole already.
+  std::optional<std::string> expected;
+  if (auto it = sentinel.stored_sha256.find(std::string(kFilesMetadataFileName));
+      !sentinel.has_embedded_files && it != sentinel.stored_sha256.end()) {
+    expected = it->second;
+  }
   std::unique_ptr<Reader> reader;
   try {
-    reader = root_.Get(key);
+    reader = OpenDocument(root_, key, expected, on_unverified_);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kNotFound) throw;
     throw Error(ErrorCode::kNotFound, "backup '" + std::string(name) + "': " + root_.Key(key) +
                                           " not found in " + root_.storage().Describe());
   }
-  walnut::ReadFilesMetadata(*reader, root_.Key(key), visitor);
+  try {
+    walnut::ReadFilesMetadata(*reader, root_.Key(key), visitor);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kCorruption) throw;
+    // Damage breaks the JSON before its end; the rest of the stream tells whether the object
+    // differs from what was stored (the more useful message then).
+    std::string rest(64_KiB, '\0');
+    while (reader->Read(AsWritableBytes(rest)) != 0) {
+    }
+    throw;
+  }
 }
 
 FilesMetadata BackupCatalog::LoadFilesMetadata(std::string_view name,

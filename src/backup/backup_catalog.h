@@ -7,6 +7,7 @@
 
 #include "backup/backup_metadata.h"
 #include "backup/backup_metadata_files.h"
+#include "pipeline/content_checksum.h"
 #include "storage/folder.h"
 
 namespace walnut {
@@ -20,10 +21,16 @@ struct BackupListEntry {
 };
 
 // The backups of one storage root (a Folder with WALG_STORAGE_PREFIX applied). A backup exists
-// iff its sentinel exists. Thread-safe as the Storage is; holds no cache.
+// iff its sentinel exists. Every document read is checked against its recorded SHA-256
+// (pipeline/stored_document.h); documents without one (written by WAL-G) are reported to the
+// catalogue's UnverifiedObjectHandler. Thread-safe as the Storage is; holds no cache.
 class BackupCatalog {
  public:
   explicit BackupCatalog(Folder root, std::string storage_name = "default");
+
+  // A catalogue of the same root whose reads report unverified documents to `handler` instead of
+  // WarnUnverified (backup-fetch sums them up in one line).
+  BackupCatalog WithUnverifiedHandler(UnverifiedObjectHandler handler) const;
 
   // Sentinels directly under basebackups_005/ (a non-recursive listing), oldest first by
   // LastModified, then by name. Objects that are not "<backup name>_backup_stop_sentinel.json"
@@ -48,15 +55,17 @@ class BackupCatalog {
   std::optional<ExtendedMetadata> TryLoadMetadata(std::string_view name) const;
 
   // Streams the backup's file list: files_metadata.json, or for a v1 sentinel (has_embedded_files)
-  // the sentinel itself. Throws kNotFound when neither exists or FilesMetadataDisabled is set.
+  // the sentinel itself, checked against the SHA-256 the sentinel or the object records.
+  // Throws kNotFound when neither exists or FilesMetadataDisabled is set.
   void ReadFilesMetadata(std::string_view name, const BackupSentinel& sentinel,
                          const FilesMetadataVisitor& visitor) const;
   FilesMetadata LoadFilesMetadata(std::string_view name, const BackupSentinel& sentinel) const;
 
-  // A small JSON document of backup `backup` (a sentinel, metadata.json) as stored, with one GET.
-  // Throws kNotFound naming the backup and the key, kCorruption when it is too large to be one.
+  // A small JSON document of backup `backup` (a sentinel, metadata.json) as stored, with one GET,
+  // checked against its recorded SHA-256. Throws kNotFound naming the backup and the key,
+  // kCorruption when it is too large to be one or does not match its SHA-256.
   std::string ReadDocument(const std::string& key, std::string_view backup) const;
-  // Stores `content` under `key` (relative to the root) in one piece.
+  // Stores `content` under `key` (relative to the root) in one piece, with its SHA-256.
   void WriteDocument(const std::string& key, std::string_view content) const;
 
   // basebackups_005/<name>/tar_partitions/.
@@ -69,6 +78,7 @@ class BackupCatalog {
  private:
   Folder root_;
   std::string storage_name_;
+  UnverifiedObjectHandler on_unverified_;  // null: WarnUnverified
 };
 
 }  // namespace walnut

@@ -11,12 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backup/backup_name.h"
 #include "backup/delta/chain_restorer.h"
 #include "backup/delta/restore_chain.h"
 #include "backup/extractor.h"
 #include "backup/restore_spec.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "common/retry.h"
 #include "concurrency/async_reader.h"
 #include "concurrency/task_group.h"
@@ -80,17 +82,52 @@ TarPlan PlanTars(const Folder& tars, const std::string& backup_name) {
   return plan;
 }
 
+// Objects read without a SHA-256 to check (a backup by WAL-G): backup-fetch says so once, in
+// one line, instead of once per object. Thread-safe.
+class UnverifiedObjects {
+ public:
+  UnverifiedObjectHandler Handler() {
+    return [this](const std::string& object, const std::string&) {
+      MutexLock lock(mu_);
+      objects_.insert(object);
+    };
+  }
+  void Report(const std::string& backup_name) {
+    MutexLock lock(mu_);
+    if (objects_.empty()) return;
+    spdlog::warn(
+        "backup {}: the content of {} object(s) could not be verified: no SHA-256 was recorded "
+        "for them (written by WAL-G or an older Walnut); first: {}",
+        backup_name, objects_.size(), *objects_.begin());
+  }
+
+ private:
+  Mutex mu_;
+  std::set<std::string> objects_ GUARDED_BY(mu_);
+};
+
+// How to read one tar of a backup: the SHA-256 its sentinel recorded for it, if any.
+DownloadOptions TarDownload(const BackupSentinel& sentinel, const std::string& tar,
+                            UnverifiedObjectHandler on_unverified) {
+  DownloadOptions download;
+  auto it = sentinel.stored_sha256.find(std::string(kTarPartitionsFolder) + tar);
+  if (it != sentinel.stored_sha256.end()) download.stored_sha256 = it->second;
+  download.on_unverified = std::move(on_unverified);
+  return download;
+}
+
 // Downloads and extracts one tar object, starting over on a retryable failure (files are
 // rewritten from the beginning, so a second attempt is idempotent).
 void ExtractObject(const Folder& tars, const std::string& name, const PipelineOptions& pipeline,
-                   Extractor& extractor, const ExtractOptions& options, int retries,
-                   const std::stop_token& stop) {
+                   const DownloadOptions& download, Extractor& extractor,
+                   const ExtractOptions& options, int retries, const std::stop_token& stop) {
   RetryPolicy policy;
   policy.max_attempts = retries + 1;
   std::string key = tars.Key(name);
   WithRetries(policy, fmt::format("download of {}", key), [&] {
     // Decompression runs ahead on a thread of its own while this one hashes and writes files.
-    AsyncReader reader(MakeDownloadReader(tars, name, pipeline), kStageBufferSize, kStageDepth);
+    AsyncReader reader(MakeDownloadReader(tars, name, pipeline, download), kStageBufferSize,
+                       kStageDepth);
     StoppableReader stoppable(reader, stop);
     extractor.ExtractTar(stoppable, key, options);
   });
@@ -113,48 +150,130 @@ void ThrowIfMissing(const std::vector<std::string>& missing, const std::string& 
                   missing.size() > shown.size() ? ", ..." : ""));
 }
 
-}  // namespace
+// One backup-fetch, phase by phase: what to restore (Plan), what files_metadata.json promises
+// (ReadExpectations), the data tars (ExtractData, one backup or a delta chain), then backup_label
+// and last pg_control (ExtractLast). Not thread-safe; the extraction itself runs tars in parallel.
+class BackupRestore {
+ public:
+  BackupRestore(const BackupCatalog& catalog, const PipelineOptions& pipeline,
+                const BackupFetchOptions& options, UnverifiedObjects& unverified)
+      : catalog_(catalog), pipeline_(pipeline), options_(options), unverified_(unverified) {}
 
-BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOptions& pipeline,
-                              const BackupFetchOptions& options) {
-  auto started = std::chrono::steady_clock::now();
-  std::string name = options.target_user_data.empty()
-                         ? catalog.Resolve(options.backup_name).name
-                         : catalog.FindByUserData(options.target_user_data,
-                                                   "--target-user-data / WALG_FETCH_TARGET_USER_DATA");
-  BackupSentinel sentinel = catalog.LoadSentinel(name);
-  std::vector<ChainLevel> chain = sentinel.IsDelta() ? LoadChain(catalog, name, sentinel)
-                                                     : std::vector<ChainLevel>{{name, sentinel}};
-  const size_t target_level = chain.size() - 1;
-  std::optional<ChainPlan> chain_plan;
-  if (target_level > 0) {
-    std::vector<std::string> names;
-    for (const ChainLevel& level : chain) names.push_back(level.name);
-    chain_plan.emplace(std::move(names));
+  // Resolves the backup, loads its chain and tablespace spec, lists its tars, and prepares the
+  // empty target directory.
+  void Plan() {
+    name_ = options_.target_user_data.empty()
+                ? catalog_.Resolve(options_.backup_name).name
+                : catalog_.FindByUserData(options_.target_user_data,
+                                          "--target-user-data / WALG_FETCH_TARGET_USER_DATA");
+    sentinel_ = catalog_.LoadSentinel(name_);
+    chain_ = sentinel_.IsDelta() ? LoadChain(catalog_, name_, sentinel_)
+                                 : std::vector<ChainLevel>{{name_, sentinel_}};
+    target_level_ = chain_.size() - 1;
+    if (target_level_ > 0) {
+      std::vector<std::string> names;
+      for (const ChainLevel& level : chain_) names.push_back(level.name);
+      chain_plan_.emplace(std::move(names));
+    }
+    custom_spec_ = !options_.restore_spec_path.empty();
+    if (custom_spec_) {
+      spec_ = ReadRestoreSpec(options_.fs, options_.restore_spec_path);
+    } else if (sentinel_.spec) {
+      spec_ = sentinel_.spec;
+      ValidateTablespaceSpec(*spec_, fmt::format("backup {}: sentinel Spec", name_));
+    }
+    tars_.emplace(catalog_.TarPartitions(name_));
+    plan_ = PlanTars(*tars_, name_);
+
+    target_ = fs::absolute(options_.target_dir);
+    PrepareEmptyDirectory(options_.fs, target_, "target directory", options_.fsync);
+    extractor_.emplace(options_.fs, target_, name_);
+    data_options_.fsync = options_.fsync;
+    data_options_.mask = options_.mask;
+    if (custom_spec_) data_options_.skip.insert(std::string(kTablespaceMap));
   }
-  bool custom_spec = !options.restore_spec_path.empty();
-  std::optional<TablespaceSpec> spec;
-  if (custom_spec) {
-    spec = ReadRestoreSpec(options.fs, options.restore_spec_path);
-  } else if (sentinel.spec) {
-    spec = sentinel.spec;
-    ValidateTablespaceSpec(*spec, fmt::format("backup {}: sentinel Spec", name));
+
+  // What files_metadata.json promises: every file, with its checksum where Walnut recorded one;
+  // for a chain, which level holds each piece.
+  void ReadExpectations() {
+    if (HasFilesMetadata()) {
+      ReadTargetFilesMetadata();
+    } else {
+      spdlog::info(
+          "backup {} has no files metadata: the completeness of the restore is not checked", name_);
+    }
+    if (chain_plan_) {
+      chain_plan_->FinishLevel(target_level_);
+      for (size_t level = target_level_; level-- > 0;) {
+        catalog_.ReadFilesMetadata(chain_[level].name, chain_[level].sentinel,
+                                   chain_plan_->Visitor(level));
+        chain_plan_->FinishLevel(level);
+      }
+    }
+    if (spec_) PrepareTablespaces(options_.fs, target_, *spec_, options_.fsync);
   }
-  Folder tars = catalog.TarPartitions(name);
-  TarPlan plan = PlanTars(tars, name);
 
-  fs::path target = fs::absolute(options.target_dir);
-  PrepareEmptyDirectory(options.fs, target, "target directory", options.fsync);
-  Extractor extractor(options.fs, target, name);
+  // The data tars, in parallel: the backup's own, or each level of its chain.
+  void ExtractData() {
+    if (!chain_plan_) {
+      spdlog::info("fetching backup {} into {}: {} tar(s), {} at a time", name_, target_.string(),
+                   plan_.parts.size() + (plan_.backup_label.empty() ? 0 : 1) +
+                       (plan_.pg_control.empty() ? 0 : 1),
+                   options_.download_concurrency);
+      ExtractParts(*tars_, sentinel_, plan_.parts, data_options_);
+    } else {
+      ExtractChain();
+    }
+    extractor_->FinishDirectories(options_.fsync);
+  }
 
-  // What files_metadata.json promises: every file, with its checksum where Walnut recorded one.
-  std::set<std::string> pg_control_files{std::string(kPgControlPath)};
-  bool has_files_metadata =
-      !sentinel.files_metadata_disabled && (sentinel.version >= 2 || sentinel.has_embedded_files);
-  if (has_files_metadata) {
+  // backup_label, then, once everything else is complete, synced and checked, pg_control: a
+  // restore that stops before cannot be started as a cluster.
+  void ExtractLast() {
+    if (!plan_.backup_label.empty()) {
+      ExtractObject(*tars_, plan_.backup_label, pipeline_,
+                    TarDownload(sentinel_, plan_.backup_label, unverified_.Handler()), *extractor_,
+                    data_options_, options_.download_file_retries, {});
+      extractor_->FinishDirectories(options_.fsync);
+    }
+    auto ignored = [&](const std::string& path) {
+      return Masked(options_.mask, path) || (custom_spec_ && path == kTablespaceMap);
+    };
+    ThrowIfMissing(extractor_->Missing([&](const std::string& path) {
+      return ignored(path) || pg_control_files_.count(path) != 0;
+    }),
+                   name_);
+    if (plan_.pg_control.empty()) {
+      spdlog::warn("backup {} has no pg_control tar", name_);
+      return;
+    }
+    ExtractOptions control_options = data_options_;
+    control_options.atomic_files = true;
+    try {
+      ExtractObject(*tars_, plan_.pg_control, pipeline_,
+                    TarDownload(sentinel_, plan_.pg_control, unverified_.Handler()), *extractor_,
+                    control_options, options_.download_file_retries, {});
+      extractor_->FinishDirectories(options_.fsync);
+      ThrowIfMissing(extractor_->Missing(ignored), name_);
+    } catch (...) {
+      options_.fs.Unlink((target_ / kPgControlPath).string());
+      throw;
+    }
+  }
+
+  const std::string& name() const { return name_; }
+  const Extractor& extractor() const { return *extractor_; }
+
+ private:
+  bool HasFilesMetadata() const {
+    return !sentinel_.files_metadata_disabled &&
+           (sentinel_.version >= 2 || sentinel_.has_embedded_files);
+  }
+
+  void ReadTargetFilesMetadata() {
     std::vector<std::string> missing_tars;
     FilesMetadataVisitor visitor;
-    if (chain_plan) visitor = chain_plan->Visitor(target_level);
+    if (chain_plan_) visitor = chain_plan_->Visitor(target_level_);
     auto plan_file = std::move(visitor.on_file);
     auto plan_tar_file_set = std::move(visitor.on_tar_file_set);
     visitor.on_file = [&](const std::string& path, const BackupFileDescription& file) {
@@ -162,86 +281,64 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
         // Every path of a delta's target is restored, from whichever level holds it; each
         // piece's checksum is checked by the chain restore.
         plan_file(path, file);
-        extractor.Expect(path, "");
+        extractor_->Expect(path, "");
       } else if (!file.is_skipped) {
-        extractor.Expect(path, file.sha256);
+        extractor_->Expect(path, file.sha256);
       }
     };
     visitor.on_tar_file_set = [&](const std::string& tar, const std::vector<std::string>& paths) {
       if (plan_tar_file_set) plan_tar_file_set(tar, paths);
-      if (!plan.Has(tar)) missing_tars.push_back(tar);
+      if (!plan_.Has(tar)) missing_tars.push_back(tar);
       for (const std::string& path : paths) {
-        extractor.Expect(path, "");
-        if (tar == plan.pg_control)
-          pg_control_files.insert(path.starts_with('/') ? path.substr(1) : path);
+        extractor_->Expect(path, "");
+        if (tar == plan_.pg_control)
+          pg_control_files_.insert(path.starts_with('/') ? path.substr(1) : path);
       }
     };
-    catalog.ReadFilesMetadata(name, sentinel, visitor);
+    catalog_.ReadFilesMetadata(name_, sentinel_, visitor);
     if (!missing_tars.empty()) {
       throw Error(ErrorCode::kCorruption,
                   fmt::format("backup {}: its files metadata lists tar(s) missing from {}: {}",
-                              name, tars.storage().Describe() + "/" + tars.path(),
+                              name_, tars_->storage().Describe() + "/" + tars_->path(),
                               fmt::join(missing_tars, ", ")));
     }
-  } else {
-    spdlog::info("backup {} has no files metadata: the completeness of the restore is not checked",
-                 name);
-  }
-  if (chain_plan) {
-    chain_plan->FinishLevel(target_level);
-    for (size_t level = target_level; level-- > 0;) {
-      catalog.ReadFilesMetadata(chain[level].name, chain[level].sentinel,
-                                chain_plan->Visitor(level));
-      chain_plan->FinishLevel(level);
-    }
   }
 
-  if (spec) PrepareTablespaces(options.fs, target, *spec, options.fsync);
-
-  ExtractOptions data_options;
-  data_options.fsync = options.fsync;
-  data_options.mask = options.mask;
-  if (custom_spec) data_options.skip.insert(std::string(kTablespaceMap));
-  auto extract_parts = [&](const Folder& folder, const std::vector<std::string>& parts,
-                           const ExtractOptions& extract_options) {
-    TaskGroup group(static_cast<size_t>(std::max(1, options.download_concurrency)));
+  void ExtractParts(const Folder& folder, const BackupSentinel& owner,
+                    const std::vector<std::string>& parts, const ExtractOptions& extract_options) {
+    TaskGroup group(static_cast<size_t>(std::max(1, options_.download_concurrency)));
     for (const std::string& part : parts) {
       group.Submit([&, part](std::stop_token stop) {
-        ExtractObject(folder, part, pipeline, extractor, extract_options,
-                      options.download_file_retries, stop);
+        ExtractObject(folder, part, pipeline_, TarDownload(owner, part, unverified_.Handler()),
+                      *extractor_, extract_options, options_.download_file_retries, stop);
       });
     }
     group.Wait();
-  };
-  if (!chain_plan) {
-    spdlog::info(
-        "fetching backup {} into {}: {} tar(s), {} at a time", name, target.string(),
-        plan.parts.size() + (plan.backup_label.empty() ? 0 : 1) + (plan.pg_control.empty() ? 0 : 1),
-        options.download_concurrency);
-    extract_parts(tars, plan.parts, data_options);
-  } else {
-    ChainRestorer restorer(*chain_plan, options.chain_order);
+  }
+
+  void ExtractChain() {
+    ChainRestorer restorer(*chain_plan_, options_.chain_order);
     spdlog::info(
         "fetching delta backup {} into {}: a chain of {} backups from {}, {}, {} tar(s) at "
         "a time",
-        name, target.string(), chain.size(), chain.front().name,
-        options.chain_order == ChainOrder::kReverse ? "newest first" : "oldest first",
-        options.download_concurrency);
+        name_, target_.string(), chain_.size(), chain_.front().name,
+        options_.chain_order == ChainOrder::kReverse ? "newest first" : "oldest first",
+        options_.download_concurrency);
     for (size_t level : restorer.LevelOrder()) {
-      const ChainLevel& backup = chain[level];
-      bool is_target = level == target_level;
-      Folder level_tars = is_target ? tars : catalog.TarPartitions(backup.name);
-      TarPlan level_plan = is_target ? plan : PlanTars(level_tars, backup.name);
+      const ChainLevel& backup = chain_[level];
+      bool is_target = level == target_level_;
+      Folder level_tars = is_target ? *tars_ : catalog_.TarPartitions(backup.name);
+      TarPlan level_plan = is_target ? plan_ : PlanTars(level_tars, backup.name);
       std::vector<std::string> parts;
       for (const std::string& part : level_plan.parts) {
-        if (chain_plan->TarNeeded(level, part)) parts.push_back(part);
+        if (chain_plan_->TarNeeded(level, part)) parts.push_back(part);
       }
-      for (const std::string& needed : chain_plan->NeededTars(level)) {
+      for (const std::string& needed : chain_plan_->NeededTars(level)) {
         if (!level_plan.Has(needed)) {
           throw Error(ErrorCode::kCorruption,
                       fmt::format("backup {}: its files metadata lists tar {}, which holds pieces "
                                   "of backup {}, but {} has no such object",
-                                  backup.name, needed, name,
+                                  backup.name, needed, name_,
                                   level_tars.storage().Describe() + "/" + level_tars.path()));
         }
       }
@@ -249,50 +346,54 @@ BackupFetchResult FetchBackup(const BackupCatalog& catalog, const PipelineOption
           "backup {} (level {} of the chain): {} of its {} data tar(s) hold pieces to "
           "restore",
           backup.name, level, parts.size(), level_plan.parts.size());
-      ExtractOptions level_options = data_options;
+      ExtractOptions level_options = data_options_;
       level_options.pieces = &restorer;
       level_options.files_only = !is_target;
       level_options.backup_name = backup.name;
       restorer.BeginLevel(level);
-      extract_parts(level_tars, parts, level_options);
+      ExtractParts(level_tars, backup.sentinel, parts, level_options);
     }
     restorer.CheckComplete();
   }
-  extractor.FinishDirectories(options.fsync);
-  if (!plan.backup_label.empty()) {
-    ExtractObject(tars, plan.backup_label, pipeline, extractor, data_options,
-                  options.download_file_retries, {});
-    extractor.FinishDirectories(options.fsync);
-  }
 
-  auto ignored = [&](const std::string& path) {
-    return Masked(options.mask, path) || (custom_spec && path == kTablespaceMap);
-  };
-  // pg_control appears only once everything else is complete, synced and checked.
-  ThrowIfMissing(extractor.Missing([&](const std::string& path) {
-    return ignored(path) || pg_control_files.count(path) != 0;
-  }),
-                 name);
-  if (!plan.pg_control.empty()) {
-    ExtractOptions control_options = data_options;
-    control_options.atomic_files = true;
-    try {
-      ExtractObject(tars, plan.pg_control, pipeline, extractor, control_options,
-                    options.download_file_retries, {});
-      extractor.FinishDirectories(options.fsync);
-      ThrowIfMissing(extractor.Missing(ignored), name);
-    } catch (...) {
-      options.fs.Unlink((target / kPgControlPath).string());
-      throw;
-    }
-  } else {
-    spdlog::warn("backup {} has no pg_control tar", name);
-  }
+  const BackupCatalog& catalog_;
+  const PipelineOptions& pipeline_;
+  const BackupFetchOptions& options_;
+  UnverifiedObjects& unverified_;
+
+  std::string name_;
+  BackupSentinel sentinel_;
+  std::vector<ChainLevel> chain_;
+  size_t target_level_ = 0;
+  std::optional<ChainPlan> chain_plan_;  // a delta's: which level holds each piece
+  bool custom_spec_ = false;
+  std::optional<TablespaceSpec> spec_;
+  std::optional<Folder> tars_;
+  TarPlan plan_;
+  fs::path target_;
+  std::optional<Extractor> extractor_;
+  ExtractOptions data_options_;
+  std::set<std::string> pg_control_files_{std::string(kPgControlPath)};
+};
+
+}  // namespace
+
+BackupFetchResult FetchBackup(const BackupCatalog& all_backups, const PipelineOptions& pipeline,
+                              const BackupFetchOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  UnverifiedObjects unverified;
+  const BackupCatalog catalog = all_backups.WithUnverifiedHandler(unverified.Handler());
+  BackupRestore restore(catalog, pipeline, options, unverified);
+  restore.Plan();
+  restore.ReadExpectations();
+  restore.ExtractData();
+  restore.ExtractLast();
+  unverified.Report(restore.name());
 
   BackupFetchResult result;
-  result.backup_name = name;
-  result.files = extractor.files_restored();
-  result.bytes = extractor.bytes_restored();
+  result.backup_name = restore.name();
+  result.files = restore.extractor().files_restored();
+  result.bytes = restore.extractor().bytes_restored();
   result.elapsed = std::chrono::steady_clock::now() - started;
   return result;
 }

@@ -105,6 +105,7 @@ std::string SerializeBackupSentinel(const BackupSentinel& s) {
   out["Hostname"] = s.hostname;
   out["DataDir"] = s.data_dir;
   out["IsPermanent"] = s.is_permanent;
+  if (!s.stored_sha256.empty()) out["WalnutSha256"] = s.stored_sha256;
   return metadata_json::Dump(out);
 }
 
@@ -141,6 +142,13 @@ BackupSentinel ParseBackupSentinel(std::string_view json, std::string_view objec
   s.data_dir = doc.String("DataDir").value_or("");
   s.is_permanent = doc.Bool("IsPermanent").value_or(false);
   s.has_embedded_files = doc.Find("Files") != nullptr;
+  if (const Json* sums = doc.Find("WalnutSha256")) {
+    if (!sums->is_object()) doc.Fail("WalnutSha256", "must be an object of strings");
+    for (auto it = sums->begin(); it != sums->end(); ++it) {
+      if (!it.value().is_string()) doc.Fail("WalnutSha256", "must be an object of strings");
+      s.stored_sha256[it.key()] = it.value().get<std::string>();
+    }
+  }
   return s;
 }
 

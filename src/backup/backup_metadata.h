@@ -71,6 +71,12 @@ struct BackupSentinel {
   bool is_permanent = false;  // at push time; metadata.json is authoritative (backup-mark)
   // Whether the document embedded "Files" (v1 / WAL-E): its file list is in the sentinel.
   bool has_embedded_files = false;
+  // "WalnutSha256", Walnut's addition (WAL-G ignores unknown fields): the SHA-256 (lower-case
+  // hex) of the stored bytes of each object of the backup that was written as a stream, by key
+  // relative to the backup's folder ("tar_partitions/part_001.tar.lz4", "files_metadata.json").
+  // S3 cannot keep it with a streamed object (metadata goes before the first part), so the
+  // sentinel, written last, carries it for every storage. Empty for backups by WAL-G.
+  std::map<std::string, std::string> stored_sha256;
 
   bool IsDelta() const { return !delta_from.empty(); }
   friend bool operator==(const BackupSentinel&, const BackupSentinel&) = default;

@@ -8,6 +8,7 @@
 
 #include "backup/backup_metadata_json.h"
 #include "common/error.h"
+#include "common/excerpt.h"
 
 namespace walnut {
 namespace {
@@ -81,6 +82,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+// nlohmann's messages quote the token where parsing stopped, which may be long and binary.
+constexpr size_t kMaxParserMessage = 160;
+
 // A std::streambuf over a Reader, for nlohmann's SAX parser. Reader errors propagate as thrown.
 class ReaderStreamBuf : public std::streambuf {
  public:
@@ -126,7 +130,8 @@ class FilesMetadataSax {
   bool parse_error(std::size_t position, const std::string& /*token*/,
                    const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kCorruption, object_key_ + ": invalid JSON at byte " +
-                                            std::to_string(position) + ": " + e.what());
+                                            std::to_string(position) + ": " +
+                                            Excerpt(e.what(), kMaxParserMessage));
   }
 
  private:
@@ -152,7 +157,8 @@ class FilesMetadataSax {
     throw Error(ErrorCode::kCorruption, object_key_ + ": " + std::string(what));
   }
   [[noreturn]] void FailField(std::string_view what) const {
-    Fail("file \"" + path_ + "\": field \"" + stack_.back().key + "\" " + std::string(what));
+    Fail("file \"" + Excerpt(path_) + "\": field \"" + Excerpt(stack_.back().key) + "\" " +
+         std::string(what));
   }
 
   bool KeyIs(std::string_view name) const { return EqualsIgnoreCase(stack_.back().key, name); }
@@ -168,7 +174,7 @@ class FilesMetadataSax {
     switch (top.kind) {
       case Kind::kTop:
         if (KeyIs("Files") || KeyIs("TarFileSets")) {
-          if (!is_object) Fail("\"" + top.key + "\" must be an object");
+          if (!is_object) Fail("\"" + Excerpt(top.key) + "\" must be an object");
           next = KeyIs("Files") ? Kind::kFiles : Kind::kTarSets;
         } else if (KeyIs("DatabasesByNames")) {
           capture_ = is_object ? Json::object() : Json::array();
@@ -177,7 +183,7 @@ class FilesMetadataSax {
         }
         break;
       case Kind::kFiles:
-        if (!is_object) Fail("file \"" + top.key + "\": expected an object");
+        if (!is_object) Fail("file \"" + Excerpt(top.key) + "\": expected an object");
         path_ = top.key;
         file_ = BackupFileDescription{};
         next = Kind::kFile;
@@ -195,15 +201,15 @@ class FilesMetadataSax {
         }
         break;
       case Kind::kCorruptList:
-        Fail("file \"" + path_ + "\": corrupt block numbers must be numbers");
+        Fail("file \"" + Excerpt(path_) + "\": corrupt block numbers must be numbers");
       case Kind::kTarSets:
-        if (is_object) Fail("tar \"" + top.key + "\": expected a list of paths");
+        if (is_object) Fail("tar \"" + Excerpt(top.key) + "\": expected a list of paths");
         tar_name_ = top.key;
         tar_paths_.clear();
         next = Kind::kTarList;
         break;
       case Kind::kTarList:
-        Fail("tar \"" + tar_name_ + "\": paths must be strings");
+        Fail("tar \"" + Excerpt(tar_name_) + "\": paths must be strings");
       case Kind::kSkip:
         break;
       case Kind::kCapture: {
@@ -250,11 +256,11 @@ class FilesMetadataSax {
     switch (top.kind) {
       case Kind::kTop:
         if ((KeyIs("Files") || KeyIs("TarFileSets")) && !value.is_null()) {
-          Fail("\"" + top.key + "\" must be an object");
+          Fail("\"" + Excerpt(top.key) + "\" must be an object");
         }
         break;
       case Kind::kFiles:
-        Fail("file \"" + top.key + "\": expected an object");
+        Fail("file \"" + Excerpt(top.key) + "\": expected an object");
       case Kind::kFile:
         FileField(value);
         break;
@@ -265,17 +271,17 @@ class FilesMetadataSax {
       case Kind::kCorruptList: {
         const int64_t block = Int(value);
         if (block < 0 || block > std::numeric_limits<uint32_t>::max()) {
-          Fail("file \"" + path_ + "\": corrupt block number out of range");
+          Fail("file \"" + Excerpt(path_) + "\": corrupt block number out of range");
         }
         file_.corrupt_blocks->some_blocks.push_back(static_cast<uint32_t>(block));
         break;
       }
       case Kind::kTarSets:
-        if (!value.is_null()) Fail("tar \"" + top.key + "\": expected a list of paths");
+        if (!value.is_null()) Fail("tar \"" + Excerpt(top.key) + "\": expected a list of paths");
         if (visitor_.on_tar_file_set) visitor_.on_tar_file_set(top.key, {});
         break;
       case Kind::kTarList:
-        if (!value.is_string()) Fail("tar \"" + tar_name_ + "\": paths must be strings");
+        if (!value.is_string()) Fail("tar \"" + Excerpt(tar_name_) + "\": paths must be strings");
         tar_paths_.push_back(value.get<std::string>());
         break;
       case Kind::kSkip:

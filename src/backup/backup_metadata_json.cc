@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 
 namespace walnut::metadata_json {
 namespace {
@@ -41,6 +42,8 @@ size_t NestingDepth(std::string_view text) {
 }
 
 constexpr size_t kMaxNesting = 64;
+// nlohmann's messages quote the token where parsing stopped, which may be long and binary.
+constexpr size_t kMaxParserMessage = 160;
 
 }  // namespace
 
@@ -52,7 +55,8 @@ Json Parse(std::string_view text, std::string_view object_key) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {
-    throw Error(ErrorCode::kCorruption, std::string(object_key) + ": invalid JSON: " + e.what());
+    throw Error(ErrorCode::kCorruption, std::string(object_key) + ": invalid JSON: " +
+                                            Excerpt(e.what(), kMaxParserMessage));
   }
 }
 
@@ -69,7 +73,8 @@ Json ParseRaw(std::string_view text, std::string_view what) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {
-    throw Error(ErrorCode::kInvalidArgument, std::string(what) + " is not valid JSON: " + e.what());
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string(what) + " is not valid JSON: " + Excerpt(e.what(), kMaxParserMessage));
   }
 }
 
@@ -108,7 +113,7 @@ std::optional<uint64_t> ObjectReader::Uint(std::string_view field) const {
   if (v->is_number_unsigned()) return v->get<uint64_t>();
   if (v->is_number_integer() && v->get<int64_t>() >= 0)
     return static_cast<uint64_t>(v->get<int64_t>());
-  Fail(field, "must be an unsigned integer, found " + v->dump());
+  Fail(field, "must be an unsigned integer, found " + Excerpt(Dump(*v)));
 }
 
 std::optional<int64_t> ObjectReader::Int(std::string_view field) const {
@@ -119,20 +124,20 @@ std::optional<int64_t> ObjectReader::Int(std::string_view field) const {
     return static_cast<int64_t>(v->get<uint64_t>());
   }
   if (v->is_number_integer() && !v->is_number_unsigned()) return v->get<int64_t>();
-  Fail(field, "must be an integer, found " + v->dump());
+  Fail(field, "must be an integer, found " + Excerpt(Dump(*v)));
 }
 
 std::optional<bool> ObjectReader::Bool(std::string_view field) const {
   const Json* v = Find(field);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_boolean()) Fail(field, "must be true or false, found " + v->dump());
+  if (!v->is_boolean()) Fail(field, "must be true or false, found " + Excerpt(Dump(*v)));
   return v->get<bool>();
 }
 
 std::optional<std::string> ObjectReader::String(std::string_view field) const {
   const Json* v = Find(field);
   if (v == nullptr) return std::nullopt;
-  if (!v->is_string()) Fail(field, "must be a string, found " + v->dump());
+  if (!v->is_string()) Fail(field, "must be a string, found " + Excerpt(Dump(*v)));
   return v->get<std::string>();
 }
 
@@ -140,7 +145,7 @@ std::optional<Timestamp> ObjectReader::Time(std::string_view field) const {
   auto text = String(field);
   if (!text) return std::nullopt;
   auto t = ParseRfc3339(*text);
-  if (!t) Fail(field, "is not an RFC 3339 time: \"" + *text + "\"");
+  if (!t) Fail(field, "is not an RFC 3339 time: \"" + Excerpt(*text) + "\"");
   return t;
 }
 

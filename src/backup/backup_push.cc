@@ -2,7 +2,9 @@
 
 #include <array>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "common/logging.h"
 #include "common/mutex.h"
 #include "concurrency/bounded_queue.h"
+#include "pipeline/stored_document.h"
 #include "postgres/page_checksum.h"
 
 namespace walnut {
@@ -139,11 +142,13 @@ class TarWorkers {
   }
 
   int NextNumber() { return next_number_++; }
-  // Records a finished tar (under the lock): its paths for TarFileSets and its size.
+  // Records a finished tar (under the lock): its paths for TarFileSets, its size and its
+  // SHA-256 for the sentinel.
   void RecordTar(const TarPartition& tar) {
     MutexLock lock(mu_);
     tar_sets_.emplace_back(tar.name(), tar.paths());
     uncompressed_size_ += tar.size();
+    stored_sha256_[std::string(kTarPartitionsFolder) + tar.name()] = tar.stored_sha256();
   }
   void AddFileMetadata(const std::string& path, const BackupFileDescription& file) {
     MutexLock lock(mu_);
@@ -158,6 +163,16 @@ class TarWorkers {
   uint64_t uncompressed_size() const {
     MutexLock lock(mu_);
     return uncompressed_size_;
+  }
+  // The SHA-256 of a stored object (a tar part, files_metadata.json) for the sentinel.
+  void RecordStoredSha256(std::string key, std::string sha256) {
+    MutexLock lock(mu_);
+    stored_sha256_[std::move(key)] = std::move(sha256);
+  }
+  // After Finish(): every stored object's SHA-256, for the sentinel.
+  std::map<std::string, std::string> TakeStoredSha256() {
+    MutexLock lock(mu_);
+    return std::move(stored_sha256_);
   }
   uint64_t data_size() const { return data_size_; }
   uint64_t corrupt_files() const { return corrupt_files_; }
@@ -244,9 +259,170 @@ class TarWorkers {
   std::exception_ptr error_ GUARDED_BY(mu_);
   std::vector<std::pair<std::string, std::vector<std::string>>> tar_sets_ GUARDED_BY(mu_);
   uint64_t uncompressed_size_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::string> stored_sha256_ GUARDED_BY(mu_);
   // Last: destroyed first, so its threads are joined before the state their callbacks touch.
   TarUploadQueue uploads_;
 };
+
+// What PlanBackup decided: the backup's name and, for a delta, its base's files (`delta` points
+// into `base_files`, so a plan stays where it was made).
+struct BackupPlan {
+  std::string name;
+  std::optional<BaseFiles> base_files;
+  DeltaPacking delta;
+};
+
+// Names the backup and, for a delta, loads its base's files; records both in the sentinel with
+// what the server said at the start.
+void PlanBackup(const Folder& root, const BackupStart& start, const BackupPushOptions& options,
+                BackupSentinel& sentinel, BackupPlan& plan) {
+  CheckDataDirectory(options.data_dir, start.data_directory);
+  if (options.delta) {
+    const DeltaBase& base = *options.delta;
+    CheckDeltaBase(base, start.lsn, start.system_identifier);
+    plan.name = DeltaBackupName(start.segment, base.name);
+    sentinel.delta_from = base.name;
+    sentinel.delta_full_name = base.full_name;
+    sentinel.delta_count = base.count;
+    sentinel.delta_lsn = base.sentinel.lsn;
+    plan.base_files = BaseFiles::Load(BackupCatalog(root), base.name, base.sentinel);
+    plan.delta = DeltaPacking{.files = &*plan.base_files, .base_start_lsn = base.sentinel.lsn};
+    spdlog::info("starting delta backup {} at LSN {}: pages changed since LSN {} of {}", plan.name,
+                 pg::FormatLsn(start.lsn), pg::FormatLsn(base.sentinel.lsn), base.name);
+  } else {
+    plan.name = FullBackupName(start.segment);
+    spdlog::info("starting base backup {} at LSN {}", plan.name, pg::FormatLsn(start.lsn));
+  }
+  sentinel.lsn = start.lsn;
+  sentinel.pg_version = start.pg_version;
+  sentinel.system_identifier = start.system_identifier;
+  sentinel.timeline = start.segment.timeline;
+  if (options.verify_page_checksums && !start.data_checksums) {
+    spdlog::warn(
+        "page checksum verification was asked for, but the cluster has no data checksums: "
+        "skipped");
+  }
+}
+
+// How every data file is read: throttled by `disk` (may be null), page checksums verified when
+// asked for and the cluster has them.
+FileReadOptions ReadOptionsFor(const BackupPushOptions& options, const BackupStart& start,
+                               const BackupPushObserver& observer, RateLimiter* disk) {
+  FileReadOptions read{.fs = options.fs};
+  read.disk_limiter = disk;
+  read.verify_page_checksums = options.verify_page_checksums && start.data_checksums;
+  read.backup_start_lsn = start.lsn;
+  read.max_corrupt_blocks_recorded =
+      options.store_all_corrupt_blocks ? SIZE_MAX : kCorruptBlocksKept;
+  read.stop = options.stop;
+  read.on_bytes = observer.on_bytes_read;
+  return read;
+}
+
+// Walks the data directory and packs every file but pg_control into tars (TarWorkers); returns
+// pg_control's entry, which goes last.
+WalkedEntry PackDataFiles(PgDataWalker& walker, TarWorkers& workers,
+                          const BackupPushOptions& options) {
+  std::optional<WalkedEntry> pg_control;
+  workers.Start();
+  try {
+    walker.Walk(PgDataWalkVisitor{
+        .on_entry =
+            [&](WalkedEntry&& entry) {
+              if (options.stop && options.stop->load())
+                throw Error(ErrorCode::kCancelled, "backup-push interrupted");
+              if (!workers.Push(std::move(entry))) throw WalkAborted{};
+            },
+        .on_pg_control = [&](WalkedEntry&& entry) { pg_control = std::move(entry); },
+    });
+  } catch (const WalkAborted&) {
+    // A worker failed; Finish() reports its error.
+  } catch (...) {
+    workers.Fail(std::current_exception());
+  }
+  workers.Finish();
+  if (!pg_control) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{}/global/pg_control is missing", options.data_dir));
+  }
+  return std::move(*pg_control);
+}
+
+// pg_control in a tar of its own, last of the data (WAL-G): a restore that stops early cannot
+// start a cluster.
+void PackPgControl(const Folder& tars, const PipelineOptions& pipeline, TarWorkers& workers,
+                   const WalkedEntry& pg_control, const FileReadOptions& read,
+                   const BackupPushObserver& observer) {
+  TarPartition tar(tars, PgControlTarName(pipeline.compression), pipeline);
+  workers.NextNumber();
+  auto packed = tar.AddFile(pg_control, read);
+  if (!packed) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{} vanished during the backup", pg_control.source_path));
+  }
+  BackupFileDescription description;
+  description.mtime = pg_control.mtime;
+  description.size = static_cast<int64_t>(packed->size);
+  description.sha256 = packed->sha256;
+  workers.AddFileMetadata(pg_control.header.name, description);
+  tar.Close();
+  workers.RecordTar(tar);
+  if (observer.on_tar_uploaded) observer.on_tar_uploaded(tar.name(), tar.size());
+}
+
+// backup_label and tablespace_map as the server returned them at the stop, in the last tar.
+// Names without the leading '/', as WAL-G: restore extracts them over PGDATA last.
+void PackBackupLabel(const Folder& tars, const PipelineOptions& pipeline, TarWorkers& workers,
+                     const BackupStop& stop, const BackupPushObserver& observer) {
+  TarPartition tar(tars, BackupLabelTarName(pipeline.compression), pipeline);
+  TarEntry header;
+  header.name = "backup_label";
+  header.mode = 0600;
+  header.mtime = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  tar.AddContent(header, stop.backup_label);
+  if (!stop.tablespace_map.empty()) {
+    header.name = "tablespace_map";
+    tar.AddContent(header, stop.tablespace_map);
+  }
+  tar.Close();
+  workers.RecordTar(tar);
+  if (observer.on_tar_uploaded) observer.on_tar_uploaded(tar.name(), tar.size());
+}
+
+// The documents, once every tar and the WAL are stored: files_metadata.json (committed now),
+// metadata.json, and last the sentinel, which makes the backup exist for backup-list and
+// backup-fetch.
+void PublishBackup(const Folder& root, const std::string& name, const BackupPushOptions& options,
+                   TarWorkers& workers, const PgDataWalker& walker, const MeteredStorage& metered,
+                   FilesMetadataWriter* files, UploadWriter* files_upload,
+                   BackupSentinel& sentinel) {
+  if (files) {
+    for (const auto& [tar_name, paths] : workers.TakeTarSets())
+      files->AddTarFileSet(tar_name, paths);
+    files->Finish();
+    files_upload->Close();
+    workers.RecordStoredSha256(std::string(kFilesMetadataFileName), files_upload->sha256());
+  }
+  sentinel.stored_sha256 = workers.TakeStoredSha256();
+  sentinel.finish_time = Now();
+  sentinel.uncompressed_size = static_cast<int64_t>(workers.uncompressed_size());
+  sentinel.compressed_size = static_cast<int64_t>(metered.bytes_written());
+  sentinel.data_catalog_size = static_cast<int64_t>(workers.data_size());
+  if (!walker.spec().names.empty()) sentinel.spec = walker.spec();
+  if (workers.corrupt_files() > 0) {
+    spdlog::warn("{} file(s) have pages with bad checksums; their block numbers are in {}",
+                 workers.corrupt_files(), BackupFilesMetadataKey(name));
+  }
+  if (options.delta) {
+    spdlog::info("delta {}: {} file(s) stored as increments, {} unchanged since {}", name,
+                 workers.incremented_files(), workers.skipped_files(), options.delta->name);
+    if (options.permanent) MarkAncestorsPermanent(BackupCatalog(root), *options.delta);
+  }
+  BackupCatalog(root).WriteDocument(BackupMetadataKey(name),
+                                    SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
+  BackupCatalog(root).WriteDocument(BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
+  if (options.delta) UnpublishIfBaseChainWasDeleted(root, name, options.delta->name);
+}
 
 }  // namespace
 
@@ -280,163 +456,50 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
   SerializeBackupSentinel(sentinel);  // rejects bad user data before the backup, not after it
   CheckServerArchives(session, options);
   BackupStart start = session.Start(FormatRfc3339Nano(sentinel.start_time));
-  std::string name;
+  BackupPlan plan;
   try {
-    CheckDataDirectory(options.data_dir, start.data_directory);
-    std::optional<BaseFiles> base_files;
-    DeltaPacking delta;
-    if (options.delta) {
-      const DeltaBase& base = *options.delta;
-      CheckDeltaBase(base, start.lsn, start.system_identifier);
-      name = DeltaBackupName(start.segment, base.name);
-      sentinel.delta_from = base.name;
-      sentinel.delta_full_name = base.full_name;
-      sentinel.delta_count = base.count;
-      sentinel.delta_lsn = base.sentinel.lsn;
-      base_files = BaseFiles::Load(BackupCatalog(root), base.name, base.sentinel);
-      delta = DeltaPacking{.files = &*base_files, .base_start_lsn = base.sentinel.lsn};
-      spdlog::info("starting delta backup {} at LSN {}: pages changed since LSN {} of {}", name,
-                   pg::FormatLsn(start.lsn), pg::FormatLsn(base.sentinel.lsn), base.name);
-    } else {
-      name = FullBackupName(start.segment);
-      spdlog::info("starting base backup {} at LSN {}", name, pg::FormatLsn(start.lsn));
-    }
-    sentinel.lsn = start.lsn;
-    sentinel.pg_version = start.pg_version;
-    sentinel.system_identifier = start.system_identifier;
-    sentinel.timeline = start.segment.timeline;
-    if (options.verify_page_checksums && !start.data_checksums) {
-      spdlog::warn(
-          "page checksum verification was asked for, but the cluster has no data checksums: "
-          "skipped");
-    }
-
+    PlanBackup(root, start, options, sentinel, plan);
+    const std::string& name = plan.name;
     MeteredStorage metered(root.storage());
     Folder tars(metered, root.Key(BackupTarPartitionsKey(name)));
 
     // files_metadata.json streams to storage as files are packed; it is committed (visible) only
     // after every tar, just before the sentinel.
-    std::unique_ptr<Writer> files_upload;
+    std::unique_ptr<UploadWriter> files_upload;
     std::unique_ptr<FilesMetadataWriter> files;
     if (!options.without_files_metadata) {
-      files_upload = root.Put(BackupFilesMetadataKey(name));
+      files_upload = CreateDocument(root, BackupFilesMetadataKey(name));
       files = std::make_unique<FilesMetadataWriter>(*files_upload);
     }
-
     std::unique_ptr<RateLimiter> disk;
     if (options.disk_rate_limit) {
       // WAL-G's burst: the rate plus 8 pages.
       disk = std::make_unique<RateLimiter>(*options.disk_rate_limit,
                                            *options.disk_rate_limit + 8 * pg::kBlockSize);
     }
-    FileReadOptions read{.fs = options.fs};
-    read.disk_limiter = disk.get();
-    read.verify_page_checksums = options.verify_page_checksums && start.data_checksums;
-    read.backup_start_lsn = start.lsn;
-    read.max_corrupt_blocks_recorded =
-        options.store_all_corrupt_blocks ? SIZE_MAX : kCorruptBlocksKept;
-    read.stop = options.stop;
-    read.on_bytes = observer.on_bytes_read;
+    const FileReadOptions read = ReadOptionsFor(options, start, observer, disk.get());
 
-    TarWorkers workers(tars, pipeline, options, observer, files.get(), read, delta);
+    TarWorkers workers(tars, pipeline, options, observer, files.get(), read, plan.delta);
     PgDataWalker walker(options.fs, options.data_dir);
-    std::optional<WalkedEntry> pg_control;
-    workers.Start();
-    try {
-      walker.Walk(PgDataWalkVisitor{
-          .on_entry =
-              [&](WalkedEntry&& entry) {
-                if (options.stop && options.stop->load())
-                  throw Error(ErrorCode::kCancelled, "backup-push interrupted");
-                if (!workers.Push(std::move(entry))) throw WalkAborted{};
-              },
-          .on_pg_control = [&](WalkedEntry&& entry) { pg_control = std::move(entry); },
-      });
-    } catch (const WalkAborted&) {
-      // A worker failed; Finish() reports its error.
-    } catch (...) {
-      workers.Fail(std::current_exception());
-    }
-    workers.Finish();
-
-    // pg_control last of the data (WAL-G): a restore that stops early cannot start a cluster.
-    if (!pg_control)
-      throw Error(ErrorCode::kNotFound,
-                  fmt::format("{}/global/pg_control is missing", options.data_dir));
-    {
-      TarPartition tar(tars, PgControlTarName(pipeline.compression), pipeline);
-      workers.NextNumber();
-      auto packed = tar.AddFile(*pg_control, read);
-      if (!packed)
-        throw Error(ErrorCode::kNotFound,
-                    fmt::format("{} vanished during the backup", pg_control->source_path));
-      BackupFileDescription description;
-      description.mtime = pg_control->mtime;
-      description.size = static_cast<int64_t>(packed->size);
-      description.sha256 = packed->sha256;
-      workers.AddFileMetadata(pg_control->header.name, description);
-      tar.Close();
-      workers.RecordTar(tar);
-      if (observer.on_tar_uploaded) observer.on_tar_uploaded(tar.name(), tar.size());
-    }
+    const WalkedEntry pg_control = PackDataFiles(walker, workers, options);
+    PackPgControl(tars, pipeline, workers, pg_control, read, observer);
 
     BackupStop stop = session.Stop();
     sentinel.finish_lsn = stop.lsn;
     spdlog::info("base backup {} stopped at LSN {}", name, pg::FormatLsn(stop.lsn));
-    {
-      // Names without the leading '/', as WAL-G: restore extracts them over PGDATA last.
-      TarPartition tar(tars, BackupLabelTarName(pipeline.compression), pipeline);
-      TarEntry header;
-      header.name = "backup_label";
-      header.mode = 0600;
-      header.mtime = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-      tar.AddContent(header, stop.backup_label);
-      if (!stop.tablespace_map.empty()) {
-        header.name = "tablespace_map";
-        tar.AddContent(header, stop.tablespace_map);
-      }
-      tar.Close();
-      workers.RecordTar(tar);
-      if (observer.on_tar_uploaded) observer.on_tar_uploaded(tar.name(), tar.size());
-    }
+    PackBackupLabel(tars, pipeline, workers, stop, observer);
 
     WaitForArchivedWal(root, name, pg::WalFileName(start.segment),
                        pg::WalFileName(stop.last_segment), pipeline.compression, options);
-
-    if (files) {
-      for (const auto& [tar_name, paths] : workers.TakeTarSets())
-        files->AddTarFileSet(tar_name, paths);
-      files->Finish();
-      files_upload->Close();
-    }
-
-    sentinel.finish_time = Now();
-    sentinel.uncompressed_size = static_cast<int64_t>(workers.uncompressed_size());
-    sentinel.compressed_size = static_cast<int64_t>(metered.bytes_written());
-    sentinel.data_catalog_size = static_cast<int64_t>(workers.data_size());
-    if (!walker.spec().names.empty()) sentinel.spec = walker.spec();
-    if (workers.corrupt_files() > 0) {
-      spdlog::warn("{} file(s) have pages with bad checksums; their block numbers are in {}",
-                   workers.corrupt_files(), BackupFilesMetadataKey(name));
-    }
-
-    if (options.delta) {
-      spdlog::info("delta {}: {} file(s) stored as increments, {} unchanged since {}", name,
-                   workers.incremented_files(), workers.skipped_files(), options.delta->name);
-      if (options.permanent) MarkAncestorsPermanent(BackupCatalog(root), *options.delta);
-    }
-    BackupCatalog(root).WriteDocument(BackupMetadataKey(name),
-                                      SerializeExtendedMetadata(MetadataFromSentinel(sentinel)));
-    // The sentinel last: only now does the backup exist for backup-list and backup-fetch.
-    BackupCatalog(root).WriteDocument(BackupSentinelKey(name), SerializeBackupSentinel(sentinel));
-    if (options.delta) UnpublishIfBaseChainWasDeleted(root, name, options.delta->name);
+    PublishBackup(root, name, options, workers, walker, metered, files.get(), files_upload.get(),
+                  sentinel);
   } catch (...) {
     session.Abort();
     throw;
   }
-  spdlog::info("wrote backup {} ({} bytes of data, {} bytes stored)", name,
+  spdlog::info("wrote backup {} ({} bytes of data, {} bytes stored)", plan.name,
                sentinel.uncompressed_size, sentinel.compressed_size);
-  return BackupPushResult{.backup_name = name, .sentinel = sentinel};
+  return BackupPushResult{.backup_name = plan.name, .sentinel = sentinel};
 }
 
 }  // namespace walnut

@@ -11,6 +11,7 @@
 #include <fnmatch.h>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 #include "concurrency/async_writer.h"
 #include "io/digest.h"
 #include "localfs/paths.h"
@@ -86,7 +87,7 @@ void Extractor::Expect(std::string_view path, std::string_view sha256_hex) {
   if (!relative || relative->empty()) {
     throw Error(ErrorCode::kCorruption,
                 fmt::format("backup {}: files_metadata.json lists an unsafe path '{}'",
-                            backup_name_, path));
+                            backup_name_, Excerpt(path)));
   }
   std::string hex(sha256_hex);
   std::transform(hex.begin(), hex.end(), hex.begin(),

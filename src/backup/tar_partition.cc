@@ -21,11 +21,25 @@ constexpr size_t kReadSize = 256 * 1024;
 
 }  // namespace
 
+namespace {
+
+// The upload of one tar. Its files' content is hashed for files_metadata.json as they are read;
+// the object gets the SHA-256 of its stored bytes, a fraction of the data once compressed.
+std::unique_ptr<UploadWriter> StartUpload(const Folder& folder, const std::string& name,
+                                          const PipelineOptions& pipeline) {
+  return MakeUploadWriter(folder, name, pipeline, {}, ChecksumOf::kStoredBytes);
+}
+
+}  // namespace
+
 TarPartition::TarPartition(const Folder& folder, std::string name, const PipelineOptions& pipeline)
     : name_(std::move(name)),
-      // Compression runs on a thread of its own while this one reads and hashes the files.
-      upload_(std::make_unique<AsyncWriter>(MakeUploadWriter(folder, name_, pipeline),
-                                            kStageBufferSize, kStageDepth)),
+      upload_([&] {
+        std::unique_ptr<UploadWriter> upload = StartUpload(folder, name_, pipeline);
+        checksum_ = upload.get();
+        // Compression runs on a thread of its own while this one reads and hashes the files.
+        return std::make_unique<AsyncWriter>(std::move(upload), kStageBufferSize, kStageDepth);
+      }()),
       tar_(*upload_) {}
 
 TarPartition::~TarPartition() = default;  // an unclosed upload aborts

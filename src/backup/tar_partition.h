@@ -67,9 +67,12 @@ class TarPartition {
 
   // Ends the tar and commits the object (waits for its upload). Throws on upload failure.
   void Close();
+  // After Close(): the SHA-256 (lower-case hex) of the object's stored bytes, for the sentinel.
+  const std::string& stored_sha256() const { return checksum_->sha256(); }
 
  private:
   std::string name_;
+  UploadWriter* checksum_ = nullptr;  // owned by upload_
   std::unique_ptr<Writer> upload_;
   TarWriter tar_;
   std::vector<std::string> paths_;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 
 namespace walnut {
 namespace {
@@ -132,7 +133,7 @@ void TarReader::Fail(const std::string& what) const {
     throw Error(ErrorCode::kCorruption, fmt::format("tar {}: {}", tar_name_, what));
   }
   throw Error(ErrorCode::kCorruption,
-              fmt::format("tar {}: entry {}: {}", tar_name_, raw_name_, what));
+              fmt::format("tar {}: entry {}: {}", tar_name_, Excerpt(raw_name_), what));
 }
 
 bool TarReader::ReadBlock(std::byte* block) {
@@ -220,7 +221,7 @@ void ParsePaxRecords(std::string_view data, Overrides& overrides,
       overrides.link_path = std::string(value);
     } else if (key == "size") {
       overrides.size = ParseDecimal(value);
-      if (!overrides.size) fail(fmt::format("malformed PAX size '{}'", value));
+      if (!overrides.size) fail(fmt::format("malformed PAX size '{}'", Excerpt(value)));
     } else if (key == "mtime") {
       // "<seconds>[.<fraction>]", possibly negative; whole seconds are kept (as ustar's field).
       std::string_view seconds = value.substr(0, value.find('.'));
@@ -228,7 +229,7 @@ void ParsePaxRecords(std::string_view data, Overrides& overrides,
       if (negative) seconds.remove_prefix(1);
       std::optional<uint64_t> parsed = ParseDecimal(seconds);
       if (!parsed || *parsed > static_cast<uint64_t>(INT64_MAX)) {
-        fail(fmt::format("malformed PAX mtime '{}'", value));
+        fail(fmt::format("malformed PAX mtime '{}'", Excerpt(value)));
       }
       overrides.mtime = negative ? -static_cast<int64_t>(*parsed) : static_cast<int64_t>(*parsed);
     } else if (key.starts_with("GNU.sparse.")) {
@@ -237,6 +238,100 @@ void ParsePaxRecords(std::string_view data, Overrides& overrides,
     // Other keys (uid, gid, uname, gname, atime, ctime, SCHILY.*, LIBARCHIVE.*) do not matter for
     // a restore by the running user.
   }
+}
+
+// The fields of a ustar/GNU/v7 header block that a restore uses, checked.
+struct HeaderBlock {
+  uint64_t size = 0;
+  uint64_t mode = 0;
+  uint64_t mtime = 0;
+  char typeflag = '0';
+};
+
+using FailFn = std::function<void(const std::string&)>;
+
+// Checks a header block (checksum, magic) and parses its numeric fields; `raw_name` gets the
+// name, with the ustar prefix.
+HeaderBlock ParseHeaderBlock(const std::byte* block, std::string& raw_name, const FailFn& fail) {
+  raw_name = CString(block, kName);
+  std::optional<uint64_t> checksum = ParseNumber(FieldView(block, kChecksum));
+  if (!checksum || !ChecksumMatches(block, *checksum)) {
+    fail("header checksum mismatch (not a tar stream, or corrupt)");
+  }
+  std::string_view magic = FieldView(block, kMagic);
+  bool ustar = magic == kUstarMagic;
+  bool gnu = magic == kGnuMagic;
+  bool v7 = std::all_of(magic.begin(), magic.end(), [](char c) { return c == '\0'; });
+  if (!ustar && !gnu && !v7) fail("unknown tar format (bad magic)");
+  if (ustar) {
+    std::string prefix = CString(block, kPrefix);
+    if (!prefix.empty()) raw_name = prefix + "/" + raw_name;
+  }
+  std::optional<uint64_t> size = ParseNumber(FieldView(block, kSize));
+  std::optional<uint64_t> mode = ParseNumber(FieldView(block, kMode));
+  std::optional<uint64_t> mtime = ParseNumber(FieldView(block, kMtime));
+  if (!size) fail("malformed size field");
+  if (!mode) fail("malformed mode field");
+  if (!mtime) fail("malformed mtime field");
+  return HeaderBlock{*size, *mode, *mtime, static_cast<char>(block[kTypeflagOffset])};
+}
+
+bool IsExtension(char typeflag) {
+  return typeflag == 'x' || typeflag == 'g' || typeflag == 'L' || typeflag == 'K';
+}
+
+// The entry's type (and a symlink's target) from its typeflag; anything Walnut does not restore
+// (hard links, devices, FIFOs, sparse files) is kUnsupported naming the entry.
+void SetEntryType(TarEntry& entry, char typeflag, const std::byte* block,
+                  const Overrides& overrides, const std::string& raw_name,
+                  const std::string& tar_name, const FailFn& fail) {
+  switch (typeflag) {
+    case '0':
+    case '7':  // contiguous file: a regular file everywhere but on one historic system
+      entry.type = TarEntry::Type::kRegular;
+      return;
+    case '\0':  // old-style regular file; a trailing '/' made it a directory
+      entry.type = raw_name.ends_with('/') ? TarEntry::Type::kDirectory : TarEntry::Type::kRegular;
+      return;
+    case '5':
+      entry.type = TarEntry::Type::kDirectory;
+      return;
+    case '2':
+      entry.type = TarEntry::Type::kSymlink;
+      entry.link_target = overrides.link_path ? *overrides.link_path : CString(block, kLinkName);
+      if (entry.link_target.empty()) fail("symbolic link without a target");
+      if (entry.link_target.find('\0') != std::string::npos) {
+        fail("symbolic link target contains NUL");
+      }
+      return;
+    default: {
+      std::string_view kind = typeflag == '1'   ? "hard link"
+                              : typeflag == '3' ? "character device"
+                              : typeflag == '4' ? "block device"
+                              : typeflag == '6' ? "FIFO"
+                              : typeflag == 'S' ? "sparse file"
+                                                : "entry";
+      char shown = typeflag >= 0x20 && typeflag < 0x7f ? typeflag : '?';
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("tar {}: entry {}: unsupported {} (type '{}')", tar_name,
+                              Excerpt(raw_name), kind, shown));
+    }
+  }
+}
+
+// The entry's path relative to the target: bounded, without '..' or NUL, and not empty unless it
+// is the target directory itself.
+std::string SafeEntryPath(const std::string& raw_name, TarEntry::Type type, const FailFn& fail) {
+  if (raw_name.empty()) fail("entry without a name");
+  if (raw_name.size() > kMaxPathLength) {
+    fail(fmt::format("name longer than {} bytes", kMaxPathLength));
+  }
+  std::optional<std::string> path = NormalizeTarPath(raw_name);
+  if (!path) {
+    fail("unsafe name (a '..' component or a NUL byte): refusing to extract outside the target");
+  }
+  if (path->empty() && type != TarEntry::Type::kDirectory) fail("entry without a name");
+  return std::move(*path);
 }
 
 }  // namespace
@@ -249,7 +344,7 @@ std::optional<TarEntry> TarReader::Next() {
   Overrides overrides;
   bool pending_extension = false;
   std::array<std::byte, kBlockSize> block;
-  auto fail = [this](const std::string& what) { Fail(what); };
+  const FailFn fail = [this](const std::string& what) { Fail(what); };
   for (;;) {
     if (!ReadBlock(block.data())) {
       Fail(pending_extension ? "truncated: the stream ends after an extended header"
@@ -261,100 +356,37 @@ std::optional<TarEntry> TarReader::Next() {
       DrainAfterEnd();
       return std::nullopt;
     }
-    raw_name_ = CString(block.data(), kName);
-    std::optional<uint64_t> checksum = ParseNumber(FieldView(block.data(), kChecksum));
-    if (!checksum || !ChecksumMatches(block.data(), *checksum)) {
-      Fail("header checksum mismatch (not a tar stream, or corrupt)");
-    }
-    std::string_view magic = FieldView(block.data(), kMagic);
-    bool ustar = magic == kUstarMagic;
-    bool gnu = magic == kGnuMagic;
-    bool v7 = std::all_of(magic.begin(), magic.end(), [](char c) { return c == '\0'; });
-    if (!ustar && !gnu && !v7) Fail("unknown tar format (bad magic)");
-    if (ustar) {
-      std::string prefix = CString(block.data(), kPrefix);
-      if (!prefix.empty()) raw_name_ = prefix + "/" + raw_name_;
-    }
-
-    std::optional<uint64_t> size = ParseNumber(FieldView(block.data(), kSize));
-    std::optional<uint64_t> mode = ParseNumber(FieldView(block.data(), kMode));
-    std::optional<uint64_t> mtime = ParseNumber(FieldView(block.data(), kMtime));
-    if (!size) Fail("malformed size field");
-    if (!mode) Fail("malformed mode field");
-    if (!mtime) Fail("malformed mtime field");
-    char typeflag = static_cast<char>(block[kTypeflagOffset]);
-
-    if (typeflag == 'x' || typeflag == 'g' || typeflag == 'L' || typeflag == 'K') {
+    HeaderBlock header = ParseHeaderBlock(block.data(), raw_name_, fail);
+    if (IsExtension(header.typeflag)) {
       std::string data = ReadExtendedData(
-          *size, typeflag == 'x' || typeflag == 'g' ? "PAX extended header" : "GNU long name");
-      if (typeflag == 'x') {
+          header.size, header.typeflag == 'L' || header.typeflag == 'K' ? "GNU long name"
+                                                                        : "PAX extended header");
+      if (header.typeflag == 'x') {
         try {
           ParsePaxRecords(data, overrides, fail);
         } catch (const Error& e) {
           if (e.code() != ErrorCode::kUnsupported) throw;
           throw Error(ErrorCode::kUnsupported,
-                      fmt::format("tar {}: entry {}: {}", tar_name_, raw_name_, e.what()));
+                      fmt::format("tar {}: entry {}: {}", tar_name_, Excerpt(raw_name_), e.what()));
         }
-      } else if (typeflag == 'L') {
+      } else if (header.typeflag == 'L') {
         overrides.path = data.substr(0, data.find('\0'));
-      } else if (typeflag == 'K') {
+      } else if (header.typeflag == 'K') {
         overrides.link_path = data.substr(0, data.find('\0'));
       }
       // A global header ('g') sets defaults for the whole archive; none of its keys matter here.
-      pending_extension = typeflag != 'g';
+      pending_extension = header.typeflag != 'g';
       continue;
     }
 
     if (overrides.path) raw_name_ = *overrides.path;
-    if (overrides.size) size = overrides.size;
     TarEntry entry;
-    entry.mode = static_cast<uint32_t>(*mode & 07777);
-    entry.mtime = overrides.mtime ? *overrides.mtime : static_cast<int64_t>(*mtime);
-    switch (typeflag) {
-      case '0':
-      case '7':  // contiguous file: a regular file everywhere but on one historic system
-        entry.type = TarEntry::Type::kRegular;
-        break;
-      case '\0':  // old-style regular file; a trailing '/' made it a directory
-        entry.type =
-            raw_name_.ends_with('/') ? TarEntry::Type::kDirectory : TarEntry::Type::kRegular;
-        break;
-      case '5':
-        entry.type = TarEntry::Type::kDirectory;
-        break;
-      case '2':
-        entry.type = TarEntry::Type::kSymlink;
-        entry.link_target =
-            overrides.link_path ? *overrides.link_path : CString(block.data(), kLinkName);
-        if (entry.link_target.empty()) Fail("symbolic link without a target");
-        if (entry.link_target.find('\0') != std::string::npos)
-          Fail("symbolic link target contains NUL");
-        break;
-      default: {
-        std::string_view kind = typeflag == '1'   ? "hard link"
-                                : typeflag == '3' ? "character device"
-                                : typeflag == '4' ? "block device"
-                                : typeflag == '6' ? "FIFO"
-                                : typeflag == 'S' ? "sparse file"
-                                                  : "entry";
-        char shown = typeflag >= 0x20 && typeflag < 0x7f ? typeflag : '?';
-        throw Error(ErrorCode::kUnsupported,
-                    fmt::format("tar {}: entry {}: unsupported {} (type '{}')", tar_name_,
-                                raw_name_, kind, shown));
-      }
-    }
-
-    if (raw_name_.empty()) Fail("entry without a name");
-    if (raw_name_.size() > kMaxPathLength)
-      Fail(fmt::format("name longer than {} bytes", kMaxPathLength));
-    std::optional<std::string> path = NormalizeTarPath(raw_name_);
-    if (!path)
-      Fail("unsafe name (a '..' component or a NUL byte): refusing to extract outside the target");
-    if (path->empty() && entry.type != TarEntry::Type::kDirectory) Fail("entry without a name");
-    entry.name = std::move(*path);
-
+    entry.mode = static_cast<uint32_t>(header.mode & 07777);
+    entry.mtime = overrides.mtime ? *overrides.mtime : static_cast<int64_t>(header.mtime);
+    SetEntryType(entry, header.typeflag, block.data(), overrides, raw_name_, tar_name_, fail);
+    entry.name = SafeEntryPath(raw_name_, entry.type, fail);
     // Directories and links carry no content whatever their size field says (as Go reads them).
-    entry.size = entry.type == TarEntry::Type::kRegular ? *size : 0;
+    entry.size = entry.type == TarEntry::Type::kRegular ? overrides.size.value_or(header.size) : 0;
     remaining_ = entry.size;
     padding_ = (kBlockSize - entry.size % kBlockSize) % kBlockSize;
     return entry;

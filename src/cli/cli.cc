@@ -42,12 +42,23 @@ int ExitCodeFor(const Error& e) {
   return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
 }
 
-// Errors are one line: a message that spans lines (a server's body) is folded.
-std::string OneLine(std::string text) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
+// Errors are one line: a message that spans lines (a server's body) is folded, and other control
+// characters (an escape sequence from damaged content would drive the terminal) are shown as
+// \xNN. The messages that quote stored content bound and escape it themselves (Excerpt).
+std::string OneLine(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
   }
-  return text;
+  return out;
 }
 
 int Run(int argc, char** argv) {

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,7 +19,9 @@
 #include "common/logging.h"
 #include "concurrency/async_writer.h"
 #include "io/copy.h"
+#include "io/digest.h"
 #include "io/fd_stream.h"
+#include "io/hashing_reader.h"
 #include "localfs/atomic_file_writer.h"
 #include "localfs/local_file_reader.h"
 
@@ -115,6 +119,19 @@ int Cat(CommandContext& context, const std::string& object_path, const DownloadO
   return 0;
 }
 
+// Hashes a local file for its first-byte metadata (see Put). Throws kCancelled once a stop signal
+// arrived.
+Digest DigestOfFile(LocalFs& local, const std::string& path) {
+  auto reader = OpenFileReader(local, path);
+  std::vector<std::byte> buffer(256 << 10);  // small: freed memory is not always returned
+  Sha256Hasher hasher;
+  while (size_t n = reader->Read(buffer)) {
+    if (StopSignals::Requested()) throw Error(ErrorCode::kCancelled, "st put interrupted");
+    hasher.Update(ConstByteSpan(buffer.data(), n));
+  }
+  return hasher.Finish();
+}
+
 // `st put`'s source: a local file, or standard input (-s/--read-stdin, or "-" as the path).
 struct PutSource {
   std::string local_path;  // "-": standard input
@@ -144,9 +161,11 @@ int Put(CommandContext& context, const PutSource& source, const std::string& des
   std::string object = WithExtension(destination, options.compression);
 
   LocalFs& local = LocalFs::Default();
-  FileStat st;
-  if (!source.from_stdin() && local.Stat(source.local_path, st, /*follow_links=*/true) == 0 &&
-      st.type == FileType::kDirectory) {
+  FileStat st;  // of the local file; unknown type for standard input or a file that stat fails on
+  if (!source.from_stdin() && local.Stat(source.local_path, st, /*follow_links=*/true) != 0) {
+    st = FileStat();
+  }
+  if (st.type == FileType::kDirectory) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("{} is a directory; st put uploads one file", source.local_path));
   }
@@ -157,13 +176,28 @@ int Put(CommandContext& context, const PutSource& source, const std::string& des
   // A signal (Ctrl-C, or the pipeline's producer and this process stopped together) aborts the
   // upload: nothing is stored, rather than the part read so far under the full name.
   StopSignals signals;
+  // The object's SHA-256: of the stored bytes, hashed in the one pass on the thread that writes
+  // them and kept at the end, where the storage can (a directory). S3 takes metadata only with
+  // the first byte, so there a regular file is hashed first and its upload's own read must give
+  // the same digest (a file changed in between would be stored under a wrong one).
+  PutOptions put;
+  ChecksumOf checksum = ChecksumOf::kStoredBytes;
+  std::optional<Digest> first_read;
+  if (!source.from_stdin() && st.type == FileType::kRegular &&
+      !context.root().storage().Supports(StorageFeature::kLateMetadata)) {
+    first_read = DigestOfFile(local, source.local_path);
+    put.metadata[kContentSha256Metadata] = first_read->Hex();
+    checksum = ChecksumOf::kContent;
+  }
   std::unique_ptr<Reader> reader;
   if (source.from_stdin()) {
     reader = std::make_unique<FdReader>(STDIN_FILENO, "standard input", &StopSignals::Flag());
   } else {
     reader = OpenFileReader(local, source.local_path);
   }
-  auto writer = MakeUploadWriter(context.root(), object, options);
+  auto second_read = std::make_shared<DigestResult>();
+  if (first_read) reader = std::make_unique<HashingReader>(std::move(reader), second_read);
+  auto writer = MakeUploadWriter(context.root(), object, options, put, checksum);
   const std::string interrupted =
       fmt::format("st put was interrupted by a signal while reading {}: nothing was stored at {}",
                   source.from_stdin() ? "standard input" : source.local_path, object);
@@ -181,7 +215,20 @@ int Put(CommandContext& context, const PutSource& source, const std::string& des
     writer.reset();
     throw Error(ErrorCode::kCancelled, interrupted);
   }
+  if (first_read && (!second_read->ready() || second_read->get() != *first_read)) {
+    writer.reset();
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("{} changed while it was being uploaded; nothing was stored",
+                            source.local_path));
+  }
   writer->Close();
+  if (!writer->sha256_kept()) {
+    spdlog::warn(
+        "{}: stored without its SHA-256 (the storage takes metadata only before the first byte "
+        "of a large upload, and a stream cannot be read twice), so reads cannot verify it; "
+        "upload from a regular file to have it recorded",
+        object);
+  }
   spdlog::info("uploaded {} ({} bytes) to {}",
                source.from_stdin() ? "standard input" : source.local_path, bytes, object);
   return 0;

@@ -8,14 +8,17 @@
 #include "io/reader.h"
 #include "io/writer.h"
 #include "pipeline/compress/compressor.h"
+#include "pipeline/content_checksum.h"
 #include "pipeline/crypto/crypter.h"
+#include "pipeline/upload_writer.h"
 #include "storage/folder.h"
 
 namespace walnut {
 
 // How payload objects (WAL, tars, `st put`) are encoded on the way to storage. The only place that
 // knows the order: compress, then encrypt (as WAL-G: storage never sees plaintext, and ciphertext
-// does not compress). JSON metadata and sentinels bypass the pipeline and are stored raw.
+// does not compress). JSON metadata and sentinels bypass the pipeline and are stored raw
+// (pipeline/stored_document.h).
 struct PipelineOptions {
   CompressionMethod compression = CompressionMethod::kLz4;
   CompressionOptions compression_options;
@@ -29,22 +32,48 @@ struct PipelineOptions {
 // AddFileExtension omits the dot).
 std::string WithExtension(std::string_view name, CompressionMethod method);
 
-// Opens `name` (already carrying its extension) in `folder` for writing: the bytes written are
-// compressed, encrypted and stored, committed by Close().
-std::unique_ptr<Writer> MakeUploadWriter(const Folder& folder, std::string_view name,
-                                         const PipelineOptions& options,
-                                         const PutOptions& put_options = {});
+// Which bytes the SHA-256 recorded for an upload covers.
+enum class ChecksumOf {
+  // The content (kContentSha256Metadata). A caller that hashed it before the upload passes it in
+  // PutOptions::metadata, and it goes with the object's metadata from the start (wal-push); else
+  // it is hashed on the writing thread and kept at Close() where the storage can.
+  kContent,
+  // The bytes as stored (kStoredSha256Metadata), hashed on the thread that stores them: for large
+  // streams whose content is checksummed otherwise (tar parts: files_metadata.json).
+  kStoredBytes,
+};
 
-// What to undo when reading an object back.
+// Opens `name` (already carrying its extension) in `folder` for writing: the bytes written are
+// compressed, encrypted and stored, committed by Close(). The object's metadata records its
+// encryption (kEncryptionMetadata) and its SHA-256 (`checksum`); after Close() the returned
+// writer tells the SHA-256 and whether the storage kept it (else the caller records it, as
+// backup-push does in the sentinel).
+std::unique_ptr<UploadWriter> MakeUploadWriter(const Folder& folder, std::string_view name,
+                                               const PipelineOptions& options,
+                                               const PutOptions& put_options = {},
+                                               ChecksumOf checksum = ChecksumOf::kContent);
+
+// What to undo when reading an object back, and how to verify it.
 struct DownloadOptions {
   bool decrypt = true;     // decrypt when a crypter is configured
   bool decompress = true;  // decompress by the object's extension
+  // The SHA-256 of the object's stored bytes as a catalogue recorded it (a backup sentinel's
+  // WalnutSha256), for objects whose storage could not keep it with them.
+  std::optional<std::string> stored_sha256 = std::nullopt;
+  // Told when the object was read to its end without a SHA-256 to check (written by WAL-G, or
+  // read without decoding while only its content's SHA-256 is recorded); null: WarnUnverified.
+  UnverifiedObjectHandler on_unverified = nullptr;
 };
 
-// Opens `name` for reading with decryption and the decompressor chosen by the name's extension.
-// Errors from any layer are reported as "<storage>/<key>: <what went wrong>".
+// Opens `name` for reading with decryption and the decompressor chosen by the name's extension,
+// verifying the SHA-256 recorded for it (download.stored_sha256, or the object's metadata) when
+// the stream ends: wrong bytes are never delivered as a complete stream.
+// Errors from any layer are reported as "<storage>/<key>: <what went wrong>": kCorruption
+// "...: content does not match its recorded SHA-256 ..." for a damaged object.
 // Throws kNotFound when the object does not exist, kUnsupported for a compression Walnut cannot
-// decode (see CompressionFromObjectName).
+// decode (see CompressionFromObjectName), kInvalidArgument ("...: the object is encrypted (libsodium); set
+// WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH") for an object recorded as encrypted when no key
+// is configured.
 std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_view name,
                                            const PipelineOptions& options,
                                            const DownloadOptions& download = {});

@@ -27,7 +27,7 @@ std::string Folder::Key(std::string_view name) const {
   return path_ + std::string(name);
 }
 
-std::unique_ptr<Reader> Folder::Get(std::string_view name, ByteRange range) const {
+std::unique_ptr<StorageReader> Folder::Get(std::string_view name, ByteRange range) const {
   return storage_->Get(Key(name), range);
 }
 

@@ -22,7 +22,7 @@ class Folder {
   const std::string& path() const { return path_; }
   Storage& storage() const { return *storage_; }
 
-  std::unique_ptr<Reader> Get(std::string_view name, ByteRange range = {}) const;
+  std::unique_ptr<StorageReader> Get(std::string_view name, ByteRange range = {}) const;
   std::optional<ObjectInfo> Stat(std::string_view name) const;
   std::unique_ptr<Writer> Put(std::string_view name, const PutOptions& options = {}) const;
   // Lists objects below the folder; the keys reported are relative to the folder.

@@ -7,18 +7,19 @@ namespace {
 
 // Takes the tokens after the bytes arrive (as WAL-G's limited reader): a read never waits for
 // bytes it has not asked the network for yet.
-class RateLimitedReader : public Reader {
+class RateLimitedReader : public StorageReader {
  public:
-  RateLimitedReader(std::unique_ptr<Reader> next, std::shared_ptr<RateLimiter> limiter)
+  RateLimitedReader(std::unique_ptr<StorageReader> next, std::shared_ptr<RateLimiter> limiter)
       : next_(std::move(next)), limiter_(std::move(limiter)) {}
   size_t Read(ByteSpan dst) override {
     size_t n = next_->Read(dst);
     if (n > 0) limiter_->Acquire(n);
     return n;
   }
+  const std::map<std::string, std::string>& metadata() const override { return next_->metadata(); }
 
  private:
-  std::unique_ptr<Reader> next_;
+  std::unique_ptr<StorageReader> next_;
   std::shared_ptr<RateLimiter> limiter_;
 };
 
@@ -52,7 +53,7 @@ RateLimitedStorage::RateLimitedStorage(Storage& target, uint64_t bytes_per_secon
     : StorageWrapper(target),
       limiter_(std::make_shared<RateLimiter>(bytes_per_second, BurstFor(bytes_per_second))) {}
 
-std::unique_ptr<Reader> RateLimitedStorage::Get(std::string_view key, ByteRange range) {
+std::unique_ptr<StorageReader> RateLimitedStorage::Get(std::string_view key, ByteRange range) {
   return std::make_unique<RateLimitedReader>(StorageWrapper::Get(key, range), limiter_);
 }
 

@@ -20,7 +20,7 @@ class RateLimitedStorage : public StorageWrapper {
   // Borrows `target`, which must outlive this wrapper.
   RateLimitedStorage(Storage& target, uint64_t bytes_per_second);
 
-  std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) override;
+  std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range = {}) override;
   std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) override;
 
   // The burst the bucket allows: an eighth of a second's worth plus 1 MiB, so that one request's

@@ -11,6 +11,7 @@
 #include "io/reader.h"
 #include "io/writer.h"
 #include "storage/object_info.h"
+#include "storage/storage_reader.h"
 
 namespace walnut {
 
@@ -21,6 +22,9 @@ enum class StorageFeature : unsigned {
   // A local file system: a transfer costs CPU and disk, not network round trips, so more parallel
   // transfers than cores gain nothing.
   kLocal = 4,
+  // PutOptions::late_metadata is kept for an object of any size (not only one that fits a single
+  // request): a caller can then record a streamed object's digest at its end.
+  kLateMetadata = 8,
 };
 
 // An object store: a flat namespace of keys ('/'-separated, relative to the storage root, no
@@ -34,14 +38,16 @@ class Storage {
   // A human-readable name of the root ("file:///var/backups", "s3://bucket/path") for messages.
   virtual std::string Describe() const = 0;
 
-  // Streams an object's bytes. Throws kNotFound naming the key when it does not exist.
-  virtual std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) = 0;
+  // Streams an object's bytes, with the metadata kept with it. Throws kNotFound naming the key
+  // when it does not exist.
+  virtual std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range = {}) = 0;
 
   // Returns nullopt when the object does not exist: absence is not an error.
   virtual std::optional<ObjectInfo> Stat(std::string_view key) = 0;
 
   // Starts writing an object. Nothing is visible under `key` before the Writer's Close() returns,
-  // and an aborted or destroyed Writer leaves the previous object (or none) in place.
+  // and an aborted or destroyed Writer leaves the previous object (or none) in place. Metadata in
+  // options.late_metadata is kept where the backend still can at Close() (see LateMetadata).
   virtual std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) = 0;
 
   // Calls fn for every object whose key starts with `prefix`, in key order, paginating as needed.

@@ -9,7 +9,7 @@ StorageWrapper::StorageWrapper(Storage& target) : target_(&target) {}
 
 std::string StorageWrapper::Describe() const { return target_->Describe(); }
 
-std::unique_ptr<Reader> StorageWrapper::Get(std::string_view key, ByteRange range) {
+std::unique_ptr<StorageReader> StorageWrapper::Get(std::string_view key, ByteRange range) {
   return target_->Get(key, range);
 }
 

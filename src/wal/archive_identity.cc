@@ -5,10 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 #include "common/logging.h"
 #include "io/reader.h"
 #include "localfs/atomic_file_writer.h"
 #include "localfs/local_file_reader.h"
+#include "pipeline/stored_document.h"
+#include "wal/archive_status.h"
 
 namespace walnut {
 namespace {
@@ -18,14 +21,8 @@ using nlohmann::json;
 constexpr std::string_view kCacheFile = "walnut_archive_identity.json";
 // An identity record is a few dozen bytes; anything near this is not one.
 constexpr size_t kMaxRecordSize = 64 << 10;
-
-std::string ReadSmallObject(const Folder& root, std::string_view name) {
-  auto reader = root.Get(name);
-  std::string data(kMaxRecordSize, '\0');
-  size_t n = ReadFull(*reader, AsWritableBytes(data));
-  data.resize(n);
-  return data;
-}
+// nlohmann's messages quote the bytes where parsing stopped.
+constexpr size_t kMaxJsonError = 160;
 
 std::string DescribeRoot(const Folder& root) {
   std::string name = root.storage().Describe();
@@ -61,14 +58,14 @@ ArchiveIdentity ArchiveIdentityFromJson(std::string_view text, std::string_view 
     throw Error(ErrorCode::kCorruption,
                 fmt::format("{} is not a valid archive identity record ({}); it should hold "
                             "{{\"system_identifier\": <number>, ...}}",
-                            object, e.what()));
+                            object, Excerpt(e.what(), kMaxJsonError)));
   }
 }
 
 std::optional<std::string> ReadArchiveIdentityRecord(const Folder& root) {
   if (!root.Stat(kArchiveIdentityObject)) return std::nullopt;
   try {
-    return ReadSmallObject(root, kArchiveIdentityObject);
+    return GetDocument(root, kArchiveIdentityObject, kMaxRecordSize);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kNotFound) return std::nullopt;  // removed meanwhile
     throw;
@@ -137,7 +134,7 @@ void ArchiveIdentityGuard::Check(const pg::WalLongPageHeader& header, std::strin
   std::string object = fmt::format("{}/{}", storage_name_, kArchiveIdentityObject);
   if (root_.Stat(kArchiveIdentityObject)) {
     ArchiveIdentity recorded =
-        ArchiveIdentityFromJson(ReadSmallObject(root_, kArchiveIdentityObject), object);
+        ArchiveIdentityFromJson(GetDocument(root_, kArchiveIdentityObject, kMaxRecordSize), object);
     if (recorded.system_identifier != ours) {
       throw Error(
           ErrorCode::kAlreadyExists,
@@ -153,9 +150,7 @@ void ArchiveIdentityGuard::Check(const pg::WalLongPageHeader& header, std::strin
     ArchiveIdentity identity{ours, pg::PgMajorVersionOfWalMagic(header.magic).value_or(0),
                              header.magic, header.segment_size};
     std::string text = ArchiveIdentityToJson(identity);
-    auto writer = root_.Put(kArchiveIdentityObject, PutOptions{text.size(), {}});
-    writer->Write(AsBytes(text));
-    writer->Close();
+    PutDocument(root_, kArchiveIdentityObject, text);
     spdlog::info("recorded database system identifier {} for {} in {}", ours, storage_name_,
                  kArchiveIdentityObject);
   }

@@ -3,6 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include <fcntl.h>
@@ -11,7 +12,9 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "localfs/atomic_file_writer.h"
+#include "localfs/file_metadata.h"
 #include "localfs/temporary_name.h"
+#include "wal/wal_fetch.h"
 #include "wal/wal_fetch_verify.h"
 
 namespace walnut::wal {
@@ -64,6 +67,21 @@ std::string ReadyFileProblem(LocalFile& file, pg::WalSegment segment, uint64_t s
   return problem.empty() ? "" : "its page header does not match its name: " + problem;
 }
 
+// Gives the warning the prefetcher left on a file whose object had no recorded SHA-256
+// (WalFetchOptions::mark_unverified), and removes the mark.
+void WarnIfUnverified(int fd, const std::string& path) {
+  std::map<std::string, std::string> marks;
+  try {
+    marks = ReadFileMetadata(fd, path);
+  } catch (const Error&) {
+    return;  // unreadable attributes: the file itself was checked
+  }
+  auto it = marks.find(kUnverifiedMark);
+  if (it == marks.end()) return;
+  spdlog::warn("{}", it->second);
+  RemoveFileMetadata(fd, kUnverifiedMark);
+}
+
 // Moves an intact prefetched file to `destination`, the way across file systems too.
 ReadyState MoveTo(LocalFs& local, LocalFile& file, const fs::path& ready,
                   const std::string& destination) {
@@ -101,6 +119,7 @@ ReadyState TakeReady(const PrefetchDir& dir, std::string_view name, pg::WalSegme
                  problem);
     return ReadyState::kDiscarded;
   }
+  WarnIfUnverified(file.fd(), ready.string());
   return MoveTo(dir.fs(), file, ready, destination);
 }
 

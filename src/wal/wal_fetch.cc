@@ -9,20 +9,25 @@
 #include "common/error.h"
 #include "io/copy.h"
 #include "localfs/atomic_file_writer.h"
-#include "pipeline/content_checksum.h"
+#include "localfs/file_metadata.h"
 #include "wal/free_space_guard.h"
 #include "wal/wal_fetch_verify.h"
 
 namespace walnut::wal {
 namespace {
 
-std::unique_ptr<Writer> CreateFile(const std::string& destination, const WalFetchOptions& options) {
-  AtomicFileWriter::Options file;
-  file.sync = options.durable;
-  file.temporary_dir = options.temporary_dir;
-  std::unique_ptr<Writer> writer = AtomicFileWriter::Create(options.fs, destination, file);
-  if (options.free_space_reserve == 0) return writer;
-  return std::make_unique<FreeSpaceGuard>(std::move(writer), options.fs, destination,
+// The file being written to `destination` (`*file` is its AtomicFileWriter, for the prefetcher's
+// mark), behind a FreeSpaceGuard when a reserve is set.
+std::unique_ptr<Writer> CreateFile(const std::string& destination, const WalFetchOptions& options,
+                                   AtomicFileWriter** file) {
+  AtomicFileWriter::Options file_options;
+  file_options.sync = options.durable;
+  file_options.temporary_dir = options.temporary_dir;
+  std::unique_ptr<AtomicFileWriter> atomic =
+      AtomicFileWriter::Create(options.fs, destination, file_options);
+  *file = atomic.get();
+  if (options.free_space_reserve == 0) return atomic;
+  return std::make_unique<FreeSpaceGuard>(std::move(atomic), options.fs, destination,
                                           options.free_space_reserve);
 }
 
@@ -50,18 +55,26 @@ WalFileExpectation ExpectationFor(const Folder& wal_folder, std::string_view nam
     }
   }
   expect.segment_size = segment_size;
-  if (auto it = found.info.metadata.find(kContentSha256Metadata); it != found.info.metadata.end()) {
-    expect.sha256_hex = it->second;
-  }
   return expect;
 }
 
 void Download(const Folder& wal_folder, const PipelineOptions& pipeline, const FoundObject& found,
               const WalFileExpectation& expect, const std::string& destination,
               const WalFetchOptions& options) {
-  VerifyingWalWriter writer(CreateFile(destination, options), expect);
-  auto reader = MakeDownloadReader(wal_folder, found.name, pipeline);
+  AtomicFileWriter* file = nullptr;
+  VerifyingWalWriter writer(CreateFile(destination, options, &file), expect);
+  std::string unverified;
+  DownloadOptions download;
+  if (options.mark_unverified) {
+    download.on_unverified = [&](const std::string& object, const std::string& why) {
+      unverified = fmt::format("{}: {}", object, why);
+    };
+  }
+  auto reader = MakeDownloadReader(wal_folder, found.name, pipeline, download);
   Copy(*reader, writer, options.chunk_size);
+  if (!unverified.empty()) {
+    WriteFileMetadata(file->file().fd(), destination, {{kUnverifiedMark, unverified}});
+  }
   writer.Close();
 }
 

@@ -28,19 +28,28 @@ struct WalFetchOptions {
   // either): PostgreSQL reads it at once, fsyncs it itself when it keeps it, and after a crash
   // removes it and asks again.
   bool durable = true;
+  // For the prefetcher, whose stderr goes nowhere: a file whose object has no recorded SHA-256 is
+  // marked (kUnverifiedMark, an extended attribute) instead of warned about, and the wal-fetch
+  // that takes it from the prefetch folder says it (TakePrefetched).
+  bool mark_unverified = false;
   // The download stops (and its temporary file is removed) rather than leave less than this many
   // bytes free on the destination's file system: a prefetch gives way to wal-fetch itself. 0
   // for no limit.
   uint64_t free_space_reserve = 0;
 };
 
+// The metadata name (localfs/file_metadata.h, "user.walnut.<name>") of the mark on a prefetched
+// file whose content could not be verified; its value is the warning to give.
+inline constexpr const char* kUnverifiedMark = "unverified";
+
 enum class WalFetchResult { kFetched, kNotFound };
 
 // Restores the WAL file `name` (a segment, .partial, .history or .backup file; no compression
 // extension) from `wal_folder` (wal_005/) to `destination`: found under any compression extension
-// as WAL-G probes them, decrypted, decompressed and verified (VerifyingWalWriter: size and page
-// header of segments, the uploader's SHA-256 when recorded). The file appears at `destination`
-// only complete, verified and synced (AtomicFileWriter); on any failure nothing is left there.
+// as WAL-G probes them, decrypted, decompressed and verified (the uploader's SHA-256 when
+// recorded, else one WARNING line that it could not be; VerifyingWalWriter: size and page header
+// of segments). The file appears at `destination` only complete, verified and synced
+// (AtomicFileWriter); on any failure nothing is left there.
 // Returns kNotFound when no object exists for `name`. Throws on anything else: kCorruption for
 // damaged objects, kUnsupported for an object only stored with a compression Walnut cannot read.
 WalFetchResult FetchWalFile(const Folder& wal_folder, const PipelineOptions& pipeline,

@@ -8,7 +8,6 @@
 #include <span>
 #include <string>
 
-#include "io/digest.h"
 #include "io/writer.h"
 #include "postgres/wal_file_name.h"
 #include "postgres/wal_page_header.h"
@@ -23,8 +22,6 @@ struct WalFileExpectation {
   // the long page header of `segment`.
   std::optional<pg::WalSegment> segment;
   uint64_t segment_size = pg::kDefaultWalSegmentSize;
-  // The SHA-256 (lower-case hex) the uploader recorded for the content, when it did.
-  std::optional<std::string> sha256_hex;
 };
 
 // Why `head` (the first bytes of a file) is not the start of `segment`, or "" when it is. The
@@ -34,9 +31,10 @@ std::string WalSegmentHeaderProblem(std::span<const std::byte> head, pg::WalSegm
                                     uint64_t segment_size);
 
 // Forwards bytes to `next` (a file that becomes visible on Close) while checking them against an
-// expectation: size, segment header and SHA-256. Close() commits downstream only when all match;
-// otherwise it aborts downstream and throws kCorruption naming the source and what to do. A
-// stream longer than a segment fails as soon as it is. Not thread-safe.
+// expectation: size and segment header (the recorded SHA-256 is checked by the download reader,
+// MakeDownloadReader). Close() commits downstream only when all match; otherwise it aborts
+// downstream and throws kCorruption naming the source and what to do. A stream longer than a
+// segment fails as soon as it is. Not thread-safe.
 class VerifyingWalWriter : public Writer {
  public:
   VerifyingWalWriter(std::unique_ptr<Writer> next, WalFileExpectation expect);
@@ -53,7 +51,6 @@ class VerifyingWalWriter : public Writer {
 
   std::unique_ptr<Writer> next_;
   WalFileExpectation expect_;
-  std::unique_ptr<Sha256Hasher> hasher_;  // only when a checksum is expected
   std::array<std::byte, pg::kWalLongPageHeaderSize> head_{};
   uint64_t size_ = 0;
 };

@@ -12,9 +12,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "config/config.h"
+#include "config/environment.h"
+#include "config/settings.h"
 #include "io/digest.h"
+#include "storage/registry/storage_registry.h"
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
+#include "support/object_damage.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
@@ -163,7 +168,8 @@ class BackupFetchIt : public ::testing::Test {
                         restored.data_dir().string(), tablespace_oid_, tablespace_oid_,
                         MovedTablespace(restored).string(), tablespace_oid_));
     GrantToPgRunUser(spec);
-    return ShellQuote(restored.data_dir().string()) + " --restore-spec " + ShellQuote(spec.string());
+    return ShellQuote(restored.data_dir().string()) + " --restore-spec " +
+           ShellQuote(spec.string());
   }
   static fs::path MovedTablespace(PgCluster& restored) { return restored.dir() / "ts_moved"; }
 
@@ -293,6 +299,85 @@ TEST_F(BackupFetchIt, KilledMidFetchLeavesNoPgControl) {
       "kill -9 $pid; wait $pid; echo status=$?"));
   EXPECT_NE(r.out.find("status=137"), std::string::npos) << r.out << r.err;
   EXPECT_TRUE(fs::exists(restored.data_dir() / "base"));
+  EXPECT_FALSE(fs::exists(restored.data_dir() / "global/pg_control"));
+}
+
+// --- Checksums: every object of the backup is checked; WAL-G's backups still restore. ---
+
+std::unique_ptr<Storage> StorageOf(const CliRunner& cli) {
+  const Environment env(cli.variables().begin(), cli.variables().end());
+  const Config config({}, env);
+  return OpenStorage(config, LoadSettings(config));
+}
+
+// A changed user name in a tar header, its header checksum fixed: neither the tar format nor the
+// files' SHA-256 can see it, only the object's checksum. Stored uncompressed, so that the damage
+// can be placed.
+TEST_F(BackupFetchIt, DamageOnlyTheObjectChecksumSeesFailsNamingThePart) {
+  for (bool s3 : {false, true}) {
+    CliRunner cli;
+    if (s3) {
+      cli.UseS3Storage("backup-fetch-checksum");
+    } else {
+      cli.UseFileStorage();
+    }
+    cli.Set("WALG_COMPRESSION_METHOD", "none");
+    Upload(cli, "");
+    RewriteObject(*StorageOf(cli),
+                  std::string("basebackups_005/") + kBackupName + "/tar_partitions/part_001.tar",
+                  AlterTarUserName);
+    if (!s3) GrantToPgRunUser(cli.storage_dir());
+    PgCluster restored;
+    auto r = Fetch(cli, MovedTablespaceArgs(restored) + " " + kBackupName);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    ExpectOneErrorLine(r, {"tar_partitions/part_001.tar: content does not match its recorded "
+                           "SHA-256"});
+    EXPECT_FALSE(fs::exists(restored.data_dir() / "global/pg_control"));
+  }
+}
+
+TEST_F(BackupFetchIt, ABackupWrittenByWalGRestoresWithOneUnverifiedLine) {
+  CliRunner cli;
+  cli.UseFileStorage();
+  Upload(cli, ".lz4");
+  // WAL-G records no checksums: drop every object's metadata.
+  auto storage = StorageOf(cli);
+  std::vector<std::string> keys;
+  storage->List("basebackups_005/", {}, [&](const ObjectInfo& info) { keys.push_back(info.key); });
+  ASSERT_EQ(keys.size(), 6u);
+  for (const std::string& key : keys)
+    RewriteObject(
+        *storage, key, [](std::string&) {}, false);
+  GrantToPgRunUser(cli.storage_dir());
+  PgCluster restored;
+  auto r = Fetch(cli, MovedTablespaceArgs(restored) + " LATEST");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(restored.data_dir() / "global/pg_control"));
+  size_t unverified = 0;
+  for (const std::string& line : Lines(r.err)) {
+    if (line.find("could not be verified") == std::string::npos) continue;
+    ++unverified;
+    EXPECT_NE(line.find(std::string("backup ") + kBackupName + ": the content of 6 object(s)"),
+              std::string::npos)
+        << line;
+  }
+  EXPECT_EQ(unverified, 1u) << r.err;
+}
+
+TEST_F(BackupFetchIt, AnEncryptedBackupFetchedWithoutAKeyAsksForTheKey) {
+  CliRunner cli;
+  cli.UseFileStorage();
+  cli.Set("WALG_COMPRESSION_METHOD", "brotli");
+  cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
+  cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
+  Upload(cli, ".br");
+  cli.Unset("WALG_LIBSODIUM_KEY");
+  cli.Unset("WALG_LIBSODIUM_KEY_TRANSFORM");
+  PgCluster restored;
+  auto r = Fetch(cli, MovedTablespaceArgs(restored) + " LATEST");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  ExpectOneErrorLine(r, {".tar.br: the object is encrypted (libsodium); set WALG_LIBSODIUM_KEY or "
+                         "WALG_LIBSODIUM_KEY_PATH"});
   EXPECT_FALSE(fs::exists(restored.data_dir() / "global/pg_control"));
 }
 

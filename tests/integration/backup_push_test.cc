@@ -1,5 +1,6 @@
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <regex>
 #include <set>
 #include <string>
@@ -8,9 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include "config/config.h"
+#include "config/environment.h"
+#include "config/settings.h"
+#include "storage/registry/storage_registry.h"
 #include "support/backup_history.h"
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
+#include "support/object_damage.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
@@ -217,6 +223,46 @@ TEST_F(BackupPushIt, ToS3) {
   EXPECT_NE(ls.out.find("tar_partitions/part_001.tar.lz4"), std::string::npos) << ls.out;
   EXPECT_NE(ls.out.find("tar_partitions/pg_control.tar.lz4"), std::string::npos) << ls.out;
   EXPECT_NE(ls.out.find("files_metadata.json"), std::string::npos) << ls.out;
+}
+
+// S3 cannot keep the SHA-256 of a tar streamed in several parts (metadata goes with the first
+// request): the sentinel's WalnutSha256 carries it, and backup-fetch checks the part against it.
+TEST_F(BackupPushIt, ToS3MultipartPartsAreCheckedAgainstTheSentinel) {
+  CliRunner cli;
+  cli.UseS3Storage("backup-push-checksum");
+  cli.Set("WALG_COMPRESSION_METHOD", "none");  // a ~20 MB part: four 5 MiB uploads
+  cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
+  UseCluster(cli);
+  CliRunner archiver;
+  archiver.CopySettingsFrom(cli);
+  archiver.Set("HOME", "/tmp");
+  SetUpCluster(archiver.CommandLine("st put %p wal_005/%f"));
+  auto r = cli.Run("backup-push " + ShellQuote(cluster_.data_dir().string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const Environment env(cli.variables().begin(), cli.variables().end());
+  const Config config({}, env);
+  std::unique_ptr<Storage> storage = OpenStorage(config, LoadSettings(config));
+  std::string part, sentinel;
+  storage->List("basebackups_005/", {}, [&](const ObjectInfo& info) {
+    if (info.key.ends_with("/tar_partitions/part_001.tar")) part = info.key;
+    if (info.key.ends_with("_backup_stop_sentinel.json")) sentinel = info.key;
+  });
+  ASSERT_FALSE(part.empty());
+  EXPECT_EQ(storage->Get(part)->metadata().count("walnut-stored-sha256"), 0u)
+      << "a multipart upload cannot carry its digest";
+  EXPECT_NE(ReadAll(*storage->Get(sentinel)).find("\"WalnutSha256\":{"), std::string::npos);
+
+  TempDir restore;
+  r = cli.Run("backup-fetch " + ShellQuote((restore.path() / "a").string()) + " LATEST");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("could not be verified"), std::string::npos) << r.err;
+
+  RewriteObject(*storage, part, AlterTarUserName);
+  r = cli.Run("backup-fetch " + ShellQuote((restore.path() / "b").string()) + " LATEST");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ExpectOneErrorLine(r, {"part_001.tar: content does not match its recorded SHA-256"});
+  EXPECT_FALSE(fs::exists(restore.path() / "b/global/pg_control"));
 }
 
 TEST_F(BackupPushIt, WrongDataDirectoryAndBrokenArchivingFailClearly) {

@@ -2,10 +2,6 @@
 // output), run as an operator runs them: the built binary, a local directory or the fixture's
 // s3rver as storage.
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +10,9 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
@@ -71,15 +70,16 @@ TEST_P(StRoundTripTest, PutGetCatThroughLocalDirectory) {
   EXPECT_EQ(cat.out, data);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Methods, StRoundTripTest,
-    ::testing::Values(Case{"lz4", false}, Case{"lz4", true}, Case{"zstd", false},
-                      Case{"zstd", true}, Case{"brotli", false}, Case{"brotli", true},
-                      Case{"lzma", false}, Case{"lzma", true}, Case{"none", false},
-                      Case{"none", true}),
-    [](const ::testing::TestParamInfo<Case>& param_info) {
-      return param_info.param.method + (param_info.param.encrypt ? "_libsodium" : "_plain");
-    });
+INSTANTIATE_TEST_SUITE_P(Methods, StRoundTripTest,
+                         ::testing::Values(Case{"lz4", false}, Case{"lz4", true},
+                                           Case{"zstd", false}, Case{"zstd", true},
+                                           Case{"brotli", false}, Case{"brotli", true},
+                                           Case{"lzma", false}, Case{"lzma", true},
+                                           Case{"none", false}, Case{"none", true}),
+                         [](const ::testing::TestParamInfo<Case>& param_info) {
+                           return param_info.param.method +
+                                  (param_info.param.encrypt ? "_libsodium" : "_plain");
+                         });
 
 class StTest : public ::testing::Test {
  protected:
@@ -228,7 +228,8 @@ TEST_F(BadInputTest, TruncatedObject) {
 }
 
 TEST_F(BadInputTest, WrongKey) {
-  cli_.Set("WALG_LIBSODIUM_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+  cli_.Set("WALG_LIBSODIUM_KEY",
+           "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
   ExpectGetFails("obj.lz4");
 }
 
@@ -295,8 +296,8 @@ TEST_F(BadInputTest, SecretsNeverReachTheOutput) {
   cli_.Set("PGPASSWORD", "pg-password-value");
   for (const char* args : {"flags", "st ls", "st get obj.lz4 /nonexistent/dir/x", "--help"}) {
     auto r = cli_.Run(args);
-    for (const std::string& secret : {secret_key, std::string("s3cr3t-access-key-value"),
-                                      std::string("pg-password-value")}) {
+    for (const std::string& secret :
+         {secret_key, std::string("s3cr3t-access-key-value"), std::string("pg-password-value")}) {
       EXPECT_EQ(r.out.find(secret), std::string::npos) << args << " printed a secret";
       EXPECT_EQ(r.err.find(secret), std::string::npos) << args << " logged a secret";
     }
@@ -314,17 +315,20 @@ TEST_F(StTest, KilledPutLeavesNothingVisible) {
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cli_.CommandLine("st put " + ShellQuote(fifo.string()) + " killed").c_str(),
+    ::execl("/bin/sh", "sh", "-c",
+            cli_.CommandLine("st put " + ShellQuote(fifo.string()) + " killed").c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
   {
     std::ofstream feed(fifo, std::ios::binary);
     std::string chunk = RandomBytes(1 << 20, 11);
-    for (int i = 0; i < 8; ++i) feed.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    for (int i = 0; i < 8; ++i)
+      feed.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     feed.flush();
     // The writer is now mid-object; kill the whole process group member running walnut.
-    ASSERT_EQ(std::system(("pkill -9 -f " + ShellQuote("st put " + fifo.string())).c_str()) >> 8, 0);
+    ASSERT_EQ(std::system(("pkill -9 -f " + ShellQuote("st put " + fifo.string())).c_str()) >> 8,
+              0);
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -389,7 +393,8 @@ TEST(StS3Test, OneGiBRoundTripInBoundedMemory) {
 
   auto timed = [&](const std::string& args) {
     std::string rss_file = (cli.work().path() / "rss").string();
-    auto r = RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
+    auto r =
+        RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
     EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
     return std::stol(ReadFile(rss_file)) / 1024;  // KiB -> MiB
   };

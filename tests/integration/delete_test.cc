@@ -44,6 +44,7 @@
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
 #include "support/pg_cluster.h"
+#include "support/private_s3rver.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
 
@@ -355,6 +356,11 @@ class DeleteIt : public ::testing::Test {
     std::set<std::string> named_set(named.begin(), named.end());
     EXPECT_EQ(named_set.size(), named.size()) << "an object was named twice";
     named_set.erase("walnut_archive.json");
+    // The temporary files of unfinished uploads are named too, but st ls does not list them
+    // (StTest.KilledPutLeavesNothingVisible checks that delete garbage removes them).
+    std::erase_if(named_set, [](const std::string& key) {
+      return key.find(".walnut-tmp-") != std::string::npos;
+    });
     EXPECT_EQ(named_set, deleted) << "the dry run's list differs from what was deleted";
   }
 
@@ -892,8 +898,12 @@ void PutFakeBackup(Storage& storage, uint64_t segment, const std::string& time) 
 // three minutes, nearly all of it in s3rver, which reads the whole wal_005/ directory for each key
 // it deletes (its time grows with the square of the count).
 TEST(DeleteManyWalIt, TenThousandWalObjectsGoInBatches_S3) {
+  // s3rver answers nothing else for minutes while it deletes these: a server of its own keeps the
+  // shared one responsive for the tests ctest runs beside this one.
+  PrivateS3rver s3rver;
   CliRunner cli;
   cli.UseS3Storage("delete-many-wal");
+  cli.Set("AWS_ENDPOINT", s3rver.endpoint());
   cli.Set("WALG_COMPRESSION_METHOD", "lz4");
   const Environment env(cli.variables().begin(), cli.variables().end());
   const Config config({}, env);

@@ -8,9 +8,9 @@ namespace {
 size_t Index(StorageOp op) { return static_cast<size_t>(op); }
 
 // Counts (and fails) Read calls, and cuts the body short when asked. Not thread-safe.
-class FaultyReader : public Reader {
+class FaultyReader : public StorageReader {
  public:
-  FaultyReader(FaultyStorage& storage, std::unique_ptr<Reader> target,
+  FaultyReader(FaultyStorage& storage, std::unique_ptr<StorageReader> target,
                std::optional<uint64_t> remaining, std::optional<Error> truncate_error)
       : storage_(storage),
         target_(std::move(target)),
@@ -31,9 +31,13 @@ class FaultyReader : public Reader {
     return n;
   }
 
+  const std::map<std::string, std::string>& metadata() const override {
+    return target_->metadata();
+  }
+
  private:
   FaultyStorage& storage_;
-  std::unique_ptr<Reader> target_;
+  std::unique_ptr<StorageReader> target_;
   std::optional<uint64_t> remaining_;
   std::optional<Error> truncate_error_;
 };
@@ -110,7 +114,7 @@ void FaultyStorage::OnCall(StorageOp op) {
   if (hit.error) throw *hit.error;
 }
 
-std::unique_ptr<Reader> FaultyStorage::Get(std::string_view key, ByteRange range) {
+std::unique_ptr<StorageReader> FaultyStorage::Get(std::string_view key, ByteRange range) {
   Hit hit = Count(StorageOp::kGet);
   if (hit.error) throw *hit.error;
   return std::make_unique<FaultyReader>(*this, StorageWrapper::Get(key, range), hit.truncate_after,

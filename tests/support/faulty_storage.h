@@ -40,7 +40,7 @@ class FaultyStorage : public StorageWrapper {
   // Calls of `op` since construction (including the failed ones).
   uint64_t calls(StorageOp op) const;
 
-  std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) override;
+  std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range = {}) override;
   std::optional<ObjectInfo> Stat(std::string_view key) override;
   std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) override;
   void List(std::string_view prefix, const ListOptions& options,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -59,6 +60,7 @@ void PrintTo(const StorageFactory& factory, std::ostream* os) { *os << factory.n
 
 ::testing::internal::ParamGenerator<StorageFactory> StorageConformanceParams(
     StorageFactory factory) {
+  LinkMetadataConformanceTests();
   return ::testing::Values(std::move(factory));
 }
 
@@ -231,45 +233,6 @@ TEST_P(StorageConformanceTest, TheLastCloseWins) {
   EXPECT_EQ(GetString(storage(), "race"), "second");
   first->Close();
   EXPECT_EQ(GetString(storage(), "race"), "first");
-}
-
-TEST_P(StorageConformanceTest, StatReturnsTheMetadataPutWithTheObject) {
-  const std::map<std::string, std::string> metadata = {{"walnut-sha256", std::string(64, 'a')},
-                                                       {"other", "value-1"}};
-  auto writer = storage().Put("meta/small", PutOptions{5, metadata});
-  writer->Write(AsBytes(std::string("hello")));
-  writer->Close();
-  auto info = storage().Stat("meta/small");
-  ASSERT_TRUE(info.has_value());
-  EXPECT_EQ(info->metadata, metadata);
-  EXPECT_EQ(GetString(storage(), "meta/small"), "hello");
-}
-
-TEST_P(StorageConformanceTest, MetadataOfAMultipartSizedObjectRoundTrips) {
-  // Larger than S3's default 20 MiB part: the metadata goes with CreateMultipartUpload.
-  const std::string data = RandomBytes(21_MiB, 77);
-  const std::map<std::string, std::string> metadata = {{"walnut-sha256", std::string(64, 'b')}};
-  auto writer = storage().Put("meta/large", PutOptions{std::nullopt, metadata});
-  WriteInRandomChunks(*writer, data, 4_MiB, 13);
-  auto info = storage().Stat("meta/large");
-  ASSERT_TRUE(info.has_value());
-  EXPECT_EQ(info->size, data.size());
-  EXPECT_EQ(info->metadata, metadata);
-}
-
-TEST_P(StorageConformanceTest, AbsentMetadataIsEmpty) {
-  PutString(storage(), "meta/none", "x");
-  EXPECT_TRUE(storage().Stat("meta/none")->metadata.empty());
-}
-
-TEST_P(StorageConformanceTest, AnOverwriteWithoutMetadataDropsTheOldMetadata) {
-  // A stale checksum must never describe new content (e.g. an object rewritten by WAL-G).
-  auto writer = storage().Put("meta/replaced", PutOptions{1, {{"walnut-sha256", "old"}}});
-  writer->Write(AsBytes(std::string("1")));
-  writer->Close();
-  PutString(storage(), "meta/replaced", "2");
-  EXPECT_TRUE(storage().Stat("meta/replaced")->metadata.empty());
-  EXPECT_EQ(GetString(storage(), "meta/replaced"), "2");
 }
 
 TEST_P(StorageConformanceTest, ListsRecursivelyInKeyOrder) {

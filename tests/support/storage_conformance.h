@@ -45,6 +45,9 @@ class StorageConformanceTest : public ::testing::TestWithParam<StorageFactory> {
   std::unique_ptr<Storage> storage_;
 };
 
+// Does nothing; referencing it links the metadata cases (storage_conformance_metadata.cc) in.
+void LinkMetadataConformanceTests();
+
 // The parameters for one factory. Defined next to the tests, so that referencing it (the macro
 // below does) links them in from the static support library.
 ::testing::internal::ParamGenerator<StorageFactory> StorageConformanceParams(

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 
 namespace walnut {
 namespace {
@@ -49,7 +50,8 @@ IncrementHeader ReadIncrementHeader(Reader& in, uint64_t stored_size, std::strin
     Corrupt(context, "bad signature (not a WAL-G increment)");
   }
   if (fixed[2] != kIncrementSignature[2]) {
-    Corrupt(context, fmt::format("unknown version '{}'", static_cast<char>(fixed[2])));
+    Corrupt(context, fmt::format("unknown version '{}'",
+                                 Excerpt(std::string(1, static_cast<char>(fixed[2])))));
   }
   IncrementHeader header;
   header.file_size = GetLe(&fixed[4], 8);

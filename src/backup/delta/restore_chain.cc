@@ -7,6 +7,7 @@
 
 #include "backup/tar_reader.h"
 #include "common/error.h"
+#include "common/excerpt.h"
 #include "common/logging.h"
 
 namespace walnut {
@@ -124,9 +125,9 @@ void ChainPlan::OnFile(size_t level, const std::string& path, const BackupFileDe
   }
   std::optional<std::string> relative = NormalizeTarPath(path);
   if (!relative || relative->empty()) {
-    throw Error(
-        ErrorCode::kCorruption,
-        fmt::format("backup {}: files_metadata.json lists an unsafe path '{}'", backup, path));
+    throw Error(ErrorCode::kCorruption,
+                fmt::format("backup {}: files_metadata.json lists an unsafe path '{}'", backup,
+                            Excerpt(path)));
   }
   bool target = level + 1 == names_.size();
   FilePlan* plan = nullptr;

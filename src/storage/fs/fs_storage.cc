@@ -16,7 +16,8 @@
 #include "localfs/paths.h"
 #include "localfs/temporary_name.h"
 #include "storage/fs/fs_key.h"
-#include "storage/fs/fs_metadata.h"
+#include "localfs/file_metadata.h"
+#include "storage/fs/fs_object_io.h"
 
 namespace walnut {
 namespace {
@@ -133,7 +134,7 @@ std::string FsStorage::PathOf(std::string_view key) const {
   return root_ == "/" ? fmt::format("/{}", key) : fmt::format("{}/{}", root_, key);
 }
 
-std::unique_ptr<Reader> FsStorage::Get(std::string_view key, ByteRange range) {
+std::unique_ptr<StorageReader> FsStorage::Get(std::string_view key, ByteRange range) {
   CheckFsObjectKey(key);
   std::string path = PathOf(key);
   auto not_found = [&] {
@@ -153,7 +154,9 @@ std::unique_ptr<Reader> FsStorage::Get(std::string_view key, ByteRange range) {
   // Only a hint for read-ahead; failure changes nothing.
   ::posix_fadvise(file.fd(), static_cast<off_t>(begin), static_cast<off_t>(end - begin),
                   POSIX_FADV_SEQUENTIAL);
-  return std::make_unique<LocalFileReader>(std::move(file), begin, end);
+  std::map<std::string, std::string> metadata = ReadFileMetadata(file.fd(), path);
+  return std::make_unique<FsObjectReader>(
+      std::make_unique<LocalFileReader>(std::move(file), begin, end), std::move(metadata));
 }
 
 std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
@@ -165,7 +168,7 @@ std::optional<ObjectInfo> FsStorage::Stat(std::string_view key) {
     ThrowSystemError("cannot stat", path, err);
   }
   if (st.type != FileType::kRegular) return std::nullopt;
-  return ObjectInfo{std::string(key), st.size, st.mtime, false, ReadFsMetadata(path)};
+  return ObjectInfo{std::string(key), st.size, st.mtime, false, ReadFileMetadata(path)};
 }
 
 std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& options) {
@@ -173,13 +176,14 @@ std::unique_ptr<Writer> FsStorage::Put(std::string_view key, const PutOptions& o
   if (!options.metadata.empty()) {
     // On the temporary file, so that the object and its metadata appear together.
     try {
-      WriteFsMetadata(writer->file().fd(), PathOf(key), options.metadata);
+      WriteFileMetadata(writer->file().fd(), PathOf(key), options.metadata);
     } catch (...) {
       writer->Abort();
       throw;
     }
   }
-  return writer;
+  if (!options.late_metadata) return writer;
+  return std::make_unique<FsObjectWriter>(std::move(writer), PathOf(key), options.late_metadata);
 }
 
 std::unique_ptr<AtomicFileWriter> FsStorage::CreateWriter(std::string_view key) const {
@@ -291,6 +295,7 @@ bool FsStorage::Supports(StorageFeature feature) const {
   switch (feature) {
     case StorageFeature::kAtomicRename:
     case StorageFeature::kLocal:
+    case StorageFeature::kLateMetadata:  // extended attributes, set before the rename
       return true;
     case StorageFeature::kBatchDelete:
       return false;

@@ -30,7 +30,7 @@ class FsStorage : public Storage {
   explicit FsStorage(const std::filesystem::path& root, LocalFs& fs = LocalFs::Default());
 
   std::string Describe() const override;  // "file:///abs/root"
-  std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) override;
+  std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range = {}) override;
   std::optional<ObjectInfo> Stat(std::string_view key) override;
   std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) override;
   // Reports regular files only: temporary files, symlinked directories, sockets and the like are

@@ -19,10 +19,13 @@ void CheckKey(std::string_view key) {
 }
 
 // Reads a range of bytes it shares with the storage (or with a replaced object). Not thread-safe.
-class MemoryObjectReader : public Reader {
+class MemoryObjectReader : public StorageReader {
  public:
-  MemoryObjectReader(std::shared_ptr<const std::string> data, size_t begin, size_t end)
-      : data_(std::move(data)), pos_(begin), end_(end) {}
+  MemoryObjectReader(std::shared_ptr<const std::string> data, size_t begin, size_t end,
+                     std::map<std::string, std::string> metadata)
+      : data_(std::move(data)), pos_(begin), end_(end), metadata_(std::move(metadata)) {}
+
+  const std::map<std::string, std::string>& metadata() const override { return metadata_; }
 
   size_t Read(ByteSpan dst) override {
     size_t n = std::min(dst.size(), end_ - pos_);
@@ -35,14 +38,19 @@ class MemoryObjectReader : public Reader {
   std::shared_ptr<const std::string> data_;
   size_t pos_;
   size_t end_;
+  std::map<std::string, std::string> metadata_;
 };
 
 // Buffers an object and commits it on Close(). Not thread-safe.
 class MemoryObjectWriter : public Writer {
  public:
   MemoryObjectWriter(MemoryStorage& storage, std::string key,
-                     std::map<std::string, std::string> metadata)
-      : storage_(storage), key_(std::move(key)), metadata_(std::move(metadata)) {}
+                     std::map<std::string, std::string> metadata,
+                     std::shared_ptr<LateMetadata> late)
+      : storage_(storage),
+        key_(std::move(key)),
+        metadata_(std::move(metadata)),
+        late_(std::move(late)) {}
 
   void Write(ConstByteSpan src) override {
     CheckOpen();
@@ -52,6 +60,10 @@ class MemoryObjectWriter : public Writer {
   void Close() override {
     CheckOpen();
     open_ = false;
+    if (late_ && !late_->values.empty()) {
+      for (const auto& [name, value] : late_->values) metadata_[name] = value;
+      late_->kept = true;
+    }
     storage_.Commit(std::move(key_), std::move(data_), std::move(metadata_));
   }
 
@@ -71,6 +83,7 @@ class MemoryObjectWriter : public Writer {
   MemoryStorage& storage_;
   std::string key_;
   std::map<std::string, std::string> metadata_;
+  std::shared_ptr<LateMetadata> late_;
   std::string data_;
   bool open_ = true;
 };
@@ -81,9 +94,10 @@ MemoryStorage::MemoryStorage(std::string name) : name_(std::move(name)) {}
 
 std::string MemoryStorage::Describe() const { return "memory://" + name_; }
 
-std::unique_ptr<Reader> MemoryStorage::Get(std::string_view key, ByteRange range) {
+std::unique_ptr<StorageReader> MemoryStorage::Get(std::string_view key, ByteRange range) {
   CheckKey(key);
   std::shared_ptr<const std::string> data;
+  std::map<std::string, std::string> metadata;
   {
     MutexLock lock(mu_);
     auto it = objects_.find(key);
@@ -91,13 +105,14 @@ std::unique_ptr<Reader> MemoryStorage::Get(std::string_view key, ByteRange range
       throw Error(ErrorCode::kNotFound, fmt::format("object {} not found in {}", key, Describe()));
     }
     data = it->second.data;
+    metadata = it->second.metadata;
   }
   uint64_t size = data->size();
   uint64_t begin = std::min(range.offset, size);
   uint64_t end = size;
   if (range.length && *range.length < size - begin) end = begin + *range.length;
   return std::make_unique<MemoryObjectReader>(std::move(data), static_cast<size_t>(begin),
-                                              static_cast<size_t>(end));
+                                              static_cast<size_t>(end), std::move(metadata));
 }
 
 std::optional<ObjectInfo> MemoryStorage::Stat(std::string_view key) {
@@ -111,7 +126,8 @@ std::optional<ObjectInfo> MemoryStorage::Stat(std::string_view key) {
 
 std::unique_ptr<Writer> MemoryStorage::Put(std::string_view key, const PutOptions& options) {
   CheckKey(key);
-  return std::make_unique<MemoryObjectWriter>(*this, std::string(key), options.metadata);
+  return std::make_unique<MemoryObjectWriter>(*this, std::string(key), options.metadata,
+                                              options.late_metadata);
 }
 
 void MemoryStorage::Commit(std::string key, std::string data,
@@ -168,6 +184,7 @@ bool MemoryStorage::Supports(StorageFeature feature) const {
   switch (feature) {
     case StorageFeature::kBatchDelete:
     case StorageFeature::kAtomicRename:
+    case StorageFeature::kLateMetadata:
       return true;
     case StorageFeature::kLocal:  // memory is not a disk; callers size parallelism as for remote
       return false;

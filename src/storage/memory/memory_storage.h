@@ -24,7 +24,7 @@ class MemoryStorage : public Storage {
   explicit MemoryStorage(std::string name = "memory");
 
   std::string Describe() const override;  // "memory://<name>"
-  std::unique_ptr<Reader> Get(std::string_view key, ByteRange range = {}) override;
+  std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range = {}) override;
   std::optional<ObjectInfo> Stat(std::string_view key) override;
   std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) override;
   void List(std::string_view prefix, const ListOptions& options,

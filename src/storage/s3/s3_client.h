@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -22,6 +23,17 @@ namespace walnut::s3 {
 // User metadata travels in headers named x-amz-meta-<name> (PutObject, CreateMultipartUpload,
 // and the HeadObject answer).
 inline constexpr std::string_view kMetadataHeaderPrefix = "x-amz-meta-";
+
+// The user metadata in a response's headers (HeadObject, GetObject), names without the prefix.
+inline std::map<std::string, std::string> UserMetadata(const net::HttpResponse& response) {
+  std::map<std::string, std::string> metadata;
+  for (const auto& [name, value] : response.headers) {
+    if (name.starts_with(kMetadataHeaderPrefix)) {
+      metadata[name.substr(kMetadataHeaderPrefix.size())] = value;
+    }
+  }
+  return metadata;
+}
 
 // What WithRetries logs before an error; the error itself names the request and the object.
 inline constexpr std::string_view kRetryLabel = "transient failure";

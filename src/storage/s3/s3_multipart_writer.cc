@@ -18,10 +18,12 @@ constexpr size_t kMiB = 1 << 20;
 
 S3MultipartWriter::S3MultipartWriter(S3Client& client, std::string full_key,
                                      std::optional<uint64_t> size_hint,
-                                     std::map<std::string, std::string> metadata)
+                                     std::map<std::string, std::string> metadata,
+                                     std::shared_ptr<LateMetadata> late)
     : client_(client),
       key_(std::move(full_key)),
       metadata_(std::move(metadata)),
+      late_(std::move(late)),
       part_size_(client.options().max_part_size) {
   if (size_hint && *size_hint > static_cast<uint64_t>(part_size_) * kMaxParts) {
     // Grow the parts so the announced size fits into 10000 of them (rounded up to a MiB).
@@ -63,10 +65,14 @@ void S3MultipartWriter::Write(ConstByteSpan src) {
   }
 }
 
-net::HttpHeaders S3MultipartWriter::CreationHeaders() const {
+net::HttpHeaders S3MultipartWriter::CreationHeaders(bool with_late_metadata) const {
   net::HttpHeaders headers = client_.ObjectCreationHeaders();
   headers.emplace_back("Content-Type", "application/octet-stream");
-  for (const auto& [name, value] : metadata_) {
+  std::map<std::string, std::string> metadata = metadata_;
+  if (with_late_metadata && late_) {
+    for (const auto& [name, value] : late_->values) metadata[name] = value;
+  }
+  for (const auto& [name, value] : metadata) {
     headers.emplace_back(std::string(kMetadataHeaderPrefix) + name, value);
   }
   return headers;
@@ -78,7 +84,7 @@ void S3MultipartWriter::StartMultipart() {
   call.method = "POST";
   call.key = key_;
   call.query = {{"uploads", ""}};
-  call.headers = CreationHeaders();
+  call.headers = CreationHeaders(false);
   // A retry after a lost answer starts a second upload; the first one is never completed, and is
   // invisible (a bucket lifecycle rule removes its parts, as after any abort that failed).
   client_.Retry([&] {
@@ -187,11 +193,12 @@ void S3MultipartWriter::PutSingle() {
   call.op = "PutObject";
   call.method = "PUT";
   call.key = key_;
-  call.headers = CreationHeaders();
+  call.headers = CreationHeaders(true);
   call.body = AsBytes(buffer_);
   call.payload_sha256 = Sha256Hex(call.body);
   client_.SendWithRetries(call);
   ++client_.stats().single_puts;
+  if (late_ && !late_->values.empty()) late_->kept = true;
 }
 
 void S3MultipartWriter::Close() {

@@ -10,6 +10,7 @@
 #include "common/mutex.h"
 #include "concurrency/task_group.h"
 #include "io/writer.h"
+#include "storage/object_info.h"
 #include "storage/s3/s3_client.h"
 
 namespace walnut::s3 {
@@ -24,9 +25,12 @@ namespace walnut::s3 {
 // Not thread-safe (one producer), as every Writer.
 class S3MultipartWriter : public Writer {
  public:
-  // `metadata` is sent as x-amz-meta-<name> headers with the object (PutOptions::metadata).
+  // `metadata` is sent as x-amz-meta-<name> headers with the object (PutOptions::metadata);
+  // `late` (PutOptions::late_metadata, may be null) too when the object goes as one PutObject,
+  // whose headers are sent at Close(); a multipart upload cannot take it (kept stays false).
   S3MultipartWriter(S3Client& client, std::string full_key, std::optional<uint64_t> size_hint,
-                    std::map<std::string, std::string> metadata = {});
+                    std::map<std::string, std::string> metadata = {},
+                    std::shared_ptr<LateMetadata> late = nullptr);
   ~S3MultipartWriter() override;
 
   void Write(ConstByteSpan src) override;
@@ -41,12 +45,14 @@ class S3MultipartWriter : public Writer {
   void Complete();
   void PutSingle();
   void CheckOpen() const;
-  // The headers of the request that creates the object: storage class, encryption, metadata.
-  net::HttpHeaders CreationHeaders() const;
+  // The headers of the request that creates the object: storage class, encryption, metadata
+  // (and the late metadata for a single PutObject).
+  net::HttpHeaders CreationHeaders(bool with_late_metadata) const;
 
   S3Client& client_;
   const std::string key_;  // full key in the bucket
   const std::map<std::string, std::string> metadata_;
+  const std::shared_ptr<LateMetadata> late_;
   size_t part_size_;
   std::string buffer_;
   uint64_t total_bytes_ = 0;

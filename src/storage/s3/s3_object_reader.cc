@@ -77,7 +77,7 @@ void S3ObjectReader::Open(ByteRange range) {
   if (range.length && *range.length == 0) {
     // Nothing to read, but a missing object must still be reported.
     try {
-      client_.SendWithRetries(HeadObjectCall(key_));
+      metadata_ = UserMetadata(client_.SendWithRetries(HeadObjectCall(key_)));
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kNotFound) ThrowNotFound();
       throw;
@@ -90,6 +90,10 @@ void S3ObjectReader::Open(ByteRange range) {
   std::optional<uint64_t> object_size;
   try {
     current_ = FetchChunk(range.offset, want, &object_size);
+    // A 416 (the range starts at or past the end, e.g. of an empty object) carries no metadata.
+    if (!has_metadata_) {
+      metadata_ = UserMetadata(client_.SendWithRetries(HeadObjectCall(key_)));
+    }
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kNotFound) ThrowNotFound();
     throw;
@@ -130,6 +134,10 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
     auto on_headers = [&](const net::HttpResponse& r) {
       if (first && etag_.empty()) {
         if (auto etag = r.Header("etag")) etag_ = std::string(*etag);
+      }
+      if (first) {
+        metadata_ = UserMetadata(r);
+        has_metadata_ = true;
       }
       uint64_t total = 0;
       if (r.status == 200) {

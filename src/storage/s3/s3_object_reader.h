@@ -2,13 +2,14 @@
 
 #include <cstdint>
 #include <future>
+#include <map>
 #include <optional>
 #include <stop_token>
 #include <string>
 
-#include "io/reader.h"
 #include "storage/object_info.h"
 #include "storage/s3/s3_client.h"
+#include "storage/storage_reader.h"
 
 namespace walnut::s3 {
 
@@ -16,9 +17,10 @@ namespace walnut::s3 {
 // fetching the next chunk in the background while the current one is read: memory stays at two
 // chunks whatever the object size. Every request after the first carries If-Match with the first
 // response's ETag, so an object replaced mid-read fails (kProtocol) instead of yielding a mix.
-// A chunk whose transfer breaks is retried from the byte where it stopped.
+// A chunk whose transfer breaks is retried from the byte where it stopped. The object's user
+// metadata comes from the first response (a HeadObject when that one has no body: a 416).
 // Not thread-safe (one reader), as every Reader.
-class S3ObjectReader : public Reader {
+class S3ObjectReader : public StorageReader {
  public:
   // Fetches the first chunk, so a missing object throws kNotFound("object s3://b/k not found")
   // here rather than at the first Read().
@@ -27,6 +29,7 @@ class S3ObjectReader : public Reader {
   ~S3ObjectReader() override;
 
   size_t Read(ByteSpan dst) override;
+  const std::map<std::string, std::string>& metadata() const override { return metadata_; }
 
  private:
   // Fetches [offset, offset + length) with retries, resuming after partial transfers. For the
@@ -39,9 +42,11 @@ class S3ObjectReader : public Reader {
   S3Client& client_;
   const std::string key_;
   const size_t chunk_size_;
-  std::string etag_;         // written by the first fetch only, read-only afterwards
-  uint64_t end_ = 0;         // one past the last byte to deliver
-  uint64_t fetched_to_ = 0;  // one past the last byte fetched or being fetched
+  std::string etag_;  // written by the first fetch only, read-only afterwards
+  std::map<std::string, std::string> metadata_;  // as etag_
+  bool has_metadata_ = false;                    // as etag_
+  uint64_t end_ = 0;                             // one past the last byte to deliver
+  uint64_t fetched_to_ = 0;                      // one past the last byte fetched or being fetched
   std::string current_;
   size_t pos_ = 0;
   std::future<std::string> next_;

@@ -107,7 +107,7 @@ std::string S3Storage::Describe() const {
   return options_.root.empty() ? client_->Uri("") : client_->Uri(options_.root);
 }
 
-std::unique_ptr<Reader> S3Storage::Get(std::string_view key, ByteRange range) {
+std::unique_ptr<StorageReader> S3Storage::Get(std::string_view key, ByteRange range) {
   return std::make_unique<S3ObjectReader>(*client_, FullKey(key), range);
 }
 
@@ -132,17 +132,13 @@ std::optional<ObjectInfo> S3Storage::Stat(std::string_view key) {
   if (auto modified = response.Header("last-modified")) {
     if (auto t = ParseHttpDate(*modified)) info.mtime = *t;
   }
-  for (const auto& [name, value] : response.headers) {
-    if (name.starts_with(kMetadataHeaderPrefix)) {
-      info.metadata[name.substr(kMetadataHeaderPrefix.size())] = value;
-    }
-  }
+  info.metadata = UserMetadata(response);
   return info;
 }
 
 std::unique_ptr<Writer> S3Storage::Put(std::string_view key, const PutOptions& options) {
   return std::make_unique<S3MultipartWriter>(*client_, FullKey(key), options.size_hint,
-                                             options.metadata);
+                                             options.metadata, options.late_metadata);
 }
 
 void S3Storage::List(std::string_view prefix, const ListOptions& options,
@@ -236,6 +232,7 @@ void S3Storage::Delete(std::span<const std::string> keys) {
 }
 
 bool S3Storage::Supports(StorageFeature feature) const {
+  // Not kLateMetadata: a multipart upload sends its metadata before the first part.
   return feature == StorageFeature::kBatchDelete;
 }
 

@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 
 #include "common/error.h"
+#include "common/excerpt.h"
 
 namespace walnut::s3 {
 
@@ -101,13 +102,14 @@ ListPage ParseListObjectsV2(std::string_view xml) {
     if (obj.key.empty()) throw Malformed("ListObjectsV2 entry without a <Key>");
     std::string size = Text(node, "Size");
     if (!ParseUint(size, obj.size)) {
-      throw Malformed(fmt::format("ListObjectsV2 entry '{}' has a bad <Size> '{}'", obj.key, size));
+      throw Malformed(fmt::format("ListObjectsV2 entry '{}' has a bad <Size> '{}'",
+                                  Excerpt(obj.key), Excerpt(size)));
     }
     std::string modified = Text(node, "LastModified");
     auto mtime = ParseIso8601(modified);
     if (!mtime) {
-      throw Malformed(
-          fmt::format("ListObjectsV2 entry '{}' has a bad <LastModified> '{}'", obj.key, modified));
+      throw Malformed(fmt::format("ListObjectsV2 entry '{}' has a bad <LastModified> '{}'",
+                                  Excerpt(obj.key), Excerpt(modified)));
     }
     obj.mtime = *mtime;
     page.objects.push_back(std::move(obj));
@@ -119,7 +121,8 @@ ListPage ParseListObjectsV2(std::string_view xml) {
   }
   std::string truncated = Text(root, "IsTruncated");
   if (truncated != "true" && truncated != "false") {
-    throw Malformed(fmt::format("ListObjectsV2 response has a bad <IsTruncated> '{}'", truncated));
+    throw Malformed(
+        fmt::format("ListObjectsV2 response has a bad <IsTruncated> '{}'", Excerpt(truncated)));
   }
   page.is_truncated = truncated == "true";
   page.next_continuation_token = Text(root, "NextContinuationToken");

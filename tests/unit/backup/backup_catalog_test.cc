@@ -1,11 +1,14 @@
 #include "backup/backup_catalog.h"
 
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "backup/backup_name.h"
 #include "common/error.h"
+#include "io/digest.h"
+#include "pipeline/content_checksum.h"
 #include "storage/memory/memory_storage.h"
 #include "support/test_util.h"
 
@@ -132,6 +135,80 @@ TEST_F(BackupCatalogTest, V1SentinelCarriesItsFileList) {
   EXPECT_FALSE(catalog_.TryLoadMetadata(name));
   FilesMetadata files = catalog_.LoadFilesMetadata(name, s);
   EXPECT_EQ(files.files.count("/PG_VERSION"), 1u);
+}
+
+TEST_F(BackupCatalogTest, DocumentsCarryTheirSha256AndADamagedOneIsRefused) {
+  const std::string name = "base_000000010000000000000009";
+  BackupSentinel s;
+  s.lsn = 150994944;
+  const std::string text = SerializeBackupSentinel(s);
+  catalog_.WriteDocument(BackupSentinelKey(name), text);
+  const std::string key = "prefix/" + BackupSentinelKey(name);
+  EXPECT_EQ(storage_.Stat(key)->metadata.at(kContentSha256Metadata),
+            Digest::Of(AsBytes(text)).Hex());
+  EXPECT_EQ(catalog_.LoadSentinel(name).lsn, 150994944u);
+
+  // One digit changed: still valid JSON, a wrong start LSN. Only the checksum can tell.
+  std::string damaged = text;
+  damaged.replace(damaged.find("150994944"), 9, "150994945");
+  storage_.Commit(key, damaged, storage_.Stat(key)->metadata);
+  Error e = ExpectError([&] { catalog_.LoadSentinel(name); });
+  EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+  EXPECT_NE(std::string(e.what()).find("memory://catalog/" + key +
+                                       ": content does not match its recorded SHA-256"),
+            std::string::npos)
+      << e.what();
+}
+
+TEST_F(BackupCatalogTest, DocumentsWithoutSha256AreReportedToTheHandler) {
+  AddBackup("base_000000010000000000000009", 9 << 24);  // stored raw, as WAL-G does
+  std::vector<std::string> unverified;
+  BackupCatalog catalog =
+      catalog_.WithUnverifiedHandler([&](const std::string& object, const std::string& why) {
+        unverified.push_back(object + ": " + why);
+      });
+  catalog.LoadSentinel("base_000000010000000000000009");
+  catalog.LoadMetadata("base_000000010000000000000009");
+  ASSERT_EQ(unverified.size(), 2u);
+  EXPECT_NE(unverified[0].find("base_000000010000000000000009_backup_stop_sentinel.json: content "
+                               "could not be verified"),
+            std::string::npos)
+      << unverified[0];
+}
+
+TEST_F(BackupCatalogTest, FilesMetadataIsCheckedAgainstTheSentinelsRecord) {
+  // S3 cannot keep the digest of a streamed files_metadata.json; the sentinel does.
+  const std::string name = "base_000000010000000000000009";
+  const std::string key = "prefix/" + BackupFilesMetadataKey(name);
+  const std::string files =
+      R"({"Files":{"/PG_VERSION":{"IsIncremented":false,"IsSkipped":false,"MTime":"2025-01-01T00:00:00Z"}}})";
+  storage_.Commit(key, files);  // no metadata
+  BackupSentinel s;
+  s.lsn = 1;
+  s.stored_sha256[std::string(kFilesMetadataFileName)] = Digest::Of(AsBytes(files)).Hex();
+  std::vector<std::string> unverified;
+  BackupCatalog catalog = catalog_.WithUnverifiedHandler(
+      [&](const std::string& object, const std::string&) { unverified.push_back(object); });
+  EXPECT_EQ(catalog.LoadFilesMetadata(name, s).files.size(), 1u);
+  EXPECT_TRUE(unverified.empty());
+
+  // A byte damaged inside a path: valid JSON, wrong content.
+  std::string damaged = files;
+  damaged.replace(damaged.find("PG_VERSION"), 2, "PH");
+  storage_.Commit(key, damaged);
+  Error e = ExpectError([&] { catalog.LoadFilesMetadata(name, s); });
+  EXPECT_NE(std::string(e.what()).find("content does not match its recorded SHA-256"),
+            std::string::npos)
+      << e.what();
+
+  // Damage that breaks the JSON: the checksum still names what happened.
+  damaged = files;
+  damaged[20] = '\x01';
+  storage_.Commit(key, damaged);
+  e = ExpectError([&] { catalog.LoadFilesMetadata(name, s); });
+  EXPECT_NE(std::string(e.what()).find("content does not match its recorded SHA-256"),
+            std::string::npos)
+      << e.what();
 }
 
 }  // namespace

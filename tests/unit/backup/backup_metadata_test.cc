@@ -193,6 +193,47 @@ TEST(BackupSentinelTest, BadDocumentsAreCorruptionNamingTheObjectAndField) {
   }
 }
 
+TEST(BackupSentinelTest, DamagedBytesAreQuotedEscapedAndBounded) {
+  // A damaged document may hold anything: a terminal escape sequence, NULs, invalid UTF-8, a
+  // megabyte on one line. The error line must stay one short, printable line.
+  const std::string key = "basebackups_005/base_000000010000000000000002_backup_stop_sentinel.json";
+  const std::string garbage = "\x1b[31m\x01\xff\xfe" + std::string(100000, 'A');
+  for (const std::string& json : std::vector<std::string>{
+           "{\"LSN\":1,\"StartTime\":\"\\u001b[31m" + std::string(100000, 'A') + "\"}",
+           "{\"LSN\":\"\\u001b]0;x\\u0007" + std::string(100000, 'B') + "\"}",
+           "{\"LSN\":" + garbage + "}",
+           garbage,
+           "{\"LSN\":1,\"" + garbage + "\":1,\"Hostname\":[1]}",
+       }) {
+    Error e = ExpectError([&] { ParseBackupSentinel(json, key); });
+    std::string message = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(message.find(key), std::string::npos) << message;
+    EXPECT_LT(message.size(), 800u) << message;
+    for (char c : message) {
+      auto byte = static_cast<unsigned char>(c);
+      EXPECT_TRUE(byte >= 0x20 && byte < 0x7f) << "raw byte " << int(byte) << " in " << message;
+    }
+  }
+  Error e = ExpectError(
+      [&] { ParseBackupSentinel("{\"LSN\":1,\"StartTime\":\"\\u001b[31mred\"}", key); });
+  EXPECT_NE(std::string(e.what()).find("\\x1b[31mred"), std::string::npos) << e.what();
+}
+
+TEST(BackupSentinelTest, WalnutSha256RoundTripsAndIsLeftOutWhenEmpty) {
+  BackupSentinel s;
+  s.lsn = 1;
+  EXPECT_EQ(SerializeBackupSentinel(s).find("WalnutSha256"), std::string::npos);
+  s.stored_sha256 = {{"files_metadata.json", std::string(64, 'a')},
+                     {"tar_partitions/part_001.tar.lz4", std::string(64, 'b')}};
+  std::string json = SerializeBackupSentinel(s);
+  EXPECT_NE(json.find(R"("WalnutSha256":{"files_metadata.json":")"), std::string::npos) << json;
+  EXPECT_EQ(ParseBackupSentinel(json, "k").stored_sha256, s.stored_sha256);
+  EXPECT_EQ(
+      ExpectError([&] { ParseBackupSentinel(R"({"LSN":1,"WalnutSha256":[1]})", "k"); }).code(),
+      ErrorCode::kCorruption);
+}
+
 TEST(BackupSentinelTest, InvalidUserDataIsRejectedOnWrite) {
   BackupSentinel s;
   s.user_data = "{not json";

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "common/mutex.h"
 #include "io/digest.h"
 #include "io/memory_stream.h"
+#include "pipeline/crypto/encryption_detection.h"
 #include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "storage/memory/memory_storage.h"
@@ -224,6 +227,25 @@ TEST_F(BackupPushTest, WritesWalGLayoutWithTheSentinelLast) {
   size_t listed = 0;
   for (const auto& [tar, paths] : files.tar_file_sets) listed += paths.size();
   EXPECT_EQ(listed, files.files.size() + 1);  // + backup_label
+
+  // Every streamed object's stored bytes have their SHA-256 in the sentinel (and, where the
+  // storage keeps it, in the object's metadata); the documents carry theirs as metadata.
+  std::map<std::string, std::string> expected;
+  for (const std::string& tar : tars) {
+    const std::string key = BackupTarPartitionsKey(name) + tar;
+    std::string digest = Digest::Of(AsBytes(Raw(key))).Hex();
+    expected["tar_partitions/" + tar] = digest;
+    EXPECT_EQ(memory_.Stat(key)->metadata.at(kStoredSha256Metadata), digest) << key;
+    EXPECT_EQ(memory_.Stat(key)->metadata.at(kEncryptionMetadata), "none") << key;
+  }
+  expected["files_metadata.json"] = Digest::Of(AsBytes(Raw(BackupFilesMetadataKey(name)))).Hex();
+  EXPECT_EQ(sentinel.stored_sha256, expected);
+  for (const std::string& key :
+       {BackupSentinelKey(name), BackupMetadataKey(name), BackupFilesMetadataKey(name)}) {
+    EXPECT_EQ(memory_.Stat(key)->metadata.at(kContentSha256Metadata),
+              Digest::Of(AsBytes(Raw(key))).Hex())
+        << key;
+  }
 }
 
 TEST_F(BackupPushTest, AFailingUploadLeavesNoSentinelAndStopsTheBackup) {

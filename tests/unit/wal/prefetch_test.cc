@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include "localfs/file_metadata.h"
 #include "storage/memory/memory_storage.h"
+#include "support/log_capture.h"
 #include "support/faulty_local_fs.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
@@ -184,6 +186,26 @@ TEST_F(PrefetchTest, PrefetchesVerifiedSegmentsAndSkipsAbsentAndDamagedOnes) {
 
   ASSERT_TRUE(Take({1, 6}));
   EXPECT_EQ(testing::ReadFile(destination()), Segment({1, 6}));
+}
+
+TEST_F(PrefetchTest, AnUnverifiedPrefetchIsReportedByTheWalFetchThatTakesIt) {
+  // Archived by WAL-G: no recorded SHA-256. The prefetcher's stderr goes nowhere, so the
+  // warning waits on the file for wal-fetch.
+  Archive({1, 6}, Segment({1, 6}));
+  const std::string key = "wal_005/" + WithExtension(NameOf({1, 6}), CompressionMethod::kLz4);
+  storage_.Commit(key, testing::ReadAll(*storage_.Get(key)));
+  {
+    testing::LogCapture quiet;
+    ASSERT_EQ(PrefetchWalFiles(wal_, PipelineOptions{}, prefetch_, {NameOf({1, 6})}, options_), 1u);
+    EXPECT_EQ(quiet.str(), "");
+  }
+  testing::LogCapture log;
+  ASSERT_TRUE(Take({1, 6}));
+  EXPECT_EQ(log.str(), "warning: memory://memory/" + key +
+                           ": content could not be verified: no SHA-256 was recorded for it "
+                           "(written by WAL-G or an older Walnut)\n");
+  EXPECT_EQ(testing::ReadFile(destination()), Segment({1, 6}));
+  EXPECT_TRUE(ReadFileMetadata(destination()).empty()) << "the mark must not reach pg_wal";
 }
 
 TEST_F(PrefetchTest, TwoPrefetchersOfTheSameSegmentsDoNotCorruptEachOther) {

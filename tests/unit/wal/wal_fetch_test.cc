@@ -13,8 +13,9 @@
 #include "pipeline/content_checksum.h"
 #include "pipeline/crypto/sodium_crypter.h"
 #include "pipeline/crypto/sodium_key.h"
+#include "localfs/file_metadata.h"
 #include "storage/memory/memory_storage.h"
-#include "storage/storage_wrapper.h"
+#include "support/log_capture.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
 
@@ -25,28 +26,6 @@ namespace fs = std::filesystem;
 
 constexpr uint64_t kSegmentSize = 1 << 20;  // small segments keep the tests fast
 constexpr uint64_t kSystemId = 7000000000000000001;
-
-// Adds user metadata to what Stat reports, whatever the backend keeps: the tests of checksum
-// verification must not depend on MemoryStorage's support for it.
-class MetadataStorage : public StorageWrapper {
- public:
-  using StorageWrapper::StorageWrapper;
-  std::optional<ObjectInfo> Stat(std::string_view key) override {
-    auto info = StorageWrapper::Stat(key);
-    if (info) {
-      if (auto it = metadata_.find(std::string(key)); it != metadata_.end()) {
-        info->metadata = it->second;
-      }
-    }
-    return info;
-  }
-  void SetSha256(const std::string& key, const std::string& content) {
-    metadata_[key][kContentSha256Metadata] = Digest::Of(AsBytes(content)).Hex();
-  }
-
- private:
-  std::map<std::string, std::map<std::string, std::string>> metadata_;
-};
 
 std::shared_ptr<const Crypter> TestCrypter(unsigned char fill) {
   std::array<unsigned char, 32> bytes{};
@@ -62,7 +41,7 @@ std::string NameOf(pg::WalSegment segment) { return pg::WalFileName(segment, kSe
 
 class WalFetchTest : public ::testing::Test {
  protected:
-  WalFetchTest() : storage_(memory_), wal_(storage_, "wal_005") {
+  WalFetchTest() : wal_(memory_, "wal_005") {
     options_.segment_size = kSegmentSize;
     options_.retry.max_attempts = 1;
     pipeline_.compression = CompressionMethod::kLz4;
@@ -79,6 +58,13 @@ class WalFetchTest : public ::testing::Test {
     return "wal_005/" + object;
   }
 
+  // Records `content`'s SHA-256 as the object's, whatever the object holds.
+  void SetSha256(const std::string& key, const std::string& content) {
+    auto metadata = memory_.Stat(key)->metadata;
+    metadata[kContentSha256Metadata] = Digest::Of(AsBytes(content)).Hex();
+    memory_.Commit(key, testing::ReadAll(*memory_.Get(key)), metadata);
+  }
+
   WalFetchResult Fetch(const std::string& name) {
     return FetchWalFile(wal_, pipeline_, name, destination(), options_);
   }
@@ -91,7 +77,6 @@ class WalFetchTest : public ::testing::Test {
   }
 
   MemoryStorage memory_;
-  MetadataStorage storage_;
   Folder wal_;
   PipelineOptions pipeline_;
   WalFetchOptions options_{.fs = LocalFs::Default()};
@@ -131,7 +116,7 @@ TEST_F(WalFetchTest, AnObjectOnlyInAnUndecodableCompressionIsAnErrorNotAbsence) 
 TEST_F(WalFetchTest, VerifiesTheRecordedChecksum) {
   std::string content = Segment({1, 3});
   std::string key = Store(NameOf({1, 3}), content);
-  storage_.SetSha256(key, content);
+  SetSha256(key, content);
   ASSERT_EQ(Fetch(NameOf({1, 3})), WalFetchResult::kFetched);
   EXPECT_EQ(testing::ReadFile(destination()), content);
 }
@@ -141,7 +126,7 @@ TEST_F(WalFetchTest, AChecksumMismatchIsCorruptionAndLeavesNoFile) {
   std::string key = Store(NameOf({1, 3}), content);
   std::string other = content;
   other[5000] ^= 1;
-  storage_.SetSha256(key, other);
+  SetSha256(key, other);
   Error e = testing::ExpectError([&] { Fetch(NameOf({1, 3})); });
   EXPECT_EQ(e.code(), ErrorCode::kCorruption);
   EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
@@ -222,7 +207,7 @@ TEST_F(WalFetchTest, HistoryFilesHaveNoSizeOrHeaderButTheirChecksumIsChecked) {
   EXPECT_EQ(testing::ReadFile(destination()), history);
 
   fs::remove(destination());
-  storage_.SetSha256(key, "something else");
+  SetSha256(key, "something else");
   EXPECT_EQ(testing::ExpectError([&] { Fetch("00000002.history"); }).code(),
             ErrorCode::kCorruption);
   EXPECT_FALSE(DestinationExists());
@@ -259,6 +244,41 @@ TEST_F(WalFetchTest, AMissingDestinationDirectoryIsAnErrorNotAbsence) {
   });
   EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   EXPECT_NE(std::string(e.what()).find("no/such"), std::string::npos) << e.what();
+}
+
+TEST_F(WalFetchTest, ASegmentWithoutARecordedChecksumIsRestoredWithOneWarning) {
+  // As WAL-G archives it: no metadata. PostgreSQL logs restore_command's stderr, so the line
+  // reaches its log.
+  std::string content = Segment({1, 41});
+  std::string key = Store(NameOf({1, 41}), content);
+  memory_.Commit(key, testing::ReadAll(*memory_.Get(key)));
+  testing::LogCapture log;
+  ASSERT_EQ(Fetch(NameOf({1, 41})), WalFetchResult::kFetched);
+  EXPECT_EQ(testing::ReadFile(destination()), content);
+  EXPECT_EQ(log.str(), "warning: memory://memory/" + key +
+                           ": content could not be verified: no SHA-256 was recorded for it "
+                           "(written by WAL-G or an older Walnut)\n");
+}
+
+TEST_F(WalFetchTest, APrefetchMarksAnUnverifiedSegmentInsteadOfWarning) {
+  // The prefetcher's stderr goes nowhere; the mark carries the warning to wal-fetch.
+  std::string content = Segment({1, 42});
+  std::string key = Store(NameOf({1, 42}), content);
+  memory_.Commit(key, testing::ReadAll(*memory_.Get(key)));
+  options_.mark_unverified = true;
+  testing::LogCapture log;
+  ASSERT_EQ(Fetch(NameOf({1, 42})), WalFetchResult::kFetched);
+  EXPECT_EQ(log.str(), "");
+  auto marks = ReadFileMetadata(destination());
+  ASSERT_EQ(marks.count(kUnverifiedMark), 1u);
+  EXPECT_NE(marks[kUnverifiedMark].find(key + ": content could not be verified"),
+            std::string::npos);
+
+  // A verified segment carries no mark.
+  fs::remove(destination());
+  Store(NameOf({1, 43}), Segment({1, 43}));
+  ASSERT_EQ(Fetch(NameOf({1, 43})), WalFetchResult::kFetched);
+  EXPECT_EQ(ReadFileMetadata(destination()).count(kUnverifiedMark), 0u);
 }
 
 }  // namespace

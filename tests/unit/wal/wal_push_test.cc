@@ -70,6 +70,8 @@ class WalPushTest : public ::testing::Test {
     auto writer = MakeUploadWriter(root_.Sub("wal_005"), object, pipeline);
     writer->Write(AsBytes(data));
     writer->Close();
+    const std::string key = "wal_005/" + object;
+    memory_.Commit(key, testing::ReadAll(*memory_.Get(key)));  // without Walnut's metadata
   }
 
   bool HasMarker(const std::string& name) {

@@ -1,4 +1,4 @@
-#include "storage/fs/fs_metadata.h"
+#include "localfs/file_metadata.h"
 
 #include <cerrno>
 #include <cstring>
@@ -27,7 +27,7 @@ std::string Attribute(const fs::path& path, const std::string& name) {
   return value;
 }
 
-TEST(FsMetadataTest, KeepsMetadataAsUserWalnutAttributes) {
+TEST(FileMetadataTest, KeepsMetadataAsUserWalnutAttributes) {
   testing::TempDir dir;
   FsStorage storage(dir.path());
   auto writer = storage.Put("wal_005/seg.lz4", PutOptions{3, {{"walnut-sha256", "abc123"}}});
@@ -36,18 +36,18 @@ TEST(FsMetadataTest, KeepsMetadataAsUserWalnutAttributes) {
   EXPECT_EQ(Attribute(dir.path() / "wal_005" / "seg.lz4", "user.walnut.walnut-sha256"), "abc123");
 }
 
-TEST(FsMetadataTest, IgnoresAttributesThatAreNotOurs) {
+TEST(FileMetadataTest, IgnoresAttributesThatAreNotOurs) {
   testing::TempDir dir;
   fs::path file = dir.path() / "object";
   testing::WriteFile(file, "data");
   ASSERT_EQ(::setxattr(file.c_str(), "user.other", "1", 1, 0), 0) << std::strerror(errno);
   ASSERT_EQ(::setxattr(file.c_str(), "user.walnut.mine", "2", 1, 0), 0);
-  EXPECT_EQ(ReadFsMetadata(file.string()), (std::map<std::string, std::string>{{"mine", "2"}}));
+  EXPECT_EQ(ReadFileMetadata(file.string()), (std::map<std::string, std::string>{{"mine", "2"}}));
 }
 
-TEST(FsMetadataTest, AMissingFileHasNoMetadata) {
+TEST(FileMetadataTest, AMissingFileHasNoMetadata) {
   testing::TempDir dir;
-  EXPECT_TRUE(ReadFsMetadata((dir.path() / "absent").string()).empty());
+  EXPECT_TRUE(ReadFileMetadata((dir.path() / "absent").string()).empty());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "storage/fs/fs_metadata.h"
+#include "localfs/file_metadata.h"
 
 #include <cerrno>
 #include <functional>
@@ -70,23 +70,36 @@ std::map<std::string, std::string> ReadAttributes(
 
 }  // namespace
 
-void WriteFsMetadata(int fd, const std::string& path,
+bool WriteFileMetadata(int fd, const std::string& path,
                      const std::map<std::string, std::string>& metadata) {
   for (const auto& [name, value] : metadata) {
     std::string attribute = std::string(kAttributePrefix) + name;
     if (::fsetxattr(fd, attribute.c_str(), value.data(), value.size(), 0) != 0) {
-      if (NoAttributeSupport(errno)) return;
+      if (NoAttributeSupport(errno)) return false;
       ThrowSystemError("cannot set attribute " + attribute + " on", path, errno);
     }
   }
+  return true;
 }
 
-std::map<std::string, std::string> ReadFsMetadata(const std::string& path) {
+std::map<std::string, std::string> ReadFileMetadata(const std::string& path) {
   return ReadAttributes(
       [&](char* buf, size_t size) { return ::listxattr(path.c_str(), buf, size); },
       [&](const char* name, char* buf, size_t size) {
         return ::getxattr(path.c_str(), name, buf, size);
       },
+      path);
+}
+
+void RemoveFileMetadata(int fd, const std::string& name) {
+  std::string attribute = std::string(kAttributePrefix) + name;
+  ::fremovexattr(fd, attribute.c_str());
+}
+
+std::map<std::string, std::string> ReadFileMetadata(int fd, const std::string& path) {
+  return ReadAttributes(
+      [&](char* buf, size_t size) { return ::flistxattr(fd, buf, size); },
+      [&](const char* name, char* buf, size_t size) { return ::fgetxattr(fd, name, buf, size); },
       path);
 }
 
