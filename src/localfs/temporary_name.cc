@@ -24,9 +24,4 @@ bool IsTemporaryName(std::string_view file_name) {
          file_name.find(kTemporaryMarker) != std::string_view::npos;
 }
 
-std::string_view TemporaryNameTarget(std::string_view temporary_name) {
-  if (!IsTemporaryName(temporary_name)) return {};
-  return temporary_name.substr(1, temporary_name.rfind(kTemporaryMarker) - 1);
-}
-
 }  // namespace walnut

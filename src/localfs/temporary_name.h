@@ -14,8 +14,4 @@ std::string MakeTemporaryName(std::string_view file_name);
 // Whether a directory entry is such a temporary file.
 bool IsTemporaryName(std::string_view file_name);
 
-// The file name a temporary file was to become, as far as it is kept in the name ("" when
-// `temporary_name` is not one): MakeTemporaryName keeps the first 200 characters.
-std::string_view TemporaryNameTarget(std::string_view temporary_name);
-
 }  // namespace walnut
