@@ -68,10 +68,15 @@ int PosixLocalFs::OpenDescriptor(const std::string& path, int flags, uint32_t mo
   });
 }
 
-int PosixLocalFs::Read(LocalFile& file, ByteSpan dst, size_t& n) {
+namespace {
+
+// Fills `dst` by calls of read_some(offset into dst, bytes wanted) until it is full or the file
+// ends; retries EINTR. Returns 0 or the errno, with `n` the bytes read either way.
+template <class ReadSome>
+int ReadFully(ByteSpan dst, size_t& n, ReadSome read_some) {
   n = 0;
   while (n < dst.size()) {
-    ssize_t got = ::read(file.fd(), dst.data() + n, dst.size() - n);
+    ssize_t got = read_some(n, dst.size() - n);
     if (got < 0) {
       if (errno == EINTR) continue;
       return errno;
@@ -82,19 +87,17 @@ int PosixLocalFs::Read(LocalFile& file, ByteSpan dst, size_t& n) {
   return 0;
 }
 
+}  // namespace
+
+int PosixLocalFs::Read(LocalFile& file, ByteSpan dst, size_t& n) {
+  return ReadFully(
+      dst, n, [&](size_t done, size_t want) { return ::read(file.fd(), dst.data() + done, want); });
+}
+
 int PosixLocalFs::ReadAt(LocalFile& file, ByteSpan dst, uint64_t offset, size_t& n) {
-  n = 0;
-  while (n < dst.size()) {
-    ssize_t got =
-        ::pread(file.fd(), dst.data() + n, dst.size() - n, static_cast<off_t>(offset + n));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (got == 0) break;  // the end of the file
-    n += static_cast<size_t>(got);
-  }
-  return 0;
+  return ReadFully(dst, n, [&](size_t done, size_t want) {
+    return ::pread(file.fd(), dst.data() + done, want, static_cast<off_t>(offset + done));
+  });
 }
 
 int PosixLocalFs::WriteAt(LocalFile& file, ConstByteSpan src, uint64_t offset) {

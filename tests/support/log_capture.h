@@ -14,11 +14,13 @@ namespace walnut::testing {
 // construct; the logging itself is.
 class LogCapture {
  public:
-  LogCapture() : previous_(spdlog::default_logger()) {
+  // `level`: the lowest level kept (info, as WALG_LOG_LEVEL=NORMAL; debug for DEVEL's lines).
+  explicit LogCapture(spdlog::level::level_enum level = spdlog::level::info)
+      : previous_(spdlog::default_logger()) {
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
     sink->set_pattern("%l: %v");
     auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(spdlog::level::info);  // as WALG_LOG_LEVEL=NORMAL
+    logger->set_level(level);
     spdlog::set_default_logger(logger);
   }
   ~LogCapture() { spdlog::set_default_logger(previous_); }

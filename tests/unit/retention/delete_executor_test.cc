@@ -10,7 +10,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "backup/backup_metadata.h"
@@ -21,6 +20,7 @@
 #include "retention/delete_plan.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage_wrapper.h"
+#include "support/log_capture.h"
 #include "wal/archive_identity.h"
 
 namespace walnut::retention {
@@ -45,36 +45,16 @@ class RecordingStorage : public StorageWrapper {
 
 std::string Wal(pg::SegmentNo segno) { return pg::WalFileName({1, segno}, kSeg); }
 
-// Captures what is logged while it lives ("info: message" lines).
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    sink->set_pattern("%l: %v");
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(spdlog::level::debug);
-    spdlog::set_default_logger(logger);
+// The keys of the "\twill be deleted: <key>" lines of a captured log, in order.
+std::vector<std::string> Named(const testing::LogCapture& log) {
+  std::vector<std::string> keys;
+  std::istringstream in(log.str());
+  const std::string marker = "info: \twill be deleted: ";
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(marker)) keys.push_back(line.substr(marker.size()));
   }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  // The keys of the "\twill be deleted: <key>" lines, in order.
-  std::vector<std::string> Named() const {
-    std::vector<std::string> keys;
-    std::istringstream in(out_.str());
-    const std::string marker = "info: \twill be deleted: ";
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with(marker)) keys.push_back(line.substr(marker.size()));
-    }
-    return keys;
-  }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+  return keys;
+}
 
 class DeleteExecutorTest : public ::testing::Test {
  protected:
@@ -270,9 +250,9 @@ TEST_F(DeleteExecutorTest, ADryRunNamesEachObjectTheDeleteRemoves) {
   std::vector<std::string> named;
   DeleteReport report;
   {
-    LogCapture log;
+    testing::LogCapture log(spdlog::level::debug);
     report = Run(RetainFull(1), false);
-    named = log.Named();
+    named = Named(log);
   }
   std::set<std::string> unique(named.begin(), named.end());
   EXPECT_EQ(unique.size(), named.size()) << "an object named twice";
@@ -302,23 +282,23 @@ TEST_F(DeleteExecutorTest, EverythingClearsTheArchiveIdentityLast) {
   AddBackup(2);
   AddWal(1, 4);
   {
-    LogCapture log;
+    testing::LogCapture log(spdlog::level::debug);
     Run(Everything(), false);
     EXPECT_TRUE(Has(identity_key));
-    EXPECT_EQ(log.Named().back(), identity_key);
-    EXPECT_NE(log.text().find("would delete the archive's cluster identity record"),
+    EXPECT_EQ(Named(log).back(), identity_key);
+    EXPECT_NE(log.str().find("would delete the archive's cluster identity record"),
               std::string::npos)
-        << log.text();
+        << log.str();
   }
-  LogCapture log;
+  testing::LogCapture log(spdlog::level::debug);
   const DeleteReport report = Run(Everything(), true);
   EXPECT_EQ(memory_.ObjectCount(), 0u);
   EXPECT_EQ(storage_.calls.back(), std::vector<std::string>{identity_key});
   EXPECT_EQ(report.objects, 4u + 4u + 1u);
-  EXPECT_NE(log.text().find("deleted the archive's cluster identity record walnut_archive.json "
-                            "(database system 7300000000000000001)"),
+  EXPECT_NE(log.str().find("deleted the archive's cluster identity record walnut_archive.json "
+                           "(database system 7300000000000000001)"),
             std::string::npos)
-      << log.text();
+      << log.str();
 
   // Only everything clears it.
   memory_.Commit(identity_key, "{}");
@@ -345,12 +325,12 @@ TEST_F(DeleteExecutorTest, EverythingKeepsTheIdentityWhileAClusterStillArchives)
     }
   };
   storage_.after_first_delete = hook;
-  LogCapture log;
+  testing::LogCapture log(spdlog::level::debug);
   Run(Everything(), true);
   EXPECT_TRUE(Has(identity_key));
   EXPECT_TRUE(Has("wal_005/" + Wal(9) + ".lz4"));
-  EXPECT_NE(log.text().find("kept the archive's cluster identity record"), std::string::npos)
-      << log.text();
+  EXPECT_NE(log.str().find("kept the archive's cluster identity record"), std::string::npos)
+      << log.str();
 }
 
 TEST_F(DeleteExecutorTest, EverythingNeverRemovesARecordWrittenAfterItBegan) {
