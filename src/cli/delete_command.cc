@@ -15,9 +15,27 @@
 #include "retention/delete_executor.h"
 #include "retention/delete_plan.h"
 #include "retention/stale_temporaries.h"
+#include "storage/locked_objects.h"
 
 namespace walnut {
 namespace {
+
+// The last line of a delete that met objects under retention.
+Error LockedError(const retention::DeleteReport& report) {
+  auto count = [](uint64_t n, std::string_view what) {
+    return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+  };
+  return Error(
+      ErrorCode::kFailedPrecondition,
+      fmt::format("{} {} not deleted{}: the bucket's Object Lock keeps them until {}; run "
+                  "the delete again after that date (S3_RETENTION_PERIOD should end "
+                  "before the retention policy deletes backups)",
+                  count(report.locked, "object"), report.locked == 1 ? "was" : "were",
+                  report.locked_backups == 0
+                      ? ""
+                      : fmt::format(" and {} kept whole", count(report.locked_backups, "backup")),
+                  DescribeRetainUntil(report.locked_until)));
+}
 
 using retention::DeleteRequest;
 using Mode = DeleteRequest::Mode;
@@ -166,7 +184,7 @@ int RunDelete(CommandContext& context, const DeleteArgs& args) {
   }
   retention::DeleteReport report =
       retention::ExecuteDelete(catalog, inventory, plan, args.confirm, settings.wal_segment_size);
-  if (report.objects == 0) {
+  if (report.objects == 0 && report.locked == 0) {
     spdlog::info("nothing to delete");
     return 0;
   }
@@ -178,6 +196,9 @@ int RunDelete(CommandContext& context, const DeleteArgs& args) {
           : fmt::format(", {} temporary files of unfinished uploads", report.temporaries));
   if (args.confirm) {
     spdlog::info("Deleted {}", counts);
+    // Not a success: what the rule asked for is not done, and the next run must be told to
+    // look (a cron job that only checks the exit status would otherwise never learn).
+    if (report.locked > 0) throw LockedError(report);
   } else {
     spdlog::info("Dry run: {} would be deleted; run with --confirm to delete them", counts);
   }

@@ -24,6 +24,7 @@
 #include "io/hashing_reader.h"
 #include "localfs/atomic_file_writer.h"
 #include "localfs/local_file_reader.h"
+#include "storage/versions.h"
 
 namespace walnut {
 namespace {
@@ -253,6 +254,37 @@ PutSource CheckPutArguments(bool read_stdin, const std::string& first, std::stri
   return PutSource{first};
 }
 
+// st ls --all-versions: every version and delete marker below the path, at any depth.
+int ListVersions(CommandContext& context, const std::string& path) {
+  Folder folder = path.empty() ? context.root() : context.root().Sub(path);
+  std::vector<std::vector<std::string>> rows{
+      {"type", "size", "last modified", "version id", "latest", "name"}};
+  folder.ListVersions("", [&](const ObjectVersion& v) {
+    rows.push_back({v.is_delete_marker ? "marker" : "obj", std::to_string(v.size),
+                    GoTimeString(v.mtime), v.version_id, v.is_latest ? "yes" : "no", v.key});
+  });
+  std::string table = TabbedTable(rows);
+  std::fwrite(table.data(), 1, table.size(), stdout);
+  return 0;
+}
+
+struct RemoveArgs {
+  std::string prefix;
+  bool all_versions = false;
+  std::string version_id;
+};
+
+int RemoveVersions(CommandContext& context, const RemoveArgs& args) {
+  if (!args.version_id.empty()) {
+    DeleteOneVersion(context.root(), args.prefix, args.version_id);
+    spdlog::info("removed version {} of '{}'", args.version_id, args.prefix);
+    return 0;
+  }
+  uint64_t count = DeleteAllVersions(context.root(), args.prefix);
+  spdlog::info("removed {} version(s) under '{}'", count, args.prefix);
+  return 0;
+}
+
 int Remove(CommandContext& context, const std::string& prefix) {
   std::vector<std::string> keys;
   context.root().List(prefix, ListOptions{.recursive = true},
@@ -316,10 +348,15 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
     auto* ls = st->add_subcommand("ls", "Print the objects in a storage folder");
     auto path = std::make_shared<std::string>();
     auto recursive = std::make_shared<bool>(false);
+    auto all_versions = std::make_shared<bool>(false);
     ls->add_option("path", *path, "Folder, relative to the storage root");
     ls->add_flag("-r,--recursive", *recursive, "List the folder recursively");
-    ls->callback([&, path, recursive] {
-      action = [&, path, recursive] { return List(context, *path, *recursive); };
+    ls->add_flag("--all-versions", *all_versions,
+                 "List every version and delete marker below the folder, at any depth (S3)");
+    ls->callback([&, path, recursive, all_versions] {
+      action = [&, path, recursive, all_versions] {
+        return *all_versions ? ListVersions(context, *path) : List(context, *path, *recursive);
+      };
     });
   }
   {
@@ -382,9 +419,19 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
   }
   {
     auto* rm = st->add_subcommand("rm", "Remove an object or a whole folder");
-    auto prefix = std::make_shared<std::string>();
-    rm->add_option("prefix", *prefix, "Object or folder, relative to the storage root")->required();
-    rm->callback([&, prefix] { action = [&, prefix] { return Remove(context, *prefix); }; });
+    auto args = std::make_shared<RemoveArgs>();
+    rm->add_option("prefix", args->prefix, "Object or folder, relative to the storage root")
+        ->required();
+    auto* all = rm->add_flag("--all-versions", args->all_versions,
+                             "Remove every version and delete marker of the objects (S3)");
+    rm->add_option("--version-id", args->version_id, "Remove only this version of the object (S3)")
+        ->excludes(all);
+    rm->callback([&, args] {
+      action = [&, args] {
+        if (args->all_versions || !args->version_id.empty()) return RemoveVersions(context, *args);
+        return Remove(context, args->prefix);
+      };
+    });
   }
   {
     auto* check = st->add_subcommand("check", "Check access to the storage");

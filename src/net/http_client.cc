@@ -1,5 +1,6 @@
 #include "net/http_client.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <exception>
@@ -28,15 +29,16 @@ using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
 constexpr size_t kMaxIdleHandles = 32;
 
+bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
 bool IsSecretHeader(std::string_view name) {
   static constexpr std::array<std::string_view, 4> kSecret = {
       "authorization", "x-amz-security-token", "proxy-authorization",
       "x-amz-server-side-encryption-customer-key"};
   for (std::string_view secret : kSecret) {
-    if (name.size() == secret.size() &&
-        ::strncasecmp(name.data(), secret.data(), secret.size()) == 0) {
-      return true;
-    }
+    if (SameName(name, secret)) return true;
   }
   return false;
 }
@@ -76,7 +78,8 @@ void Check(CURLcode rc, const char* what) {
 }
 
 // Set-up: the request's header lines, plus "Expect:" (bodies are buffered and sent with
-// Content-Length; waiting for "100 Continue" only adds a round trip).
+// Content-Length; waiting for "100 Continue" only adds a round trip) unless the request asks for
+// "Expect: 100-continue".
 SlistPtr HeaderList(const HttpRequest& request) {
   SlistPtr headers;
   auto add = [&](const std::string& line) {
@@ -90,7 +93,7 @@ SlistPtr HeaderList(const HttpRequest& request) {
     // "Name;" is libcurl's way to send a header with an empty value.
     add(value.empty() ? name + ";" : name + ": " + value);
   }
-  add("Expect:");
+  add(request.expect_continue && !request.body.empty() ? "Expect: 100-continue" : "Expect:");
   return headers;
 }
 
@@ -278,12 +281,15 @@ std::string DescribeForLog(const HttpRequest& request) {
   if (!request.headers.empty()) {
     out += " [";
     bool first = true;
-    for (const auto& [name, value] : request.headers) {
+    for (const auto& header : request.headers) {
       if (!first) out += ", ";
       first = false;
-      out += name;
+      out += header.first;
       out += ": ";
-      out += IsSecretHeader(name) ? "***" : value;
+      bool masked = IsSecretHeader(header.first) ||
+                    std::any_of(request.masked_headers.begin(), request.masked_headers.end(),
+                                [&](const std::string& m) { return SameName(header.first, m); });
+      out += masked ? "***" : header.second;
     }
     out += "]";
   }

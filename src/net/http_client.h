@@ -29,6 +29,12 @@ struct HttpRequest {
   // answer: for requests whose work grows with their size (deleting 1000 keys, completing a
   // multipart upload of many parts). Zero, or shorter than the stall timeout, = the stall timeout.
   std::chrono::milliseconds answer_timeout{0};
+  // Send "Expect: 100-continue" and the body only once the server answers "100 Continue" (or
+  // after libcurl's one-second wait): a request the server refuses (403, a wrong region) costs
+  // no body. Otherwise "Expect:" is suppressed, saving the round trip.
+  bool expect_continue = false;
+  // Names of further headers whose values DescribeForLog masks (headers the user gave).
+  std::vector<std::string> masked_headers;
 };
 
 struct HttpResponse {

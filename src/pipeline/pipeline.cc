@@ -1,5 +1,6 @@
 #include "pipeline/pipeline.h"
 
+#include <set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -192,6 +193,22 @@ std::optional<FoundObject> FindCompressedObjectInfo(const Folder& folder,
 
 std::optional<std::string> FindCompressedObject(const Folder& folder, std::string_view base_name,
                                                 CompressionMethod preferred) {
+  if (folder.storage().Supports(StorageFeature::kPrefixListing)) {
+    std::set<std::string> names;
+    ListOptions level;
+    level.recursive = false;
+    folder.List(base_name, level, [&](const ObjectInfo& info) {
+      if (!info.is_prefix) names.insert(info.key);
+    });
+    if (names.contains(WithExtension(base_name, preferred))) {
+      return WithExtension(base_name, preferred);
+    }
+    for (const Codec& codec : Codecs()) {  // WAL-G's probe order
+      std::string name = WithExtension(base_name, codec.method);
+      if (names.contains(name)) return name;
+    }
+    return std::nullopt;
+  }
   auto found = FindCompressedObjectInfo(folder, base_name, preferred);
   if (!found) return std::nullopt;
   return std::move(found->name);

@@ -12,6 +12,7 @@
 
 #include "backup/backup_name.h"
 #include "common/error.h"
+#include "storage/locked_objects.h"
 #include "wal/archive_identity.h"
 #include "wal/wal_catalog.h"
 
@@ -32,10 +33,31 @@ void PrintObject(std::string_view key, bool confirm) {
   }
 }
 
+// Counts what a storage kept under retention (ObjectsLockedError), and says it as it comes.
+class LockTally {
+ public:
+  explicit LockTally(DeleteReport& report) : report_(report) {}
+
+  // Returns the keys that stayed.
+  const std::vector<std::string>& Note(const ObjectsLockedError& e) {
+    report_.locked += e.locked().keys.size();
+    const auto& until = e.locked().retain_until;
+    if (until && (!report_.locked_until || *until > *report_.locked_until)) {
+      report_.locked_until = until;
+    }
+    spdlog::warn("{}", e.what());
+    return e.locked().keys;
+  }
+
+ private:
+  DeleteReport& report_;
+};
+
 // Deletes keys in batches (or, in a dry run, only counts them).
 class BatchDeleter {
  public:
-  BatchDeleter(const Folder& root, bool confirm) : root_(root), confirm_(confirm) {}
+  BatchDeleter(const Folder& root, bool confirm, LockTally& locks)
+      : root_(root), confirm_(confirm), locks_(locks) {}
 
   void Add(std::string key) {
     PrintObject(key, confirm_);
@@ -46,14 +68,20 @@ class BatchDeleter {
   }
   void Flush() {
     if (batch_.empty()) return;
-    root_.Delete(batch_);
+    try {
+      root_.Delete(batch_);
+    } catch (const ObjectsLockedError& e) {
+      count_ -= locks_.Note(e).size();
+    }
     batch_.clear();
   }
+  // The objects deleted (or, in a dry run, that would be), locked ones not counted.
   uint64_t count() const { return count_; }
 
  private:
   const Folder& root_;
   bool confirm_;
+  LockTally& locks_;
   std::vector<std::string> batch_;
   uint64_t count_ = 0;
 };
@@ -76,7 +104,8 @@ class Executor {
         confirm_(confirm),
         segment_size_(segment_size),
         verb_(confirm ? "deleted" : "would delete"),
-        wal_(plan.wal) {}
+        wal_(plan.wal),
+        locks_(report_) {}
 
   DeleteReport Run() {
     // Read before anything goes: the record the emptied archive is to lose (see
@@ -87,8 +116,8 @@ class Executor {
     for (const DoomedBackup& backup : plan_.backups) doomed.insert(backup.name);
     if (confirm_) {
       SaveSentinels();
-      DeleteSentinels();
-      RestoreStillNeeded(doomed);
+      std::set<std::string> locked_sentinels = DeleteSentinels();
+      RestoreStillNeeded(doomed, locked_sentinels);
     } else {
       for (const DoomedBackup& backup : plan_.backups) {
         PrintObject(BackupSentinelKey(backup.name), confirm_);
@@ -126,25 +155,40 @@ class Executor {
     }
   }
 
-  void DeleteSentinels() {
+  // Returns the backups whose sentinel the storage kept under retention.
+  std::set<std::string> DeleteSentinels() {
+    std::set<std::string> locked;
     // One request per depth: a delta's sentinel is gone before its base's is touched.
     size_t i = 0;
     while (i < plan_.backups.size()) {
       std::vector<std::string> keys;
+      std::map<std::string, std::string> backup_of;  // sentinel key -> backup name
       const int depth = plan_.backups[i].depth;
       for (; i < plan_.backups.size() && plan_.backups[i].depth == depth; ++i) {
         keys.push_back(BackupSentinelKey(plan_.backups[i].name));
+        backup_of[keys.back()] = plan_.backups[i].name;
         PrintObject(keys.back(), confirm_);
       }
-      root_.Delete(keys);
-      report_.objects += keys.size();
+      uint64_t deleted = keys.size();
+      try {
+        root_.Delete(keys);
+      } catch (const ObjectsLockedError& e) {
+        for (const std::string& key : locks_.Note(e)) {
+          if (auto it = backup_of.find(key); it != backup_of.end()) locked.insert(it->second);
+          --deleted;
+        }
+      }
+      report_.objects += deleted;
     }
+    return locked;
   }
 
   // Puts back the doomed backups that something listed now depends on: a backup that a
   // concurrent backup-push finished after the inventory was read, or one that backup-mark made
-  // permanent meanwhile. Their data has not been touched yet, so they are whole again.
-  void RestoreStillNeeded(std::set<std::string>& doomed) {
+  // permanent meanwhile, and those whose sentinel the storage kept under retention (with their
+  // bases). Their data has not been touched yet, so they are whole again.
+  void RestoreStillNeeded(std::set<std::string>& doomed,
+                          const std::set<std::string>& locked_sentinels) {
     std::set<std::string> needed;
     // Adds the doomed backups among `name` and its bases (as far as the inventory knows them);
     // returns whether it found any.
@@ -187,11 +231,20 @@ class Executor {
         need_with_bases(name);
       }
     }
+    for (const std::string& name : locked_sentinels) {
+      // Still listed: it, and every base it needs, must stay restorable.
+      need_with_bases(name);
+    }
     for (const std::string& name : needed) {
-      catalog_.WriteDocument(BackupSentinelKey(name), saved_.at(name));
       // Restorable to its end, like any backup kept for its own sake or as a base.
       if (const StoredBackup* stored = inv_.Find(name)) wal_.Keep(WalToEnd(*stored));
       doomed.erase(name);
+      if (locked_sentinels.contains(name)) {
+        ++report_.locked_backups;
+        spdlog::warn("kept backup {}: its sentinel is locked by the bucket's Object Lock", name);
+        continue;
+      }
+      catalog_.WriteDocument(BackupSentinelKey(name), saved_.at(name));
       --report_.objects;
       ++report_.restored;
       spdlog::warn("kept backup {}: its sentinel was put back", name);
@@ -199,7 +252,7 @@ class Executor {
   }
 
   void DeleteFolder(const std::string& name) {
-    BatchDeleter deleter(root_, confirm_);
+    BatchDeleter deleter(root_, confirm_, locks_);
     root_.List(BackupFolderKey(name), ListOptions{.recursive = true}, [&](const ObjectInfo& info) {
       if (!info.is_prefix) deleter.Add(info.key);
     });
@@ -209,7 +262,7 @@ class Executor {
 
   // Each named, in a dry run too: they are not objects, and an operator sees them nowhere else.
   void DeleteTemporaries() {
-    BatchDeleter deleter(root_, confirm_);
+    BatchDeleter deleter(root_, confirm_, locks_);
     for (const StaleTemporaryFile& file : plan_.temporaries) {
       spdlog::info(
           "{} {} ({} bytes, last written {}): the temporary file of an upload that did "
@@ -225,7 +278,7 @@ class Executor {
   void DeleteWal() {
     if (!wal_.DeletesAnything()) return;
     const std::string wal_folder(wal::kWalFolder);
-    BatchDeleter deleter(root_, confirm_);
+    BatchDeleter deleter(root_, confirm_, locks_);
     std::map<std::string, WalRun> runs;  // by timeline (the first 8 characters)
     // The listing is in key order, so WAL goes oldest first on each timeline: an interrupted run
     // leaves no hole in what remains. The storage allows deleting while listing.
@@ -291,7 +344,12 @@ class Executor {
       return;
     }
     PrintObject(key, confirm_);
-    root_.Delete(std::vector<std::string>{key});
+    try {
+      root_.Delete(std::vector<std::string>{key});
+    } catch (const ObjectsLockedError& e) {
+      locks_.Note(e);
+      return;
+    }
     ++report_.objects;
     spdlog::info(
         "deleted the archive's cluster identity record {} ({}): the next cluster to push WAL "
@@ -319,6 +377,7 @@ class Executor {
   WalRetention wal_;  // the plan's, plus what step 2 found must stay
   std::map<std::string, std::string> saved_;
   DeleteReport report_;
+  LockTally locks_;  // counts into report_
 };
 
 }  // namespace

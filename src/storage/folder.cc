@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "storage/locked_objects.h"
+
 namespace walnut {
 
 std::string JoinKey(std::string_view a, std::string_view b) {
@@ -61,7 +63,38 @@ void Folder::Delete(std::span<const std::string> names) const {
   std::vector<std::string> keys;
   keys.reserve(names.size());
   for (const auto& name : names) keys.push_back(Key(name));
-  storage_->Delete(keys);
+  try {
+    storage_->Delete(keys);
+  } catch (const ObjectsLockedError& e) {
+    throw Relative(e);
+  }
+}
+
+void Folder::ListVersions(std::string_view prefix,
+                          const std::function<void(const ObjectVersion&)>& fn) const {
+  storage_->ListVersions(Key(prefix), [&](const ObjectVersion& version) {
+    ObjectVersion relative = version;
+    relative.key = version.key.substr(path_.size());
+    fn(relative);
+  });
+}
+
+void Folder::DeleteVersions(std::span<const ObjectVersion> versions) const {
+  std::vector<ObjectVersion> full(versions.begin(), versions.end());
+  for (ObjectVersion& version : full) version.key = Key(version.key);
+  try {
+    storage_->DeleteVersions(full);
+  } catch (const ObjectsLockedError& e) {
+    throw Relative(e);
+  }
+}
+
+ObjectsLockedError Folder::Relative(const ObjectsLockedError& e) const {
+  LockedObjects locked = e.locked();
+  for (std::string& key : locked.keys) {
+    if (key.starts_with(path_)) key.erase(0, path_.size());
+  }
+  return ObjectsLockedError(storage_->Describe(), std::move(locked));
 }
 
 }  // namespace walnut

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "storage/locked_objects.h"
 #include "storage/storage.h"
 
 namespace walnut {
@@ -31,9 +32,16 @@ class Folder {
   // Storage::ListTemporaryFiles below the folder; keys relative to the folder.
   void ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
                           const std::function<void(const ObjectInfo&)>& fn) const;
+  // Storage::Delete; an ObjectsLockedError names the keys relative to the folder.
   void Delete(std::span<const std::string> names) const;
+  // Storage::ListVersions and DeleteVersions below the folder; keys relative to the folder.
+  void ListVersions(std::string_view prefix,
+                    const std::function<void(const ObjectVersion&)>& fn) const;
+  void DeleteVersions(std::span<const ObjectVersion> versions) const;
 
  private:
+  ObjectsLockedError Relative(const ObjectsLockedError& e) const;
+
   Storage* storage_;
   std::string path_;
 };

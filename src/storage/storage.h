@@ -11,6 +11,7 @@
 #include "io/reader.h"
 #include "io/writer.h"
 #include "storage/object_info.h"
+#include "storage/object_version.h"
 #include "storage/storage_reader.h"
 
 namespace walnut {
@@ -25,6 +26,13 @@ enum class StorageFeature : unsigned {
   // PutOptions::late_metadata is kept for an object of any size (not only one that fits a single
   // request): a caller can then record a streamed object's digest at its end.
   kLateMetadata = 8,
+  // Keeps object versions (S3): ListVersions and DeleteVersions work. Delete(keys) still removes
+  // every version of those keys where the backend knows the bucket keeps versions.
+  kVersions = 16,
+  // Listing the keys that start with a prefix costs one request, however many keys the level
+  // holds (S3's ListObjects): one listing can replace several Stat calls. A directory (readdir of
+  // the whole level) does not have it.
+  kPrefixListing = 32,
 };
 
 // An object store: a flat namespace of keys ('/'-separated, relative to the storage root, no
@@ -54,8 +62,19 @@ class Storage {
   virtual void List(std::string_view prefix, const ListOptions& options,
                     const std::function<void(const ObjectInfo&)>& fn) = 0;
 
-  // Deletes the keys; missing keys are not an error. Backends batch where they can.
+  // Deletes the keys; missing keys are not an error. Backends batch where they can. A backend
+  // that keeps versions removes every version of each key, so the space is freed. Keys the
+  // storage refuses to delete because they are under retention (S3 Object Lock) do not stop the
+  // others: they are reported at the end by throwing ObjectsLockedError (storage/locked_objects.h).
   virtual void Delete(std::span<const std::string> keys) = 0;
+
+  // Calls fn for every version (delete markers included) of every key starting with `prefix`, in
+  // key order and, for one key, newest first. Throws kUnsupported unless Supports(kVersions).
+  virtual void ListVersions(std::string_view prefix,
+                            const std::function<void(const ObjectVersion&)>& fn);
+  // Deletes exactly these versions (key and version_id); as Delete for missing and locked ones.
+  // Throws kUnsupported unless Supports(kVersions).
+  virtual void DeleteVersions(std::span<const ObjectVersion> versions);
 
   // The leftovers of writes that never committed, below `prefix` (options.recursive: at any
   // depth; else only at the level below it): a directory storage's hidden temporary files, of

@@ -26,6 +26,15 @@ void StorageWrapper::List(std::string_view prefix, const ListOptions& options,
 
 void StorageWrapper::Delete(std::span<const std::string> keys) { target_->Delete(keys); }
 
+void StorageWrapper::ListVersions(std::string_view prefix,
+                                  const std::function<void(const ObjectVersion&)>& fn) {
+  target_->ListVersions(prefix, fn);
+}
+
+void StorageWrapper::DeleteVersions(std::span<const ObjectVersion> versions) {
+  target_->DeleteVersions(versions);
+}
+
 void StorageWrapper::ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
                                         const std::function<void(const ObjectInfo&)>& fn) {
   target_->ListTemporaryFiles(prefix, options, fn);

@@ -26,6 +26,9 @@ class StorageWrapper : public Storage {
   void List(std::string_view prefix, const ListOptions& options,
             const std::function<void(const ObjectInfo&)>& fn) override;
   void Delete(std::span<const std::string> keys) override;
+  void ListVersions(std::string_view prefix,
+                    const std::function<void(const ObjectVersion&)>& fn) override;
+  void DeleteVersions(std::span<const ObjectVersion> versions) override;
   void ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
                           const std::function<void(const ObjectInfo&)>& fn) override;
   bool Supports(StorageFeature feature) const override;

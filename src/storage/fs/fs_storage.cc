@@ -12,11 +12,11 @@
 
 #include "common/error.h"
 #include "localfs/atomic_file_writer.h"
+#include "localfs/file_metadata.h"
 #include "localfs/local_file_reader.h"
 #include "localfs/paths.h"
 #include "localfs/temporary_name.h"
 #include "storage/fs/fs_key.h"
-#include "localfs/file_metadata.h"
 #include "storage/fs/fs_object_io.h"
 
 namespace walnut {
@@ -298,6 +298,8 @@ bool FsStorage::Supports(StorageFeature feature) const {
     case StorageFeature::kLateMetadata:  // extended attributes, set before the rename
       return true;
     case StorageFeature::kBatchDelete:
+    case StorageFeature::kVersions:
+    case StorageFeature::kPrefixListing:
       return false;
   }
   return false;

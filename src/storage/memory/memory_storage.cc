@@ -185,8 +185,10 @@ bool MemoryStorage::Supports(StorageFeature feature) const {
     case StorageFeature::kBatchDelete:
     case StorageFeature::kAtomicRename:
     case StorageFeature::kLateMetadata:
+    case StorageFeature::kPrefixListing:
       return true;
     case StorageFeature::kLocal:  // memory is not a disk; callers size parallelism as for remote
+    case StorageFeature::kVersions:
       return false;
   }
   return false;

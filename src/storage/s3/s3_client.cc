@@ -9,34 +9,18 @@
 
 #include "common/logging.h"
 #include "common/retry.h"
+#include "storage/s3/request_headers.h"
+#include "storage/s3/s3_object_lock.h"
+#include "storage/s3/s3_sse_c.h"
 #include "storage/s3/s3_xml.h"
 
 namespace walnut::s3 {
 
 namespace {
 
-bool IsIpLiteral(std::string_view host) {
-  if (!host.empty() && host.front() == '[') return true;
-  return !host.empty() && std::all_of(host.begin(), host.end(),
-                                      [](unsigned char c) { return std::isdigit(c) || c == '.'; });
-}
-
-// Virtual-host addressing puts the bucket into the host name, which only works for names that
-// are valid DNS labels, for hosts that are names (not IP literals), and, over TLS, for names
-// without dots (a wildcard certificate covers one label).
-bool NeedsPathStyle(const S3Options& o, const net::Endpoint& ep) {
-  if (o.force_path_style || IsIpLiteral(ep.host) || ep.host == "localhost") return true;
-  return std::any_of(o.bucket.begin(), o.bucket.end(),
-                     [](unsigned char c) { return c == '.' || c == '_' || std::isupper(c); });
-}
-
-net::Endpoint EndpointFor(const S3Options& o) {
-  if (!o.endpoint.empty()) return net::ParseEndpoint(o.endpoint, "AWS_ENDPOINT");
-  net::Endpoint ep;
-  ep.scheme = "https";
-  ep.host = fmt::format("s3.{}.amazonaws.com", o.region);
-  return ep;
-}
+// WAL-G's AWS SDK (aws-sdk-go service/s3 add100Continue) asks for "100 Continue" before bodies
+// of this size and more.
+constexpr size_t kExpectContinueMinBody = 2u << 20;
 
 net::HttpClientOptions HttpOptions(const S3Options& o) {
   net::HttpClientOptions h;
@@ -54,6 +38,53 @@ std::string SettingDuration(std::chrono::milliseconds d) {
 
 std::string RedirectHint(long status) {
   if (status == 301 || status == 307) return " (check AWS_REGION and AWS_ENDPOINT)";
+  return "";
+}
+
+// The options' provider, else their fixed keys.
+std::shared_ptr<CredentialsProvider> ProviderFor(const S3Options& o) {
+  if (o.credentials) return o.credentials;
+  return std::make_shared<StaticCredentialsProvider>(
+      Credentials{o.access_key_id, o.secret_access_key, o.session_token},
+      o.access_key_id.empty() ? "none (anonymous requests)"
+                              : "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+}
+
+// S3's error codes for temporary credentials that expired or were revoked.
+bool IsExpiredTokenCode(std::string_view code) {
+  return code == "ExpiredToken" || code == "ExpiredTokenException" || code == "InvalidToken" ||
+         code == "TokenRefreshRequired";
+}
+
+// S3's answers to temporary credentials that expired or were revoked: renewing may cure them.
+bool RejectsCredentials(const S3Call& call, const net::HttpResponse& response,
+                        const Credentials& credentials) {
+  if (response.status != 400 && response.status != 403) return false;
+  // A HEAD answer has no body to say why: a 400 to temporary credentials is S3's ExpiredToken.
+  if (call.method == "HEAD") return response.status == 400 && !credentials.session_token.empty();
+  auto body = ParseErrorBody(response.body);
+  if (!body) return false;
+  return IsExpiredTokenCode(body->code) ||
+         (body->code == "InvalidAccessKeyId" && !credentials.session_token.empty());
+}
+
+// What setting to check when a request fails for Object Lock or SSE-C reasons ("" otherwise).
+std::string SettingHint(const S3Options& o, const S3Call& call, long status,
+                        std::string_view detail) {
+  const bool creates = call.op == "PutObject" || call.op == "CreateMultipartUpload";
+  if (creates && status == 400 && o.retention_days > 0) {
+    return " (S3_RETENTION_PERIOD locks uploads: the bucket must have Object Lock enabled)";
+  }
+  if (!call.object_content || (status != 400 && status != 403)) return "";
+  if (!o.sse_customer_key.empty()) {
+    return " (check WALG_S3_SSE_C: it must be the key the object was written with)";
+  }
+  // A HEAD's answer has no body to say why; S3 answers 400 to one without the object's key.
+  if ((call.method == "HEAD" && status == 400) ||
+      detail.find("Customer provided keys") != std::string_view::npos ||
+      detail.find("customer-provided") != std::string_view::npos) {
+    return " (the object was written with a customer key: set WALG_S3_SSE_C)";
+  }
   return "";
 }
 
@@ -79,11 +110,11 @@ std::chrono::milliseconds AnswerTimeoutFor(const S3Options& o) {
 
 S3Client::S3Client(const S3Options& options)
     : options_(options),
-      endpoint_(EndpointFor(options)),
-      path_style_(NeedsPathStyle(options, endpoint_)),
-      signer_(Credentials{options.access_key_id, options.secret_access_key, options.session_token},
-              options.region),
+      region_(options_),
+      credentials_(ProviderFor(options)),
       http_(HttpOptions(options)) {}
+
+std::string S3Client::region() const { return region_.Peek().region; }
 
 std::string S3Client::Uri(std::string_view full_key) const {
   if (full_key.empty()) return fmt::format("s3://{}", options_.bucket);
@@ -92,18 +123,24 @@ std::string S3Client::Uri(std::string_view full_key) const {
 
 S3Client::Target S3Client::TargetFor(std::string_view full_key,
                                      const net::QueryParams& query) const {
+  return TargetFor(region_.Peek(), full_key, query);
+}
+
+S3Client::Target S3Client::TargetFor(const Addressing& addressing, std::string_view full_key,
+                                     const net::QueryParams& query) const {
+  const net::Endpoint& endpoint = addressing.endpoint;
   Target t;
   std::string encoded_key = net::UriEncode(full_key, /*keep_slash=*/true);
-  if (path_style_) {
-    t.host = endpoint_.HostHeader();
-    t.canonical_uri = fmt::format("{}/{}", endpoint_.base_path, options_.bucket);
+  if (addressing.path_style) {
+    t.host = endpoint.HostHeader();
+    t.canonical_uri = fmt::format("{}/{}", endpoint.base_path, options_.bucket);
     if (!full_key.empty()) t.canonical_uri += "/" + encoded_key;
   } else {
-    t.host = options_.bucket + "." + endpoint_.HostHeader();
-    t.canonical_uri = endpoint_.base_path + "/" + encoded_key;
+    t.host = options_.bucket + "." + endpoint.HostHeader();
+    t.canonical_uri = endpoint.base_path + "/" + encoded_key;
   }
-  std::string origin_host = path_style_ ? endpoint_.HostHeader() : t.host;
-  t.url = fmt::format("{}://{}{}", endpoint_.scheme, origin_host, t.canonical_uri);
+  std::string origin_host = addressing.path_style ? endpoint.HostHeader() : t.host;
+  t.url = fmt::format("{}://{}{}", endpoint.scheme, origin_host, t.canonical_uri);
   std::string q = net::CanonicalQueryString(query);
   if (!q.empty()) t.url += "?" + q;
   return t;
@@ -114,39 +151,79 @@ net::HttpHeaders S3Client::ObjectCreationHeaders() const {
   if (!options_.storage_class.empty() && options_.storage_class != "STANDARD") {
     h.emplace_back("x-amz-storage-class", options_.storage_class);
   }
-  if (!options_.sse.empty()) {
+  // With SSE-C, WALG_S3_SSE names the customer key's algorithm (AddSseCustomerHeaders).
+  if (!options_.sse.empty() && options_.sse_customer_key.empty()) {
     h.emplace_back("x-amz-server-side-encryption", options_.sse);
     if (!options_.sse_kms_id.empty()) {
       h.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", options_.sse_kms_id);
     }
   }
+  net::HttpHeaders lock = ObjectLockHeaders(options_, std::chrono::system_clock::now());
+  h.insert(h.end(), lock.begin(), lock.end());
   return h;
 }
 
 net::HttpResponse S3Client::Send(const S3Call& call, const net::BodySink& sink,
                                  const net::HeadersCallback& on_headers) {
-  Target target = TargetFor(call.key, call.query);
+  Addressing addressing = region_.Current([this] { return DiscoverBucketRegion(*this); });
+  Credentials credentials = credentials_->Current();
+  net::HttpResponse response = SendSigned(addressing, call, credentials, sink, on_headers);
+  if (call.ok_statuses.contains(response.status)) return response;
+  // Refusals come before any body byte reaches the sink: sending again is safe.
+  if (RejectsCredentials(call, response, credentials) &&
+      credentials_->RenewAfterRejection(credentials)) {
+    spdlog::info("s3 {} {}: the credentials from {} were refused as expired; renewed them", call.op,
+                 Uri(call.key), credentials_->Describe());
+    credentials = credentials_->Current();
+    response = SendSigned(addressing, call, credentials, sink, on_headers);
+    if (call.ok_statuses.contains(response.status)) return response;
+  }
+  if (auto asked = RegionAsked(response, addressing.region)) {
+    addressing = region_.Correct(addressing, *asked, call.op, Uri(call.key));
+    response = SendSigned(addressing, call, credentials, sink, on_headers);
+    if (call.ok_statuses.contains(response.status)) return response;
+    if (auto again = RegionAsked(response, addressing.region)) {
+      throw region_.WrongRegionError(call.op, Uri(call.key), addressing.region, *again);
+    }
+  }
+  throw ErrorFor(call, response);
+}
+
+net::HttpResponse S3Client::SendTo(const Addressing& addressing, const S3Call& call,
+                                   const net::BodySink& sink,
+                                   const net::HeadersCallback& on_headers) {
+  return SendSigned(addressing, call, credentials_->Current(), sink, on_headers);
+}
+
+net::HttpResponse S3Client::SendSigned(const Addressing& addressing, const S3Call& call,
+                                       const Credentials& credentials, const net::BodySink& sink,
+                                       const net::HeadersCallback& on_headers) {
+  Target target = TargetFor(addressing, call.key, call.query);
   net::HttpRequest request;
   request.method = call.method;
   request.url = target.url;
   request.body = call.body;
   request.stop = call.stop;
+  request.expect_continue = options_.expect_continue && call.body.size() >= kExpectContinueMinBody;
   if (call.slow_answer) request.answer_timeout = AnswerTimeoutFor(options_);
   request.headers.emplace_back("Host", target.host);
   request.headers.insert(request.headers.end(), call.headers.begin(), call.headers.end());
+  if (call.object_content && !options_.sse_customer_key.empty()) {
+    AddSseCustomerHeaders(options_.sse_customer_key, request.headers);
+  }
+  AddHeaders(request, options_.additional_headers);
   std::string payload_sha256 = call.payload_sha256;
   if (payload_sha256.empty()) {
     payload_sha256 = call.body.empty() ? std::string(kEmptyPayloadSha256) : Sha256Hex(call.body);
   }
-  signer_.Sign(request, target.canonical_uri, call.query, payload_sha256,
-               std::chrono::system_clock::now());
+  SigV4Signer(credentials, addressing.region)
+      .Sign(request, target.canonical_uri, call.query, payload_sha256,
+            std::chrono::system_clock::now());
   if (spdlog::should_log(spdlog::level::trace)) {
     spdlog::trace("s3 request: {}", net::DescribeForLog(request));
   }
   ++stats_.requests;
-  net::HttpResponse response = http_.Perform(request, sink, on_headers);
-  if (!call.ok_statuses.contains(response.status)) throw ErrorFor(call, response);
-  return response;
+  return http_.Perform(request, sink, on_headers);
 }
 
 net::HttpResponse S3Client::SendWithRetries(const S3Call& call) {
@@ -181,7 +258,8 @@ void S3Client::Retry(const std::function<void()>& attempt) {
 }
 
 std::string S3Client::EndpointUrl() const {
-  return fmt::format("{}://{}{}", endpoint_.scheme, endpoint_.HostHeader(), endpoint_.base_path);
+  net::Endpoint endpoint = region_.Peek().endpoint;
+  return fmt::format("{}://{}{}", endpoint.scheme, endpoint.HostHeader(), endpoint.base_path);
 }
 
 Error S3Client::ErrorFor(const S3Call& call, const net::HttpResponse& response) const {
@@ -196,18 +274,20 @@ Error S3Client::ErrorFor(const S3Call& call, const net::HttpResponse& response) 
   bool retryable = false;
   if (status == 404) {
     code = ErrorCode::kNotFound;
-  } else if (status == 401 || status == 403) {
+  } else if (status == 401 || status == 403 || (body && IsExpiredTokenCode(body->code))) {
     code = ErrorCode::kPermissionDenied;
+    s3_detail += fmt::format(" (credentials from {})", credentials_->Describe());
   } else if (status >= 500 || status == 429 || (body && body->code == "RequestTimeout")) {
     // RequestTimeout (400) is S3 closing an upload that stalled on our side: transient, as the
     // AWS SDKs treat it.
     code = ErrorCode::kNetwork;
     retryable = true;
   }
-  return Error(code,
-               fmt::format("s3 {} {} failed: HTTP {}{}{}", call.op, Uri(call.key), status,
-                           s3_detail, RedirectHint(status)),
-               retryable);
+  return Error(
+      code,
+      fmt::format("s3 {} {} failed: HTTP {}{}{}{}", call.op, Uri(call.key), status, s3_detail,
+                  RedirectHint(status), SettingHint(options_, call, status, s3_detail)),
+      retryable);
 }
 
 }  // namespace walnut::s3

@@ -15,6 +15,8 @@
 #include "common/error.h"
 #include "net/http_client.h"
 #include "net/url.h"
+#include "storage/s3/bucket_region.h"
+#include "storage/s3/credentials/credentials_provider.h"
 #include "storage/s3/s3_options.h"
 #include "storage/s3/sigv4.h"
 
@@ -63,6 +65,9 @@ struct S3Call {
   // The server works in proportion to the request before it answers (DeleteObjects of up to 1000
   // keys, CompleteMultipartUpload): its answer may take AnswerTimeoutFor(), not the stall timeout.
   bool slow_answer = false;
+  // Reads or writes an object's content: carries the SSE-C key headers when WALG_S3_SSE_C is set
+  // (PutObject, CreateMultipartUpload, UploadPart, GetObject, HeadObject).
+  bool object_content = false;
 };
 
 // A HEAD of one object (200 only, unless ok_statuses says otherwise).
@@ -72,6 +77,7 @@ inline S3Call HeadObjectCall(std::string full_key, std::set<long> ok_statuses = 
   call.method = "HEAD";
   call.key = std::move(full_key);
   call.ok_statuses = std::move(ok_statuses);
+  call.object_content = true;
   return call;
 }
 
@@ -96,8 +102,17 @@ class S3Client {
 
   // Sends one attempt. Returns the response when its status is in call.ok_statuses; otherwise
   // throws the mapped error (S3ErrorFor). Network failures throw kNetwork (retryable).
+  // The first call asks the bucket for its region when AWS_REGION is unset; an answer that the
+  // bucket is in another region is corrected and the request sent again (bucket_region.h).
+  // An answer that the credentials expired (ExpiredToken, InvalidToken) renews them and sends
+  // the request once more.
   net::HttpResponse Send(const S3Call& call, const net::BodySink& sink = nullptr,
                          const net::HeadersCallback& on_headers = nullptr);
+  // Sends one attempt to `addressing` as it is: no region discovery or correction, no status
+  // check. For the region discovery itself.
+  net::HttpResponse SendTo(const Addressing& addressing, const S3Call& call,
+                           const net::BodySink& sink = nullptr,
+                           const net::HeadersCallback& on_headers = nullptr);
   // Send() under the retry policy (5xx, 429, network errors, damaged answers).
   net::HttpResponse SendWithRetries(const S3Call& call);
   // Calls `attempt` (one request, and the checks of its answer) under the retry policy: until it
@@ -130,12 +145,19 @@ class S3Client {
     std::string host;
     std::string canonical_uri;
   };
+  // For the current addressing (before the region is found: where GetBucketLocation goes).
   Target TargetFor(std::string_view full_key, const net::QueryParams& query) const;
-  bool path_style() const { return path_style_; }
+  Target TargetFor(const Addressing& addressing, std::string_view full_key,
+                   const net::QueryParams& query) const;
+  bool path_style() const { return region_.Peek().path_style; }
   // "http://127.0.0.1:9000", "https://s3.eu-west-1.amazonaws.com": where requests go.
   std::string EndpointUrl() const;
+  // The region requests are signed for now (before the region is found: us-east-1, which the
+  // discovery is signed for).
+  std::string region() const;
 
-  // Storage class and server-side encryption headers for requests that create objects.
+  // Storage class, server-side encryption (SSE-S3/KMS; SSE-C goes with object_content) and
+  // Object Lock headers for requests that create objects.
   net::HttpHeaders ObjectCreationHeaders() const;
 
   const S3Options& options() const { return options_; }
@@ -143,10 +165,15 @@ class S3Client {
   const S3Stats& stats() const { return stats_; }
 
  private:
+  // SendTo, signed with `credentials`.
+  net::HttpResponse SendSigned(const Addressing& addressing, const S3Call& call,
+                               const Credentials& credentials, const net::BodySink& sink,
+                               const net::HeadersCallback& on_headers);
+
   const S3Options options_;
-  net::Endpoint endpoint_;
-  bool path_style_;
-  SigV4Signer signer_;
+  BucketRegion region_;  // refers to options_
+  // Asked before each request: temporary credentials are renewed inside long commands.
+  std::shared_ptr<CredentialsProvider> credentials_;
   net::HttpClient http_;
   S3Stats stats_;
 };

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/logging.h"
+#include "storage/s3/s3_object_lock.h"
 #include "storage/s3/s3_xml.h"
 
 namespace walnut::s3 {
@@ -85,6 +86,10 @@ void S3MultipartWriter::StartMultipart() {
   call.key = key_;
   call.query = {{"uploads", ""}};
   call.headers = CreationHeaders(false);
+  call.object_content = true;
+  for (const auto& header : call.headers) {
+    if (header.first.starts_with("x-amz-object-lock-")) lock_headers_.push_back(header);
+  }
   // A retry after a lost answer starts a second upload; the first one is never completed, and is
   // invisible (a bucket lifecycle rule removes its parts, as after any abort that failed).
   client_.Retry([&] {
@@ -123,6 +128,9 @@ void S3MultipartWriter::UploadPart(int number, const std::string& data, std::sto
   call.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
   call.body = AsBytes(data);
   call.payload_sha256 = Sha256Hex(call.body);
+  call.object_content = true;
+  // S3 wants an integrity header on each part of an object under Object Lock.
+  if (RetentionEnabled(client_.options())) call.headers = {{"Content-MD5", Md5Base64(call.body)}};
   // Abort() (or another part's failure) stops the task group: cut the transfer short.
   call.stop = stop;
   std::string etag;
@@ -196,6 +204,11 @@ void S3MultipartWriter::PutSingle() {
   call.headers = CreationHeaders(true);
   call.body = AsBytes(buffer_);
   call.payload_sha256 = Sha256Hex(call.body);
+  call.object_content = true;
+  // S3 refuses an object with Object Lock headers without an integrity header.
+  if (RetentionEnabled(client_.options())) {
+    call.headers.emplace_back("Content-MD5", Md5Base64(call.body));
+  }
   client_.SendWithRetries(call);
   ++client_.stats().single_puts;
   if (late_ && !late_->values.empty()) late_->kept = true;
@@ -210,6 +223,8 @@ void S3MultipartWriter::Close() {
       if (!buffer_.empty()) SubmitPart();
       tasks_->Wait();
       Complete();
+      upload_id_.clear();  // completed: nothing left to abort
+      EnsureLocked(client_, key_, lock_headers_);
       spdlog::debug("uploaded {} ({} bytes in {} parts)", client_.Uri(key_), total_bytes_,
                     parts_submitted_);
     }

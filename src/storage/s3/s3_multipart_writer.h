@@ -56,7 +56,8 @@ class S3MultipartWriter : public Writer {
   size_t part_size_;
   std::string buffer_;
   uint64_t total_bytes_ = 0;
-  std::string upload_id_;  // set once the multipart upload exists
+  std::string upload_id_;          // set once the multipart upload exists
+  net::HttpHeaders lock_headers_;  // the Object Lock headers it was created with
   int parts_submitted_ = 0;
   std::unique_ptr<TaskGroup> tasks_;
   Mutex mu_;

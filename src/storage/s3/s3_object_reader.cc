@@ -126,6 +126,7 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
     call.op = "GetObject";
     call.method = "GET";
     call.key = key_;
+    call.object_content = true;
     call.stop = cancel_.get_token();
     call.headers.emplace_back("Range", fmt::format("bytes={}-{}", from, offset + length - 1));
     if (!etag_.empty()) call.headers.emplace_back("If-Match", etag_);

@@ -3,12 +3,19 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 
 #include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "net/global_init.h"
 #include "net/url.h"
+#include "storage/s3/bucket_region.h"
+#include "storage/s3/credentials/credential_chain.h"
+#include "storage/s3/request_headers.h"
+#include "storage/s3/s3_sse_c.h"
 #include "storage/s3/s3_storage.h"
 #include "storage/storage_url.h"
 
@@ -24,14 +31,9 @@ using K = SettingKind;
 constexpr uint64_t kMinPartSize = 5u << 20;    // S3 rejects smaller parts (EntityTooSmall)
 constexpr uint64_t kMaxPartSize = 5ull << 30;  // and larger ones
 
-#define WALNUT_STATIC_KEYS_ONLY                                                                 \
-  " is not supported yet: walnut signs with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with " \
-  "AWS_SESSION_TOKEN for temporary credentials); set those instead"
-constexpr std::string_view kRoleRefusal = "assuming a role" WALNUT_STATIC_KEYS_ONLY;
-constexpr std::string_view kSharedFilesRefusal =
-    "the AWS shared credentials files" WALNUT_STATIC_KEYS_ONLY;
-constexpr std::string_view kYandexRefusal = "Yandex Cloud session tokens" WALNUT_STATIC_KEYS_ONLY;
-#undef WALNUT_STATIC_KEYS_ONLY
+constexpr std::string_view kYandexRefusal =
+    "Yandex Cloud session tokens are not supported yet; use AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY, or another AWS credentials source (a profile, a role)";
 
 std::vector<SettingSpec> BuildSpecs() {
   return {
@@ -58,7 +60,8 @@ std::vector<SettingSpec> BuildSpecs() {
           .Default("false")
           .Implemented(),
       DefineSetting("AWS_REGION", K::kString,
-                    "S3 region (default: AWS_DEFAULT_REGION, else us-east-1)")
+                    "S3 region (default: AWS_DEFAULT_REGION, else the bucket's own region on AWS, "
+                    "us-east-1 elsewhere)")
           .StorageKey("AWS_REGION")
           .Implemented(),
       DefineSetting("AWS_DEFAULT_REGION", K::kString, "S3 region when AWS_REGION is not set")
@@ -76,17 +79,60 @@ std::vector<SettingSpec> BuildSpecs() {
                     "use AWS's dual-stack (IPv4 and IPv6) S3 endpoint when AWS_ENDPOINT is unset")
           .Default("false")
           .Implemented(),
-      DefineSetting("AWS_ROLE_ARN", K::kString, "IAM role to assume")
+      DefineSetting("AWS_ROLE_ARN", K::kString,
+                    "IAM role to assume (with AWS_WEB_IDENTITY_TOKEN_FILE, or with the "
+                    "credentials of the first source found)")
           .StorageKey("AWS_ROLE_ARN")
-          .Refused(kRoleRefusal),
-      DefineSetting("AWS_ROLE_SESSION_NAME", K::kString, "session name for the assumed role")
+          .Implemented(),
+      DefineSetting("AWS_ROLE_SESSION_NAME", K::kString,
+                    "session name for the assumed role (default walnut-<unix time>)")
           .StorageKey("AWS_ROLE_SESSION_NAME")
-          .Refused(kRoleRefusal),
-      DefineSetting("AWS_PROFILE", K::kString, "profile in the AWS shared credentials file")
-          .Refused(kSharedFilesRefusal),
-      DefineSetting("AWS_SHARED_CREDENTIALS_FILE", K::kString, "AWS shared credentials file")
-          .Refused(kSharedFilesRefusal),
-      DefineSetting("AWS_CONFIG_FILE", K::kString, "AWS config file").Refused(kSharedFilesRefusal),
+          .Implemented(),
+      DefineSetting("AWS_WEB_IDENTITY_TOKEN_FILE", K::kString,
+                    "file with the web identity token (EKS IAM roles for service accounts), "
+                    "exchanged with STS AssumeRoleWithWebIdentity for AWS_ROLE_ARN")
+          .Implemented(),
+      DefineSetting("AWS_ENDPOINT_URL_STS", K::kString,
+                    "STS endpoint URL (default https://sts.<region>.amazonaws.com)")
+          .Implemented(),
+      DefineSetting("AWS_PROFILE", K::kString,
+                    "profile in the AWS shared credentials and config files (default: default)")
+          .Implemented(),
+      DefineSetting("AWS_SHARED_CREDENTIALS_FILE", K::kString,
+                    "AWS shared credentials file (default ~/.aws/credentials)")
+          .Implemented(),
+      DefineSetting("AWS_CONFIG_FILE", K::kString, "AWS config file (default ~/.aws/config)")
+          .Implemented(),
+      DefineSetting("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", K::kString,
+                    "ECS task role: path of the credentials at http://169.254.170.2")
+          .Implemented(),
+      DefineSetting("AWS_CONTAINER_CREDENTIALS_FULL_URI", K::kString,
+                    "container credentials URL (EKS Pod Identity, ECS)")
+          .Implemented(),
+      DefineSetting("AWS_CONTAINER_AUTHORIZATION_TOKEN", K::kString,
+                    "Authorization header for the container credentials endpoint")
+          .Secret()
+          .Implemented(),
+      DefineSetting("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", K::kString,
+                    "file with the Authorization header for the container credentials endpoint")
+          .Implemented(),
+      DefineSetting("AWS_EC2_METADATA_SERVICE_ENDPOINT", K::kString,
+                    "EC2 instance metadata endpoint (default http://169.254.169.254)")
+          .Implemented(),
+      DefineSetting("AWS_EC2_METADATA_DISABLED", K::kBool,
+                    "do not ask the EC2 instance metadata for credentials")
+          .Default("false")
+          .Implemented(),
+      DefineSetting("AWS_EC2_METADATA_V1_DISABLED", K::kBool,
+                    "no IMDSv1 fallback when the EC2 instance metadata token request fails")
+          .Default("false")
+          .Implemented(),
+      DefineSetting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", K::kEnum,
+                    "EC2 instance metadata endpoint when AWS_EC2_METADATA_SERVICE_ENDPOINT is "
+                    "unset: IPv4 (http://169.254.169.254) or IPv6 (http://[fd00:ec2::254])")
+          .Accepts({"IPv4", "IPv6"})
+          .Default("IPv4")
+          .Implemented(),
       DefineSetting("AWS_CA_BUNDLE", K::kString,
                     "CA bundle for TLS to S3 when WALG_S3_CA_CERT_FILE is unset")
           .Implemented(),
@@ -105,11 +151,11 @@ std::vector<SettingSpec> BuildSpecs() {
           .StorageKey("S3_SSE_KMS_ID")
           .Implemented(),
       DefineSetting("WALG_S3_SSE_C", K::kString,
-                    "customer-provided server-side encryption key (SSE-C)")
+                    "customer-provided server-side encryption key (SSE-C): 32 bytes or their "
+                    "base64")
           .StorageKey("S3_SSE_C")
           .Secret()
-          .Refused("customer-provided keys (SSE-C) are not supported yet; use WALG_S3_SSE=aws:kms "
-                   "or client-side encryption (WALG_LIBSODIUM_KEY)"),
+          .Implemented(),
       DefineSetting("WALG_S3_CA_CERT_FILE", K::kString, "CA certificate file for the S3 endpoint")
           .StorageKey("S3_CA_CERT_FILE")
           .Implemented(),
@@ -134,8 +180,7 @@ std::vector<SettingSpec> BuildSpecs() {
                     "list with ListObjects v1 (old Ceph etc.)")
           .StorageKey("S3_USE_LIST_OBJECTS_V1")
           .Default("false")
-          .Refused("ListObjects v1 is not supported yet; unset it (walnut lists with "
-                   "ListObjectsV2)"),
+          .Implemented(),
       DefineSetting("WALG_S3_RANGE_BATCH_ENABLED", K::kBool,
                     "resume interrupted downloads with Range (always, in walnut)")
           .StorageKey("S3_RANGE_BATCH_ENABLED")
@@ -172,10 +217,11 @@ std::vector<SettingSpec> BuildSpecs() {
           .Secret()
           .Refused(kYandexRefusal),
       DefineSetting("S3_REQUEST_ADDITIONAL_HEADERS", K::kJson,
-                    "extra HTTP headers for every S3 request")
+                    "extra HTTP headers for every S3 request, as a JSON object {\"name\": "
+                    "\"value\"}")
           .StorageKey("S3_REQUEST_ADDITIONAL_HEADERS")
           .Secret()
-          .Refused("extra request headers are not supported yet; unset it"),
+          .Implemented(),
       DefineSetting("S3_MIN_THROTTLING_RETRY_DELAY", K::kInt, "minimum throttling retry delay, ms")
           .StorageKey("S3_MIN_THROTTLING_RETRY_DELAY")
           .Default("500")
@@ -186,25 +232,29 @@ std::vector<SettingSpec> BuildSpecs() {
           .Default("300000")
           .Warned("walnut backs off from throttling (429, 503 SlowDown) as from any transient "
                   "error, with its own delays"),
-      DefineSetting("S3_RETENTION_PERIOD", K::kInt, "object lock retention period, days (-1: none)")
+      DefineSetting("S3_RETENTION_PERIOD", K::kInt,
+                    "Object Lock: days every uploaded object stays locked (-1: none)")
           .StorageKey("S3_RETENTION_PERIOD")
           .Default("-1")
-          .Refused("Object Lock retention is not supported yet: uploads would not be locked; "
-                   "unset it (or set -1)"),
-      DefineSetting("S3_RETENTION_MODE", K::kString, "object lock retention mode")
+          .Implemented(),
+      DefineSetting("S3_RETENTION_MODE", K::kEnum,
+                    "Object Lock mode of uploaded objects: GOVERNANCE or COMPLIANCE")
           .StorageKey("S3_RETENTION_MODE")
+          .Accepts({"GOVERNANCE", "COMPLIANCE"})
           .Default("GOVERNANCE")
-          .Refused("Object Lock retention is not supported yet: uploads would not be locked; "
-                   "unset it"),
+          .Implemented(),
       DefineSetting("S3_DISABLE_100_CONTINUE", K::kBool,
-                    "do not send Expect: 100-continue (walnut never sends it)")
+                    "send request bodies of 2 MiB and more at once instead of after the server's "
+                    "\"100 Continue\"")
           .StorageKey("S3_DISABLE_100_CONTINUE")
-          .Default("true")
-          .Warned("walnut never sends Expect: 100-continue"),
-      DefineSetting("S3_ENABLE_VERSIONING", K::kString, "bucket versioning handling")
+          .Default("false")
+          .Implemented(),
+      DefineSetting("S3_ENABLE_VERSIONING", K::kEnum,
+                    "whether delete removes every version of an object: enabled, disabled, or "
+                    "unset to ask the bucket")
           .StorageKey("S3_ENABLE_VERSIONING")
-          .Refused("versioned buckets are not supported yet: delete would leave old versions "
-                   "behind; unset it"),
+          .Accepts({"enabled", "disabled", "true", "false"})
+          .Implemented(),
       DefineSetting("S3_DELETE_BATCH_SIZE", K::kInt, "keys per DeleteObjects request")
           .StorageKey("S3_DELETE_BATCH_SIZE")
           .Default("1000")
@@ -251,6 +301,58 @@ std::string NormalizeEndpoint(const Config& config) {
   return endpoint;
 }
 
+std::string OptionalString(const Config& config, std::string_view name) {
+  return config.Has(name) ? config.GetString(name) : std::string();
+}
+
+// $HOME, else the user's passwd entry: where ~/.aws is.
+std::string HomeDirectory() {
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return home;
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+    return pw->pw_dir;
+  }
+  return "";
+}
+
+// Every credentials setting is read whichever source wins, so a typo in one is reported.
+CredentialChainSettings LoadChainSettings(const Config& config, const S3Options& o) {
+  CredentialChainSettings c;
+  if (config.Has("AWS_ACCESS_KEY_ID")) {
+    c.env.access_key_id = config.GetString("AWS_ACCESS_KEY_ID");
+    c.env.secret_access_key = SecretString(config.GetString("AWS_SECRET_ACCESS_KEY"));
+    c.env.session_token = SecretString(OptionalString(config, "AWS_SESSION_TOKEN"));
+  }
+  c.role_arn = OptionalString(config, "AWS_ROLE_ARN");
+  c.role_session_name = OptionalString(config, "AWS_ROLE_SESSION_NAME");
+  c.web_identity_token_file = OptionalString(config, "AWS_WEB_IDENTITY_TOKEN_FILE");
+  c.profile_set = config.Has("AWS_PROFILE");
+  if (c.profile_set) c.profile = config.GetString("AWS_PROFILE");
+  c.shared_credentials_file = OptionalString(config, "AWS_SHARED_CREDENTIALS_FILE");
+  c.config_file = OptionalString(config, "AWS_CONFIG_FILE");
+  c.home = HomeDirectory();
+  c.container_relative_uri = OptionalString(config, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  c.container_full_uri = OptionalString(config, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  c.container_token = SecretString(OptionalString(config, "AWS_CONTAINER_AUTHORIZATION_TOKEN"));
+  c.container_token_file = OptionalString(config, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  bool ipv6 = config.GetEnum("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") == "IPv6";
+  c.imds_endpoint = config.Has("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+                        ? config.GetString("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+                        : std::string(ipv6 ? kImdsIpv6Endpoint : kImdsIpv4Endpoint);
+  c.imds_disabled = config.GetBool("AWS_EC2_METADATA_DISABLED");
+  c.imds_v1_disabled = config.GetBool("AWS_EC2_METADATA_V1_DISABLED");
+  // AWS_REGION unset on AWS: the bucket's region is found later, STS's is the SDKs' default.
+  c.sts.region = o.region.empty() ? std::string(kDefaultRegion) : o.region;
+  c.sts.endpoint = config.Has("AWS_ENDPOINT_URL_STS") ? config.GetString("AWS_ENDPOINT_URL_STS")
+                                                      : RegionalStsEndpoint(c.sts.region);
+  try {
+    net::ParseEndpoint(c.sts.endpoint, "AWS_ENDPOINT_URL_STS");
+  } catch (const Error& e) {
+    config.ThrowInvalid("AWS_ENDPOINT_URL_STS", e.what());
+  }
+  c.sts.ca_cert_file = o.ca_cert_file;
+  return c;
+}
+
 void LoadCredentials(const Config& config, S3Options& o) {
   bool has_key = config.Has("AWS_ACCESS_KEY_ID");
   bool has_secret = config.Has("AWS_SECRET_ACCESS_KEY");
@@ -270,23 +372,40 @@ void LoadCredentials(const Config& config, S3Options& o) {
     config.ThrowInvalid("WALNUT_S3_ANONYMOUS",
                         "is true, but AWS_ACCESS_KEY_ID is set too; unset one of them");
   }
-  if (!anonymous && !has_key) {
-    // Unsigned requests to a private bucket fail with 403 at best, and a public bucket should not
-    // receive someone's backups by accident.
-    throw Error(ErrorCode::kInvalidArgument,
-                "no S3 credentials found (tried AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in "
-                "flags, the environment and the config file); set them, or set "
-                "WALNUT_S3_ANONYMOUS=true to send unsigned requests to a public bucket");
+  CredentialChainSettings chain = LoadChainSettings(config, o);
+  if (anonymous) {
+    // Unsigned requests only when asked for: a public bucket should not receive someone's
+    // backups by accident.
+    o.credentials = std::make_shared<StaticCredentialsProvider>(
+        Credentials{}, "none (WALNUT_S3_ANONYMOUS=true: unsigned requests)");
+    return;
   }
-  if (has_key) {
-    o.access_key_id = config.GetString("AWS_ACCESS_KEY_ID");
-    o.secret_access_key = SecretString(config.GetString("AWS_SECRET_ACCESS_KEY"));
+  if (has_key && chain.role_arn.empty()) {
+    o.access_key_id = chain.env.access_key_id;
+    o.secret_access_key = chain.env.secret_access_key;
+    o.session_token = chain.env.session_token;
   }
-  if (has_token) o.session_token = SecretString(config.GetString("AWS_SESSION_TOKEN"));
+  // Resolved when the storage opens (OpenS3Storage), not here: resolving may ask the network.
+  o.credentials = std::make_shared<CredentialChainProvider>(std::move(chain));
 }
 
 void LoadEncryption(const Config& config, S3Options& o) {
   if (config.Has("WALG_S3_SSE")) o.sse = config.GetEnum("WALG_S3_SSE");
+  if (config.Has("WALG_S3_SSE_C")) {
+    try {
+      o.sse_customer_key = ParseSseCustomerKey(config.GetString("WALG_S3_SSE_C"));
+    } catch (const Error&) {
+      config.ThrowInvalid("WALG_S3_SSE_C",
+                          "must be a 256-bit key: 32 bytes, or their base64 (44 "
+                          "characters, as `openssl rand -base64 32` prints)");
+    }
+    // SSE-C is AES256 only; WAL-G takes WALG_S3_SSE as the customer key's algorithm.
+    if (!o.sse.empty() && o.sse != "AES256") {
+      config.ThrowInvalid("WALG_S3_SSE", fmt::format("is {}, but WALG_S3_SSE_C (a customer key) is "
+                                                     "set too; SSE-C needs AES256: unset one",
+                                                     o.sse));
+    }
+  }
   if (config.Has("WALG_S3_SSE_KMS_ID")) o.sse_kms_id = config.GetString("WALG_S3_SSE_KMS_ID");
   bool kms = o.sse.rfind("aws:kms", 0) == 0;
   if (kms && o.sse_kms_id.empty()) {
@@ -298,6 +417,29 @@ void LoadEncryption(const Config& config, S3Options& o) {
                         "given, but WALG_S3_SSE is not aws:kms; set WALG_S3_SSE=aws:kms or unset "
                         "WALG_S3_SSE_KMS_ID");
   }
+}
+
+// S3_RETENTION_PERIOD / S3_RETENTION_MODE, as WAL-G: a period in days, -1 (the default) for none.
+void LoadRetention(const Config& config, S3Options& o) {
+  o.retention_days = static_cast<int>(config.GetInt("S3_RETENTION_PERIOD", -1, 36500));
+  if (o.retention_days == 0) {
+    config.ThrowInvalid("S3_RETENTION_PERIOD",
+                        "is 0: give the days uploaded objects stay locked (1 or more), or -1 for "
+                        "no Object Lock");
+  }
+  o.retention_mode = config.GetEnum("S3_RETENTION_MODE");
+  if (o.retention_days < 0 && config.IsExplicit("S3_RETENTION_MODE")) {
+    config.ThrowInvalid("S3_RETENTION_MODE",
+                        "is set, but S3_RETENTION_PERIOD is not: set the period in days (or unset "
+                        "the mode)");
+  }
+}
+
+S3Options::Versioning LoadVersioning(const Config& config) {
+  if (!config.Has("S3_ENABLE_VERSIONING")) return S3Options::Versioning::kDetect;
+  std::string value = config.GetEnum("S3_ENABLE_VERSIONING");
+  return value == "enabled" || value == "true" ? S3Options::Versioning::kEnabled
+                                               : S3Options::Versioning::kDisabled;
 }
 
 std::string LoadStorageClass(const Config& config) {
@@ -328,6 +470,24 @@ std::chrono::milliseconds LoadRetryBudget(const Config& config) {
   return budget;
 }
 
+// AWS_REGION, else AWS_DEFAULT_REGION; unset: "" (ask the bucket) on AWS, us-east-1 on other
+// servers, as WAL-G (pkg/storages/s3/session.go detectAWSRegion).
+std::string LoadRegion(const Config& config, const std::string& endpoint) {
+  for (std::string_view name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (config.Has(name) && !config.GetString(name).empty()) return config.GetString(name);
+  }
+  return IsAwsEndpoint(endpoint) ? std::string() : std::string(kDefaultRegion);
+}
+
+net::HttpHeaders LoadAdditionalHeaders(const Config& config) {
+  if (!config.Has("S3_REQUEST_ADDITIONAL_HEADERS")) return {};
+  try {
+    return ParseAdditionalHeaders(config.GetString("S3_REQUEST_ADDITIONAL_HEADERS"));
+  } catch (const Error& e) {
+    config.ThrowInvalid("S3_REQUEST_ADDITIONAL_HEADERS", e.what());
+  }
+}
+
 }  // namespace
 
 std::span<const SettingSpec> S3SettingSpecs() {
@@ -350,27 +510,23 @@ S3Options S3OptionsFromConfig(const Config& config, const Settings& common) {
   o.bucket = std::move(url.host);
   o.root = std::move(url.root);
 
-  if (config.Has("AWS_REGION")) {
-    o.region = config.GetString("AWS_REGION");
-  } else if (config.Has("AWS_DEFAULT_REGION")) {
-    o.region = config.GetString("AWS_DEFAULT_REGION");
-  }
-  if (config.Has("AWS_ENDPOINT")) {
-    o.endpoint = NormalizeEndpoint(config);
-  } else if (config.GetBool("AWS_DUAL_STACK")) {
-    // AWS's dual-stack name (docs.aws.amazon.com/AmazonS3/latest/userguide/dual-stack-endpoints).
-    o.endpoint = fmt::format("https://s3.dualstack.{}.amazonaws.com", o.region);
-  }
+  if (config.Has("AWS_ENDPOINT")) o.endpoint = NormalizeEndpoint(config);
+  // Without AWS_ENDPOINT: s3.dualstack.REGION.amazonaws.com (bucket_region.h AddressingFor).
+  o.dual_stack = config.GetBool("AWS_DUAL_STACK");
+  o.region = LoadRegion(config, o.endpoint);
   o.force_path_style = config.GetBool("AWS_S3_FORCE_PATH_STYLE");
-  LoadCredentials(config, o);
   o.storage_class = LoadStorageClass(config);
   LoadEncryption(config, o);
+  LoadRetention(config, o);
+  o.versioning = LoadVersioning(config);
 
+  // As WAL-G, whose AWS SDK reads AWS_CA_BUNDLE when no WALG_S3_CA_CERT_FILE is given.
   if (config.Has("WALG_S3_CA_CERT_FILE")) {
     o.ca_cert_file = config.GetString("WALG_S3_CA_CERT_FILE");
   } else if (config.Has("AWS_CA_BUNDLE")) {
     o.ca_cert_file = config.GetString("AWS_CA_BUNDLE");
   }
+  LoadCredentials(config, o);  // after the CA file, which STS uses too
   o.max_part_size =
       static_cast<size_t>(config.GetBytes("WALG_S3_MAX_PART_SIZE", kMinPartSize, kMaxPartSize));
   o.upload_concurrency = PartsInFlight(common.upload_concurrency, o.max_part_size);
@@ -378,6 +534,9 @@ S3Options S3OptionsFromConfig(const Config& config, const Settings& common) {
   o.retry.max_attempts = static_cast<int>(config.GetInt("WALG_S3_MAX_RETRIES", 0, 1000)) + 1;
   o.retry.budget = LoadRetryBudget(config);
   o.delete_batch_size = static_cast<size_t>(config.GetInt("S3_DELETE_BATCH_SIZE", 1, 1000));
+  o.additional_headers = LoadAdditionalHeaders(config);
+  o.expect_continue = !config.GetBool("S3_DISABLE_100_CONTINUE");
+  o.list_objects_v1 = config.GetBool("WALG_S3_USE_LIST_OBJECTS_V1");
   return o;
 }
 
@@ -386,6 +545,8 @@ std::unique_ptr<Storage> OpenS3Storage(const Config& config, const Settings& com
   // libcurl and OpenSSL only when S3 is used: their initialisation costs a few MiB of resident
   // memory that wal-push to a directory should not pay.
   net::GlobalInit();
+  // The credentials chain now: a command without credentials stops before any work.
+  options.credentials->Current();
   return std::make_unique<S3Storage>(std::move(options));
 }
 

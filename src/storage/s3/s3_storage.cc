@@ -10,6 +10,7 @@
 
 #include "common/logging.h"
 #include "storage/s3/s3_multipart_writer.h"
+#include "storage/s3/s3_object_lock.h"
 #include "storage/s3/s3_object_reader.h"
 #include "storage/s3/s3_xml.h"
 
@@ -19,6 +20,7 @@ namespace {
 
 constexpr size_t kMinPartSize = 5u << 20;             // S3: all parts but the last
 constexpr uint64_t kMaxPartSize = uint64_t{5} << 30;  // S3: 5 GiB per part
+constexpr int kMaxRetentionDays = 36500;              // S3: 100 years
 
 Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
@@ -39,7 +41,6 @@ void ValidateS3Options(const S3Options& o) {
   if (o.bucket.find('/') != std::string::npos) {
     throw Invalid(fmt::format("S3 bucket name '{}' must not contain '/'", o.bucket));
   }
-  if (o.region.empty()) throw Invalid("AWS_REGION must not be empty");
   if (!o.endpoint.empty()) net::ParseEndpoint(o.endpoint, "AWS_ENDPOINT");
   if (!o.access_key_id.empty() && o.secret_access_key.empty()) {
     throw Invalid("AWS_SECRET_ACCESS_KEY is required when AWS_ACCESS_KEY_ID is set");
@@ -65,6 +66,19 @@ void ValidateS3Options(const S3Options& o) {
   if (!kms && !o.sse_kms_id.empty()) {
     throw Invalid("WALG_S3_SSE_KMS_ID is set but WALG_S3_SSE is not aws:kms");
   }
+  if (!o.sse_customer_key.empty() &&
+      (o.sse_customer_key.Reveal().size() != 32 || (!o.sse.empty() && o.sse != "AES256"))) {
+    throw Invalid("WALG_S3_SSE_C must be a 32-byte key, used with WALG_S3_SSE unset or AES256");
+  }
+  if (o.retention_days == 0 || o.retention_days < -1 || o.retention_days > kMaxRetentionDays) {
+    throw Invalid(fmt::format(
+        "S3_RETENTION_PERIOD must be a number of days from 1 to {}, or -1 for none, not {}",
+        kMaxRetentionDays, o.retention_days));
+  }
+  if (o.retention_mode != "GOVERNANCE" && o.retention_mode != "COMPLIANCE") {
+    throw Invalid(fmt::format("S3_RETENTION_MODE must be GOVERNANCE or COMPLIANCE, not '{}'",
+                              o.retention_mode));
+  }
   if (o.max_part_size < kMinPartSize || o.max_part_size > kMaxPartSize) {
     throw Invalid(fmt::format(
         "WALG_S3_MAX_PART_SIZE must be between 5 MiB and 5 GiB (S3's part limits), not {}",
@@ -84,13 +98,16 @@ void ValidateS3Options(const S3Options& o) {
   if (!o.ca_cert_file.empty()) {
     std::ifstream probe(o.ca_cert_file);
     if (!probe) {
-      throw Invalid(fmt::format("WALG_S3_CA_CERT_FILE '{}' cannot be read: {}", o.ca_cert_file,
-                                std::strerror(errno)));
+      throw Invalid(
+          fmt::format("the CA file '{}' (WALG_S3_CA_CERT_FILE, else AWS_CA_BUNDLE) "
+                      "cannot be read: {}",
+                      o.ca_cert_file, std::strerror(errno)));
     }
   }
 }
 
-S3Storage::S3Storage(S3Options options) : options_(std::move(options)) {
+S3Storage::S3Storage(S3Options options)
+    : options_(std::move(options)), versioning_(options_.versioning) {
   options_.root = TrimSlashes(options_.root);
   ValidateS3Options(options_);
   if (!options_.root.empty()) root_prefix_ = options_.root + "/";
@@ -144,19 +161,22 @@ std::unique_ptr<Writer> S3Storage::Put(std::string_view key, const PutOptions& o
 void S3Storage::List(std::string_view prefix, const ListOptions& options,
                      const std::function<void(const ObjectInfo&)>& fn) {
   std::string full_prefix = FullKey(prefix);
+  const bool v1 = options_.list_objects_v1;  // WALG_S3_USE_LIST_OBJECTS_V1
+  // Where the next page starts: v2's continuation token or v1's marker.
   std::string token;
   do {
     S3Call call;
-    call.op = "ListObjectsV2";
+    call.op = v1 ? "ListObjects" : "ListObjectsV2";
     call.method = "GET";
-    call.query = {{"list-type", "2"}, {"max-keys", std::to_string(options_.list_max_keys)}};
+    call.query = {{"max-keys", std::to_string(options_.list_max_keys)}};
+    if (!v1) call.query.emplace_back("list-type", "2");
     if (!full_prefix.empty()) call.query.emplace_back("prefix", full_prefix);
     if (!options.recursive) call.query.emplace_back("delimiter", "/");
-    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    if (!token.empty()) call.query.emplace_back(v1 ? "marker" : "continuation-token", token);
     ListPage page;
     client_->Retry([&] {
       page = S3Client::ParseAnswer(call.op, client_->Uri(full_prefix), client_->Send(call).body,
-                                   ParseListObjectsV2);
+                                   v1 ? ParseListObjectsV1 : ParseListObjectsV2);
     });
     ++client_->stats().list_pages;
 
@@ -181,40 +201,46 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
               [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
     for (const auto& entry : entries) fn(entry);
 
-    if (page.is_truncated && page.next_continuation_token == token) {
+    const std::string& next = v1 ? page.next_marker : page.next_continuation_token;
+    // A v1 marker must move forward in key order, or the listing would never end.
+    if (page.is_truncated && (next == token || (v1 && next < token))) {
       throw Error(ErrorCode::kProtocol,
-                  fmt::format("s3 ListObjectsV2 {} returned the same continuation token twice",
-                              client_->Uri(full_prefix)));
+                  fmt::format("s3 {} {} returned the same {} twice", call.op,
+                              client_->Uri(full_prefix), v1 ? "marker" : "continuation token"));
     }
-    token = page.is_truncated ? page.next_continuation_token : std::string();
+    token = page.is_truncated ? next : std::string();
   } while (!token.empty());
 }
 
 void S3Storage::Delete(std::span<const std::string> keys) {
+  const bool versioned = !keys.empty() && versioning_.Versioned(*client_);
   const size_t batch_size = options_.delete_batch_size;
+  LockedObjects locked;
   for (size_t start = 0; start < keys.size(); start += batch_size) {
     auto batch = keys.subspan(start, std::min(batch_size, keys.size() - start));
     std::vector<std::string> full_keys;
     full_keys.reserve(batch.size());
     for (const auto& key : batch) full_keys.push_back(FullKey(key));
-    std::string body = BuildDeleteRequest(full_keys);
-    S3Call call;
-    call.op = "DeleteObjects";
-    call.method = "POST";
-    call.query = {{"delete", ""}};
-    call.body = AsBytes(body);
-    call.slow_answer = true;  // a server deletes the keys one by one before it answers
-    // S3 requires Content-MD5 (or an x-amz-checksum-*) on DeleteObjects.
-    call.headers = {{"Content-MD5", Md5Base64(call.body)}, {"Content-Type", "application/xml"}};
-    // Deleting is idempotent (S3 reports a key that is gone already as deleted): an answer lost
-    // or damaged on the way is retried like any other.
-    std::vector<DeleteFailure> failures;
-    client_->Retry([&] {
-      failures = S3Client::ParseAnswer(call.op, client_->Uri(options_.root),
-                                       client_->Send(call).body, ParseDeleteResult);
-    });
-    ++client_->stats().delete_batches;
-    spdlog::debug("s3 DeleteObjects: {} keys", batch.size());
+    std::vector<KeyVersion> entries;
+    if (versioned) {
+      // A key deleted without its version id only gets a delete marker: name every version.
+      entries = VersionsOfKeys(*client_, full_keys, options_.list_max_keys);
+    } else {
+      for (std::string& key : full_keys) entries.push_back({std::move(key), ""});
+    }
+    DeleteEntries(entries, locked);
+  }
+  if (!locked.empty()) ThrowLocked(std::move(locked));
+}
+
+void S3Storage::DeleteEntries(std::span<const KeyVersion> entries, LockedObjects& locked) {
+  const size_t batch_size = options_.delete_batch_size;
+  for (size_t start = 0; start < entries.size(); start += batch_size) {
+    auto batch = entries.subspan(start, std::min(batch_size, entries.size() - start));
+    std::vector<DeleteFailure> failures =
+        SendDeleteObjects(*client_, batch, client_->Uri(options_.root));
+    // Locked objects do not stop the delete: the caller learns of them at the end.
+    locked.Merge(SeparateLocked(*client_, failures));
     if (!failures.empty()) {
       std::string detail;
       for (size_t i = 0; i < failures.size() && i < 3; ++i) {
@@ -231,9 +257,46 @@ void S3Storage::Delete(std::span<const std::string> keys) {
   }
 }
 
+void S3Storage::ThrowLocked(LockedObjects locked) const {
+  // A key whose several versions are locked counts once.
+  std::sort(locked.keys.begin(), locked.keys.end());
+  locked.keys.erase(std::unique(locked.keys.begin(), locked.keys.end()), locked.keys.end());
+  for (std::string& key : locked.keys) {
+    if (key.starts_with(root_prefix_)) key.erase(0, root_prefix_.size());
+  }
+  throw ObjectsLockedError(Describe(), std::move(locked));
+}
+
+void S3Storage::ListVersions(std::string_view prefix,
+                             const std::function<void(const ObjectVersion&)>& fn) {
+  ListObjectVersions(*client_, FullKey(prefix), options_.list_max_keys,
+                     [&](const ListedVersion& v) {
+                       if (!v.key.starts_with(root_prefix_)) return true;
+                       fn(ObjectVersion{v.key.substr(root_prefix_.size()), v.version_id,
+                                        v.is_latest, v.is_delete_marker, v.size, v.mtime});
+                       return true;
+                     });
+}
+
+void S3Storage::DeleteVersions(std::span<const ObjectVersion> versions) {
+  std::vector<KeyVersion> entries;
+  entries.reserve(versions.size());
+  for (const ObjectVersion& v : versions) {
+    if (v.version_id.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("no version id given for {}", client_->Uri(FullKey(v.key))));
+    }
+    entries.push_back({FullKey(v.key), v.version_id});
+  }
+  LockedObjects locked;
+  DeleteEntries(entries, locked);
+  if (!locked.empty()) ThrowLocked(std::move(locked));
+}
+
 bool S3Storage::Supports(StorageFeature feature) const {
   // Not kLateMetadata: a multipart upload sends its metadata before the first part.
-  return feature == StorageFeature::kBatchDelete;
+  return feature == StorageFeature::kBatchDelete || feature == StorageFeature::kVersions ||
+         feature == StorageFeature::kPrefixListing;
 }
 
 uint64_t S3Storage::PutBufferUnit() const { return options_.max_part_size; }

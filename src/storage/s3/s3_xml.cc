@@ -1,5 +1,6 @@
 #include "storage/s3/s3_xml.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -9,10 +10,11 @@
 
 #include "common/error.h"
 #include "common/excerpt.h"
+#include "storage/s3/s3_xml_detail.h"
 
 namespace walnut::s3 {
 
-namespace {
+namespace xml_detail {
 
 // An answer that is not the XML it should be was most likely damaged on the way (a connection
 // cut, a proxy's page): retried like a network error.
@@ -89,26 +91,34 @@ void XmlEscape(std::string& out, std::string_view s) {
   }
 }
 
-}  // namespace
+}  // namespace xml_detail
 
-ListPage ParseListObjectsV2(std::string_view xml) {
-  constexpr std::string_view kWhat = "ListObjectsV2";
-  auto doc = Parse(xml, kWhat);
-  auto root = Root(doc, "ListBucketResult", kWhat);
+using xml_detail::Malformed;
+using xml_detail::Parse;
+using xml_detail::ParseFixed;
+using xml_detail::ParseUint;
+using xml_detail::Root;
+using xml_detail::Text;
+using xml_detail::XmlEscape;
+
+namespace {
+
+// The <ListBucketResult> both list versions answer; the caller reads where the next page starts.
+ListPage ParseListBucketResult(const pugi::xml_node& root, std::string_view what) {
   ListPage page;
   for (auto node : root.children("Contents")) {
     ListedObject obj;
     obj.key = Text(node, "Key");
-    if (obj.key.empty()) throw Malformed("ListObjectsV2 entry without a <Key>");
+    if (obj.key.empty()) throw Malformed(fmt::format("{} entry without a <Key>", what));
     std::string size = Text(node, "Size");
     if (!ParseUint(size, obj.size)) {
-      throw Malformed(fmt::format("ListObjectsV2 entry '{}' has a bad <Size> '{}'",
-                                  Excerpt(obj.key), Excerpt(size)));
+      throw Malformed(fmt::format("{} entry '{}' has a bad <Size> '{}'", what, Excerpt(obj.key),
+                                  Excerpt(size)));
     }
     std::string modified = Text(node, "LastModified");
     auto mtime = ParseIso8601(modified);
     if (!mtime) {
-      throw Malformed(fmt::format("ListObjectsV2 entry '{}' has a bad <LastModified> '{}'",
+      throw Malformed(fmt::format("{} entry '{}' has a bad <LastModified> '{}'", what,
                                   Excerpt(obj.key), Excerpt(modified)));
     }
     obj.mtime = *mtime;
@@ -116,20 +126,68 @@ ListPage ParseListObjectsV2(std::string_view xml) {
   }
   for (auto node : root.children("CommonPrefixes")) {
     std::string prefix = Text(node, "Prefix");
-    if (prefix.empty()) throw Malformed("ListObjectsV2 empty <CommonPrefixes>");
+    if (prefix.empty()) throw Malformed(fmt::format("{} empty <CommonPrefixes>", what));
     page.common_prefixes.push_back(std::move(prefix));
   }
   std::string truncated = Text(root, "IsTruncated");
   if (truncated != "true" && truncated != "false") {
     throw Malformed(
-        fmt::format("ListObjectsV2 response has a bad <IsTruncated> '{}'", Excerpt(truncated)));
+        fmt::format("{} response has a bad <IsTruncated> '{}'", what, Excerpt(truncated)));
   }
   page.is_truncated = truncated == "true";
-  page.next_continuation_token = Text(root, "NextContinuationToken");
+  return page;
+}
+
+}  // namespace
+
+ListPage ParseListObjectsV2(std::string_view xml) {
+  constexpr std::string_view kWhat = "ListObjectsV2";
+  auto doc = Parse(xml, kWhat);
+  ListPage page = ParseListBucketResult(Root(doc, "ListBucketResult", kWhat), kWhat);
+  page.next_continuation_token = Text(doc.document_element(), "NextContinuationToken");
   if (page.is_truncated && page.next_continuation_token.empty()) {
     throw Malformed("ListObjectsV2 response is truncated but has no <NextContinuationToken>");
   }
   return page;
+}
+
+ListPage ParseListObjectsV1(std::string_view xml) {
+  constexpr std::string_view kWhat = "ListObjects";
+  auto doc = Parse(xml, kWhat);
+  ListPage page = ParseListBucketResult(Root(doc, "ListBucketResult", kWhat), kWhat);
+  if (!page.is_truncated) return page;
+  page.next_marker = Text(doc.document_element(), "NextMarker");
+  if (page.next_marker.empty()) {
+    // Keys and prefixes come in one key order; the page ends with the greater of the two lasts.
+    if (!page.objects.empty()) page.next_marker = page.objects.back().key;
+    if (!page.common_prefixes.empty() && page.common_prefixes.back() > page.next_marker) {
+      page.next_marker = page.common_prefixes.back();
+    }
+  }
+  if (page.next_marker.empty()) {
+    throw Malformed("ListObjects response is truncated but has no <NextMarker> and no entries");
+  }
+  return page;
+}
+
+bool IsRegionName(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+std::string ParseBucketLocation(std::string_view xml) {
+  constexpr std::string_view kWhat = "GetBucketLocation";
+  auto doc = Parse(xml, kWhat);
+  std::string location = Root(doc, "LocationConstraint", kWhat).text().as_string();
+  // us-east-1 answers an empty constraint; "EU" is the old name of eu-west-1.
+  if (location.empty()) return "us-east-1";
+  if (location == "EU") return "eu-west-1";
+  if (!IsRegionName(location)) {
+    throw Malformed(fmt::format("GetBucketLocation answered a region that is not one: '{}'",
+                                Excerpt(location)));
+  }
+  return location;
 }
 
 std::optional<ErrorBody> ParseErrorBody(std::string_view xml) {
@@ -140,7 +198,7 @@ std::optional<ErrorBody> ParseErrorBody(std::string_view xml) {
   }
   auto root = doc.document_element();
   if (std::string_view(root.name()) != "Error") return std::nullopt;
-  return ErrorBody{Text(root, "Code"), Text(root, "Message")};
+  return ErrorBody{Text(root, "Code"), Text(root, "Message"), Text(root, "Region")};
 }
 
 std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml) {
@@ -149,7 +207,8 @@ std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml) {
   auto root = Root(doc, "DeleteResult", kWhat);
   std::vector<DeleteFailure> failures;
   for (auto node : root.children("Error")) {
-    failures.push_back({Text(node, "Key"), Text(node, "Code"), Text(node, "Message")});
+    failures.push_back(
+        {Text(node, "Key"), Text(node, "Code"), Text(node, "Message"), Text(node, "VersionId")});
   }
   return failures;
 }
@@ -191,7 +250,7 @@ std::optional<ErrorBody> EmbeddedError(std::string_view xml, std::string_view ex
   auto doc = Parse(xml, expected_root);
   auto root = doc.document_element();
   if (std::string_view(root.name()) == "Error") {
-    return ErrorBody{Text(root, "Code"), Text(root, "Message")};
+    return ErrorBody{Text(root, "Code"), Text(root, "Message"), Text(root, "Region")};
   }
   Root(doc, expected_root, expected_root);
   return std::nullopt;

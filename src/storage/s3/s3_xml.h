@@ -11,7 +11,8 @@
 namespace walnut::s3 {
 
 // Parsers and builders for the S3 XML bodies we use
-// (https://docs.aws.amazon.com/AmazonS3/latest/API/: ListObjectsV2, Error responses,
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/: ListObjectsV2, ListObjects, GetBucketLocation,
+// Error responses,
 // DeleteObjects, CreateMultipartUpload, CompleteMultipartUpload).
 // Parsers throw Error(kProtocol, retryable) for a body that is not the expected XML: damaged on
 // the way (a connection cut short), or a proxy or an S3-compatible server answered something else.
@@ -26,15 +27,28 @@ struct ListPage {
   std::vector<ListedObject> objects;
   std::vector<std::string> common_prefixes;  // full prefixes, ending with the delimiter
   bool is_truncated = false;
-  std::string next_continuation_token;
+  std::string next_continuation_token;  // v2
+  // v1: where the next page starts: <NextMarker>, or, when a truncated page has none (S3 sends it
+  // only with a delimiter), the last key or common prefix of the page, as AWS documents.
+  std::string next_marker;
 };
+// Truncated pages always carry what the next request needs (a token, a marker); a truncated page
+// that cannot say where to go on throws.
 ListPage ParseListObjectsV2(std::string_view xml);
+ListPage ParseListObjectsV1(std::string_view xml);
+
+// GetBucketLocation's <LocationConstraint> as a region: empty = us-east-1, "EU" = eu-west-1.
+std::string ParseBucketLocation(std::string_view xml);
+// A region name as AWS spells them ("eu-west-1": lower-case letters, digits, '-'): safe to put
+// into a host name.
+bool IsRegionName(std::string_view s);
 
 // <Error><Code>NoSuchKey</Code><Message>...</Message></Error>. Returns nullopt for anything
 // else, including an empty body (HEAD errors have none): callers fall back to the status.
 struct ErrorBody {
   std::string code;
   std::string message;
+  std::string region;  // <Region>: the region the bucket is in (AuthorizationHeaderMalformed)
 };
 std::optional<ErrorBody> ParseErrorBody(std::string_view xml);
 
@@ -43,6 +57,7 @@ struct DeleteFailure {
   std::string key;
   std::string code;
   std::string message;
+  std::string version_id;  // when the request named one
 };
 std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml);
 // <Delete><Quiet>true</Quiet><Object><Key>k</Key></Object>...</Delete>
