@@ -2,7 +2,8 @@
 # Line coverage of src/ by the unit and integration tests (docs/coverage.md has the last figure).
 #   1. builds Walnut with --coverage (-O0) in build-cov/,
 #   2. starts its own s3rver (tests/tools/test-servers.sh) on WALNUT_TEST_S3_PORT (default 14614,
-#      so it runs beside a test server on the default port) and runs every ctest test against it,
+#      so it runs beside a test server on the default port), and its own Ceph RGW on 14620-14629
+#      when Ceph is installed, and runs every ctest test against them,
 #   3. prints gcovr's per-file table for src/ and the total, and lists the files under 70 %.
 # Not part of tools/test.sh: a second full build and an -O0 test run take about as long as CI.
 # Needs gcovr (tools/install-deps.sh installs it). Failed tests are reported but do not stop the
@@ -29,7 +30,8 @@ command -v gcovr >/dev/null || { echo "coverage: gcovr is missing; run tools/ins
 
 step "build with --coverage ($build)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWALNUT_BUILD_BENCH=OFF \
-  "-DCMAKE_CXX_FLAGS=--coverage -fprofile-update=atomic" -DCMAKE_EXE_LINKER_FLAGS=--coverage >/dev/null
+  "-DCMAKE_CXX_FLAGS=--coverage -fprofile-update=atomic" -DCMAKE_EXE_LINKER_FLAGS=--coverage \
+  -DWALNUT_TEST_RGW_DIR="$WALNUT_TEST_STATE_DIR/rgw" -DWALNUT_TEST_RGW_PORT=14620 >/dev/null
 cmake --build "$build" -j "$jobs"
 
 # The integration tests run walnut as the unprivileged user PostgreSQL runs as (archive_command,

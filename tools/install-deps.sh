@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything Walnut's build, tests and benchmarks need on a fresh Debian 12, as root.
+# Installs everything Walnut's build, tests and benchmarks need on a fresh Debian 12, as root
+# (with the Ceph RGW test server: about 270 MB more, measured in docs/testing.md).
 # Idempotent: packages already present are left alone, npm packages come from package-lock.json.
 set -euo pipefail
 
@@ -19,8 +20,12 @@ packages=(
   lz4 zstd brotli xz-utils
   # a real PostgreSQL for the integration tests and benchmarks
   postgresql-15 postgresql-client-15
+  # a real S3 for the integration tests: a throwaway Ceph RADOS Gateway (tests/tools/ceph-rgw.sh)
+  ceph-mon ceph-osd radosgw uuid-runtime curl
   # the peers the benchmarks run side by side with Walnut
   pgbackrest
+  # the S3 benchmarks (bench/lib/s3.sh): a throwaway Ceph RGW over HTTPS, its certificate, listings
+  ceph-mon ceph-osd radosgw uuid-runtime curl openssl jq
   # fuzzing (clang's libFuzzer), the thread-safety analysis (tools/check-thread-safety.py), measuring
   clang-14 libclang-rt-14-dev time procps
   # line coverage (tools/coverage.sh)

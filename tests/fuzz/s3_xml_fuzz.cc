@@ -17,6 +17,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (page.is_truncated && page.next_continuation_token.empty()) __builtin_trap();
   } catch (const walnut::Error&) {
   }
+  try {
+    ListPage page = ParseListObjectsV1(xml);
+    // A truncated v1 page always says where the next one starts.
+    if (page.is_truncated && page.next_marker.empty()) __builtin_trap();
+  } catch (const walnut::Error&) {
+  }
+  try {
+    if (!IsRegionName(ParseBucketLocation(xml))) __builtin_trap();
+  } catch (const walnut::Error&) {
+  }
   (void)ParseErrorBody(xml);  // never throws
   try {
     (void)ParseDeleteResult(xml);

@@ -192,8 +192,12 @@ TEST_F(BackupDeltaIt, FullAndThreeDeltasUnderLoadEachRestoresExactly_DirectoryLz
 
 // WALG_DELTA_MAX_STEPS, WALG_DELTA_ORIGIN, --delta-from-name, --delta-from-user-data and --full
 // choose the base as WAL-G does; a delta of an older full restores exactly.
-TEST_F(BackupDeltaIt, BaseSelectionFollowsMaxStepsOriginAndFlags_S3Zstd) {
-  WalnutConfig config(TestStorage::kS3, "delta-steps");
+// On each S3 server (s3rver; Ceph RGW, which checks signatures as AWS does).
+class BackupDeltaS3It : public BackupDeltaIt, public ::testing::WithParamInterface<TestStorage> {};
+
+TEST_P(BackupDeltaS3It, BaseSelectionFollowsMaxStepsOriginAndFlags_Zstd) {
+  WALNUT_SKIP_UNLESS_AVAILABLE(GetParam());
+  WalnutConfig config(GetParam(), "delta-steps");
   config.SetCompression("zstd");
   source_.StartArchiving(config);
   auto change = [&] { source_.Pgbench("-n -c 1 -t 50"); };
@@ -237,6 +241,9 @@ TEST_F(BackupDeltaIt, BaseSelectionFollowsMaxStepsOriginAndFlags_S3Zstd) {
   source_.Stop();
   RestoreAndCheck(config, p8);
 }
+
+INSTANTIATE_TEST_SUITE_P(S3Servers, BackupDeltaS3It, ::testing::ValuesIn(kS3Servers),
+                         [](const auto& param_info) { return TestStorageName(param_info.param); });
 
 // A damaged increment: backup-fetch fails with one ERROR line naming the backup, and the target
 // never gets a pg_control (PostgreSQL cannot start on it).

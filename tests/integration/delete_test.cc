@@ -763,9 +763,13 @@ TEST_F(DeleteIt, InterruptedDeleteLeavesEveryListedBackupRestorable_Directory) {
   EXPECT_GE(interrupted, 2) << "most kills must land while the delete runs";
 }
 
-// The main scenario on s3rver, one delete after the other on the same history.
-TEST_F(DeleteIt, RetainAndTargetOnS3) {
-  BuildHistory(TestStorage::kS3);
+// The main scenario on each S3 server (s3rver; Ceph RGW, which checks signatures and DeleteObjects'
+// Content-MD5 as AWS does), one delete after the other on the same history.
+class DeleteS3It : public DeleteIt, public ::testing::WithParamInterface<TestStorage> {};
+
+TEST_P(DeleteS3It, RetainAndTarget) {
+  WALNUT_SKIP_UNLESS_AVAILABLE(GetParam());
+  BuildHistory(GetParam());
   ASSERT_NO_FATAL_FAILURE(FinishHistory());
   // WAL-G's --use-sentinel-time is accepted (Walnut orders by start time in any case).
   DeleteAndExpect(*history_, "--use-sentinel-time retain FULL 2",
@@ -777,6 +781,9 @@ TEST_F(DeleteIt, RetainAndTargetOnS3) {
                   {.kept = {"F2", "F3", "D3"}});
   Restore(*history_, "F3");
 }
+
+INSTANTIATE_TEST_SUITE_P(S3Servers, DeleteS3It, ::testing::ValuesIn(kS3Servers),
+                         [](const auto& param_info) { return TestStorageName(param_info.param); });
 
 // delete everything also clears the archive's recorded cluster identity, so that the emptied
 // storage takes a new cluster's WAL: before, the new cluster's archiving was refused for good.
@@ -835,9 +842,15 @@ TEST(DeleteEverythingIt, ClearsTheArchiveIdentityForANewCluster_Directory) {
   EverythingLetsANewClusterArchive(TestStorage::kDirectory);
 }
 
-TEST(DeleteEverythingIt, ClearsTheArchiveIdentityForANewCluster_S3) {
-  EverythingLetsANewClusterArchive(TestStorage::kS3);
+class DeleteEverythingS3It : public ::testing::TestWithParam<TestStorage> {};
+
+TEST_P(DeleteEverythingS3It, ClearsTheArchiveIdentityForANewCluster) {
+  WALNUT_SKIP_UNLESS_AVAILABLE(GetParam());
+  EverythingLetsANewClusterArchive(GetParam());
 }
+
+INSTANTIATE_TEST_SUITE_P(S3Servers, DeleteEverythingS3It, ::testing::ValuesIn(kS3Servers),
+                         [](const auto& param_info) { return TestStorageName(param_info.param); });
 
 // The name of WAL segment `segment` of timeline 1 (16 MiB segments).
 std::string WalName(uint64_t segment) {

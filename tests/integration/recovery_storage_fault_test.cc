@@ -47,8 +47,12 @@ bool WaitForShutdown(const PgCluster& cluster, int seconds) {
   return false;
 }
 
-TEST(RecoveryStorageFaultTest, AFailingStorageStopsArchiveRecoveryWhichResumesLater) {
-  WalnutConfig config(TestStorage::kS3, "recovery-fault");
+// On each S3 server (s3rver; Ceph RGW), the fault proxy in front of it.
+class RecoveryStorageFaultTest : public ::testing::TestWithParam<TestStorage> {};
+
+TEST_P(RecoveryStorageFaultTest, AFailingStorageStopsArchiveRecoveryWhichResumesLater) {
+  WALNUT_SKIP_UNLESS_AVAILABLE(GetParam());
+  WalnutConfig config(GetParam(), "recovery-fault");
   PgCluster source;
   source.InitDb();
   source.Configure({"wal_level = replica", "archive_mode = on",
@@ -73,10 +77,11 @@ TEST(RecoveryStorageFaultTest, AFailingStorageStopsArchiveRecoveryWhichResumesLa
   // later one while `down`.
   const std::string failing = segments[3];
   std::atomic<bool> down{true};
-  FaultProxy proxy("127.0.0.1", FixtureS3Port(), [&](int, std::string_view request) {
-    return down && AsksForSegmentFrom(request, failing) ? ProxyFault::ResetAfter(0)
-                                                        : ProxyFault::None();
-  });
+  FaultProxy proxy("127.0.0.1", EndpointPort(config.Setting("AWS_ENDPOINT")),
+                   [&](int, std::string_view request) {
+                     return down && AsksForSegmentFrom(request, failing) ? ProxyFault::ResetAfter(0)
+                                                                         : ProxyFault::None();
+                   });
   config.Set("AWS_ENDPOINT", proxy.endpoint());
   config.Set("WALNUT_STORAGE_RETRY_TIMEOUT", "2s");
   config.Set("WALG_DOWNLOAD_CONCURRENCY", "1");  // no prefetcher: each segment, one wal-fetch
@@ -112,6 +117,9 @@ TEST(RecoveryStorageFaultTest, AFailingStorageStopsArchiveRecoveryWhichResumesLa
   EXPECT_EQ(restored.Query("SELECT count(*) || ' rows, last batch ' || max(batch) FROM batches"),
             "6000 rows, last batch 6");
 }
+
+INSTANTIATE_TEST_SUITE_P(S3Servers, RecoveryStorageFaultTest, ::testing::ValuesIn(kS3Servers),
+                         [](const auto& param_info) { return TestStorageName(param_info.param); });
 
 }  // namespace
 }  // namespace walnut::testing

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "support/rgw_bucket.h"
 #include "support/storage_conformance.h"
 #include "support/test_util.h"
 
@@ -62,6 +63,19 @@ S3Options ItOptions(std::string_view what) {
 WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(
     S3, walnut::testing::StorageFactory{
             "s3rver", [] { return std::make_unique<S3Storage>(ItOptions("conformance")); }});
+
+// The same contract on Ceph RGW, which checks signatures (aws-chunked included) and multipart as
+// AWS does; each test gets a bucket of its own. Skips without RGW (WALNUT_IT_RGW_*).
+WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(
+    Rgw, walnut::testing::StorageFactory{
+             "rgw",
+             []() -> std::unique_ptr<Storage> {
+               auto server = walnut::testing::RgwFromEnv();
+               if (!server) return nullptr;
+               return std::make_unique<walnut::testing::RgwBucketStorage>(
+                   walnut::testing::RgwBucket(*server, "conformance"), "root");
+             },
+             walnut::testing::kRgwSkipMessage});
 
 // Deterministic bytes generated on the fly, so a 200 MiB test never holds the object in memory.
 class ByteStream {

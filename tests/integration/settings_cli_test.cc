@@ -22,7 +22,7 @@ class SettingsCliTest : public ::testing::Test {
 
 TEST_F(SettingsCliTest, RefusedSettingsStopEveryCommandWithExit2) {
   for (const auto& [name, value] :
-       std::vector<std::pair<std::string, std::string>>{{"AWS_ROLE_ARN", "arn:aws:iam::1:role/r"},
+       std::vector<std::pair<std::string, std::string>>{{"S3_USE_YC_SESSION_TOKEN", "t"},
                                                         {"S3_RETENTION_PERIOD", "30"},
                                                         {"WALG_FAILOVER_STORAGES", "{}"},
                                                         {"WALG_PGP_KEY_PATH", "/etc/key.asc"},
@@ -115,13 +115,18 @@ TEST_F(SettingsCliTest, TomlConfigFile) {
 TEST_F(SettingsCliTest, FlagsShowsEachSettingsStatus) {
   CommandResult r = cli_.Run("flags");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("refused: assuming a role is not supported yet"));
+  EXPECT_THAT(r.out, HasSubstr("refused: Yandex Cloud session tokens are not supported yet"));
   EXPECT_THAT(r.out, HasSubstr("warned: a Go runtime setting"));
   // `flags` works with a refused setting set: it is how one finds out why.
+  cli_.Set("S3_USE_YC_SESSION_TOKEN", "yc-token-value");
   cli_.Set("AWS_PROFILE", "prod");
+  // The credential sources' secrets are listed masked.
+  cli_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer container-secret");
   CommandResult refused = cli_.Run("flags");
   EXPECT_EQ(refused.exit_code, 0) << refused.err;
   EXPECT_THAT(refused.out, HasSubstr("prod [env]"));
+  EXPECT_THAT(refused.out, ::testing::Not(HasSubstr("container-secret")));
+  EXPECT_THAT(refused.out, ::testing::Not(HasSubstr("yc-token-value")));
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ constexpr uint64_t kSegmentSize = 16u << 20;
 
 std::string SegmentName(uint64_t segno) { return pg::WalFileName({1, segno}, kSegmentSize); }
 
-enum class Backend { kDirectory, kS3 };
+enum class Backend { kDirectory, kS3, kRgw };
 
 struct Case {
   Backend backend;
@@ -50,8 +50,12 @@ struct Case {
 class FakeCluster {
  public:
   FakeCluster(Backend backend, const std::string& method, bool encrypt) {
-    if (backend == Backend::kS3) {
-      cli.UseS3Storage("walpush");
+    if (backend == Backend::kS3 || backend == Backend::kRgw) {
+      if (backend == Backend::kRgw) {
+        cli.UseRgwStorage("walpush");
+      } else {
+        cli.UseS3Storage("walpush");
+      }
       cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
     } else {
       cli.UseFileStorage();
@@ -288,6 +292,13 @@ TEST(WalPushKillTest, KillNineMidUploadToADirectoryLeavesNothingAndARetrySucceed
 
 TEST(WalPushKillTest, KillNineMidUploadToS3LeavesNothingAndARetrySucceeds) {
   FakeCluster cluster(Backend::kS3, "lz4", true);
+  KillMidUploadAndRetry(cluster, /*poll_directory=*/false);
+}
+
+// The same on Ceph RGW, which keeps the killed command's multipart upload open as AWS does.
+TEST(WalPushKillTest, KillNineMidUploadToRgwLeavesNothingAndARetrySucceeds) {
+  WALNUT_SKIP_WITHOUT_RGW();
+  FakeCluster cluster(Backend::kRgw, "lz4", true);
   KillMidUploadAndRetry(cluster, /*poll_directory=*/false);
 }
 

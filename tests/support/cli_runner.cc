@@ -1,12 +1,12 @@
 #include "support/cli_runner.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace walnut::testing {
 
@@ -22,7 +22,8 @@ void CliRunner::UseS3Storage(const std::string& what) {
   const char* endpoint = std::getenv("WALNUT_IT_S3_ENDPOINT");
   const char* bucket = std::getenv("WALNUT_IT_S3_BUCKET");
   if (!endpoint || !bucket) {
-    throw std::runtime_error("WALNUT_IT_S3_ENDPOINT/WALNUT_IT_S3_BUCKET are not set: run through ctest");
+    throw std::runtime_error(
+        "WALNUT_IT_S3_ENDPOINT/WALNUT_IT_S3_BUCKET are not set: run through ctest");
   }
   static std::atomic<int> counter{0};
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -36,6 +37,13 @@ void CliRunner::UseS3Storage(const std::string& what) {
   Set("AWS_REGION", "us-east-1");
   Set("AWS_ACCESS_KEY_ID", "S3RVER");
   Set("AWS_SECRET_ACCESS_KEY", "S3RVER");
+}
+
+void CliRunner::UseRgwStorage(const std::string& what) {
+  std::optional<RgwServer> server = RgwFromEnv();
+  if (!server) throw std::runtime_error(kRgwSkipMessage);
+  rgw_bucket_ = std::make_shared<RgwBucket>(std::move(*server), "cli-" + what);
+  for (const auto& [name, value] : rgw_bucket_->Settings("cli-" + what)) Set(name, value);
 }
 
 std::string CliRunner::CommandLine(const std::string& args) const {

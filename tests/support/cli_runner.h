@@ -1,10 +1,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
-
 #include <vector>
 
+#include "support/rgw_bucket.h"
 #include "support/test_util.h"
 
 namespace walnut::testing {
@@ -21,6 +22,7 @@ class CliRunner {
     for (const auto& [name, value] : other.env_) {
       if (name != "PATH" && name != "HOME") env_[name] = value;
     }
+    rgw_bucket_ = other.rgw_bucket_;
   }
   // Every variable the binary gets (PATH and HOME too), e.g. to open the same storage in-process.
   const std::map<std::string, std::string>& variables() const { return env_; }
@@ -28,6 +30,9 @@ class CliRunner {
   void UseFileStorage();
   // The s3rver of the ctest fixture, under a root of its own.
   void UseS3Storage(const std::string& what);
+  // A new bucket on the fixture's Ceph RGW (support/rgw_bucket.h), deleted with the last runner
+  // sharing it (CopySettingsFrom shares it). Throws std::runtime_error when no RGW is configured.
+  void UseRgwStorage(const std::string& what);
 
   CommandResult Run(const std::string& args, const std::string& input = "") const;
   // The command line Run() would execute, for wrapping (e.g. in /usr/bin/time).
@@ -36,12 +41,15 @@ class CliRunner {
   std::string home() const { return home_.str(); }
   std::string storage_dir() const { return (storage_.path() / "store").string(); }
   const TempDir& work() const { return work_; }
+  // The RGW bucket of UseRgwStorage, or nullptr.
+  const RgwBucket* rgw_bucket() const { return rgw_bucket_.get(); }
 
  private:
   TempDir home_;
   TempDir storage_;
   TempDir work_;
   std::map<std::string, std::string> env_;
+  std::shared_ptr<RgwBucket> rgw_bucket_;
 };
 
 // The lines of `text`, without empty ones.

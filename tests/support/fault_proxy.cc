@@ -185,8 +185,11 @@ void FaultProxy::Relay(int client, int server, std::string first, const ProxyFau
 int FixtureS3Port() {
   const char* endpoint = std::getenv("WALNUT_IT_S3_ENDPOINT");
   if (!endpoint) throw std::runtime_error("WALNUT_IT_S3_ENDPOINT is not set: run through ctest");
-  std::string e = endpoint;
-  return std::stoi(e.substr(e.rfind(':') + 1));
+  return EndpointPort(endpoint);
+}
+
+int EndpointPort(const std::string& endpoint) {
+  return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
 }
 
 }  // namespace walnut::testing

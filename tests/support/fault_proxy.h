@@ -76,5 +76,7 @@ class FaultProxy {
 
 // The port of the fixture's s3rver ($WALNUT_IT_S3_ENDPOINT), for a proxy in front of it.
 int FixtureS3Port();
+// The port of an endpoint URL such as "http://127.0.0.1:14570" (the RGW's AWS_ENDPOINT).
+int EndpointPort(const std::string& endpoint);
 
 }  // namespace walnut::testing

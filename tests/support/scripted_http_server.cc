@@ -230,6 +230,14 @@ void ScriptedHttpServer::HandleConnection(int fd) {
     pos = end + 2;
   }
   request.body = in.substr(header_end + 4);
+  // A client that asked to wait for "100 Continue" gets it, as from S3, before sending its body.
+  if (request.body.size() < content_length &&
+      std::any_of(request.headers.begin(), request.headers.end(), [](const auto& h) {
+        return h.first == "expect" && Lower(h.second) == "100-continue";
+      })) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (send(fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL) < 0) return (void)close(fd);
+  }
   while (request.body.size() < content_length) {
     if (!WaitReadable(fd, stop_, kIoTimeoutMs)) return (void)close(fd);
     ssize_t n = recv(fd, buf, sizeof buf, 0);

@@ -69,7 +69,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StorageConformanceTest);
 
 void StorageConformanceTest::SetUp() {
   storage_ = GetParam().make();
-  if (!storage_) GTEST_SKIP() << "storage " << GetParam().name << " is not configured";
+  if (!storage_) GTEST_SKIP() << "storage " << GetParam().name << ": " << GetParam().skip_reason;
 }
 
 void StorageConformanceTest::TearDown() {

@@ -16,6 +16,8 @@ struct StorageFactory {
   // Returns a fresh, empty storage for each test (e.g. a new temporary directory, or a unique
   // prefix in a bucket), or nullptr to skip the suite (a server that is not configured).
   std::function<std::unique_ptr<Storage>()> make;
+  // Why make() may give nullptr, for the skip message.
+  std::string skip_reason = "the server is not configured";
 };
 
 // Prints the factory's name in test output (instead of its bytes).

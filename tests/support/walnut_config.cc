@@ -43,6 +43,11 @@ WalnutConfig::WalnutConfig(TestStorage storage, const std::string& what)
   if (storage == TestStorage::kDirectory) {
     std::filesystem::create_directories(storage_dir());
     settings_["WALG_FILE_PREFIX"] = storage_dir().string();
+  } else if (storage == TestStorage::kRgw) {
+    std::optional<RgwServer> server = RgwFromEnv();
+    if (!server) throw std::runtime_error(kRgwSkipMessage);
+    rgw_bucket_ = std::make_unique<RgwBucket>(std::move(*server), what);
+    settings_ = rgw_bucket_->Settings("pg-" + what);
   } else {
     const char* endpoint = std::getenv("WALNUT_IT_S3_ENDPOINT");
     if (!endpoint || !*endpoint) throw std::runtime_error("WALNUT_IT_S3_ENDPOINT is not set");
@@ -70,6 +75,11 @@ void WalnutConfig::Set(const std::string& name, const std::string& value) {
 void WalnutConfig::Unset(const std::string& name) {
   settings_.erase(name);
   Write();
+}
+
+std::string WalnutConfig::Setting(const std::string& name) const {
+  auto it = settings_.find(name);
+  return it == settings_.end() ? "" : it->second;
 }
 
 std::filesystem::path WalnutConfig::storage_dir() const {
@@ -116,6 +126,18 @@ std::vector<std::string> WalnutConfig::ListObjects(const std::string& folder) co
     names.push_back(line.substr(line.rfind(' ') + 1));
   }
   return names;
+}
+
+std::string TestStorageName(TestStorage storage) {
+  switch (storage) {
+    case TestStorage::kDirectory:
+      return "Directory";
+    case TestStorage::kS3:
+      return "S3rver";
+    case TestStorage::kRgw:
+      return "Rgw";
+  }
+  return "Unknown";
 }
 
 std::string ExtensionOf(const std::string& method) {

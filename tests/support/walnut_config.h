@@ -2,24 +2,44 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "support/rgw_bucket.h"
 #include "support/test_util.h"
 
 namespace walnut::testing {
 
-// Where a WalnutConfig puts the archive.
-enum class TestStorage { kDirectory, kS3 };
+// Where a WalnutConfig puts the archive: a directory, the fixture's s3rver, or a bucket of its own
+// on the fixture's Ceph RGW (a real S3 checking signatures; see support/rgw_bucket.h).
+enum class TestStorage { kDirectory, kS3, kRgw };
+
+// "Directory", "S3rver", "Rgw": for test names.
+std::string TestStorageName(TestStorage storage);
+inline void PrintTo(TestStorage storage, std::ostream* os) { *os << TestStorageName(storage); }
+
+// The S3 servers a scenario runs against (TEST_P over these); kRgw cases skip without RGW.
+inline constexpr TestStorage kS3Servers[] = {TestStorage::kS3, TestStorage::kRgw};
+
+// In a TEST body or SetUp: skips the test when `storage` is an RGW that is not configured.
+#define WALNUT_SKIP_UNLESS_AVAILABLE(storage)                                                  \
+  do {                                                                                         \
+    if ((storage) == ::walnut::testing::TestStorage::kRgw && !::walnut::testing::RgwFromEnv()) \
+      GTEST_SKIP() << ::walnut::testing::kRgwSkipMessage;                                      \
+  } while (0)
 
 // A Walnut JSON config file for tests in which PostgreSQL runs Walnut (archive_command,
 // restore_command) or Walnut runs as PostgreSQL's user: the storage (a fresh directory owned by
-// PgRunUser(), or the s3rver at $WALNUT_IT_S3_ENDPOINT under a prefix of its own), compression,
+// PgRunUser(), the s3rver at $WALNUT_IT_S3_ENDPOINT under a prefix of its own, or a new RGW
+// bucket, deleted with the config), compression,
 // optional libsodium encryption and any extra setting. The file is rewritten on every change, so
 // the commands PostgreSQL runs pick changes up at their next call.
 class WalnutConfig {
  public:
-  // `what` names the test in the S3 prefix (ignored for a directory).
+  // `what` names the test in the S3 prefix or RGW bucket (ignored for a directory). kRgw throws
+  // std::runtime_error when no RGW is configured (skip first: WALNUT_SKIP_UNLESS_AVAILABLE).
   explicit WalnutConfig(TestStorage storage, const std::string& what = "test");
 
   // WALG_COMPRESSION_METHOD ("lz4", "zstd", ...).
@@ -29,6 +49,8 @@ class WalnutConfig {
   // Any setting (the file holds strings only, as WAL-G's do).
   void Set(const std::string& name, const std::string& value);
   void Unset(const std::string& name);
+  // The value of a setting in the file, "" when unset (e.g. AWS_ENDPOINT, for a proxy before it).
+  std::string Setting(const std::string& name) const;
 
   TestStorage storage() const { return storage_; }
   // The storage directory (kDirectory only): objects live at `storage_dir()/wal_005/...`.
@@ -59,6 +81,7 @@ class WalnutConfig {
   TempDir dir_;  // the config file, HOME, and (kDirectory) the storage
   std::filesystem::path path_;
   std::map<std::string, std::string> settings_;
+  std::unique_ptr<RgwBucket> rgw_bucket_;  // kRgw only
 };
 
 // The extension Walnut gives objects compressed with `method` (WALG_COMPRESSION_METHOD):

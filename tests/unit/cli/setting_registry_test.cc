@@ -79,7 +79,8 @@ TEST(SettingRegistryTest, SecretsAreMarked) {
        {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "WALG_LIBSODIUM_KEY", "WALG_PGP_KEY",
         "WALG_PGP_KEY_PASSPHRASE", "PGPASSWORD", "SSH_PASSWORD", "AZURE_STORAGE_ACCESS_KEY",
         "AZURE_STORAGE_SAS_TOKEN", "WALG_S3_SSE_C", "GCS_ENCRYPTION_KEY", "OS_PASSWORD",
-        "OSS_ACCESS_KEY_SECRET", "S3_REQUEST_ADDITIONAL_HEADERS"}) {
+        "OSS_ACCESS_KEY_SECRET", "S3_REQUEST_ADDITIONAL_HEADERS",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN"}) {
     ASSERT_NE(FindSettingSpec(name), nullptr) << name;
     EXPECT_TRUE(FindSettingSpec(name)->secret) << name;
   }
@@ -190,15 +191,16 @@ TEST(SettingRegistryTest, EveryRefusedSettingStopsTheCommandWithOneLine) {
       }
     }
   }
-  EXPECT_GT(refused, 30);
+  // The loop must have walked the refusals (29 when the S3 credentials, Object Lock and
+  // versioning settings became implemented); the number falls as features land.
+  EXPECT_GT(refused, 20);
 }
 
 TEST(SettingRegistryTest, TheIssuesRefusalsAreInPlace) {
   for (std::string_view name :
-       {"S3_RETENTION_PERIOD", "S3_RETENTION_MODE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
-        "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "WALG_FAILOVER_STORAGES",
-        "WALG_FAILOVER_STORAGES_CHECK", "WALG_FAILOVER_STORAGES_CHECK_TIMEOUT",
-        "WALG_TARGET_STORAGE", "S3_ENABLE_VERSIONING", "WALG_PGP_KEY", "WALG_AZ_PREFIX"}) {
+       {"WALG_FAILOVER_STORAGES", "WALG_FAILOVER_STORAGES_CHECK",
+        "WALG_FAILOVER_STORAGES_CHECK_TIMEOUT", "WALG_TARGET_STORAGE", "WALG_PGP_KEY",
+        "WALG_AZ_PREFIX"}) {
     ASSERT_NE(FindSettingSpec(name), nullptr) << name;
     EXPECT_EQ(FindSettingSpec(name)->status, SettingStatus::kRefused) << name;
   }

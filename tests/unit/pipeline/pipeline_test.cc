@@ -108,6 +108,54 @@ TEST(PipelineTest, FindsAnObjectUnderAnyExtension) {
             std::nullopt);
 }
 
+// A storage that lists by prefix as cheaply as it stats a key, or, with prefix_listing = false,
+// one that says it does not (a directory).
+class ListingStorage : public FaultyStorage {
+ public:
+  explicit ListingStorage(bool prefix_listing)
+      : FaultyStorage(std::make_unique<MemoryStorage>()), prefix_listing_(prefix_listing) {}
+  bool Supports(StorageFeature feature) const override {
+    if (feature == StorageFeature::kPrefixListing) return prefix_listing_;
+    return FaultyStorage::Supports(feature);
+  }
+
+ private:
+  bool prefix_listing_;
+};
+
+TEST(PipelineTest, FindsByOneListingWhereTheStorageListsByPrefix) {
+  for (bool prefix_listing : {true, false}) {
+    SCOPED_TRACE(prefix_listing ? "prefix listing" : "stat probes");
+    ListingStorage storage(prefix_listing);
+    Folder wal(storage, "wal_005");
+    // Neighbours that start with the segment's name but are other objects.
+    Upload(wal, "000000010000000000000003.00000028.backup.lz4", "b",
+           Options(CompressionMethod::kLz4));
+    Upload(wal, "000000010000000000000003.partial.lz4", "p", Options(CompressionMethod::kLz4));
+    Upload(wal, "0000000100000000000000030.zst", "q", Options(CompressionMethod::kZstd));
+    EXPECT_EQ(FindCompressedObject(wal, "000000010000000000000003", CompressionMethod::kLz4),
+              std::nullopt);
+    Upload(wal, "000000010000000000000003.zst", "z", Options(CompressionMethod::kZstd));
+    Upload(wal, "000000010000000000000003.br", "x", Options(CompressionMethod::kBrotli));
+    // The configured method first, then WAL-G's order (zstd before brotli).
+    EXPECT_EQ(FindCompressedObject(wal, "000000010000000000000003", CompressionMethod::kBrotli),
+              "000000010000000000000003.br");
+    EXPECT_EQ(FindCompressedObject(wal, "000000010000000000000003", CompressionMethod::kLz4),
+              "000000010000000000000003.zst");
+    const uint64_t lists = storage.calls(StorageOp::kList);
+    const uint64_t stats = storage.calls(StorageOp::kStat);
+    EXPECT_EQ(FindCompressedObject(wal, "000000010000000000000004", CompressionMethod::kLz4),
+              std::nullopt);
+    if (prefix_listing) {
+      EXPECT_EQ(storage.calls(StorageOp::kList) - lists, 1u);
+      EXPECT_EQ(storage.calls(StorageOp::kStat) - stats, 0u);
+    } else {
+      EXPECT_EQ(storage.calls(StorageOp::kList) - lists, 0u);
+      EXPECT_GE(storage.calls(StorageOp::kStat) - stats, 5u);
+    }
+  }
+}
+
 TEST(PipelineFaultTest, AFailedUploadLeavesNothingVisible) {
   for (StorageOp op : {StorageOp::kWrite, StorageOp::kClose}) {
     FaultyStorage storage(std::make_unique<MemoryStorage>());

@@ -18,6 +18,7 @@
 #include "postgres/wal_file_name.h"
 #include "retention/backup_inventory.h"
 #include "retention/delete_plan.h"
+#include "storage/locked_objects.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage_wrapper.h"
 #include "support/log_capture.h"
@@ -30,17 +31,27 @@ constexpr uint64_t kSeg = pg::kDefaultWalSegmentSize;
 using Mode = DeleteRequest::Mode;
 using Modifier = DeleteRequest::Modifier;
 
-// Records every Delete call, and runs a hook after the first one (a concurrent command).
+// Records every Delete call, and runs a hook after the first one (a concurrent command). Refuses
+// to delete the keys in `locked`, as S3 does versions under Object Lock retention: deletes the
+// others, then throws ObjectsLockedError naming the refused ones.
 class RecordingStorage : public StorageWrapper {
  public:
   using StorageWrapper::StorageWrapper;
   void Delete(std::span<const std::string> keys) override {
-    StorageWrapper::Delete(keys);
+    std::vector<std::string> free;
+    LockedObjects refused;
+    for (const std::string& key : keys) (locked.contains(key) ? refused.keys : free).push_back(key);
+    StorageWrapper::Delete(free);
     calls.emplace_back(keys.begin(), keys.end());
     if (after_first_delete) std::exchange(after_first_delete, nullptr)();
+    if (!refused.empty()) {
+      refused.retain_until = std::chrono::system_clock::time_point(std::chrono::hours(500'000));
+      throw ObjectsLockedError(Describe(), std::move(refused));
+    }
   }
   std::vector<std::vector<std::string>> calls;
   std::function<void()> after_first_delete;
+  std::set<std::string> locked;
 };
 
 std::string Wal(pg::SegmentNo segno) { return pg::WalFileName({1, segno}, kSeg); }
@@ -344,6 +355,50 @@ TEST_F(DeleteExecutorTest, EverythingNeverRemovesARecordWrittenAfterItBegan) {
   };
   Run(Everything(), true);
   EXPECT_TRUE(Has(identity_key));
+}
+
+std::string WalKey(pg::SegmentNo segno) { return "wal_005/" + Wal(segno) + ".lz4"; }
+
+TEST_F(DeleteExecutorTest, LockedObjectsAreCountedApartAndTheRestIsDeleted) {
+  const auto f1 = AddBackup(2);
+  AddBackup(6);
+  AddWal(1, 7);
+  storage_.locked = {BackupTarPartitionsKey(f1) + "part_001.tar.lz4", WalKey(1), WalKey(3)};
+  testing::LogCapture log;
+  const DeleteReport report = Run(RetainFull(1), true);
+  EXPECT_EQ(report.locked, 3u);
+  EXPECT_TRUE(report.locked_until.has_value());
+  EXPECT_EQ(report.backups, 1u);
+  // f1's sentinel, metadata and pg_control tar, WAL 2, 4 and 5: deleted; the locked ones are not
+  // counted.
+  EXPECT_EQ(report.objects, 6u);
+  EXPECT_EQ(report.wal_objects, 3u);
+  for (const auto& key : storage_.locked) EXPECT_TRUE(Has(key)) << key;
+  EXPECT_FALSE(Has(BackupSentinelKey(f1)));
+  EXPECT_FALSE(Has(WalKey(2)));
+  EXPECT_NE(log.str().find("locked by the bucket's Object Lock retention"), std::string::npos)
+      << log.str();
+}
+
+TEST_F(DeleteExecutorTest, ADoomedDeltaWithALockedSentinelIsKeptWholeWithItsBase) {
+  const auto f1 = AddBackup(2);
+  const auto d1 = AddBackup(4, f1);
+  AddBackup(6);
+  AddWal(1, 7);
+  storage_.locked = {BackupSentinelKey(d1)};
+  const DeleteReport report = Run(RetainFull(1), true);
+  EXPECT_EQ(report.locked, 1u);
+  EXPECT_EQ(report.locked_backups, 1u);
+  EXPECT_EQ(report.backups, 0u);
+  for (const auto& name : {f1, d1}) {
+    EXPECT_TRUE(Has(BackupSentinelKey(name))) << name;
+    EXPECT_TRUE(Has(BackupTarPartitionsKey(name) + "part_001.tar.lz4")) << name;
+  }
+  // Both stay restorable to their end (as any kept base): their own WAL stays, what none needs
+  // goes.
+  for (pg::SegmentNo s : {2, 4, 6, 7}) EXPECT_TRUE(Has(WalKey(s))) << s;
+  EXPECT_FALSE(Has(WalKey(1)));
+  EXPECT_EQ(BackupCatalog(Folder(memory_, "")).List().size(), 3u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ namespace {
 S3Options Options(std::string endpoint, std::string bucket, bool path_style) {
   S3Options o;
   o.endpoint = std::move(endpoint);
+  o.region = "us-east-1";
   o.bucket = std::move(bucket);
   o.force_path_style = path_style;
   return o;
@@ -108,8 +109,9 @@ TEST(S3OptionsTest, ValidationNamesTheSetting) {
   EXPECT_NE(InvalidMessage(o).find("AWS_SECRET_ACCESS_KEY"), std::string::npos);
   o = ok;
   o.ca_cert_file = "/nonexistent/ca.pem";
-  EXPECT_NE(InvalidMessage(o).find("WALG_S3_CA_CERT_FILE '/nonexistent/ca.pem'"),
-            std::string::npos);
+  EXPECT_NE(
+      InvalidMessage(o).find("'/nonexistent/ca.pem' (WALG_S3_CA_CERT_FILE, else AWS_CA_BUNDLE)"),
+      std::string::npos);
   o = ok;
   o.storage_class = "standard; rm";
   EXPECT_NE(InvalidMessage(o).find("WALG_S3_STORAGE_CLASS"), std::string::npos);

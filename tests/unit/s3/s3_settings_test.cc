@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "storage/s3/credentials/credentials_provider.h"
+#include "storage/s3/s3_client.h"
+#include "support/test_util.h"
 
 namespace walnut::s3 {
 namespace {
@@ -100,7 +103,9 @@ TEST(S3SettingsTest, DualStackAndCaBundle) {
                       {"AWS_REGION", "eu-west-1"},
                       {"AWS_DUAL_STACK", "true"},
                       {"AWS_CA_BUNDLE", "/etc/ssl/bundle.pem"}});
-  EXPECT_EQ(o.endpoint, "https://s3.dualstack.eu-west-1.amazonaws.com");
+  EXPECT_EQ(o.endpoint, "");
+  EXPECT_TRUE(o.dual_stack);
+  EXPECT_EQ(S3Client(o).EndpointUrl(), "https://s3.dualstack.eu-west-1.amazonaws.com");
   EXPECT_EQ(o.ca_cert_file, "/etc/ssl/bundle.pem");
   // An explicit endpoint wins over dual-stack; WALG_S3_CA_CERT_FILE over AWS_CA_BUNDLE.
   S3Options e = Load({{"WALG_S3_PREFIX", "s3://b"},
@@ -109,6 +114,7 @@ TEST(S3SettingsTest, DualStackAndCaBundle) {
                       {"WALG_S3_CA_CERT_FILE", "/a.pem"},
                       {"AWS_CA_BUNDLE", "/b.pem"}});
   EXPECT_EQ(e.endpoint, "http://h:1");
+  EXPECT_EQ(S3Client(e).EndpointUrl(), "http://h:1");
   EXPECT_EQ(e.ca_cert_file, "/a.pem");
 }
 
@@ -166,15 +172,94 @@ TEST(S3SettingsTest, CredentialsComeInPairsAndNeverAppearInErrors) {
 }
 
 TEST(S3SettingsTest, NoCredentialsIsAnErrorUnlessAnonymousIsAsked) {
-  std::string none = LoadError({{"WALG_S3_PREFIX", "s3://b"}}, /*with_keys=*/false);
-  EXPECT_THAT(none, HasSubstr("no S3 credentials found"));
+  // The chain is resolved when the storage opens (first use of the provider).
+  S3Options unresolved = Load({{"WALG_S3_PREFIX", "s3://b"},
+                               {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
+                               {"AWS_CONFIG_FILE", "/nonexistent/config"},
+                               {"AWS_EC2_METADATA_DISABLED", "true"}},
+                              /*with_keys=*/false);
+  Error e = testing::ExpectError([&] { unresolved.credentials->Current(); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  std::string none = e.what();
+  EXPECT_THAT(none, HasSubstr("no S3 credentials found; tried: environment"));
   EXPECT_THAT(none, HasSubstr("AWS_ACCESS_KEY_ID"));
+  EXPECT_THAT(none, HasSubstr("/nonexistent/credentials (missing)"));
   EXPECT_THAT(none, HasSubstr("WALNUT_S3_ANONYMOUS=true"));
   S3Options anonymous =
       Load({{"WALG_S3_PREFIX", "s3://b"}, {"WALNUT_S3_ANONYMOUS", "true"}}, false);
   EXPECT_EQ(anonymous.access_key_id, "");
   EXPECT_THAT(LoadError({{"WALG_S3_PREFIX", "s3://b"}, {"WALNUT_S3_ANONYMOUS", "true"}}),
               HasSubstr("WALNUT_S3_ANONYMOUS: is true, but AWS_ACCESS_KEY_ID is set too"));
+}
+
+TEST(S3SettingsTest, InstanceMetadataEndpointMode) {
+  // What the chain would ask, seen in its error: no other source, the token request refused.
+  auto tried = [](Environment env) {
+    env.insert({{"WALG_S3_PREFIX", "s3://b"},
+                {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
+                {"AWS_CONFIG_FILE", "/nonexistent/config"}});
+    S3Options o = Load(std::move(env), /*with_keys=*/false);
+    return std::string(testing::ExpectError([&] { o.credentials->Current(); }).what());
+  };
+  EXPECT_THAT(tried({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv6"},
+                     {"AWS_EC2_METADATA_V1_DISABLED", "true"}}),
+              HasSubstr("EC2 instance metadata (IMDSv2) at http://[fd00:ec2::254]: "));
+  // An explicit endpoint wins over the mode, as in the SDKs.
+  EXPECT_THAT(tried({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"},
+                     {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1"},
+                     {"AWS_EC2_METADATA_V1_DISABLED", "true"}}),
+              HasSubstr("EC2 instance metadata (IMDSv2) at http://127.0.0.1:1: "));
+  EXPECT_THAT(
+      LoadError({{"WALG_S3_PREFIX", "s3://b"}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5"}}),
+      HasSubstr("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"));
+}
+
+}  // namespace
+}  // namespace walnut::s3
+
+namespace walnut::s3 {
+namespace {
+
+TEST(S3SettingsLockTest, RetentionVersioningAndCustomerKeyAreRead) {
+  S3Options o = Load({{"WALG_S3_PREFIX", "s3://b"},
+                      {"S3_RETENTION_PERIOD", "30"},
+                      {"S3_RETENTION_MODE", "compliance"},
+                      {"S3_ENABLE_VERSIONING", "enabled"},
+                      {"WALG_S3_SSE_C", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlBQkNERUY="}});
+  EXPECT_EQ(o.retention_days, 30);
+  EXPECT_EQ(o.retention_mode, "COMPLIANCE");
+  EXPECT_EQ(o.versioning, S3Options::Versioning::kEnabled);
+  EXPECT_EQ(o.sse_customer_key.Reveal(), "0123456789abcdef0123456789ABCDEF");
+  S3Options defaults = Load({{"WALG_S3_PREFIX", "s3://b"}});
+  EXPECT_EQ(defaults.retention_days, -1);
+  EXPECT_EQ(defaults.versioning, S3Options::Versioning::kDetect);
+  EXPECT_TRUE(defaults.sse_customer_key.empty());
+  EXPECT_EQ(Load({{"WALG_S3_PREFIX", "s3://b"}, {"S3_ENABLE_VERSIONING", "false"}}).versioning,
+            S3Options::Versioning::kDisabled);
+}
+
+TEST(S3SettingsLockTest, BadValuesGetOneLineNamingTheSettingAndNeverTheKey) {
+  EXPECT_THAT(LoadError({{"WALG_S3_PREFIX", "s3://b"}, {"S3_RETENTION_PERIOD", "0"}}),
+              HasSubstr("S3_RETENTION_PERIOD"));
+  EXPECT_THAT(LoadError({{"WALG_S3_PREFIX", "s3://b"}, {"S3_RETENTION_PERIOD", "ten"}}),
+              HasSubstr("S3_RETENTION_PERIOD"));
+  EXPECT_THAT(LoadError({{"WALG_S3_PREFIX", "s3://b"},
+                         {"S3_RETENTION_PERIOD", "3"},
+                         {"S3_RETENTION_MODE", "LEGAL"}}),
+              HasSubstr("S3_RETENTION_MODE"));
+  EXPECT_THAT(LoadError({{"WALG_S3_PREFIX", "s3://b"}, {"S3_RETENTION_MODE", "COMPLIANCE"}}),
+              HasSubstr("S3_RETENTION_PERIOD is not"));
+  EXPECT_THAT(LoadError({{"WALG_S3_PREFIX", "s3://b"}, {"S3_ENABLE_VERSIONING", "maybe"}}),
+              HasSubstr("S3_ENABLE_VERSIONING"));
+  const std::string short_key = "not-a-key-of-the-right-size";
+  std::string error = LoadError({{"WALG_S3_PREFIX", "s3://b"}, {"WALG_S3_SSE_C", short_key}});
+  EXPECT_THAT(error, HasSubstr("WALG_S3_SSE_C"));
+  EXPECT_THAT(error, Not(HasSubstr(short_key)));
+  EXPECT_THAT(LoadError({{"WALG_S3_PREFIX", "s3://b"},
+                         {"WALG_S3_SSE", "aws:kms"},
+                         {"WALG_S3_SSE_KMS_ID", "k"},
+                         {"WALG_S3_SSE_C", "0123456789abcdef0123456789ABCDEF"}}),
+              HasSubstr("SSE-C needs AES256"));
 }
 
 }  // namespace
