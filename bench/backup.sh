@@ -4,6 +4,9 @@
 # process-max=2, compress-type=lz4) + restore, pg_basebackup (-Ft --compress=client-lz4) +
 # extraction, and `tar | lz4 -1` + `lz4 -d | tar -x` of the same data directory as the ceiling,
 # on the same running PostgreSQL 15 cluster, in one run. See bench/README.md.
+# With --storage s3: Walnut against pgBackRest only, both to the same S3 server over HTTPS (a
+# throwaway Ceph RGW with a self-signed certificate), at each round-trip time of --rtt (added by
+# bench/delay_proxy).
 #
 # Every backup and restore is a whole process (or pipeline) run as the cluster's user, timed by
 # bash; peak RSS is sampled over all the processes of a side together (pgBackRest forks local
@@ -16,6 +19,8 @@ BENCH_NAME=backup.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib/common.sh
 source "$SCRIPT_DIR/lib/common.sh"
+# shellcheck source=bench/lib/s3.sh
+source "$SCRIPT_DIR/lib/s3.sh"
 
 SCALE=${BENCH_SCALE:-${WALNUT_BENCH_SCALE:-100}}
 RANDOM_MB=${WALNUT_BENCH_RANDOM_MB:-1000}
@@ -27,6 +32,9 @@ MARKDOWN=""
 KEEP_SCRATCH=0
 STANZA=bench
 SIDES="walnut pgbackrest pg_basebackup tar+lz4"
+STORAGE=${WALNUT_BENCH_STORAGE:-dir}
+RTTS=${WALNUT_BENCH_RTT:-0}
+S3_BENCH_PORT=${WALNUT_BENCH_S3_PORT:-14780}
 
 usage() {
   cat <<EOF
@@ -43,6 +51,12 @@ Options (environment variable in brackets):
   -w, --work-dir DIR   where the clusters are generated and kept [WALNUT_BENCH_DIR, $WORK_DIR]
       --walnut PATH    the walnut binary [WALNUT_BIN; default: build-bench, build-benchrel, build]
       --markdown FILE  also write the tables as Markdown (default: WORK_DIR/backup-results.md)
+      --storage KIND   dir: local directories; s3: Walnut and pgBackRest only, each to its own bucket
+                       of one Ceph RGW over HTTPS [WALNUT_BENCH_STORAGE, $STORAGE]
+      --rtt LIST       with s3: the round-trip times in ms to measure at, each through
+                       bench/delay_proxy (0: directly), e.g. "0 10" [WALNUT_BENCH_RTT, $RTTS]
+      --s3-port N      with s3: RGW's HTTPS port; it uses N..N+9, the proxy N+10
+                       [WALNUT_BENCH_S3_PORT, $S3_BENCH_PORT]
       --keep-scratch   keep the repositories after the run
   -h, --help           this text
 
@@ -59,6 +73,9 @@ while (($#)); do
     -w | --work-dir) WORK_DIR=$2; shift 2 ;;
     --walnut) WALNUT=$2; shift 2 ;;
     --markdown) MARKDOWN=$2; shift 2 ;;
+    --storage) STORAGE=$2; shift 2 ;;
+    --rtt) RTTS=$2; shift 2 ;;
+    --s3-port) S3_BENCH_PORT=$2; shift 2 ;;
     --keep-scratch) KEEP_SCRATCH=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -70,9 +87,12 @@ done
 for d in $DATASETS; do
   [[ $d =~ ^(pgbench|random)$ ]] || die "unknown data set '$d' (pgbench random)"
 done
+check_storage_options
+[[ $STORAGE == s3 ]] && SIDES="walnut pgbackrest"
 
 WALNUT=$(find_walnut "$WALNUT")
 need_tools pgbackrest lz4 tar awk ps
+[[ $STORAGE == dir ]] || need_tools curl openssl jq
 for b in initdb pgbench pg_basebackup; do
   [[ -x $PG_BIN/$b ]] || die "$PG_BIN/$b not found; install postgresql-15 or set PG_BIN"
 done
@@ -99,6 +119,7 @@ SAMPLER_PID=""
 cleanup() {
   [[ -n $SAMPLER_PID ]] && rss_sampler_stop
   [[ -n $PGDATA ]] && { pg_stop "$PGDATA" immediate || true; }
+  s3_bench_stop
   if [[ -n $SCRATCH ]]; then
     # Keep what was measured when the run stops early.
     if ((!FINISHED)) && [[ -s $SCRATCH/results.tsv ]]; then cp "$SCRATCH/results.tsv" "${MARKDOWN%.md}.partial.tsv"; fi
@@ -168,6 +189,7 @@ for d in $DATASETS; do prepare_dataset "$d"; done
 SCRATCH=$(scratch_dir "$need_mb" walnut-bench-backup)
 mkdir -p "$SCRATCH"
 chmod 755 "$SCRATCH"
+if [[ $STORAGE == s3 ]]; then s3_bench_start "$SCRATCH/rgw" "$S3_BENCH_PORT" "$WALNUT"; fi
 RESULTS=$SCRATCH/results.tsv # dataset direction side run wall rss_sampled rss_single bytes stored_bytes
 : >"$RESULTS"
 echo '{}' >"$SCRATCH/walg.json"
@@ -183,8 +205,8 @@ cat >"$ARCHIVE_SCRIPT" <<EOF
 #!/bin/sh
 case "\$(cat "$ARCHIVER_FILE")" in
   pgbackrest) exec pgbackrest --config="$SCRATCH/pgbackrest.conf" --stanza=$STANZA archive-push "\$1" ;;
-  walnut) exec env WALG_CONFIG_PATH="$SCRATCH/walg.json" WALG_FILE_PREFIX="$SCRATCH/walnut-repo" \
-    WALG_COMPRESSION_METHOD=lz4 "$WALNUT" wal-push "\$1" ;;
+  walnut) . "$SCRATCH/walnut-repo.env"
+    exec env WALG_CONFIG_PATH="$SCRATCH/walg.json" WALG_COMPRESSION_METHOD=lz4 "$WALNUT" wal-push "\$1" ;;
   *) exit 0 ;;
 esac
 EOF
@@ -203,7 +225,7 @@ set_archiver() { # side; then waits until nothing is left to archive
 write_pgbackrest_conf() {
   cat >"$SCRATCH/pgbackrest.conf" <<EOF
 [global]
-repo1-path=$SCRATCH/pgbr-repo
+$PGBR_REPO_LINES
 lock-path=$SCRATCH/pgbr-lock
 log-path=$SCRATCH
 spool-path=$SCRATCH/pgbr-spool
@@ -246,6 +268,45 @@ record() { # dataset direction side run bytes stored_bytes
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$WALL" "$RSS_ALL" "$RSS" "$5" "$6" >>"$RESULTS"
 }
 
+# set_repos RUN RTT: fresh, empty repositories for both tools (untimed): directories, or with S3
+# one bucket per tool, reached at RTT ms. Sets WALNUT_REPO_ENV (also written for the archiver)
+# and writes pgbackrest.conf.
+set_repos() {
+  rm -rf "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo" "$SCRATCH/pgbr-spool" "$SCRATCH/pgbb" "$SCRATCH/tar"
+  mkdir -p "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo" "$SCRATCH/pgbb" "$SCRATCH/tar"
+  chown "$PG_USER" "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo" "$SCRATCH/pgbb" "$SCRATCH/tar"
+  if [[ $STORAGE == s3 ]]; then
+    s3_use_rtt "$2"
+    WALNUT_BUCKET=walnut-r$1-$2 PGBR_BUCKET=pgbr-r$1-$2
+    s3_bucket_create "$WALNUT_BUCKET"
+    s3_bucket_create "$PGBR_BUCKET"
+    mapfile -t WALNUT_REPO_ENV < <(s3_walnut_env "$WALNUT_BUCKET" walnut)
+    PGBR_REPO_LINES=$(s3_pgbackrest_repo "$PGBR_BUCKET" /pgbr)
+  else
+    WALNUT_REPO_ENV=("WALG_FILE_PREFIX=$SCRATCH/walnut-repo")
+    PGBR_REPO_LINES="repo1-path=$SCRATCH/pgbr-repo"
+  fi
+  printf 'export %q\n' "${WALNUT_REPO_ENV[@]}" >"$SCRATCH/walnut-repo.env"
+  chmod 644 "$SCRATCH/walnut-repo.env"
+  write_pgbackrest_conf
+  "${AS_PG[@]}" pgbackrest --config="$SCRATCH/pgbackrest.conf" --stanza=$STANZA stanza-create >/dev/null ||
+    die "pgbackrest stanza-create failed"
+}
+drop_repos() {
+  [[ $STORAGE == s3 ]] || return 0
+  s3_bucket_remove "$WALNUT_BUCKET"
+  s3_bucket_remove "$PGBR_BUCKET"
+}
+# stored_bytes SIDE: what SIDE's backup occupies in its repository (without the WAL archive).
+stored_bytes() {
+  case $STORAGE/$1 in
+    dir/walnut) dir_bytes "$SCRATCH/walnut-repo/basebackups_005" ;;
+    dir/pgbackrest) dir_bytes "$SCRATCH/pgbr-repo/backup" ;;
+    s3/walnut) s3_bytes "$WALNUT_BUCKET" walnut/basebackups_005/ ;;
+    s3/pgbackrest) echo $(($(s3_bucket_bytes "$PGBR_BUCKET") - $(s3_bytes "$PGBR_BUCKET" pgbr/archive/))) ;;
+  esac
+}
+
 # du of the data directory without pg_wal: what every side has to copy.
 data_bytes() { du -sb --exclude=pg_wal "$1" | awk '{ print $1 }'; }
 dir_bytes() { du -sb "$1" 2>/dev/null | awk '{ print $1 }'; }
@@ -263,95 +324,103 @@ check_restore() { # side dest
 fresh_dir() { rm -rf "$1" && mkdir -p "$1" && chown "$PG_USER" "$1" && chmod 700 "$1"; }
 
 bench_dataset() { # name
-  local d=$1 run bytes side order rotate dest=$SCRATCH/restore
+  local d=$1 run bytes rtt rtts
   log "data set $d: copying the cluster to $SCRATCH"
   rm -rf "$SCRATCH/data"
   cp -a "$(dataset_dir "$d")/data" "$SCRATCH/data"
   PGDATA=$SCRATCH/data
   echo none >"$ARCHIVER_FILE"
   chown "$PG_USER" "$SCRATCH" "$ARCHIVER_FILE"
-  write_pgbackrest_conf
+  : >"$SCRATCH/walnut-repo.env"
+  chmod 644 "$SCRATCH/walnut-repo.env"
   # No autovacuum: nothing but the sides under test works on the cluster during the run.
   pg_start "$PGDATA" "$SCRATCH" "$SCRATCH/server.log" autovacuum=off archive_mode=on wal_level=replica \
     "archive_command='$ARCHIVE_SCRIPT %p'"
   bytes=$(data_bytes "$PGDATA")
   log "data set $d: $((bytes / 1000000)) MB without pg_wal, $RUNS runs"
-  local -a sides
-  read -ra sides <<<"$SIDES"
   for ((run = 1; run <= RUNS; run++)); do
-    # Fresh repositories every run (untimed).
-    rm -rf "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo" "$SCRATCH/pgbr-spool" "$SCRATCH/pgbb" "$SCRATCH/tar"
-    mkdir -p "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo" "$SCRATCH/pgbb" "$SCRATCH/tar"
-    chown "$PG_USER" "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo" "$SCRATCH/pgbb" "$SCRATCH/tar"
-    "${AS_PG[@]}" pgbackrest --config="$SCRATCH/pgbackrest.conf" --stanza=$STANZA stanza-create >/dev/null ||
-      die "pgbackrest stanza-create failed"
-    rotate=$(((run - 1) % ${#sides[@]}))
-    order=("${sides[@]:rotate}" "${sides[@]:0:rotate}")
-
-    for side in "${order[@]}"; do
-      set_archiver "$side"
-      case $side in
-        walnut)
-          ((HAVE_PUSH)) || continue
-          measure_side walnut "WALG_CONFIG_PATH=$SCRATCH/walg.json" \
-            "WALG_FILE_PREFIX=$SCRATCH/walnut-repo" WALG_COMPRESSION_METHOD=lz4 "PGHOST=$SCRATCH" \
-            PGPORT=5432 PGUSER=postgres "$WALNUT" backup-push "$PGDATA"
-          STORED_BYTES=$(dir_bytes "$SCRATCH/walnut-repo/basebackups_005")
-          ;;
-        pgbackrest)
-          measure_side pgbackrest pgbackrest --config="$SCRATCH/pgbackrest.conf" \
-            --stanza=$STANZA --type=full backup
-          STORED_BYTES=$(dir_bytes "$SCRATCH/pgbr-repo/backup")
-          ;;
-        pg_basebackup)
-          rm -rf "$SCRATCH/pgbb/out"
-          measure_side pg_basebackup "$PG_BIN/pg_basebackup" -h "$SCRATCH" -p 5432 \
-            -U postgres -D "$SCRATCH/pgbb/out" -Ft --compress=client-lz4 -X fetch --checkpoint=fast
-          STORED_BYTES=$(dir_bytes "$SCRATCH/pgbb/out")
-          ;;
-        tar+lz4)
-          # tar exits 1 when a file changed while read (the server is running): not a failure here.
-          measure_side tar+lz4 bash -c 'set -o pipefail
-            { tar -cf - -C "$1" --exclude=./pg_wal/0* --exclude=./pg_wal/archive_status/* . || (($? == 1)); } |
-              lz4 -1 -q >"$2"' tar "$PGDATA" "$SCRATCH/tar/data.tar.lz4"
-          STORED_BYTES=$(dir_bytes "$SCRATCH/tar")
-          ;;
-      esac
-      record "$d" backup "$side" "$run" "$bytes" "$STORED_BYTES"
-    done
-    set_archiver none
-
-    for side in "${order[@]}"; do
-      fresh_dir "$dest"
-      case $side in
-        walnut)
-          ((HAVE_PUSH && HAVE_FETCH)) || continue
-          measure_side walnut "WALG_CONFIG_PATH=$SCRATCH/walg.json" \
-            "WALG_FILE_PREFIX=$SCRATCH/walnut-repo" "$WALNUT" backup-fetch "$dest" LATEST
-          ;;
-        pgbackrest)
-          measure_side pgbackrest pgbackrest --config="$SCRATCH/pgbackrest.conf" \
-            --stanza=$STANZA --pg1-path="$dest" restore
-          ;;
-        pg_basebackup)
-          measure_side pg_basebackup bash -c 'set -o pipefail
-            lz4 -d -q -c "$1/base.tar.lz4" | tar -xf - -C "$2" &&
-              if [ -f "$1/pg_wal.tar.lz4" ]; then lz4 -d -q -c "$1/pg_wal.tar.lz4" | tar -xf - -C "$2/pg_wal"; fi' \
-            x "$SCRATCH/pgbb/out" "$dest"
-          ;;
-        tar+lz4)
-          measure_side tar+lz4 bash -c 'set -o pipefail
-            lz4 -d -q -c "$1" | tar -xf - -C "$2"' x "$SCRATCH/tar/data.tar.lz4" "$dest"
-          ;;
-      esac
-      record "$d" restore "$side" "$run" "$bytes" 0
-      if ((run == 1)); then check_restore "$side" "$dest"; fi
-    done
-    rm -rf "$dest"
+    # Every round-trip time in every run; their order reversed from one run to the next.
+    rtts=$RTTS
+    ((run % 2)) || rtts=$(tr ' ' '\n' <<<"$RTTS" | tac | tr '\n' ' ')
+    for rtt in $rtts; do bench_round "$d" "$run" "$rtt" "$bytes"; done
   done
   pg_stop "$PGDATA"
   PGDATA=""
   rm -rf "$SCRATCH/data" "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo" "$SCRATCH/pgbb" "$SCRATCH/tar"
+}
+
+# bench_round DATASET RUN RTT BYTES: every side backs up, then restores, into fresh repositories;
+# recorded under the data set's name, with " +RTTms" when a round-trip time was added.
+bench_round() {
+  local d=$1 run=$2 rtt=$3 bytes=$4 side order rotate label=$1 dest=$SCRATCH/restore
+  ((rtt == 0)) || label="$d +${rtt}ms"
+  set_repos "$run" "$rtt"
+  local -a sides
+  read -ra sides <<<"$SIDES"
+  rotate=$(((run - 1) % ${#sides[@]}))
+  order=("${sides[@]:rotate}" "${sides[@]:0:rotate}")
+
+  for side in "${order[@]}"; do
+    set_archiver "$side"
+    case $side in
+      walnut)
+        ((HAVE_PUSH)) || continue
+        measure_side walnut "WALG_CONFIG_PATH=$SCRATCH/walg.json" "${WALNUT_REPO_ENV[@]}" \
+          WALG_COMPRESSION_METHOD=lz4 "PGHOST=$SCRATCH" PGPORT=5432 PGUSER=postgres "$WALNUT" backup-push "$PGDATA"
+        ;;
+      pgbackrest)
+        measure_side pgbackrest pgbackrest --config="$SCRATCH/pgbackrest.conf" \
+          --stanza=$STANZA --type=full backup
+        ;;
+      pg_basebackup)
+        rm -rf "$SCRATCH/pgbb/out"
+        measure_side pg_basebackup "$PG_BIN/pg_basebackup" -h "$SCRATCH" -p 5432 \
+          -U postgres -D "$SCRATCH/pgbb/out" -Ft --compress=client-lz4 -X fetch --checkpoint=fast
+        ;;
+      tar+lz4)
+        # tar exits 1 when a file changed while read (the server is running): not a failure here.
+        measure_side tar+lz4 bash -c 'set -o pipefail
+          { tar -cf - -C "$1" --exclude=./pg_wal/0* --exclude=./pg_wal/archive_status/* . || (($? == 1)); } |
+            lz4 -1 -q >"$2"' tar "$PGDATA" "$SCRATCH/tar/data.tar.lz4"
+        ;;
+    esac
+    case $side in
+      pg_basebackup) STORED_BYTES=$(dir_bytes "$SCRATCH/pgbb/out") ;;
+      tar+lz4) STORED_BYTES=$(dir_bytes "$SCRATCH/tar") ;;
+      *) STORED_BYTES=$(stored_bytes "$side") ;;
+    esac
+    record "$label" backup "$side" "$run" "$bytes" "$STORED_BYTES"
+  done
+  set_archiver none
+
+  for side in "${order[@]}"; do
+    fresh_dir "$dest"
+    case $side in
+      walnut)
+        ((HAVE_PUSH && HAVE_FETCH)) || continue
+        measure_side walnut "WALG_CONFIG_PATH=$SCRATCH/walg.json" "${WALNUT_REPO_ENV[@]}" \
+          "$WALNUT" backup-fetch "$dest" LATEST
+        ;;
+      pgbackrest)
+        measure_side pgbackrest pgbackrest --config="$SCRATCH/pgbackrest.conf" \
+          --stanza=$STANZA --pg1-path="$dest" restore
+        ;;
+      pg_basebackup)
+        measure_side pg_basebackup bash -c 'set -o pipefail
+          lz4 -d -q -c "$1/base.tar.lz4" | tar -xf - -C "$2" &&
+            if [ -f "$1/pg_wal.tar.lz4" ]; then lz4 -d -q -c "$1/pg_wal.tar.lz4" | tar -xf - -C "$2/pg_wal"; fi' \
+          x "$SCRATCH/pgbb/out" "$dest"
+        ;;
+      tar+lz4)
+        measure_side tar+lz4 bash -c 'set -o pipefail
+          lz4 -d -q -c "$1" | tar -xf - -C "$2"' x "$SCRATCH/tar/data.tar.lz4" "$dest"
+        ;;
+    esac
+    record "$label" restore "$side" "$run" "$bytes" 0
+    if ((run == 1)); then check_restore "$side" "$dest"; fi
+  done
+  rm -rf "$dest"
+  drop_repos
 }
 
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -365,7 +434,8 @@ ELAPSED=$(($(date +%s) - START_TIME))
 HEADER="$("$WALNUT" --version 2>/dev/null | head -n1 | cut -f1-2 | tr '\t' ' ' || true); $(pgbackrest version); $("$PG_BIN/pg_basebackup" --version); $(lz4 --version 2>&1 | sed -n 's/.* v\([0-9.]*\),.*/lz4 \1/p')
 $(machine_line | sed "s/load average .*/load average $START_LOAD at start, $END_LOAD at end; ${ELAPSED}s/")
 data sets: pgbench -i -s $SCALE; random: $RANDOM_MB MB of random md5 text and bytes; PostgreSQL 15 with data checksums, running
-storage: local directories in $(df -P "$SCRATCH" | awk 'NR == 2 { print $1 }'); MB/s = 10^6 bytes of the data directory (without pg_wal) per second; median of $RUNS runs
+$(if [[ $STORAGE == s3 ]]; then s3_storage_line; else echo "storage: local directories in $(df -P "$SCRATCH" | awk 'NR == 2 { print $1 }')"; fi)
+MB/s = 10^6 bytes of the data directory (without pg_wal) per second; median of $RUNS runs
 Walnut: backup-push/backup-fetch, lz4, default settings; pgBackRest: backup --type=full / restore, process-max=2, compress-type=lz4
   (level 1), start-fast=y, its defaults otherwise (checksum-page=y with data checksums); pg_basebackup -Ft --compress=client-lz4
   -X fetch --checkpoint=fast, extracted with lz4 -d | tar -x; tar+lz4: tar -c | lz4 -1 (pg_wal left out) and lz4 -d | tar -x"
@@ -418,21 +488,28 @@ render() { # text|markdown
     }' <<<"$SUMMARY"
 }
 
-GOALS=$(awk -F'\t' '
+# The goal for backup-fetch: from S3 1.5x pgBackRest's restore; from a directory 1.3x.
+FETCH_GOAL=1.3
+[[ $STORAGE == s3 ]] && FETCH_GOAL=1.5
+GOALS=$(awk -F'\t' -v fetch_goal="$FETCH_GOAL" '
   { t[$1 SUBSEP $2 SUBSEP $3] = $5; ds[$1] = 1 }
   END {
     for (d in ds) {
       w = t[d SUBSEP "backup" SUBSEP "walnut"]; p = t[d SUBSEP "backup" SUBSEP "pgbackrest"]; c = t[d SUBSEP "backup" SUBSEP "tar+lz4"]
-      if (w == "") printf "%-8s backup-push  not available\n", d
+      if (w == "") printf "%-14s backup-push  not available\n", d
       else {
-        printf "%-8s backup-push  %.2fx pgBackRest'"'"'s throughput (goal >= 2x): %s\n", d, p / w, (p / w >= 2 ? "met" : "NOT met")
-        printf "%-8s backup-push  %.0f%% of tar | lz4 -1 (goal >= 80%%): %s\n", d, c / w * 100, (c / w >= 0.8 ? "met" : "NOT met")
+        printf "%-14s backup-push  %.2fx pgBackRest'"'"'s throughput (goal >= 2x): %s\n", d, p / w, (p / w >= 2 ? "met" : "NOT met")
+        if (c != "") printf "%-14s backup-push  %.0f%% of tar | lz4 -1 (goal >= 80%%): %s\n", d, c / w * 100, (c / w >= 0.8 ? "met" : "NOT met")
       }
       w = t[d SUBSEP "restore" SUBSEP "walnut"]; p = t[d SUBSEP "restore" SUBSEP "pgbackrest"]
-      if (w == "") printf "%-8s backup-fetch not available\n", d
-      else printf "%-8s backup-fetch %.2fx pgBackRest'"'"'s restore (goal >= 1.3x): %s\n", d, p / w, (p / w >= 1.3 ? "met" : "NOT met")
+      if (w == "") printf "%-14s backup-fetch not available\n", d
+      else printf "%-14s backup-fetch %.2fx pgBackRest'"'"'s restore (goal >= %.1fx): %s\n", d, p / w, fetch_goal, (p / w >= fetch_goal ? "met" : "NOT met")
     }
   }' <<<"$SUMMARY" | sort)
+if [[ $STORAGE == s3 && $RTTS != 0 ]]; then
+  cut -f1-3,5 <<<"$SUMMARY" | sed 's/\tbackup\t/\tbackup-push\t/; s/\trestore\t/\tbackup-fetch\t/' >"$SCRATCH/summary-rtt"
+  GOALS+=$'\n'"With added round-trip time:"$'\n'$(rtt_fractions "$SCRATCH/summary-rtt" "backup-push backup-fetch")
+fi
 
 
 publish_results "$HEADER" "$GOALS" "$MARKDOWN" "$RESULTS" render 3

@@ -11,6 +11,8 @@
 #    process-max=2;
 # 3. peak RSS: of each process (/usr/bin/time -f %M) and, for the burst, of all the tool's processes
 #    together (sampled; pgBackRest's async archiver is a detached process).
+# With --storage s3 both tools push to and fetch from the same S3 server over HTTPS (a throwaway
+# Ceph RGW with a self-signed certificate), at each round-trip time of --rtt (bench/delay_proxy).
 set -euo pipefail
 export LC_ALL=C
 
@@ -18,6 +20,8 @@ BENCH_NAME=wal.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib/common.sh
 source "$SCRIPT_DIR/lib/common.sh"
+# shellcheck source=bench/lib/s3.sh
+source "$SCRIPT_DIR/lib/s3.sh"
 
 RUNS=${WALNUT_BENCH_RUNS:-7}
 BURST=${WALNUT_BENCH_BURST:-200}
@@ -28,6 +32,9 @@ WALNUT=""
 MARKDOWN=""
 KEEP_SCRATCH=0
 STANZA=bench
+STORAGE=${WALNUT_BENCH_STORAGE:-dir}
+RTTS=${WALNUT_BENCH_RTT:-0}
+S3_BENCH_PORT=${WALNUT_BENCH_S3_PORT:-14780}
 
 usage() {
   cat <<EOF
@@ -44,6 +51,12 @@ Options (environment variable in brackets):
                        [WALNUT_BENCH_WAL_SCALE, $PGBENCH_SCALE]
       --walnut PATH    the walnut binary [WALNUT_BIN; default: build-bench, build-benchrel, build]
       --markdown FILE  also write the tables as Markdown (default: WORK_DIR/wal-results.md)
+      --storage KIND   dir: a local directory per tool; s3: a bucket per tool on one Ceph RGW
+                       over HTTPS [WALNUT_BENCH_STORAGE, $STORAGE]
+      --rtt LIST       with s3: the round-trip times in ms to measure at, each through
+                       bench/delay_proxy (0: directly), e.g. "0 10" [WALNUT_BENCH_RTT, $RTTS]
+      --s3-port N      with s3: RGW's HTTPS port; it uses N..N+9, the proxy N+10
+                       [WALNUT_BENCH_S3_PORT, $S3_BENCH_PORT]
       --keep-scratch   keep the repositories after the run
   -h, --help           this text
 
@@ -60,6 +73,9 @@ while (($#)); do
     --wal-scale) PGBENCH_SCALE=$2; shift 2 ;;
     --walnut) WALNUT=$2; shift 2 ;;
     --markdown) MARKDOWN=$2; shift 2 ;;
+    --storage) STORAGE=$2; shift 2 ;;
+    --rtt) RTTS=$2; shift 2 ;;
+    --s3-port) S3_BENCH_PORT=$2; shift 2 ;;
     --keep-scratch) KEEP_SCRATCH=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -72,9 +88,11 @@ done
 for m in $METHODS; do
   [[ $m =~ ^(lz4|zstd)$ ]] || die "unknown method '$m' (lz4 zstd)"
 done
+check_storage_options
 
 WALNUT=$(find_walnut "$WALNUT")
 need_tools pgbackrest lz4 awk cmp ps
+[[ $STORAGE == dir ]] || need_tools curl openssl jq
 [[ -x $PG_BIN/initdb && -x $PG_BIN/pgbench ]] ||
   die "PostgreSQL binaries not found in $PG_BIN; install postgresql-15 or set PG_BIN"
 id -u "$PG_USER" >/dev/null 2>&1 || die "user '$PG_USER' is missing (postgresql-15 creates it)"
@@ -83,6 +101,7 @@ walnut_has "$WALNUT" wal-push && HAVE_PUSH=1
 walnut_has "$WALNUT" wal-fetch && HAVE_FETCH=1
 ((HAVE_PUSH)) || log "walnut wal-push is not implemented in $WALNUT: its rows will read 'not available'"
 ((HAVE_FETCH)) || log "walnut wal-fetch is not implemented in $WALNUT: its rows will read 'not available'"
+[[ $STORAGE == dir ]] || ((HAVE_PUSH)) || die "--storage s3 needs a walnut with wal-push"
 
 mkdir -p "$WORK_DIR"
 WORK_DIR=$(realpath "$WORK_DIR")
@@ -105,6 +124,7 @@ FINISHED=0
 SAMPLER_PID=""
 cleanup() {
   [[ -n $SAMPLER_PID ]] && rss_sampler_stop
+  s3_bench_stop
   if [[ -n $PG_TMP ]]; then
     pg_stop "$PG_TMP/data" immediate || true
     rm -rf "$PG_TMP"
@@ -213,18 +233,27 @@ make_pgroot() { # dir ready(0|1) segment...
   return 0
 }
 
-# Per method: one pgBackRest repository (from the stanza template) and one Walnut directory.
-setup_repos() { # method
+# Per method and round-trip time: one pgBackRest repository (from the stanza template) and one
+# Walnut repository: local directories, or with S3 a bucket each, reached at RTT ms.
+setup_repos() { # method rtt
   local m=$1 pgbr_type=$1
   [[ $m == zstd ]] && pgbr_type=zst
-  M_DIR=$SCRATCH/$m
+  M_DIR=$SCRATCH/$m-$2
   rm -rf "$M_DIR"
-  mkdir -p "$M_DIR/pgbr-repo" "$M_DIR/walnut-repo"
-  cp -r "$DATA_DIR/repo-template/." "$M_DIR/pgbr-repo/"
+  mkdir -p "$M_DIR"
+  if [[ $STORAGE == s3 ]]; then
+    s3_use_rtt "$2"
+    WALNUT_BUCKET=walnut-$m-$2 PGBR_BUCKET=pgbr-$m-$2
+    mapfile -t WALNUT_REPO_ENV < <(s3_walnut_env "$WALNUT_BUCKET" walnut)
+    PGBR_REPO_LINES=$(s3_pgbackrest_repo "$PGBR_BUCKET" /pgbr)
+  else
+    WALNUT_REPO_ENV=("WALG_FILE_PREFIX=$M_DIR/walnut-repo")
+    PGBR_REPO_LINES="repo1-path=$M_DIR/pgbr-repo"
+  fi
   PGBR_CONF=$M_DIR/pgbackrest.conf
   cat >"$PGBR_CONF" <<EOF
 [global]
-repo1-path=$M_DIR/pgbr-repo
+$PGBR_REPO_LINES
 lock-path=$M_DIR/lock
 log-path=$M_DIR
 spool-path=$M_DIR/spool
@@ -242,10 +271,28 @@ process-max=2
 pg1-path=$SCRATCH/pgroot
 EOF
   set_commands "$m"
+  clear_repos
 }
+# clear_repos: empties both repositories (pgBackRest's keeps its stanza's archive.info).
 clear_repos() {
-  rm -rf "$M_DIR/walnut-repo" "$M_DIR/spool" "$M_DIR/pgbr-repo/archive/$STANZA/15-1"
-  mkdir -p "$M_DIR/walnut-repo"
+  rm -rf "$M_DIR/walnut-repo" "$M_DIR/spool" "$M_DIR/pgbr-repo"
+  if [[ $STORAGE == s3 ]]; then
+    drop_repos
+    s3_bucket_create "$WALNUT_BUCKET"
+    s3_bucket_create "$PGBR_BUCKET"
+    local f
+    for f in archive.info archive.info.copy; do
+      s3_put "$PGBR_BUCKET" "pgbr/archive/$STANZA/$f" "$DATA_DIR/repo-template/archive/$STANZA/$f"
+    done
+  else
+    mkdir -p "$M_DIR/walnut-repo" "$M_DIR/pgbr-repo"
+    cp -r "$DATA_DIR/repo-template/." "$M_DIR/pgbr-repo/"
+  fi
+}
+drop_repos() {
+  [[ $STORAGE == s3 && -n ${WALNUT_BUCKET:-} ]] || return 0
+  s3_bucket_remove "$WALNUT_BUCKET"
+  s3_bucket_remove "$PGBR_BUCKET"
 }
 
 # The commands as argument arrays (measure runs them through /usr/bin/time, which cannot call
@@ -254,10 +301,18 @@ set_commands() { # method
   PGBR=(env "BENCH_RSS_TAG=pgbr-$$" pgbackrest "--config=$PGBR_CONF" "--stanza=$STANZA")
   # Walnut at its defaults otherwise: upload concurrency 16, TOTAL_BG_UPLOADED_LIMIT 32, prefetch 10.
   WALNUT_CMD=(env "BENCH_RSS_TAG=walnut-$$" "WALG_CONFIG_PATH=$SCRATCH/walg.json"
-    "WALG_FILE_PREFIX=$M_DIR/walnut-repo" "WALG_COMPRESSION_METHOD=$1" "$WALNUT")
+    "${WALNUT_REPO_ENV[@]}" "WALG_COMPRESSION_METHOD=$1" "$WALNUT")
+  # The same without prefetch (WAL-G's wal-fetch with WALG_DOWNLOAD_CONCURRENCY=1).
+  WALNUT_NO_PREFETCH=("${WALNUT_CMD[@]:0:${#WALNUT_CMD[@]}-1}" WALG_DOWNLOAD_CONCURRENCY=1 "$WALNUT")
 }
-walnut_object_count() { find "$M_DIR/walnut-repo/wal_005" -type f -name '[0-9A-F]*' 2>/dev/null | wc -l; }
-pgbr_object_count() { find "$M_DIR/pgbr-repo/archive/$STANZA" -type f -name '[0-9A-F]*-*' 2>/dev/null | wc -l; }
+walnut_object_count() {
+  if [[ $STORAGE == s3 ]]; then s3_count "$WALNUT_BUCKET" walnut/wal_005/; return; fi
+  find "$M_DIR/walnut-repo/wal_005" -type f -name '[0-9A-F]*' 2>/dev/null | wc -l
+}
+pgbr_object_count() {
+  if [[ $STORAGE == s3 ]]; then s3_count "$PGBR_BUCKET" "pgbr/archive/$STANZA/15-1/"; return; fi
+  find "$M_DIR/pgbr-repo/archive/$STANZA" -type f -name '[0-9A-F]*-*' 2>/dev/null | wc -l
+}
 
 # wait_for_file DIR NAME SECONDS: true once a file NAME exists under DIR outside a directory
 # named running (where WAL-G's prefetcher keeps segments still downloading).
@@ -334,7 +389,7 @@ latency_runs() { # method
         cmp -s "$dest/$seg" "$src/pg_wal/$seg" || die "pgbackrest archive-get $seg: the segment differs"
         record "$m" fetch pgbackrest "$run"
       elif ((HAVE_FETCH)); then
-        measure /dev/null "${WALNUT_CMD[@]:0:5}" WALG_DOWNLOAD_CONCURRENCY=1 "$WALNUT" wal-fetch "$seg" "$dest/$seg" || die "walnut wal-fetch $seg failed"
+        measure /dev/null "${WALNUT_NO_PREFETCH[@]}" wal-fetch "$seg" "$dest/$seg" || die "walnut wal-fetch $seg failed"
         cmp -s "$dest/$seg" "$src/pg_wal/$seg" || die "walnut wal-fetch $seg: the segment differs"
         record "$m" fetch walnut "$run"
       fi
@@ -432,20 +487,27 @@ START_TIME=$(date +%s)
 LZ4_RATIO=$(cat "$SCRATCH/segments/"* | lz4 -1 -q -c | wc -c | awk -v n="$((TOTAL * 16777216))" '{ printf "%.2f", n / $1 }')
 log "$TOTAL segments, lz4 -1 ratio $LZ4_RATIO"
 
+if [[ $STORAGE == s3 ]]; then s3_bench_start "$SCRATCH/rgw" "$S3_BENCH_PORT" "$WALNUT"; fi
 i=0
 for m in $METHODS; do
-  setup_repos "$m"
-  log "$m: single-segment latency, $RUNS runs"
-  latency_runs "$m"
-  if ((BURST > 0)); then
-    # Alternate which side goes first from one method to the next.
-    if ((i % 2 == 0)); then sides="pgbr walnut"; else sides="walnut pgbr"; fi
-    for side in $sides; do
-      if [[ $side == walnut ]] && ((!HAVE_PUSH)); then continue; fi
-      burst_run "$m" "$side"
-    done
-  fi
-  i=$((i + 1))
+  for rtt in $RTTS; do
+    # Recorded under the method's name, with " +RTTms" when a round-trip time was added.
+    label=$m
+    ((rtt == 0)) || label="$m +${rtt}ms"
+    setup_repos "$m" "$rtt"
+    log "$label: single-segment latency, $RUNS runs"
+    latency_runs "$label"
+    if ((BURST > 0)); then
+      # Alternate which side goes first from one round to the next.
+      if ((i % 2 == 0)); then sides="pgbr walnut"; else sides="walnut pgbr"; fi
+      for side in $sides; do
+        if [[ $side == walnut ]] && ((!HAVE_PUSH)); then continue; fi
+        burst_run "$label" "$side"
+      done
+    fi
+    drop_repos
+    i=$((i + 1))
+  done
 done
 
 END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -456,7 +518,8 @@ ELAPSED=$(($(date +%s) - START_TIME))
 HEADER="$("$WALNUT" --version 2>/dev/null | head -n1 | cut -f1-2 | tr '\t' ' ' || true); $(pgbackrest version)
 $(machine_line | sed "s/load average .*/load average $START_LOAD at start, $END_LOAD at end; ${ELAPSED}s/")
 segments: $TOTAL real 16 MiB segments from $(cat "$DATA_DIR/source" 2>/dev/null || echo "an earlier run"); lz4 -1 ratio $LZ4_RATIO
-repositories: local directories in $(df -P "$SCRATCH" | awk 'NR == 2 { print $1 }'); every call a whole process; median of $RUNS runs
+$(if [[ $STORAGE == s3 ]]; then s3_storage_line; else echo "repositories: local directories in $(df -P "$SCRATCH" | awk 'NR == 2 { print $1 }')"; fi)
+every call a whole process; median of $RUNS runs
 pgBackRest: compress-type lz4/zst at its default levels (lz4 1, zst 3); archive-push/get synchronous except 'fetch ahead'
   (archive-async=y, process-max=2) and the burst (archive-async=y, process-max=2)
 Walnut: default settings (upload concurrency 16, TOTAL_BG_UPLOADED_LIMIT 32, prefetch 10); 'fetch' with WALG_DOWNLOAD_CONCURRENCY=1"
@@ -519,16 +582,24 @@ render() { # text|markdown
   fi
 }
 
-GOALS=$(awk -F'\t' '
+# The goal for wal-push: to S3 half of pgBackRest's latency; to a local directory a third.
+PUSH_GOAL=3
+[[ $STORAGE == s3 ]] && PUSH_GOAL=2
+GOALS=$(awk -F'\t' -v push_goal="$PUSH_GOAL" '
   function verdict(ok) { return ok ? "met" : "NOT met" }
   $2 ~ /^burst-/ { next }
-  $4 == "-" { printf "%-5s %-12s Walnut not available\n", $1, $2; next }
-  $2 == "push" { r = $3 / $4; printf "%-5s push         pgBackRest/Walnut %.2fx (goal >= 3x: Walnut <= 1/3 of the latency): %s\n", $1, r, verdict(r >= 3) }
-  $2 == "fetch" { r = $3 / $4; printf "%-5s fetch        pgBackRest/Walnut %.2fx (goal >= 2x): %s\n", $1, r, verdict(r >= 2) }
-  $2 == "fetch-ahead" { printf "%-5s prefetch hit %.1f ms (goal <= 5 ms): %s\n", $1, $4 * 1000, verdict($4 <= 0.005) }
-  $2 == "burst" { r = $3 / $4; printf "%-5s burst        drained %.2fx faster than pgBackRest async (goal >= 2x): %s\n", $1, r, verdict(r >= 2) }
+  $4 == "-" { printf "%-10s %-12s Walnut not available\n", $1, $2; next }
+  $2 == "push" { r = $3 / $4; printf "%-10s push         pgBackRest/Walnut %.2fx (goal >= %dx: Walnut <= 1/%d of the latency): %s\n", $1, r, push_goal, push_goal, verdict(r >= push_goal) }
+  $2 == "fetch" { r = $3 / $4; printf "%-10s fetch        pgBackRest/Walnut %.2fx (goal >= 2x): %s\n", $1, r, verdict(r >= 2) }
+  $2 == "fetch-ahead" { printf "%-10s prefetch hit %.1f ms (goal <= 5 ms): %s\n", $1, $4 * 1000, verdict($4 <= 0.005) }
+  $2 == "burst" { r = $3 / $4; printf "%-10s burst        drained %.2fx faster than pgBackRest async (goal >= 2x): %s\n", $1, r, verdict(r >= 2) }
 ' <<<"$SUMMARY")
-
+if [[ $STORAGE == s3 && $RTTS != 0 ]]; then
+  awk -F'\t' '$2 !~ /^burst-/ { print $1 "\t" $2 "\tpgbackrest\t" $3; print $1 "\t" $2 "\twalnut\t" $4 }' <<<"$SUMMARY" \
+    >"$SCRATCH/summary-rtt"
+  GOALS+=$'\n'"With added round-trip time (speed = the no-delay time / the time with the delay):"$'\n'
+  GOALS+=$(rtt_fractions "$SCRATCH/summary-rtt" "burst")
+fi
 
 publish_results "$HEADER" "$GOALS" "$MARKDOWN" "$RESULTS" render 2
 FINISHED=1
