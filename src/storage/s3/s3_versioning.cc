@@ -73,10 +73,19 @@ void ListObjectVersions(S3Client& client, std::string_view full_prefix, int max_
     if (!full_prefix.empty()) call.query.emplace_back("prefix", std::string(full_prefix));
     if (!key_marker.empty()) call.query.emplace_back("key-marker", key_marker);
     if (!version_marker.empty()) call.query.emplace_back("version-id-marker", version_marker);
+    // 405 and 501: a server that does not implement the request (s3rver) keeps no versions.
+    call.ok_statuses = {200, 405, 501};
     VersionsPage page;
     client.Retry([&] {
-      page = S3Client::ParseAnswer(call.op, client.Uri(std::string(full_prefix)),
-                                   client.Send(call).body, ParseListObjectVersions);
+      net::HttpResponse response = client.Send(call);
+      if (response.status != 200) {
+        throw Error(ErrorCode::kUnsupported,
+                    fmt::format("{} does not list object versions (ListObjectVersions: HTTP {}): "
+                                "the server keeps none; list without --all-versions",
+                                client.Uri(std::string(full_prefix)), response.status));
+      }
+      page = S3Client::ParseAnswer(call.op, client.Uri(std::string(full_prefix)), response.body,
+                                   ParseListObjectVersions);
     });
     ++client.stats().list_pages;
     for (const ListedVersion& version : page.versions) {

@@ -141,5 +141,19 @@ TEST(S3VersioningTest, VersionToolsListAndDeleteByVersionId) {
   EXPECT_EQ(server.request_count(), 4u) << "an unknown version id must not be sent to delete";
 }
 
+TEST(S3VersioningTest, AServerThatListsNoVersionsSaysSoOnce) {
+  ScriptedHttpServer server;
+  server.Enqueue({405, {}, "<Error><Code>MethodNotAllowed</Code></Error>"});
+  S3Storage storage(OptionsFor(server));
+  Folder root(storage, "");
+  Error e = ExpectError([&] { root.ListVersions("k", [](const ObjectVersion&) {}); });
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_NE(std::string(e.what()).find("does not list object versions (ListObjectVersions: HTTP 405)"),
+            std::string::npos)
+      << e.what();
+  EXPECT_NE(std::string(e.what()).find("without --all-versions"), std::string::npos) << e.what();
+  EXPECT_EQ(server.request_count(), 1u) << "a 405 is an answer, not a reason to retry";
+}
+
 }  // namespace
 }  // namespace walnut::s3
