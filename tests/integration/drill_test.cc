@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,8 +30,12 @@ std::vector<std::string> ProcessesMentioning(const std::string& needle) {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string pid = entry.path().filename();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string cmdline;
+    try {
+      cmdline = ReadFile(entry.path() / "cmdline");
+    } catch (const std::exception&) {
+      continue;  // the process is gone
+    }
     for (char& c : cmdline) {
       if (c == '\0') c = ' ';
     }
