@@ -2,9 +2,9 @@
 # The main job: a restore drill. On a fresh Debian 12 (as root) it installs the dependencies,
 # builds Walnut (Release), starts a throwaway PostgreSQL 15 that archives its WAL through
 # `walnut wal-push` into a local directory, loads pgbench data, takes a `walnut backup-push`,
-# makes changes, notes the time, makes more changes, then restores with `walnut backup-fetch` and
-# `restore_command = walnut wal-fetch` to that time, and checks that the restored cluster holds
-# exactly the data of that moment (a checksum query and a pg_dumpall compared with ones taken then).
+# makes changes, notes the time, makes more changes, then runs `walnut drill --target-time` (restore,
+# recovery through `walnut wal-fetch`, pg_amcheck, pg_checksums) with a checksum query whose output
+# must equal the one taken at that time on the primary.
 #
 # Prints a short report and writes it as JSON (WORK_DIR/report.json). Exit 0 only when the
 # restored data matched; 1 when it did not or a step failed.
@@ -82,10 +82,10 @@ if ((!SKIP_BUILD)); then
 fi
 [[ -n $WALNUT ]] || WALNUT=$BUILD_DIR/src/walnut
 [[ -x $WALNUT ]] || die "walnut binary not found at $WALNUT"
-for c in wal-push wal-fetch backup-push backup-fetch; do
+for c in wal-push wal-fetch backup-push backup-fetch drill; do
   walnut_has "$WALNUT" "$c" || die "walnut $c is not implemented in $WALNUT: the drill needs it"
 done
-for b in initdb pg_ctl psql pgbench pg_dumpall; do
+for b in initdb pg_ctl psql pgbench pg_amcheck pg_checksums; do
   [[ -x $PG_BIN/$b ]] || die "$PG_BIN/$b not found; install postgresql-15 (tools/install-deps.sh) or set PG_BIN"
 done
 ((EUID != 0)) || id -u "$PG_USER" >/dev/null 2>&1 || die "user '$PG_USER' is missing (postgresql-15 creates it)"
@@ -94,10 +94,8 @@ done
 # Everything PostgreSQL or Walnut (run by PostgreSQL) touches belongs to the cluster's user.
 
 PRIMARY_UP=0
-RESTORED_UP=0
 cleanup() {
   ((PRIMARY_UP)) && { pg_stop "$WORK_DIR/primary" immediate || true; }
-  ((RESTORED_UP)) && { pg_stop "$WORK_DIR/restored" immediate || true; }
   if ((!KEEP)) && [[ -d $WORK_DIR ]]; then rm -rf "$WORK_DIR/primary" "$WORK_DIR/restored" "$WORK_DIR/storage"; fi
 }
 trap cleanup EXIT
@@ -106,12 +104,12 @@ trap 'exit 130' INT TERM
 mkdir -p "$WORK_DIR"
 WORK_DIR=$(realpath "$WORK_DIR")
 for d in primary restored storage bin sock logs dumps report.json; do rm -rf "${WORK_DIR:?}/$d"; done
-mkdir -p "$WORK_DIR"/{storage,bin,sock,logs,dumps,primary,restored}
+mkdir -p "$WORK_DIR"/{storage,bin,sock,logs,dumps,primary}
 chmod 755 "$WORK_DIR"
-chmod 700 "$WORK_DIR/primary" "$WORK_DIR/restored"
+chmod 700 "$WORK_DIR/primary"
 # A copy PostgreSQL's user can execute wherever the source tree lives.
 install -m 755 "$WALNUT" "$WORK_DIR/bin/walnut"
-((EUID == 0)) && chown -R "$PG_USER" "$WORK_DIR"/{storage,sock,logs,dumps,primary,restored}
+((EUID == 0)) && chown -R "$PG_USER" "$WORK_DIR"/{storage,sock,logs,dumps,primary}
 W=$WORK_DIR/bin/walnut
 STORAGE=$WORK_DIR/storage
 SOCK=$WORK_DIR/sock
@@ -137,7 +135,7 @@ phase_start "loading pgbench -i -s $SCALE"
 as_pg "$PG_BIN/pgbench" -i -q -s "$SCALE" -h "$SOCK" -p 5432 -U postgres postgres >"$WORK_DIR/logs/pgbench.log" 2>&1 ||
   die "pgbench -i failed; see $WORK_DIR/logs/pgbench.log"
 # No serial column: a sequence comes back from recovery up to 32 values ahead (it is WAL-logged
-# ahead), which pg_dumpall would show as a difference.
+# ahead), which a comparison of dumps would show as a difference.
 sql "CREATE TABLE drill_marker (id int PRIMARY KEY, phase text, at timestamptz DEFAULT now())"
 sql "INSERT INTO drill_marker (id, phase) VALUES (1, 'loaded')"
 DATA_BYTES=$(sql "SELECT sum(pg_database_size(oid)) FROM pg_database")
@@ -172,8 +170,6 @@ sleep 1
 # Nothing commits between here and the changes below: the state now is the state at the target.
 TARGET_TIME=$(sql "SELECT now()")
 EXPECTED=$(sql "$CHECK_SQL")
-as_pg "$PG_BIN/pg_dumpall" -h "$SOCK" -p 5432 -U postgres >"$WORK_DIR/dumps/at-target.sql" ||
-  die "pg_dumpall of the primary failed"
 sleep 1
 phase_end changes_before
 
@@ -195,61 +191,42 @@ WAL_COUNT=$(find "$STORAGE/wal_005" -type f -name '[0-9A-F]*' | wc -l)
 WAL_BYTES=$(du -sb "$STORAGE/wal_005" | awk '{ print $1 }')
 phase_end changes_after
 
-# --- 6. backup-fetch and point-in-time recovery ----------------------------------------------------
+# --- 6. walnut drill: restore, point-in-time recovery and the checks ----------------------------
+# `walnut drill` restores the backup into a scratch directory, recovers it to the target time with a
+# private PostgreSQL (no TCP; restore_command = walnut wal-fetch), runs pg_amcheck, a query per
+# database and our check SQL, whose output must equal what the primary gave at the target time,
+# stops it and runs pg_checksums; it removes the scratch directory unless --keep.
 
-phase_start "walnut backup-fetch $WORK_DIR/restored LATEST"
-walnut_pg backup-fetch "$WORK_DIR/restored" LATEST >"$WORK_DIR/logs/backup-fetch.log" 2>&1 ||
-  die "walnut backup-fetch failed: $(tail -n 3 "$WORK_DIR/logs/backup-fetch.log")"
-chmod 700 "$WORK_DIR/restored"
-phase_end backup_fetch
-RESTORED_BYTES=$(du -sb "$WORK_DIR/restored" | awk '{ print $1 }')
-
-phase_start "recovering to $TARGET_TIME (restore_command = walnut wal-fetch)"
-as_pg touch "$WORK_DIR/restored/recovery.signal"
-as_pg tee -a "$WORK_DIR/restored/postgresql.auto.conf" >/dev/null <<EOF
-restore_command = '$WALNUT_ENV $W wal-fetch %f %p'
-recovery_target_time = '$TARGET_TIME'
-recovery_target_action = 'promote'
-archive_mode = off
-EOF
-pg_start "$WORK_DIR/restored" "$SOCK" "$WORK_DIR/logs/restored.log"
-RESTORED_UP=1
-deadline=$((SECONDS + 300))
-until [[ $(sql "SELECT pg_is_in_recovery()" 2>/dev/null) == f ]]; do
-  ((SECONDS < deadline)) || die "recovery did not finish within 5 minutes; see $WORK_DIR/logs/restored.log"
-  grep -q 'FATAL' "$WORK_DIR/logs/restored.log" && die "recovery failed: $(grep FATAL "$WORK_DIR/logs/restored.log" | head -n 2)"
-  sleep 0.2
-done
-phase_end recovery
-RECOVERED_TO=$(grep -o 'last completed transaction was at log time .*' "$WORK_DIR/logs/restored.log" | tail -n1 |
-  sed 's/last completed transaction was at log time //')
-SEGMENTS_FETCHED=$(grep -c 'restored log file' "$WORK_DIR/logs/restored.log" || true)
-
-# --- 7. the check ----------------------------------------------------------------------------------
-
-phase_start "comparing the restored data with the state at $TARGET_TIME"
-GOT=$(sql "$CHECK_SQL" 2>&1 || true)
-QUERY_MATCHED=false
-[[ $GOT == "$EXPECTED" ]] && QUERY_MATCHED=true
-as_pg "$PG_BIN/pg_dumpall" -h "$SOCK" -p 5432 -U postgres >"$WORK_DIR/dumps/restored.sql" ||
-  die "pg_dumpall of the restored cluster failed"
-# pg_dumpall 15.14+ fences each dump with \restrict lines holding a random key: not data.
-for f in at-target restored; do
-  sed '/^\\\(un\)\{0,1\}restrict /d' "$WORK_DIR/dumps/$f.sql" >"$WORK_DIR/dumps/$f.cmp"
-done
-DUMP_MATCHED=false
-if cmp -s "$WORK_DIR/dumps/at-target.cmp" "$WORK_DIR/dumps/restored.cmp"; then DUMP_MATCHED=true; else
-  diff "$WORK_DIR/dumps/at-target.cmp" "$WORK_DIR/dumps/restored.cmp" >"$WORK_DIR/dumps/diff.txt" || true
-fi
-rm -f "$WORK_DIR/dumps/"*.cmp
+printf '%s;\n' "$CHECK_SQL" >"$WORK_DIR/dumps/check.sql"
+printf '%s\n' "$EXPECTED" >"$WORK_DIR/dumps/expected.txt"
+chmod 644 "$WORK_DIR/dumps/check.sql" "$WORK_DIR/dumps/expected.txt"
+DRILL_ARGS=(drill "$BACKUP_NAME" --target-time "$TARGET_TIME" --dir "$WORK_DIR/restored"
+  --sql "$WORK_DIR/dumps/check.sql" --expect "$WORK_DIR/dumps/expected.txt"
+  --report "$WORK_DIR/logs/drill.json" --timeout 30m)
+((KEEP)) && DRILL_ARGS+=(--keep)
+((EUID == 0)) && DRILL_ARGS+=(--os-user "$PG_USER")
+phase_start "walnut drill $BACKUP_NAME --target-time '$TARGET_TIME' --sql/--expect (the data of that moment)"
+DRILL_OK=1
+env WALG_FILE_PREFIX="$STORAGE" WALG_COMPRESSION_METHOD=lz4 WALG_CONFIG_PATH="$WORK_DIR/bin/walg.json" \
+  "$W" "${DRILL_ARGS[@]}" >"$WORK_DIR/logs/drill.log" 2>&1 || DRILL_OK=0
+phase_end drill
+[[ -s $WORK_DIR/logs/drill.json ]] || die "walnut drill wrote no report: $(tail -n 3 "$WORK_DIR/logs/drill.log")"
+DJ=$WORK_DIR/logs/drill.json
+jget() { jq -r "$1" "$DJ"; }
+RESTORED_BYTES=$(jget '.restored_bytes')
+SEGMENTS_FETCHED=$(jget '.wal_files_fetched')
+RECOVERED_TO=$(jget '.recovered_to // ""')
+DURATION[backup_fetch]=$(jget '.phases.fetch.seconds // 0')
+DURATION[recovery]=$(jget '.phases.recovery.seconds // 0')
+DURATION[verify]=$(jget '((.phases.checks.seconds // 0) + (.phases.checksums.seconds // 0))')
+QUERY_MATCHED=$(jget '.checks.sql.ok // false')
+CHECKS=$(jget '.checks | to_entries | map(.key + " " + (if .value.ok then "ok" else "FAILED" end)) | join(", ")')
+ERRORS=$(jget '.errors | join("; ")')
 MATCHED=false
-[[ $QUERY_MATCHED == true && $DUMP_MATCHED == true ]] && MATCHED=true
-pg_stop "$WORK_DIR/restored" fast || true
-RESTORED_UP=0
-phase_end verify
+[[ $DRILL_OK == 1 && $(jget '.success') == true && $QUERY_MATCHED == true ]] && MATCHED=true
 TOTAL=$(seconds_since "$DRILL_START")
 
-# --- 8. the report -------------------------------------------------------------------------------
+# --- 7. the report -------------------------------------------------------------------------------
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 VERSION=$("$W" --version 2>/dev/null | head -n1 | cut -f1-2 | tr '\t' ' ')
@@ -259,11 +236,13 @@ VERSION=$("$W" --version 2>/dev/null | head -n1 | cut -f1-2 | tr '\t' ' ')
   echo "  data:        pgbench -i -s $SCALE, $(mb "$DATA_BYTES") in databases"
   echo "  backup:      $BACKUP_NAME, $(mb "$BACKUP_BYTES") stored (lz4), backup-push ${DURATION[backup_push]} s"
   echo "  WAL:         $WAL_COUNT files archived by wal-push, $(mb "$WAL_BYTES") stored; archiver: ${ARCHIVED% *} archived, ${ARCHIVED#* } failed"
-  echo "  restore:     backup-fetch ${DURATION[backup_fetch]} s ($(mb "$RESTORED_BYTES")), recovery ${DURATION[recovery]} s ($SEGMENTS_FETCHED WAL files through wal-fetch)"
+  echo "  restore:     walnut drill: backup-fetch ${DURATION[backup_fetch]} s ($(mb "$RESTORED_BYTES")), recovery ${DURATION[recovery]} s ($SEGMENTS_FETCHED WAL files through wal-fetch)"
   echo "  target time: $TARGET_TIME; recovered to the last transaction at ${RECOVERED_TO:-unknown}"
-  echo "  checksums:   $([[ $QUERY_MATCHED == true ]] && echo "match" || echo "DIFFER (expected $EXPECTED, got $GOT)")"
-  echo "  pg_dumpall:  $([[ $DUMP_MATCHED == true ]] && echo "identical" || echo "DIFFERS (see $WORK_DIR/dumps/diff.txt)")"
-  echo "  phases (s):  $(for p in deps build setup load backup_push changes_before changes_after backup_fetch recovery verify; do
+  echo "  RTO / RPO:   $(jget '.rto_seconds // "?"') s / $(jget '.rpo_seconds // "?"') s"
+  echo "  checks:      ${CHECKS:-none}"
+  echo "  checksums:   $([[ $QUERY_MATCHED == true ]] && echo "match" || echo "DIFFER (see $WORK_DIR/logs/drill.log)")"
+  [[ -z $ERRORS ]] || echo "  errors:      $ERRORS"
+  echo "  phases (s):  $(for p in deps build setup load backup_push changes_before changes_after drill; do
     [[ -n ${DURATION[$p]:-} ]] && printf '%s %s, ' "$p" "${DURATION[$p]}"; done | sed 's/, $//')"
   echo "  total:       $TOTAL s"
   echo "  result:      $([[ $MATCHED == true ]] && echo "MATCHED: the restored cluster equals the primary at the target time" || echo "NOT MATCHED")"
@@ -286,7 +265,7 @@ json_str() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')";
   echo "  \"recovered_to\": $(json_str "${RECOVERED_TO:-}"),"
   echo "  \"durations_seconds\": {"
   first=1
-  for p in deps build setup load backup_push changes_before changes_after backup_fetch recovery verify; do
+  for p in deps build setup load backup_push changes_before changes_after backup_fetch recovery verify drill; do
     [[ -n ${DURATION[$p]:-} ]] || continue
     ((first)) || echo ","
     printf '    "%s": %s' "$p" "${DURATION[$p]}"
@@ -296,10 +275,11 @@ json_str() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')";
   echo "  },"
   echo "  \"total_seconds\": $TOTAL,"
   echo "  \"checksum_query_matched\": $QUERY_MATCHED,"
-  echo "  \"pg_dumpall_matched\": $DUMP_MATCHED,"
   echo "  \"matched\": $MATCHED,"
+  echo "  \"drill\": $(cat "$DJ"),"
   echo "  \"work_dir\": $(json_str "$WORK_DIR")"
   echo "}"
 } >"$WORK_DIR/report.json"
+jq -e . "$WORK_DIR/report.json" >/dev/null || die "report.json is not valid JSON"
 echo "  report:      $WORK_DIR/report.json"
 [[ $MATCHED == true ]] || exit 1
