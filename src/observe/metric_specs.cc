@@ -1,0 +1,20 @@
+#include "observe/metric_specs.h"
+
+#include <array>
+
+namespace walnut::observe {
+
+std::span<const MetricSpec> AllMetricSpecs() {
+  static constexpr std::array kAll{
+      kUp,                 kBackups,          kBackupLastStart,       kBackupLastFinish,
+      kBackupLastCompressed, kBackupLastUncompressed, kBackupLastDuration, kOldestRecoverable,
+      kWalNewestArchived,  kWalArchivedSegments, kStorageSize,        kPgUp,
+      kArchiverArchived,   kArchiverFailed,   kArchiverLastArchived,  kArchiverLastFailed,
+      kArchiveLag,         kDrillLastRun,     kDrillLastSuccess,      kDrillLastSuccessTime,
+      kDrillLastRto,       kDrillLastRpo,     kDrillLastBackupAge,    kDrillLastDuration,
+      kVerifyLastRun,      kVerifyLastSuccess, kVerifyLastBackupsChecked, kVerifyLastErrors,
+  };
+  return kAll;
+}
+
+}  // namespace walnut::observe
