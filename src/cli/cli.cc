@@ -67,6 +67,8 @@ std::string OneLine(const std::string& text) {
 // WAL-G's metrics hook: after a command returns, its counters go to WALG_STATSD_ADDRESS. A push
 // that fails is a warning, never the command's failure.
 void PushStatsd(CommandContext& context) {
+  // Nothing configured: leave the settings alone (a command such as `flags` never loads them).
+  if (context.config().Get("WALG_STATSD_ADDRESS").value_or("").empty()) return;
   std::string address;
   std::string tags;
   try {

@@ -47,8 +47,9 @@ std::string FirstLine(std::string_view text) {
 void CheckStorage(const Folder& root, Reporter& out) {
   try {
     ProbeStorageWrite(root);
-    out.Ok("storage", fmt::format("{} can be written, read back and deleted",
-                                  root.storage().Describe()));
+    std::string where = root.storage().Describe();
+    if (!root.path().empty()) where = JoinKey(where, root.path());
+    out.Ok("storage", fmt::format("{} can be written, read back and deleted", where));
   } catch (const Error& e) {
     out.Failed("storage", fmt::format("{}; check the storage settings and permissions",
                                       FirstLine(e.what())));

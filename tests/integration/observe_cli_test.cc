@@ -27,6 +27,7 @@
 #include "support/cli_runner.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
+#include "support/udp_listener.h"
 #include "support/walnut_config.h"
 
 extern char** environ;
@@ -307,28 +308,16 @@ INSTANTIATE_TEST_SUITE_P(Storages, ObserveCliTest,
 
 // WALG_STATSD_ADDRESS: the binary sends WAL-G's counters to a UDP socket at the end of a command.
 TEST(StatsdCliTest, StPutSendsWalGsUploaderCountersWithTheExtraTags) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-
+  UdpListener statsd;
   CliRunner cli;
   cli.UseS3Storage("observe-statsd");
-  cli.Set("WALG_STATSD_ADDRESS", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  cli.Set("WALG_STATSD_ADDRESS", statsd.address());
   cli.Set("WALG_STATSD_EXTRA_TAGS", R"({"env": "test"})");
   CommandResult r = cli.Run("st put - statsd/object", "some bytes");
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
-  pollfd p{fd, POLLIN, 0};
-  ASSERT_EQ(::poll(&p, 1, 5000), 1) << "no statsd datagram";
-  std::string datagram(65536, '\0');
-  ssize_t n = ::recv(fd, datagram.data(), datagram.size(), 0);
-  ::close(fd);
-  ASSERT_GT(n, 0);
-  datagram.resize(static_cast<size_t>(n));
+  const std::string datagram = statsd.Receive();
+  ASSERT_FALSE(datagram.empty()) << "no statsd datagram";
   EXPECT_NE(datagram.find("walg_uploader_uploaded_files_total,env=test:1|c"), std::string::npos)
       << datagram;
   EXPECT_NE(datagram.find("walg_uploader_uploaded_files_failed_total,env=test:0|c"),

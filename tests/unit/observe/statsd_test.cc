@@ -1,49 +1,18 @@
 #include "observe/statsd.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "support/udp_listener.h"
 
 namespace walnut::observe {
 namespace {
 
-// A UDP socket on 127.0.0.1 that a test sends to.
-class UdpListener {
- public:
-  UdpListener() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~UdpListener() { ::close(fd_); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // The next datagram, or "" after 5 s.
-  std::string Receive() {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 5000) != 1) return "";
-    std::string buf(65536, '\0');
-    ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-    return n < 0 ? "" : buf.substr(0, static_cast<size_t>(n));
-  }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using walnut::testing::UdpListener;
 
 stats::Snapshot Sample() {
   stats::Snapshot s;
