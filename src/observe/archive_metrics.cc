@@ -75,8 +75,15 @@ StorageListing ListStorage(const Folder& root, uint64_t segment_size) {
       out.wal_bytes += info.size;
       std::string_view file = key.substr(kWalPrefix.size());
       if (file.find('/') != std::string_view::npos) return;
-      std::string_view stem = file.substr(0, file.find('.'));
-      if (pg::ClassifyWalFileName(stem) != pg::WalFileKind::kSegment) return;
+      // The name as pg_wal has it: without the compression extension, if any (an uncompressed
+      // ".partial" is a partial segment, not a segment with an extension).
+      std::string_view stem = file;
+      pg::WalFileKind kind = pg::ClassifyWalFileName(stem);
+      if (kind == pg::WalFileKind::kOther && stem.rfind('.') != std::string_view::npos) {
+        stem = stem.substr(0, stem.rfind('.'));
+        kind = pg::ClassifyWalFileName(stem);
+      }
+      if (kind != pg::WalFileKind::kSegment) return;
       auto segment = pg::ParseWalFileName(stem, segment_size);
       if (!segment) return;
       ++out.wal_segments;

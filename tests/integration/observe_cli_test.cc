@@ -263,7 +263,9 @@ TEST_P(ObserveCliTest, MetricsOfAFullAndADeltaBackupPassPromtoolAndNodeExporterS
   // position.
   size_t segments = 0;
   for (const auto& name : config.ListObjects("wal_005")) {
-    if (name.size() > 24 && name.find_first_not_of("0123456789ABCDEF") == 24 && name[24] == '.')
+    // "<24 hex digits>.<compression>": a segment (not a .backup or .partial file).
+    if (name.size() > 25 && name.find_first_not_of("0123456789ABCDEF") == 24 && name[24] == '.' &&
+        name.find('.', 25) == std::string::npos && !name.ends_with(".partial"))
       ++segments;
   }
   EXPECT_EQ(Sample(r.out, "walnut_wal_archived_segments{" + st + "}"), segments) << r.out;

@@ -73,6 +73,7 @@ TEST_F(ArchiveMetricsTest, BackupsWalAndSizesOfAStorageWithAFullAndADelta) {
   storage_.Commit("wal_005/000000010000000000000003.lz4", std::string(200, 'w'));
   storage_.Commit("wal_005/000000010000000000000004.00000028.backup.lz4", std::string(10, 'w'));
   storage_.Commit("wal_005/00000002.history.lz4", std::string(10, 'w'));
+  storage_.Commit("wal_005/000000010000000000000005.partial", std::string(10, 'w'));
   storage_.Commit("walnut_archive.json", "{}");
 
   const std::string text = Collect();
@@ -91,7 +92,7 @@ TEST_F(ArchiveMetricsTest, BackupsWalAndSizesOfAStorageWithAFullAndADelta) {
                             ",type=\"full\"} 20000"));
   EXPECT_TRUE(Has(text, "walnut_oldest_recoverable_timestamp_seconds{" + st + "} 1700000000"));
   EXPECT_TRUE(Has(text, "walnut_wal_archived_segments{" + st + "} 2")) << text;
-  EXPECT_TRUE(Has(text, "walnut_storage_size_bytes{" + st + ",kind=\"wal\"} 520")) << text;
+  EXPECT_TRUE(Has(text, "walnut_storage_size_bytes{" + st + ",kind=\"wal\"} 530")) << text;
   EXPECT_TRUE(Has(text, "walnut_storage_size_bytes{" + st + ",kind=\"other\"} 2")) << text;
   EXPECT_NE(text.find("walnut_wal_newest_archived_timestamp_seconds{" + st + "} "),
             std::string::npos);
