@@ -22,6 +22,8 @@ packages=(
   postgresql-15 postgresql-client-15
   # a real S3 for the integration tests: a throwaway Ceph RADOS Gateway (tests/tools/ceph-rgw.sh)
   ceph-mon ceph-osd radosgw uuid-runtime curl
+  # walnut metrics' tests: promtool checks the exposition, node_exporter serves the textfile
+  prometheus prometheus-node-exporter
   # the peers the benchmarks run side by side with Walnut
   pgbackrest
   # the S3 benchmarks (bench/lib/s3.sh): a throwaway Ceph RGW over HTTPS, its certificate, listings

@@ -14,10 +14,12 @@
 #include "cli/backup_list_command.h"
 #include "cli/backup_mark_command.h"
 #include "cli/backup_push_command.h"
+#include "cli/check_command.h"
 #include "cli/command_context.h"
 #include "cli/delete_command.h"
 #include "cli/drill_command.h"
 #include "cli/flags_command.h"
+#include "cli/metrics_command.h"
 #include "cli/setting_registry.h"
 #include "cli/st_commands.h"
 #include "cli/version.h"
@@ -30,6 +32,7 @@
 #include "config/config.h"
 #include "config/environment.h"
 #include "config/setting_flags.h"
+#include "observe/statsd.h"
 
 namespace walnut {
 namespace {
@@ -60,6 +63,27 @@ std::string OneLine(const std::string& text) {
     }
   }
   return out;
+}
+
+// WAL-G's metrics hook: after a command returns, its counters go to WALG_STATSD_ADDRESS. A push
+// that fails is a warning, never the command's failure.
+void PushStatsd(CommandContext& context) {
+  // Nothing configured: leave the settings alone (a command such as `flags` never loads them).
+  if (context.config().Get("WALG_STATSD_ADDRESS").value_or("").empty()) return;
+  std::string address;
+  std::string tags;
+  try {
+    address = context.settings().statsd_address;
+    tags = context.settings().statsd_extra_tags;
+  } catch (const Error&) {
+    return;  // the command ran without valid settings (flags, --help): nothing configured
+  }
+  if (address.empty()) return;
+  try {
+    observe::SendStatsd(address, observe::StatsdLines(stats::Take(), observe::ParseStatsdTags(tags)));
+  } catch (const Error& e) {
+    spdlog::warn("Pushing metrics failed: {}", OneLine(e.what()));
+  }
 }
 
 int Run(int argc, char** argv) {
@@ -107,6 +131,8 @@ int Run(int argc, char** argv) {
   AddBackupMarkCommand(app, context, action);
   AddDeleteCommand(app, context, action);
   AddDrillCommand(app, context, action);
+  AddCheckCommand(app, context, action);
+  AddMetricsCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {
@@ -137,7 +163,9 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   context.set_turbo(turbo);
-  return action();
+  const int status = action();
+  PushStatsd(context);
+  return status;
 }
 
 }  // namespace

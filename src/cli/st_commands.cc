@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 #include "io/hashing_reader.h"
 #include "localfs/atomic_file_writer.h"
 #include "localfs/local_file_reader.h"
+#include "observe/storage_probe.h"
 #include "storage/versions.h"
 
 namespace walnut {
@@ -312,25 +312,7 @@ int CheckRead(CommandContext& context, const std::vector<std::string>& names) {
 }
 
 int CheckWrite(CommandContext& context) {
-  std::random_device rd;
-  std::string name;
-  do {
-    name = fmt::format("walnut-check-{:016x}{:016x}", uint64_t{rd()} << 32 | rd(),
-                       uint64_t{rd()} << 32 | rd());
-  } while (context.root().Stat(name));
-  auto writer = context.root().Put(name, PutOptions{.size_hint = 4, .metadata = {}});
-  writer->Write(AsBytes("test"));
-  writer->Close();
-  // Read it back: a write that cannot be read is not a working archive.
-  auto reader = context.root().Get(name);
-  std::string back(8, '\0');
-  size_t n = ReadFull(*reader, AsWritableBytes(back));
-  std::vector<std::string> keys{name};
-  context.root().Delete(keys);
-  if (back.substr(0, n) != "test") {
-    throw Error(ErrorCode::kCorruption,
-                fmt::format("write check: {} read back different bytes", context.root().Key(name)));
-  }
+  observe::ProbeStorageWrite(context.root());
   spdlog::info("Write check OK");
   return 0;
 }

@@ -275,10 +275,12 @@ std::vector<SettingSpec> CoreSpecs() {
                     "log file, appended to and reopened on SIGHUP; errors also go to standard "
                     "error (default: stderr)")
           .Implemented(),
-      DefineSetting("WALG_STATSD_ADDRESS", K::kString, "statsd host:port for metrics")
-          .Warned("walnut sends no statsd metrics yet"),
-      DefineSetting("WALG_STATSD_EXTRA_TAGS", K::kJson, "extra statsd tags")
-          .Warned("walnut sends no statsd metrics yet"),
+      DefineSetting("WALG_STATSD_ADDRESS", K::kString,
+                    "statsd host:port (UDP) that receives WAL-G's metrics at the end of a command")
+          .Implemented(),
+      DefineSetting("WALG_STATSD_EXTRA_TAGS", K::kJson,
+                    "extra statsd tags, a JSON object: {\"env\": \"prod\"}")
+          .Implemented(),
       DefineSetting("HTTP_LISTEN", K::kString, "address of the embedded HTTP server")
           .Warned(kProfiling),
       DefineSetting("HTTP_EXPOSE_PPROF", K::kBool, "expose profiling over HTTP").Warned(kProfiling),

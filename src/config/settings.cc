@@ -126,6 +126,17 @@ Settings LoadSettings(const Config& config) {
   s.store_all_corrupt_blocks = config.GetBool("WALG_STORE_ALL_CORRUPT_BLOCKS");
   s.without_files_metadata = config.GetBool("WALG_WITHOUT_FILES_METADATA");
   s.sentinel_user_data = GetJson(config, "WALG_SENTINEL_USER_DATA");
+  s.statsd_address = config.Get("WALG_STATSD_ADDRESS").value_or("");
+  if (!s.statsd_address.empty() && (s.statsd_address.rfind(':') == std::string::npos ||
+                                    s.statsd_address.rfind(':') + 1 == s.statsd_address.size())) {
+    config.ThrowInvalid("WALG_STATSD_ADDRESS", "invalid value; expected host:port, e.g. "
+                                               "127.0.0.1:8125");
+  }
+  s.statsd_extra_tags = GetJson(config, "WALG_STATSD_EXTRA_TAGS");
+  if (!s.statsd_extra_tags.empty() && !nlohmann::json::parse(s.statsd_extra_tags).is_object()) {
+    config.ThrowInvalid("WALG_STATSD_EXTRA_TAGS",
+                        "invalid value; expected a JSON object of tags, e.g. {\"env\": \"prod\"}");
+  }
   s.archive_check = config.GetBool("WALNUT_ARCHIVE_CHECK");
   s.archive_wait_timeout = GetMilliseconds(config, "WALNUT_ARCHIVE_WAIT_TIMEOUT");
   s.delete_pending_age = GetMilliseconds(config, "WALNUT_DELETE_PENDING_AGE");

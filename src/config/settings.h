@@ -50,6 +50,10 @@ struct Settings {
   bool store_all_corrupt_blocks = false;         // WALG_STORE_ALL_CORRUPT_BLOCKS
   bool without_files_metadata = false;           // WALG_WITHOUT_FILES_METADATA
   std::string sentinel_user_data;                // WALG_SENTINEL_USER_DATA, valid JSON or ""
+  // WALG_STATSD_ADDRESS ("host:port", UDP; "" sends nothing) and WALG_STATSD_EXTRA_TAGS (a JSON
+  // object of tags, "" for none): the counters pushed at the end of a command, as WAL-G does.
+  std::string statsd_address;
+  std::string statsd_extra_tags;
   // WALNUT_ARCHIVE_CHECK: backup-push refuses a server that archives nothing and waits for the
   // backup's WAL to reach the storage; false for WAL that gets there another way.
   bool archive_check = true;

@@ -10,7 +10,7 @@
 #include "backup/backup_metadata_time.h"
 #include "common/bytes.h"
 #include "localfs/atomic_file_writer.h"
-#include "metrics/drill_families.h"
+#include "metrics/families.h"
 #include "metrics/exposition.h"
 #include "pipeline/stored_document.h"
 
@@ -88,12 +88,12 @@ std::string ReportJson(const DrillResult& result, const ReportOrigin& origin) {
 
 std::string MetricsText(const DrillResult& result, const std::string& storage_label) {
   metrics::Exposition out;
-  auto add = [&](const metrics::FamilySpec& family, double value) {
-    out.Gauge(family.name, family.help, {{"storage", storage_label}, {"source", "drill"}}, value);
+  auto add = [&](const metrics::MetricSpec& family, double value) {
+    metrics::AddSample(out, family, {{"storage", storage_label}, {"source", "drill"}}, value);
   };
-  add(metrics::kDrillLastRunTimestamp, EpochSeconds(result.finished_at));
+  add(metrics::kDrillLastRun, EpochSeconds(result.finished_at));
   add(metrics::kDrillLastSuccess, result.success ? 1 : 0);
-  if (result.success) add(metrics::kDrillLastSuccessTimestamp, EpochSeconds(result.finished_at));
+  if (result.success) add(metrics::kDrillLastSuccessTime, EpochSeconds(result.finished_at));
   if (result.rto_seconds) add(metrics::kDrillLastRto, *result.rto_seconds);
   if (result.rpo_seconds) add(metrics::kDrillLastRpo, *result.rpo_seconds);
   if (result.backup_age_seconds) add(metrics::kDrillLastBackupAge, *result.backup_age_seconds);

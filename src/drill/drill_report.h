@@ -21,7 +21,7 @@ struct ReportOrigin {
 std::string ReportJson(const DrillResult& result, const ReportOrigin& origin);
 
 // The drill's families in Prometheus' text format, labelled storage=`storage_label` and
-// source="drill" (metrics/drill_families.h).
+// source="drill" (metrics/families.h).
 std::string MetricsText(const DrillResult& result, const std::string& storage_label);
 
 // Where a finished drill's report goes, each optional but the stored one.

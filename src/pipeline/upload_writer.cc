@@ -1,5 +1,7 @@
 #include "pipeline/upload_writer.h"
 
+#include "common/process_stats.h"
+
 namespace walnut {
 
 UploadWriter::UploadWriter(std::unique_ptr<Writer> chain, std::string metadata_name,
@@ -10,7 +12,13 @@ UploadWriter::UploadWriter(std::unique_ptr<Writer> chain, std::string metadata_n
       late_(std::move(late)) {}
 
 void UploadWriter::Close() {
-  chain_->Close();
+  try {
+    chain_->Close();
+  } catch (...) {
+    stats::CountUploadedFile(false);
+    throw;
+  }
+  stats::CountUploadedFile(true);
   if (!sha256_.empty()) {
     kept_ = true;  // sent with the object's metadata from the start
     return;

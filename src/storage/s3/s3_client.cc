@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/logging.h"
+#include "common/process_stats.h"
 #include "common/retry.h"
 #include "storage/s3/request_headers.h"
 #include "storage/s3/s3_object_lock.h"
@@ -223,7 +224,17 @@ net::HttpResponse S3Client::SendSigned(const Addressing& addressing, const S3Cal
     spdlog::trace("s3 request: {}", net::DescribeForLog(request));
   }
   ++stats_.requests;
-  return http_.Perform(request, sink, on_headers);
+  net::BodySink counting_sink;
+  if (sink) {
+    counting_sink = [&sink](ConstByteSpan bytes) {
+      stats::CountS3BytesRead(bytes.size());
+      sink(bytes);
+    };
+  }
+  net::HttpResponse response = http_.Perform(request, sink ? counting_sink : sink, on_headers);
+  stats::CountS3Response(response.status, call.body.size());
+  stats::CountS3BytesRead(response.body.size());
+  return response;
 }
 
 net::HttpResponse S3Client::SendWithRetries(const S3Call& call) {
