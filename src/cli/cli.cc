@@ -15,6 +15,7 @@
 #include "cli/backup_mark_command.h"
 #include "cli/backup_push_command.h"
 #include "cli/command_context.h"
+#include "cli/completion_command.h"
 #include "cli/delete_command.h"
 #include "cli/flags_command.h"
 #include "cli/setting_registry.h"
@@ -105,6 +106,7 @@ int Run(int argc, char** argv) {
   AddBackupListCommand(app, context, action);
   AddBackupMarkCommand(app, context, action);
   AddDeleteCommand(app, context, action);
+  AddCompletionCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {
