@@ -26,7 +26,7 @@ void Collect(const CLI::App& app, const std::string& path, std::vector<Completio
   node.path = path;
   for (const CLI::Option* opt : app.get_options()) {
     if (!opt->nonpositional()) continue;
-    bool takes_value = opt->get_type_size_max() > 0;
+    bool takes_value = opt->get_expected_max() > 0 && opt->get_type_size_max() > 0;  // flags expect 0
     for (const auto& name : opt->get_lnames()) {
       node.options.push_back("--" + name);
       if (takes_value) node.value_options.push_back("--" + name);

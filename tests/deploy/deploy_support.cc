@@ -89,6 +89,12 @@ std::set<std::string> MetricNamesIn(const std::string& promql) {
       size_t k = j;
       while (k < promql.size() && std::isspace(static_cast<unsigned char>(promql[k]))) ++k;
       bool call = k < promql.size() && promql[k] == '(';
+      // An aggregation with its grouping first: max by (storage) (...), sum without (type) (...).
+      for (const char* grouping : {"by", "without"}) {
+        std::string_view rest(promql.data() + k, promql.size() - k);
+        size_t n = std::string_view(grouping).size();
+        if (rest.starts_with(grouping) && (rest.size() == n || !IsIdent(rest[n]))) call = true;
+      }
       if (kLabelLists.count(word) != 0 && call) {
         i = SkipBracket(promql, k, '(', ')');
         continue;

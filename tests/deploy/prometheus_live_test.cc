@@ -58,7 +58,8 @@ nlohmann::json Get(const std::string& url, const std::string& query = "") {
 // The `storage` labels of the firing alerts named `name`.
 std::set<std::string> Firing(const std::string& prometheus, const std::string& name) {
   std::set<std::string> storages;
-  for (const auto& alert : Get(prometheus + "/api/v1/alerts").at("data").at("alerts")) {
+  nlohmann::json answer = Get(prometheus + "/api/v1/alerts");  // alive through the loop
+  for (const auto& alert : answer.at("data").at("alerts")) {
     if (alert.at("labels").value("alertname", "") == name && alert.at("state") == "firing") {
       storages.insert(alert.at("labels").value("storage", ""));
     }
@@ -116,7 +117,9 @@ TEST(PrometheusLive, BackupTooOldFiresForTheOldBackupOnly) {
   }
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::cout << "WalnutBackupTooOld fired after " << seconds << " s\n";
-  EXPECT_EQ(firing.count(old_storage), 1u) << "not firing within " << kFireTimeout.count() << " s";
+  EXPECT_EQ(firing.count(old_storage), 1u)
+      << "not firing within " << kFireTimeout.count()
+      << " s: " << Get(env["PROMETHEUS_URL"] + "/api/v1/alerts").dump();
   EXPECT_EQ(firing.count(fresh_storage), 0u) << "a backup 5 s old must not fire";
 
   // node_exporter served the file without complaint.

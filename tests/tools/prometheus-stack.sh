@@ -101,6 +101,8 @@ EOF
 
   wait_ready "http://127.0.0.1:$node_port/metrics" node_exporter "$dir/node_exporter.log"
   wait_ready "http://127.0.0.1:$prom_port/-/ready" prometheus "$dir/prometheus.log"
+  curl --silent --max-time 2 "http://127.0.0.1:$prom_port/api/v1/rules" | grep -q '"name":"walnut"' ||
+    die "prometheus did not load the rules of $dir/rules.yml (log: $dir/prometheus.log)"
   local seconds
   seconds=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
   cat >"$dir/env" <<EOF
@@ -119,8 +121,9 @@ stop() {
 }
 
 [[ $# == 2 ]] || die "usage: $0 start|stop DIR"
+dir=$(realpath -m "$2")
 case $1 in
-  start) start "$2" ;;
-  stop) stop "$2"; rm -rf "$2" ;;
+  start) start "$dir" ;;
+  stop) stop "$dir"; rm -rf "$dir" ;;
   *) die "usage: $0 start|stop DIR" ;;
 esac
