@@ -46,17 +46,18 @@ install(FILES "${PROJECT_SOURCE_DIR}/deploy/prometheus/walnut-alerts.yml"
         DESTINATION share/walnut/prometheus)
 install(FILES "${PROJECT_SOURCE_DIR}/deploy/grafana/walnut-dashboard.json" DESTINATION share/walnut/grafana)
 
-# Debian's documentation files: copyright and a changelog (lintian requires both).
+# Debian's documentation files: copyright and a changelog (lintian requires both; a version
+# without a Debian revision is a native package, whose changelog is changelog.gz).
 string(TIMESTAMP walnut_changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
-file(WRITE "${gen}/doc/changelog.Debian"
+file(WRITE "${gen}/doc/changelog"
      "walnut (${PROJECT_VERSION}) unstable; urgency=medium\n\n"
      "  * Built from the Walnut repository with CPack.\n\n"
      " -- Walnut developers <walnut@example.org>  ${walnut_changelog_date}\n")
-add_custom_command(OUTPUT "${gen}/doc/changelog.Debian.gz"
-                   COMMAND gzip -9nkf "${gen}/doc/changelog.Debian"
-                   DEPENDS "${gen}/doc/changelog.Debian" VERBATIM)
-add_custom_target(walnut_changelog ALL DEPENDS "${gen}/doc/changelog.Debian.gz")
-install(FILES "${gen}/doc/changelog.Debian.gz" "${PROJECT_SOURCE_DIR}/deploy/debian/copyright"
+add_custom_command(OUTPUT "${gen}/doc/changelog.gz"
+                   COMMAND gzip -9nkf "${gen}/doc/changelog"
+                   DEPENDS "${gen}/doc/changelog" VERBATIM)
+add_custom_target(walnut_changelog ALL DEPENDS "${gen}/doc/changelog.gz")
+install(FILES "${gen}/doc/changelog.gz" "${PROJECT_SOURCE_DIR}/deploy/debian/copyright"
               "${PROJECT_SOURCE_DIR}/docs/deploy.md"
         DESTINATION share/doc/walnut)
 
@@ -68,9 +69,9 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "Walnut developers")
 set(CPACK_PACKAGE_CONTACT "Walnut developers <walnut@example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "PostgreSQL backups and point-in-time recovery, compatible with WAL-G")
+# CPack puts the summary first; this is the extended description after it.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "PostgreSQL backups and point-in-time recovery, compatible with WAL-G
- Walnut streams base backups and WAL of PostgreSQL to a directory or S3,
+    "Walnut streams base backups and WAL of PostgreSQL to a directory or S3,
  compressed and encrypted, and restores them. It is a drop-in for WAL-G:
  the same commands, settings and storage layout; it is also installed as
  wal-g. Restore drills, verify and Prometheus metrics prove the backups

@@ -31,7 +31,7 @@ dpkg-deb --contents "$deb" >"$work/contents"
 for path in ./usr/bin/walnut ./usr/bin/wal-g ./usr/share/man/man1/walnut.1.gz ./usr/share/man/man1/wal-g.1.gz \
   ./usr/share/bash-completion/completions/walnut ./usr/share/bash-completion/completions/wal-g \
   ./usr/share/zsh/vendor-completions/_walnut ./usr/share/doc/walnut/copyright \
-  ./usr/share/doc/walnut/changelog.Debian.gz ./usr/share/doc/walnut/deploy.md \
+  ./usr/share/doc/walnut/changelog.gz ./usr/share/doc/walnut/deploy.md \
   ./usr/share/walnut/prometheus/walnut-alerts.yml ./usr/share/walnut/grafana/walnut-dashboard.json \
   ./usr/share/walnut/walnut.env.example ./lib/systemd/system/walnut-backup.service \
   ./lib/systemd/system/walnut-backup.timer ./lib/systemd/system/walnut-drill.timer \
@@ -41,7 +41,7 @@ done
 if grep -q ' \./\(etc\|usr/lib\)/systemd/system/.*\.wants' "$work/contents"; then fail "a unit is enabled"; fi
 
 # lintian: no error. Root gets a warning about running as root; the rest is shown.
-lintian --allow-root --no-tag-display-limit "$deb" >"$work/lintian" 2>&1 || true
+lintian --allow-root --tag-display-limit 0 "$deb" >"$work/lintian" 2>&1 || true
 echo "lintian ($(elapsed)):"
 sed 's/^/  /' "$work/lintian"
 if grep -q '^E: ' "$work/lintian"; then fail "lintian reports errors"; fi
