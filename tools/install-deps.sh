@@ -32,6 +32,9 @@ packages=(
   clang-14 libclang-rt-14-dev time procps
   # line coverage (tools/coverage.sh)
   gcovr
+  # deploy/: the alert rules (promtool), node_exporter and Prometheus for the live alert test, the
+  # systemd units (systemd-analyze); the package: man pages (help2man), lintian, zsh completion
+  prometheus prometheus-node-exporter systemd help2man lintian file zsh
 )
 # The S3 test server runs on Node.js; an existing node with its own npm (not Debian's) is kept.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

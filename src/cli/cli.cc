@@ -16,6 +16,7 @@
 #include "cli/backup_push_command.h"
 #include "cli/check_command.h"
 #include "cli/command_context.h"
+#include "cli/completion_command.h"
 #include "cli/delete_command.h"
 #include "cli/drill_command.h"
 #include "cli/flags_command.h"
@@ -133,6 +134,7 @@ int Run(int argc, char** argv) {
   AddDrillCommand(app, context, action);
   AddCheckCommand(app, context, action);
   AddMetricsCommand(app, context, action);
+  AddCompletionCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {
