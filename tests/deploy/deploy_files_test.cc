@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deploy/deploy_support.h"
+#include "metrics/families.h"
 
 namespace walnut::deploy_test {
 namespace {
@@ -203,6 +205,16 @@ TEST(SystemdUnits, TimersFireWhenPromised) {
         << name;
     EXPECT_NE(service.find("\nNoNewPrivileges=yes\n"), std::string::npos) << name;
   }
+}
+
+// deploy/metrics.txt, which the rules and the dashboard are checked against, names exactly the
+// families Walnut declares (metrics/families.h).
+TEST(DeployFilesTest, TheMetricContractIsWhatWalnutWrites) {
+  std::set<std::string> declared;
+  for (const metrics::MetricSpec& spec : metrics::AllMetricSpecs()) {
+    declared.insert(std::string(spec.name));
+  }
+  EXPECT_EQ(ContractMetricNames(), declared);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "deploy/deploy_support.h"
 #include "localfs/local_fs.h"
 #include "metrics/exposition.h"
+#include "metrics/families.h"
 
 namespace walnut::deploy_test {
 namespace {
@@ -92,13 +93,13 @@ TEST(PrometheusLive, BackupTooOldFiresForTheOldBackupOnly) {
                                              std::chrono::system_clock::now().time_since_epoch())
                                              .count());
 
+  // The families as `walnut metrics` declares them (metrics/families.h: the same help texts).
   metrics::Exposition exposition;
-  const char* kFinishHelp = "Finish time of the newest backup of this type (Unix seconds)";
   for (const auto& [storage, age] :
        {std::pair<std::string, double>{old_storage, 3600}, {fresh_storage, 5}}) {
-    exposition.Gauge("walnut_up", "1 when the storage could be listed", {{"storage", storage}}, 1);
-    exposition.Gauge("walnut_backup_last_finish_timestamp_seconds", kFinishHelp,
-                     {{"storage", storage}, {"type", "full"}}, now - age);
+    metrics::AddSample(exposition, metrics::kUp, {{"storage", storage}}, 1);
+    metrics::AddSample(exposition, metrics::kBackupLastFinish,
+                       {{"storage", storage}, {"type", "full"}}, now - age);
   }
   Textfile textfile{fs::path(env["TEXTFILE_DIR"]) / ("walnut_live_" + id + ".prom")};
   metrics::WriteTextfile(LocalFs::Default(), env["TEXTFILE_DIR"],

@@ -21,6 +21,7 @@ namespace {
 using std::chrono::seconds;
 using metrics::AllMetricSpecs;
 using metrics::MetricSpec;
+using metrics::MetricType;
 
 Timestamp At(int64_t unix_seconds) { return Timestamp(seconds(unix_seconds)); }
 
