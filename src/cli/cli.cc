@@ -23,6 +23,7 @@
 #include "cli/wal_fetch_command.h"
 #include "cli/wal_push_command.h"
 #include "cli/wal_show_command.h"
+#include "cli/verify_command.h"
 #include "cli/wal_verify_command.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -105,6 +106,7 @@ int Run(int argc, char** argv) {
   AddBackupListCommand(app, context, action);
   AddBackupMarkCommand(app, context, action);
   AddDeleteCommand(app, context, action);
+  AddVerifyCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {
