@@ -306,6 +306,7 @@ class BackupCheck {
       });
     } catch (const Error& e) {
       FailPart(tar, e.what());
+      ++failed_tars_;
     }
   }
 
@@ -398,8 +399,10 @@ class BackupCheck {
     }
     if (missing.empty()) return;
     std::sort(missing.begin(), missing.end());
-    Fail(fmt::format("{} file(s) listed in its files metadata are in no part: {}", missing.size(),
-                     ShownList(missing)));
+    Fail(fmt::format(
+        "{} file(s) listed in its files metadata are in no part{}: {}", missing.size(),
+        failed_tars_ > 0 ? " read to its end (the parts that failed may hold them)" : "",
+        ShownList(missing)));
   }
 
   const BackupCatalog& catalog_;
@@ -419,6 +422,7 @@ class BackupCheck {
   std::vector<std::string> other_tars_;
   // Read from pg_control's tar, before the other tars are read in parallel.
   std::optional<bool> data_checksums_;
+  std::atomic<int> failed_tars_{0};
   Mutex mu_;
   std::unordered_map<std::string, ExpectedFile> expected_ GUARDED_BY(mu_);
 };

@@ -165,7 +165,7 @@ TEST_P(VerifyIt, ChainVerifiesThenEachDamageIsNamed) {
 
 INSTANTIATE_TEST_SUITE_P(Storages, VerifyIt,
                          ::testing::Values(TestStorage::kDirectory, TestStorage::kS3),
-                         [](const auto& info) { return TestStorageName(info.param); });
+                         [](const auto& test_param) { return TestStorageName(test_param.param); });
 
 }  // namespace
 }  // namespace walnut::testing

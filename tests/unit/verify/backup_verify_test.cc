@@ -221,8 +221,8 @@ TEST_F(VerifyTest, NoBackupFails) {
 TEST_F(VerifyTest, PageChecksumsCheckedWhenTheClusterHasThem) {
   auto make_page = [](uint32_t block, bool good) {
     std::string page(pg::kBlockSize, '\0');
-    uint64_t lsn = 0x100;
-    std::memcpy(page.data(), &lsn, sizeof lsn);
+    uint32_t lsn_low = 0x100;  // pd_lsn: {xlogid, xrecoff}, 0/100
+    std::memcpy(page.data() + 4, &lsn_low, sizeof lsn_low);
     uint16_t lower = 28, upper = 8000, special = 8192, version = 8192 | 4;
     std::memcpy(page.data() + 12, &lower, 2);
     std::memcpy(page.data() + 14, &upper, 2);
