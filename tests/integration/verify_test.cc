@@ -140,8 +140,8 @@ TEST_P(VerifyIt, ChainVerifiesThenEachDamageIsNamed) {
   // A WAL segment between the full's start and the newest removed.
   std::vector<std::string> segments;
   for (const std::string& name : config.ListObjects("wal_005")) {
-    if (pg::ClassifyWalFileName(name.substr(0, 24)) == pg::WalFileKind::kSegment &&
-        name.substr(0, 24) > full.substr(5, 24)) {
+    const std::string base = name.substr(0, name.find('.'));  // without ".lz4"
+    if (pg::ClassifyWalFileName(base) == pg::WalFileKind::kSegment && base > full.substr(5, 24)) {
       segments.push_back(name);
     }
   }
