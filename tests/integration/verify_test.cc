@@ -146,8 +146,8 @@ TEST_P(VerifyIt, ChainVerifiesThenEachDamageIsNamed) {
     }
   }
   std::sort(segments.begin(), segments.end());
-  ASSERT_GE(segments.size(), 3u);
-  const std::string lost = segments[segments.size() / 2];
+  ASSERT_GE(segments.size(), 2u);
+  const std::string lost = segments.front();  // the one after the full's start
   ASSERT_EQ(config.Run("st rm wal_005/" + lost).exit_code, 0);
   r = config.Run("verify --json --all");
   EXPECT_EQ(r.exit_code, 1) << r.err;
