@@ -27,6 +27,7 @@
 #include "cli/wal_fetch_command.h"
 #include "cli/wal_push_command.h"
 #include "cli/wal_show_command.h"
+#include "cli/verify_command.h"
 #include "cli/wal_verify_command.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -135,6 +136,7 @@ int Run(int argc, char** argv) {
   AddCheckCommand(app, context, action);
   AddMetricsCommand(app, context, action);
   AddCompletionCommand(app, context, action);
+  AddVerifyCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {

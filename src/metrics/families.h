@@ -94,15 +94,18 @@ inline constexpr MetricSpec kDrillLastDuration{
     "How long the last restore drill took."};
 
 // The last verify (walnut verify; `walnut metrics` reads the stored report).
-inline constexpr MetricSpec kVerifyLastRun{"walnut_verify_last_run_timestamp_seconds",
-                                           MetricType::kGauge, "Unix time of the last verify."};
-inline constexpr MetricSpec kVerifyLastSuccess{"walnut_verify_last_success", MetricType::kGauge,
-                                               "1 when the last verify passed, else 0."};
+inline constexpr MetricSpec kVerifyLastRun{
+    "walnut_verify_last_run_timestamp_seconds", MetricType::kGauge,
+    "When the last walnut verify finished, in seconds since the epoch."};
+inline constexpr MetricSpec kVerifyLastSuccess{
+    "walnut_verify_last_success", MetricType::kGauge,
+    "Whether the last walnut verify found no problem (1) or not (0)."};
 inline constexpr MetricSpec kVerifyLastBackupsChecked{
     "walnut_verify_last_backups_checked", MetricType::kGauge,
-    "Backups the last verify checked."};
-inline constexpr MetricSpec kVerifyLastErrors{"walnut_verify_last_errors", MetricType::kGauge,
-                                              "Errors the last verify found."};
+    "Backups the last walnut verify read back and checked."};
+inline constexpr MetricSpec kVerifyLastErrors{
+    "walnut_verify_last_errors", MetricType::kGauge,
+    "Problems the last walnut verify found."};
 
 // Every family above, for documentation checks.
 std::span<const MetricSpec> AllMetricSpecs();
