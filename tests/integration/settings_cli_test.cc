@@ -23,7 +23,7 @@ class SettingsCliTest : public ::testing::Test {
 TEST_F(SettingsCliTest, RefusedSettingsStopEveryCommandWithExit2) {
   for (const auto& [name, value] :
        std::vector<std::pair<std::string, std::string>>{{"S3_USE_YC_SESSION_TOKEN", "t"},
-                                                        {"S3_RETENTION_PERIOD", "30"},
+                                                        {"WALG_S3_ENDPOINT_SOURCE", "http://x"},
                                                         {"WALG_FAILOVER_STORAGES", "{}"},
                                                         {"WALG_PGP_KEY_PATH", "/etc/key.asc"},
                                                         {"WALG_AZ_PREFIX", "azure://c/p"}}) {
@@ -41,8 +41,8 @@ TEST_F(SettingsCliTest, RefusedSettingsStopEveryCommandWithExit2) {
 }
 
 TEST_F(SettingsCliTest, DefaultValuesOfRefusedSettingsAreFine) {
-  cli_.Set("WALG_S3_USE_LIST_OBJECTS_V1", "false");
-  cli_.Set("S3_RETENTION_PERIOD", "-1");
+  cli_.Set("WALG_PG_BLOCK_SIZE", "8192");
+  cli_.Set("WALG_SERIALIZER_TYPE", "json_default");
   CommandResult r = cli_.Run("st ls");
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
