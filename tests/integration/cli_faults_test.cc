@@ -131,7 +131,9 @@ TEST_P(FlakyNetworkTest, AnswersCutInTheirHeadersAndASilentConnectionAreRetriedT
   ASSERT_EQ(left.exit_code, 0) << left.err;
   EXPECT_EQ(left.out.find("a.lz4"), std::string::npos) << left.out;
   EXPECT_NE(left.out.find("c.lz4"), std::string::npos) << left.out;
-  EXPECT_GT(s3.proxy.faults(), 5) << "the proxy broke too little to prove anything";
+  // Five or more: since an upload looks for an archived copy with one listing instead of five
+  // HEADs, the run opens fewer connections (five faults on s3rver, one of them the silent one).
+  EXPECT_GE(s3.proxy.faults(), 5) << "the proxy broke too little to prove anything";
 }
 
 // The probe: single wal-fetch calls while answers are cut short. Each call retries and
