@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/shell_quote.h"
 #include "config/settings_listing.h"
 
 namespace walnut {
@@ -54,19 +55,6 @@ std::vector<CompletionNode> Tree(const CLI::App& app) {
   return nodes;
 }
 
-// A shell single-quoted word (bash and zsh read it the same way; a line feed stays one).
-std::string Quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 std::string Join(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& word : words) {
@@ -91,8 +79,8 @@ std::string Tables(const std::vector<CompletionNode>& nodes, const std::vector<s
                      zsh ? " _walnut_described" : "");
   // bash: table[key]=value; zsh keeps quotes in such a subscript, so table+=(key value).
   auto set = [&](std::string_view table, const std::string& key, const std::string& value) {
-    out += zsh ? fmt::format("  {}+=({} {})\n", table, Quote(key), Quote(value))
-               : fmt::format("  {}[{}]={}\n", table, Quote(key), Quote(value));
+    out += zsh ? fmt::format("  {}+=({} {})\n", table, ShellQuote(key), ShellQuote(value))
+               : fmt::format("  {}[{}]={}\n", table, ShellQuote(key), ShellQuote(value));
   };
   for (const auto& node : nodes) {
     set("_walnut_commands", node.path, CommandNames(node));
@@ -110,7 +98,7 @@ std::string Tables(const std::vector<CompletionNode>& nodes, const std::vector<s
       set("_walnut_described", node.path, described);
     }
   }
-  out += fmt::format("  local _walnut_global={}\n", Quote(Join(global)));
+  out += fmt::format("  local _walnut_global={}\n", ShellQuote(Join(global)));
   return out;
 }
 

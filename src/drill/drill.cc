@@ -14,6 +14,7 @@
 #include "backup/backup_fetch.h"
 #include "common/error.h"
 #include "common/excerpt.h"
+#include "common/shell_quote.h"
 #include "common/logging.h"
 #include "drill/child_process.h"
 #include "drill/scratch_area.h"
@@ -43,19 +44,6 @@ constexpr int kPort = 5432;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// `s` as one shell word.
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
 }
 
 // `s` as an SQL string literal.

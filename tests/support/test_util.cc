@@ -97,18 +97,6 @@ std::string ReadFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 std::string WalnutBinary() {
   const char* bin = std::getenv("WALNUT_BINARY");
   return ShellQuote(bin && *bin ? bin : WALNUT_TEST_BINARY);
