@@ -10,7 +10,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "backup/archive_check.h"
 #include "backup/backup_mark.h"
@@ -22,6 +21,7 @@
 #include "backup/tar_partition.h"
 #include "backup/tar_upload_queue.h"
 #include "common/error.h"
+#include "common/host_name.h"
 #include "common/logging.h"
 #include "common/mutex.h"
 #include "concurrency/bounded_queue.h"
@@ -38,12 +38,6 @@ constexpr size_t kQueueDepth = 256;
 
 Timestamp Now() {
   return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
-}
-
-std::string Hostname() {
-  std::array<char, 256> name{};
-  if (::gethostname(name.data(), name.size() - 1) != 0) return "";
-  return name.data();
 }
 
 // A delete may run while a delta is pushed. Delete removes sentinels first, then lists them again
@@ -447,7 +441,7 @@ BackupPushResult PushBackup(BackupSession& session, const Folder& root,
                             const BackupPushObserver& observer) {
   BackupSentinel sentinel;
   sentinel.start_time = Now();
-  sentinel.hostname = Hostname();
+  sentinel.hostname = HostName();
   sentinel.data_dir = options.data_dir;
   sentinel.is_permanent = options.permanent;
   sentinel.user_data = options.user_data;

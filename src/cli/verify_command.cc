@@ -11,6 +11,7 @@
 #include "cli/progress_line.h"
 #include "cli/version.h"
 #include "common/error.h"
+#include "common/host_name.h"
 #include "common/logging.h"
 #include "localfs/local_fs.h"
 #include "metrics/exposition.h"
@@ -47,7 +48,7 @@ int Verify(CommandContext& context, const VerifyArgs& args) {
                                                       context.pipeline(), options);
   progress.Finish();
 
-  verify::ReportOrigin origin{verify::HostName(), std::string(BuildVersion())};
+  verify::ReportOrigin origin{HostName(), std::string(BuildVersion())};
   int exit_code = result.success() ? 0 : 1;  // as any failed command
   try {
     verify::StoreVerifyReport(catalog, verify::RenderVerifyReport(result, origin));

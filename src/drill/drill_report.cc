@@ -9,6 +9,7 @@
 
 #include "backup/backup_metadata_time.h"
 #include "common/bytes.h"
+#include "common/host_name.h"
 #include "localfs/atomic_file_writer.h"
 #include "metrics/families.h"
 #include "metrics/exposition.h"
@@ -16,12 +17,6 @@
 
 namespace walnut::drill {
 namespace {
-
-std::string HostName() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof(name) - 1) != 0) return "";
-  return name;
-}
 
 double EpochSeconds(Timestamp t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();

@@ -1,9 +1,6 @@
 #include "verify/verify_report.h"
 
 #include <chrono>
-#include <climits>
-
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -56,12 +53,6 @@ std::string RenderVerifyMetrics(const VerifyResult& result, const std::string& s
   metrics::AddSample(out, metrics::kVerifyLastErrors, labels(),
                      static_cast<double>(result.errors.size()));
   return out.Text();
-}
-
-std::string HostName() {
-  char name[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
 }
 
 }  // namespace walnut::verify

@@ -38,7 +38,4 @@ void StoreVerifyReport(const BackupCatalog& catalog, const std::string& report);
 // URL without credentials) and source="verify".
 std::string RenderVerifyMetrics(const VerifyResult& result, const std::string& storage);
 
-// This host's name ("" when it cannot be read).
-std::string HostName();
-
 }  // namespace walnut::verify
