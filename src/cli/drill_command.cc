@@ -82,15 +82,14 @@ int Drill(CommandContext& context, const DrillArgs& args) {
   options.download_file_retries = settings.download_file_retries;
   options.stop = &StopSignals::Flag();
 
+  BackupCatalog catalog(context.root());
   drill::ReportOutputs outputs;
   outputs.report_file = args.report_file;
   outputs.textfile_dir = args.textfile_dir;
-  outputs.storage_label = drill::StorageLabel(context.config().Get("WALG_FILE_PREFIX").value_or(""),
-                                              context.config().Get("WALG_S3_PREFIX").value_or(""));
+  outputs.storage_label = catalog.Describe();
   drill::ReportOrigin origin{.walnut_version =
                                  fmt::format("walnut {} ({})", BuildVersion(), BuildRevision())};
 
-  BackupCatalog catalog(context.root());
   StopSignals signals;
   drill::DrillResult result = drill::RunDrill(catalog, context.pipeline(), options);
   for (const auto& failure :

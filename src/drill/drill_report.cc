@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -153,26 +152,6 @@ std::string Summary(const DrillResult& result) {
   if (result.rpo_seconds) out += fmt::format("  RPO:         {:.3f} s\n", *result.rpo_seconds);
   for (const auto& error : result.errors) out += fmt::format("  error:       {}\n", error);
   return out;
-}
-
-std::string StorageLabel(std::string_view file_prefix, std::string_view s3_prefix) {
-  if (!s3_prefix.empty()) {
-    std::string url(s3_prefix);
-    size_t scheme = url.find("://");
-    size_t host_start = scheme == std::string::npos ? 0 : scheme + 3;
-    size_t slash = url.find('/', host_start);
-    size_t at = url.rfind('@', slash == std::string::npos ? url.size() : slash);
-    if (at != std::string::npos && at >= host_start) url.erase(host_start, at + 1 - host_start);
-    return url;
-  }
-  if (file_prefix.empty()) return "";
-  std::string path(file_prefix);
-  if (!path.starts_with("/")) {
-    char cwd[4096] = {};
-    if (::getcwd(cwd, sizeof(cwd) - 1) != nullptr) path = std::string(cwd) + "/" + path;
-  }
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return "file://" + path;
 }
 
 }  // namespace walnut::drill

@@ -28,6 +28,7 @@ std::string MetricsText(const DrillResult& result, const std::string& storage_la
 struct ReportOutputs {
   std::string report_file;   // --report FILE: the JSON, written atomically (0644)
   std::string textfile_dir;  // --textfile DIR: DIR/walnut_drill.prom
+  // The storage, as `walnut metrics` and verify label it (BackupCatalog::Describe()).
   std::string storage_label;
 };
 
@@ -43,9 +44,5 @@ std::vector<std::string> PublishReport(const DrillResult& result, const ReportOr
 
 // A few lines for a person: the backup, the target, the checks, RTO/RPO, the verdict.
 std::string Summary(const DrillResult& result);
-
-// The storage label of the metrics: WALG_FILE_PREFIX as "file://<absolute path>", WALG_S3_PREFIX
-// as given without any user information ("s3://bucket/path").
-std::string StorageLabel(std::string_view file_prefix, std::string_view s3_prefix);
 
 }  // namespace walnut::drill

@@ -93,12 +93,5 @@ TEST(DrillReportTest, AFailedDrillHasNoSuccessTimestamp) {
   EXPECT_EQ(text.find("walnut_drill_last_rto_seconds"), std::string::npos);
 }
 
-TEST(DrillReportTest, StorageLabelDropsCredentials) {
-  EXPECT_EQ(StorageLabel("", "s3://bucket/path"), "s3://bucket/path");
-  EXPECT_EQ(StorageLabel("", "s3://key:secret@bucket/path"), "s3://bucket/path");
-  EXPECT_EQ(StorageLabel("/var/backups/", ""), "file:///var/backups");
-  EXPECT_EQ(StorageLabel("", ""), "");
-}
-
 }  // namespace
 }  // namespace walnut::drill
