@@ -165,6 +165,8 @@ class BackupCheck {
     if (data_checksums_.has_value()) {
       spdlog::info("backup {}: data checksums {}", name_,
                    *data_checksums_ ? "on: page checksums are checked" : "off");
+    } else {
+      spdlog::warn("backup {}: page checksums are not checked: {}", name_, NoChecksumsReason());
     }
     {
       TaskGroup group(static_cast<size_t>(std::max(1, options_.download_concurrency)));
@@ -325,6 +327,17 @@ class BackupCheck {
 
   bool CheckPages() const { return data_checksums_.value_or(false); }
 
+  // Why data_checksums_ is unknown.
+  std::string NoChecksumsReason() const {
+    if (pg_control_tar_.empty()) return "it has no pg_control tar";
+    if (!control_read_)
+      return fmt::format("no {} was read from {}", kPgControlPath, pg_control_tar_);
+    return fmt::format(
+        "its {} is not of a layout this version reads (PostgreSQL 12 to 16, "
+        "64-bit, 8 KiB pages)",
+        kPgControlPath);
+  }
+
   void VerifyFile(const std::string& tar, TarReader& tar_reader, const TarEntry& entry,
                   std::vector<std::byte>& buffer) {
     std::optional<ExpectedFile> expected = Expected(entry.name);
@@ -360,15 +373,20 @@ class BackupCheck {
         pages.emplace(*first_block, sentinel_.lsn);
         pages->set_max_recorded(kBlocksShown);
       }
-      // pg_control (8 KiB) is kept to read whether the cluster has data checksums.
-      const bool control = entry.name == kPgControlPath && entry.size <= kMaxControlFileSize;
+      // pg_control (8 KiB) is kept to read whether the cluster has data checksums; only from
+      // its own tar, read before the others run in parallel.
+      const bool control = tar == pg_control_tar_ && entry.name == kPgControlPath &&
+                           entry.size <= kMaxControlFileSize;
       std::string control_bytes;
       while (size_t n = content.Read(ByteSpan(buffer))) {
         if (pages) pages->Update(ConstByteSpan(buffer.data(), n));
         if (control) control_bytes.append(reinterpret_cast<const char*>(buffer.data()), n);
         read += n;
       }
-      if (control) data_checksums_ = ControlFileHasDataChecksums(AsBytes(control_bytes));
+      if (control) {
+        control_read_ = true;
+        data_checksums_ = ControlFileHasDataChecksums(AsBytes(control_bytes));
+      }
       if (pages) {
         corrupt = pages->corrupt_blocks();
         corrupt_count = pages->corrupt_count();
@@ -421,6 +439,7 @@ class BackupCheck {
   std::string pg_control_tar_;
   std::vector<std::string> other_tars_;
   // Read from pg_control's tar, before the other tars are read in parallel.
+  bool control_read_ = false;
   std::optional<bool> data_checksums_;
   std::atomic<int> failed_tars_{0};
   Mutex mu_;

@@ -67,7 +67,7 @@ VerifyResult VerifyBackups(const BackupCatalog& catalog, const Folder& wal_folde
 // Whether the cluster whose global/pg_control is `control` has data checksums
 // (data_checksum_version != 0). nullopt when the layout is not the one this reads (PostgreSQL 12
 // to 16 on a 64-bit host, 8 KiB blocks: checked by its block and segment size fields); page
-// checksums are then not checked.
+// checksums are then not checked, and VerifyBackups warns so, naming the backup.
 std::optional<bool> ControlFileHasDataChecksums(ConstByteSpan control);
 
 }  // namespace walnut::verify

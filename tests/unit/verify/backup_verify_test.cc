@@ -17,6 +17,7 @@
 #include "storage/memory/memory_storage.h"
 #include "support/chain_store.h"
 #include "support/increment_test_util.h"
+#include "support/log_capture.h"
 #include "support/test_util.h"
 #include "verify/verify_report.h"
 #include "wal/wal_catalog.h"
@@ -109,6 +110,30 @@ TEST_F(VerifyTest, GoodFullBackupPasses) {
   EXPECT_GT(result.bytes_read, 370000u);
   EXPECT_EQ(result.wal_segments_checked, 3u);
   EXPECT_EQ(result.wal_segments_missing, 0u);
+}
+
+// ChainStore's pg_control is a few bytes: of no layout verify reads. The backup still passes, and
+// a warning says its pages' checksums were not checked.
+TEST_F(VerifyTest, ControlFileOfAnUnknownLayoutIsSaid) {
+  AddFull();
+  AddWal(2, 4);
+  testing::LogCapture log;
+  VerifyResult result = Run();
+  EXPECT_TRUE(result.success()) << ::testing::PrintToString(result.errors);
+  EXPECT_THAT(log.str(), HasSubstr("warning: backup " + std::string(kFull) +
+                                   ": page checksums are not checked: its global/pg_control is "
+                                   "not of a layout this version reads"));
+}
+
+TEST_F(VerifyTest, NoPgControlTarIsSaid) {
+  AddFull();
+  AddWal(2, 4);
+  const std::vector<std::string> control_tar{BackupTarPartitionsKey(kFull) + "pg_control.tar"};
+  storage_.Delete(control_tar);
+  testing::LogCapture log;
+  VerifyResult result = Run();
+  EXPECT_THAT(log.str(), HasSubstr("backup " + std::string(kFull) +
+                                   ": page checksums are not checked: it has no pg_control tar"));
 }
 
 TEST_F(VerifyTest, DeltaChecksItsWholeChain) {
