@@ -156,12 +156,13 @@ class BackupCheck {
       Fail(e.what());
       return false;
     }
+    sentinel_loaded_ = true;
     spdlog::info("verifying backup {}", name_);
     ReadFilesMetadata();
     if (!ListTars()) return false;
     CheckRecordedParts();
     // pg_control first (it is small): it says whether the cluster has data checksums.
-    if (!pg_control_tar_.empty()) VerifyTar(pg_control_tar_, {});
+    if (!pg_control_tar_.empty()) VerifyTar(pg_control_tar_);
     if (data_checksums_.has_value()) {
       spdlog::info("backup {}: data checksums {}", name_,
                    *data_checksums_ ? "on: page checksums are checked" : "off");
@@ -171,13 +172,16 @@ class BackupCheck {
     {
       TaskGroup group(static_cast<size_t>(std::max(1, options_.download_concurrency)));
       for (const std::string& tar : other_tars_) {
-        group.Submit([this, tar](std::stop_token) { VerifyTar(tar, {}); });
+        group.Submit([this, tar](std::stop_token) { VerifyTar(tar); });
       }
       group.Wait();
     }
     ReportMissingFiles();
     return errors_.count() == errors_before;
   }
+
+  // The sentinel Run() loaded; nullptr when it could not.
+  const BackupSentinel* sentinel() const { return sentinel_loaded_ ? &sentinel_ : nullptr; }
 
  private:
   void Fail(std::string_view what) { errors_.Add(fmt::format("backup {}: {}", name_, what)); }
@@ -290,7 +294,7 @@ class BackupCheck {
     return download;
   }
 
-  void VerifyTar(const std::string& tar, const std::stop_token&) {
+  void VerifyTar(const std::string& tar) {
     RetryPolicy policy;
     policy.max_attempts = options_.download_file_retries + 1;
     std::vector<std::byte> buffer(kReadBufferSize);
@@ -434,6 +438,7 @@ class BackupCheck {
   Folder tars_;
 
   BackupSentinel sentinel_;
+  bool sentinel_loaded_ = false;
   std::set<std::string> listed_tars_;  // files_metadata.json's TarFileSets
   std::set<std::string> stored_tars_;
   std::string pg_control_tar_;
@@ -581,19 +586,15 @@ VerifyResult VerifyBackups(const BackupCatalog& catalog, const Folder& wal_folde
     result.backups.push_back(name);
     ++result.backups_checked;
     if (!ok) ++result.backups_failed;
-    try {
-      BackupSentinel sentinel = checked_catalog.LoadSentinel(name);
-      std::optional<pg::WalSegment> start =
-          pg::ParseWalFileName(BackupWalFileName(name), options.wal_segment_size);
-      if (start) {
-        wal_ranges.push_back(
-            BackupWal{.name = name,
-                      .start = *start,
-                      .end = pg::LsnToSegment(std::max(sentinel.finish_lsn, sentinel.lsn + 1) - 1,
-                                              options.wal_segment_size)});
-      }
-    } catch (const Error&) {
-      // reported by the backup's check
+    const BackupSentinel* sentinel = check.sentinel();  // nullptr: reported by the check
+    std::optional<pg::WalSegment> start =
+        pg::ParseWalFileName(BackupWalFileName(name), options.wal_segment_size);
+    if (sentinel != nullptr && start) {
+      wal_ranges.push_back(
+          BackupWal{.name = name,
+                    .start = *start,
+                    .end = pg::LsnToSegment(std::max(sentinel->finish_lsn, sentinel->lsn + 1) - 1,
+                                            options.wal_segment_size)});
     }
   }
   WalCheck wal;
