@@ -25,6 +25,7 @@
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
+#include "wal/wal_catalog.h"
 
 namespace walnut::testing {
 namespace {
@@ -140,7 +141,8 @@ TEST_P(VerifyIt, ChainVerifiesThenEachDamageIsNamed) {
   // A WAL segment between the full's start and the newest removed.
   std::vector<std::string> segments;
   for (const std::string& name : config.ListObjects("wal_005")) {
-    const std::string base = name.substr(0, name.find('.'));  // without ".lz4"
+    // Without ".lz4" only: a backup history file (SEGMENT.OFFSET.backup) is no segment.
+    const std::string base(wal::StripCompressionExtension(name));
     if (pg::ClassifyWalFileName(base) == pg::WalFileKind::kSegment && base > full.substr(5, 24)) {
       segments.push_back(name);
     }
