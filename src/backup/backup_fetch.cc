@@ -35,18 +35,26 @@ constexpr std::string_view kPgControlPath = "global/pg_control";
 constexpr std::string_view kTablespaceMap = "tablespace_map";
 constexpr size_t kMissingShown = 10;
 
-// Ends a partition's extraction soon after another one failed (TaskGroup requests stop).
+// Ends a partition's extraction soon after another one failed (TaskGroup requests stop), or
+// when the caller asks (BackupFetchOptions::stop_requested).
 class StoppableReader : public Reader {
  public:
-  StoppableReader(Reader& next, std::stop_token stop) : next_(next), stop_(std::move(stop)) {}
+  StoppableReader(Reader& next, std::stop_token stop, const std::function<bool()>& requested,
+                  const std::string& key)
+      : next_(next), stop_(std::move(stop)), requested_(requested), key_(key) {}
   size_t Read(ByteSpan dst) override {
     if (stop_.stop_requested()) throw Error(ErrorCode::kCancelled, "cancelled after another error");
+    if (requested_ && requested_()) {
+      throw Error(ErrorCode::kCancelled, fmt::format("restore stopped during {}", key_));
+    }
     return next_.Read(dst);
   }
 
  private:
   Reader& next_;
   std::stop_token stop_;
+  const std::function<bool()>& requested_;
+  const std::string& key_;
 };
 
 // The objects of tar_partitions/, by role.
@@ -120,7 +128,8 @@ DownloadOptions TarDownload(const BackupSentinel& sentinel, const std::string& t
 // rewritten from the beginning, so a second attempt is idempotent).
 void ExtractObject(const Folder& tars, const std::string& name, const PipelineOptions& pipeline,
                    const DownloadOptions& download, Extractor& extractor,
-                   const ExtractOptions& options, int retries, const std::stop_token& stop) {
+                   const ExtractOptions& options, int retries, const std::stop_token& stop,
+                   const std::function<bool()>& stop_requested) {
   RetryPolicy policy;
   policy.max_attempts = retries + 1;
   std::string key = tars.Key(name);
@@ -128,7 +137,7 @@ void ExtractObject(const Folder& tars, const std::string& name, const PipelineOp
     // Decompression runs ahead on a thread of its own while this one hashes and writes files.
     AsyncReader reader(MakeDownloadReader(tars, name, pipeline, download), kStageBufferSize,
                        kStageDepth);
-    StoppableReader stoppable(reader, stop);
+    StoppableReader stoppable(reader, stop, stop_requested, key);
     extractor.ExtractTar(stoppable, key, options);
   });
   spdlog::info("finished extraction of {}", name);
@@ -233,7 +242,7 @@ class BackupRestore {
     if (!plan_.backup_label.empty()) {
       ExtractObject(*tars_, plan_.backup_label, pipeline_,
                     TarDownload(sentinel_, plan_.backup_label, unverified_.Handler()), *extractor_,
-                    data_options_, options_.download_file_retries, {});
+                    data_options_, options_.download_file_retries, {}, options_.stop_requested);
       extractor_->FinishDirectories(options_.fsync);
     }
     auto ignored = [&](const std::string& path) {
@@ -252,7 +261,7 @@ class BackupRestore {
     try {
       ExtractObject(*tars_, plan_.pg_control, pipeline_,
                     TarDownload(sentinel_, plan_.pg_control, unverified_.Handler()), *extractor_,
-                    control_options, options_.download_file_retries, {});
+                    control_options, options_.download_file_retries, {}, options_.stop_requested);
       extractor_->FinishDirectories(options_.fsync);
       ThrowIfMissing(extractor_->Missing(ignored), name_);
     } catch (...) {
@@ -310,7 +319,8 @@ class BackupRestore {
     for (const std::string& part : parts) {
       group.Submit([&, part](std::stop_token stop) {
         ExtractObject(folder, part, pipeline_, TarDownload(owner, part, unverified_.Handler()),
-                      *extractor_, extract_options, options_.download_file_retries, stop);
+                      *extractor_, extract_options, options_.download_file_retries, stop,
+                      options_.stop_requested);
       });
     }
     group.Wait();

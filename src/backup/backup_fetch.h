@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ struct BackupFetchOptions {
   int download_file_retries = 15;  // WALG_DOWNLOAD_FILE_RETRIES
   // How a delta chain is applied (--reverse-unpack / WALG_USE_REVERSE_UNPACK).
   ChainOrder chain_order = ChainOrder::kReverse;
+  // Polled before every read of a tar, from the download threads: once it returns true, the
+  // restore ends with kCancelled naming the tar (and leaves no pg_control). Unset: never stops.
+  std::function<bool()> stop_requested{};
 };
 
 struct BackupFetchResult {

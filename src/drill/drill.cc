@@ -123,6 +123,9 @@ class Drill {
   void Cleanup();
 
  private:
+  // A signal came or --timeout passed (thread-safe: the fetch's download threads poll it).
+  bool Stopping() const;
+  // Throws kCancelled naming `during` when Stopping().
   void CheckStop(std::string_view during) const;
   void Fetch();
   void ConfigureRecovery();
@@ -161,6 +164,10 @@ class Drill {
   std::unique_ptr<ChildProcess> postmaster_;
   bool checksums_enabled_ = false;
 };
+
+bool Drill::Stopping() const {
+  return (options_.stop != nullptr && options_.stop->load()) || Clock::now() >= deadline_;
+}
 
 void Drill::CheckStop(std::string_view during) const {
   if (options_.stop != nullptr && options_.stop->load()) {
@@ -260,8 +267,15 @@ void Drill::Fetch() {
   fetch.fsync = options_.fsync;
   fetch.download_concurrency = options_.download_concurrency;
   fetch.download_file_retries = options_.download_file_retries;
+  fetch.stop_requested = [this] { return Stopping(); };
   spdlog::info("drill: restoring backup {} into {}", result_.backup_name, fetch.target_dir);
-  BackupFetchResult fetched = FetchBackup(catalog_, pipeline_, fetch);
+  BackupFetchResult fetched;
+  try {
+    fetched = FetchBackup(catalog_, pipeline_, fetch);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kCancelled) CheckStop("the backup's restore");
+    throw;
+  }
   result_.restored_bytes = fetched.bytes;
   result_.phases.push_back({"fetch", {SecondsSince(phase_start), fetched.bytes}});
 }

@@ -1,9 +1,11 @@
 // Whole-chain restores through FetchBackup, from synthetic backups (tars, files metadata and
 // sentinels written here) into a local directory, in both orders.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -111,6 +113,7 @@ class ChainFetchTest : public ::testing::TestWithParam<ChainOrder> {
     options.download_concurrency = concurrency;
     options.download_file_retries = retries;
     options.chain_order = GetParam();
+    options.stop_requested = stop_requested_;
     return FetchBackup(catalog != nullptr ? *catalog : store_.catalog(), store_.pipeline(),
                        options);
   }
@@ -128,6 +131,7 @@ class ChainFetchTest : public ::testing::TestWithParam<ChainOrder> {
   MemoryStorage storage_{"chain"};
   ChainStore store_{storage_};
   TempDir dir_;
+  std::function<bool()> stop_requested_;
 };
 
 TEST_P(ChainFetchTest, RestoresTheTargetFromEveryLevel) {
@@ -173,6 +177,22 @@ TEST_P(ChainFetchTest, ADamagedIncrementStopsTheRestoreNamingFileAndBackup) {
       << message;
   EXPECT_NE(message.find("bad signature"), std::string::npos) << message;
   EXPECT_FALSE(fs::exists(dir_.path() / "pgdata/global/pg_control"));
+}
+
+// A signal or a deadline of the caller (the drill's) ends the download at the next read.
+TEST_P(ChainFetchTest, AStopRequestEndsTheRestoreNamingTheTar) {
+  StoreChain();
+  std::atomic<int> reads{0};
+  stop_requested_ = [&] { return ++reads > 3; };
+  Error e = ExpectError([&] { Fetch(dir_.path() / "pgdata"); });
+  EXPECT_EQ(e.code(), ErrorCode::kCancelled);
+  std::string message = e.what();
+  EXPECT_NE(message.find("restore stopped during basebackups_005/"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(dir_.path() / "pgdata/global/pg_control"));
+
+  stop_requested_ = [] { return false; };
+  Fetch(dir_.path() / "again");
+  EXPECT_EQ(Files(dir_.path() / "again"), Expected());
 }
 
 TEST_P(ChainFetchTest, APieceThatDoesNotMatchItsChecksumStopsTheRestore) {
