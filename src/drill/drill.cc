@@ -233,16 +233,13 @@ void Drill::Prepare() {
 
 void Drill::GiveToOsUser(const std::string& path) const {
   if (!user_.switch_to) return;
-  // chown(1) -R (which never follows symlinks), as it does for PostgreSQL's packages: LocalFs has
-  // no ownership call, and the drill is the only code that hands files to another user.
-  ProcessSpec spec{
-      .argv = {"/bin/chown", "-R", fmt::format("{}:{}", user_.uid, user_.gid), "--", path},
-      .environment = {"PATH=/usr/bin:/bin", "LC_ALL=C"}};
-  ProcessResult r = RunProcess(spec, deadline_, options_.stop);
-  if (r.exit_code != 0) {
-    throw Error(ErrorCode::kPermissionDenied,
-                fmt::format("cannot hand {} to {}: {}", path, user_.name, LastLine(r.output)));
-  }
+  // As chown -R: every entry itself, never what a symlink (a tablespace's) points to.
+  WalkTree(fs_, path, [&](const std::string& entry, const FileStat&) {
+    int err = fs_.SetOwner(entry, user_.uid, user_.gid);
+    if (err != 0) {
+      ThrowSystemError(fmt::format("give --os-user {} ownership of", user_.name), entry, err);
+    }
+  });
 }
 
 void Drill::Run() {

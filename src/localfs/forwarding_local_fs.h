@@ -54,6 +54,9 @@ class ForwardingLocalFs : public LocalFs {
     return base_.ReadLink(path, target);
   }
   int SetMode(const std::string& path, uint32_t mode) override { return base_.SetMode(path, mode); }
+  int SetOwner(const std::string& path, uint32_t uid, uint32_t gid) override {
+    return base_.SetOwner(path, uid, gid);
+  }
   int SetMtime(const std::string& path, int64_t seconds) override {
     return base_.SetMtime(path, seconds);
   }

@@ -134,6 +134,8 @@ class LocalFs {
   virtual int Symlink(const std::string& target, const std::string& path) = 0;
   virtual int ReadLink(const std::string& path, std::string& target) = 0;
   virtual int SetMode(const std::string& path, uint32_t mode) = 0;
+  // lchown(2): the owner of `path` itself, never of what a symlink points to.
+  virtual int SetOwner(const std::string& path, uint32_t uid, uint32_t gid) = 0;
   // Sets the modification (and access) time, in whole seconds since the epoch.
   virtual int SetMtime(const std::string& path, int64_t seconds) = 0;
   // fsyncs a directory, so that entries created, renamed or removed in it survive a crash.

@@ -205,6 +205,10 @@ int PosixLocalFs::SetMode(const std::string& path, uint32_t mode) {
   return ::chmod(path.c_str(), static_cast<mode_t>(mode)) == 0 ? 0 : errno;
 }
 
+int PosixLocalFs::SetOwner(const std::string& path, uint32_t uid, uint32_t gid) {
+  return ::lchown(path.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) == 0 ? 0 : errno;
+}
+
 int PosixLocalFs::SetMtime(const std::string& path, int64_t seconds) {
   struct timespec times[2] = {{seconds, 0}, {seconds, 0}};
   return ::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0 ? 0 : errno;

@@ -28,6 +28,7 @@ class PosixLocalFs : public LocalFs {
   int Symlink(const std::string& target, const std::string& path) override;
   int ReadLink(const std::string& path, std::string& target) override;
   int SetMode(const std::string& path, uint32_t mode) override;
+  int SetOwner(const std::string& path, uint32_t uid, uint32_t gid) override;
   int SetMtime(const std::string& path, int64_t seconds) override;
   int SyncDirectory(const std::string& path) override;
   int FreeSpace(const std::string& path, uint64_t& bytes) override;

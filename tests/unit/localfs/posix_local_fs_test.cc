@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "localfs/local_file_reader.h"
 #include "support/test_util.h"
@@ -139,6 +141,27 @@ TEST_F(PosixLocalFsTest, SymlinksModesAndTimes) {
   EXPECT_EQ(std::chrono::system_clock::to_time_t(stat.mtime), 1700000000);
   EXPECT_EQ(fs_.SetMode(Path("missing"), 0600), ENOENT);
   EXPECT_EQ(fs_.SetMtime(Path("missing"), 1), ENOENT);
+}
+
+// lchown: the link itself changes owner, never its target (a tablespace's directory).
+TEST_F(PosixLocalFsTest, SetOwnerChangesTheEntryNotWhatALinkPointsTo) {
+  WriteFile(Path("target"), "x");
+  ASSERT_EQ(fs_.Symlink(Path("target"), Path("link")), 0);
+  auto owner = [&](const std::string& name) {
+    struct stat st {};
+    EXPECT_EQ(::lstat(Path(name).c_str(), &st), 0) << name;
+    return std::pair<uid_t, gid_t>(st.st_uid, st.st_gid);
+  };
+  const auto before = owner("target");
+  if (::geteuid() != 0) {
+    EXPECT_EQ(fs_.SetOwner(Path("link"), before.first, before.second), 0);  // unchanged: allowed
+    EXPECT_EQ(fs_.SetOwner(Path("target"), before.first + 1, before.second), EPERM);
+  } else {
+    ASSERT_EQ(fs_.SetOwner(Path("link"), 65534, 65534), 0);
+    EXPECT_EQ(owner("link"), (std::pair<uid_t, gid_t>(65534, 65534)));
+    EXPECT_EQ(owner("target"), before);
+  }
+  EXPECT_EQ(fs_.SetOwner(Path("missing"), before.first, before.second), ENOENT);
 }
 
 TEST_F(PosixLocalFsTest, CopiesInTheKernelFromAnOffset) {
