@@ -67,23 +67,24 @@ std::string OneLine(const std::string& text) {
   return out;
 }
 
-// WAL-G's metrics hook: after a command returns, its counters go to WALG_STATSD_ADDRESS. A push
+// WAL-G's metrics hook: after a command returns or fails, its counters go to
+// WALG_STATSD_ADDRESS (a failed command's counts, such as its failed uploads, matter most). A push
 // that fails is a warning, never the command's failure.
-void PushStatsd(CommandContext& context) {
-  // Nothing configured: leave the settings alone (a command such as `flags` never loads them).
-  if (context.config().Get("WALG_STATSD_ADDRESS").value_or("").empty()) return;
+void PushStatsd(CommandContext& context) noexcept {
   std::string address;
   std::string tags;
   try {
+    // Nothing configured: leave the settings alone (a command such as `flags` never loads them).
+    if (context.config().Get("WALG_STATSD_ADDRESS").value_or("").empty()) return;
     address = context.settings().statsd_address;
     tags = context.settings().statsd_extra_tags;
-  } catch (const Error&) {
+  } catch (const std::exception&) {
     return;  // the command ran without valid settings (flags, --help): nothing configured
   }
   if (address.empty()) return;
   try {
     observe::SendStatsd(address, observe::StatsdLines(stats::Take(), observe::ParseStatsdTags(tags)));
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     spdlog::warn("Pushing metrics failed: {}", OneLine(e.what()));
   }
 }
@@ -167,7 +168,13 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   context.set_turbo(turbo);
-  const int status = action();
+  int status = 0;
+  try {
+    status = action();
+  } catch (...) {
+    PushStatsd(context);
+    throw;
+  }
   PushStatsd(context);
   return status;
 }

@@ -28,6 +28,25 @@ std::string_view TypeName(MetricType type) {
   return type == MetricType::kCounter ? "counter" : "gauge";
 }
 
+// Escapes backslash and line feed, and the double quote too in a label value (a help text keeps
+// its quotes: the exposition format escapes them only between the quotes of a label).
+std::string Escape(std::string_view text, bool in_label) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && in_label) {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 bool SameLabels(const std::vector<Label>& a, const std::vector<Label>& b) {
   if (a.size() != b.size()) return false;
   for (const auto& label : a) {
@@ -77,7 +96,7 @@ void Exposition::Add(std::string_view name, MetricType type, std::string_view he
 std::string Exposition::Text() const {
   std::string out;
   for (const auto& family : families_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family.name, EscapeHelp(family.help),
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family.name, Escape(family.help, /*in_label=*/false),
                        family.name, TypeName(family.type));
     for (const auto& sample : family.samples) {
       out += family.name;
@@ -86,7 +105,7 @@ std::string Exposition::Text() const {
         for (size_t i = 0; i < sample.labels.size(); ++i) {
           if (i > 0) out += ',';
           out += fmt::format("{}=\"{}\"", sample.labels[i].name,
-                             EscapeLabelValue(sample.labels[i].value));
+                             Escape(sample.labels[i].value, /*in_label=*/true));
         }
         out += '}';
       }
@@ -108,33 +127,6 @@ std::string FormatValue(double value) {
   char buffer[64];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   return std::string(buffer, result.ptr);
-}
-
-std::string EscapeLabelValue(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string EscapeHelp(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (char c : help) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 void WriteTextfile(LocalFs& fs, const std::string& dir, std::string_view file_name,

@@ -57,10 +57,6 @@ class Exposition {
 // other numbers in the shortest form that reads back the same, "NaN", "+Inf", "-Inf".
 std::string FormatValue(double value);
 
-// Escapes a label value (backslash, double quote, line feed) or help text (backslash, line feed).
-std::string EscapeLabelValue(std::string_view value);
-std::string EscapeHelp(std::string_view help);
-
 // Writes `text` to DIR/FILE_NAME atomically (a hidden temporary file that node_exporter does not
 // read, fsync, rename), readable by every user (0644: node_exporter runs as its own user). FILE_NAME
 // must end in ".prom". Throws Error naming the file.

@@ -41,7 +41,8 @@ inline constexpr MetricSpec kBackupLastDuration{
     "Duration of the newest backup of this type."};
 inline constexpr MetricSpec kOldestRecoverable{
     "walnut_oldest_recoverable_timestamp_seconds", MetricType::kGauge,
-    "Unix time of the oldest point the storage can restore to (start of the oldest backup)."};
+    "Unix time of the oldest point the storage can restore to (end of the oldest backup; WAL "
+    "continuity after it is not checked)."};
 inline constexpr MetricSpec kWalNewestArchived{
     "walnut_wal_newest_archived_timestamp_seconds", MetricType::kGauge,
     "Unix time the newest archived WAL segment was stored."};

@@ -238,7 +238,9 @@ metrics::Exposition CollectArchiveMetrics(const Folder& root, const ArchiveMetri
     BackupCatalog catalog(root);
     AddBackupType(out, catalog, storage, "full", listing->full, warnings);
     AddBackupType(out, catalog, storage, "delta", listing->delta, warnings);
-    // The oldest backup of all: a delta's chain starts at a full backup, which is older.
+    // The oldest backup of all (a delta's chain starts at a full backup, which is older), and its
+    // end: recovery cannot stop before a backup's consistency point. Whether the WAL from there
+    // on is still stored is not checked here (walnut verify and wal-verify do).
     const SentinelRef* oldest = nullptr;
     for (const auto* list : {&listing->full, &listing->delta}) {
       if (!list->empty() && (!oldest || list->front().mtime < oldest->mtime)) {
@@ -248,7 +250,7 @@ metrics::Exposition CollectArchiveMetrics(const Folder& root, const ArchiveMetri
     if (oldest) {
       try {
         AddSample(out, kOldestRecoverable, {{"storage", storage}},
-                  UnixSeconds(catalog.LoadSentinel(oldest->name).start_time));
+                  UnixSeconds(catalog.LoadSentinel(oldest->name).finish_time));
       } catch (const Error& e) {
         warnings.push_back(fmt::format("backup {}: {}", oldest->name, e.what()));
       }

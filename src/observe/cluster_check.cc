@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "backup/backup_catalog.h"
 #include "backup/backup_metadata_time.h"
 #include "common/error.h"
 #include "observe/archive_metrics.h"
@@ -47,9 +48,8 @@ std::string FirstLine(std::string_view text) {
 void CheckStorage(const Folder& root, Reporter& out) {
   try {
     ProbeStorageWrite(root);
-    std::string where = root.storage().Describe();
-    if (!root.path().empty()) where = JoinKey(where, root.path());
-    out.Ok("storage", fmt::format("{} can be written, read back and deleted", where));
+    out.Ok("storage", fmt::format("{} can be written, read back and deleted",
+                                  BackupCatalog(root).Describe()));
   } catch (const Error& e) {
     out.Failed("storage", fmt::format("{}; check the storage settings and permissions",
                                       FirstLine(e.what())));

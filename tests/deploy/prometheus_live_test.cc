@@ -1,9 +1,11 @@
-// The alert rules and the dashboard in a real Prometheus: node_exporter serves a textfile written
-// with metrics/exposition.h, Prometheus scrapes it every second and evaluates
-// deploy/prometheus/walnut-alerts.yml (backup-too-old threshold lowered to 60 s). The stack is the
-// ctest fixture prometheus_up (tests/tools/prometheus-stack.sh), started once for the suite.
+// The alert rules and the dashboard in a real Prometheus: node_exporter serves what the built
+// binary's `walnut metrics --textfile` writes for directory storages holding one backup each,
+// Prometheus scrapes it every second and evaluates deploy/prometheus/walnut-alerts.yml
+// (backup-too-old threshold lowered to 60 s). The stack is the ctest fixture prometheus_up
+// (tests/tools/prometheus-stack.sh), started once for the suite.
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -18,9 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deploy/deploy_support.h"
-#include "localfs/local_fs.h"
-#include "metrics/exposition.h"
-#include "metrics/families.h"
+#include "support/cli_runner.h"
 
 namespace walnut::deploy_test {
 namespace {
@@ -68,18 +68,74 @@ std::set<std::string> Firing(const std::string& prometheus, const std::string& n
   return storages;
 }
 
-// Removes the test's textfile at the end, so that later tests of the suite see only their own.
-class Textfile {
+// RFC 3339 in UTC, as a sentinel's StartTime and FinishTime.
+std::string Rfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// A directory storage holding one full backup that finished `age` ago (its sentinel, in WAL-G's
+// format, put with the binary's `st put`; `walnut metrics` reads nothing else of a backup), and
+// the textfile `walnut metrics --textfile` writes for it, moved into the stack's textfile
+// directory as `file_name` (renamed within that directory: node_exporter never sees it half
+// written). The textfile is removed at the end, so that later tests see only their own.
+class MeasuredStorage {
  public:
-  explicit Textfile(fs::path path) : path_(std::move(path)) {}
-  ~Textfile() {
-    std::error_code ignored;
-    fs::remove(path_, ignored);
+  MeasuredStorage(std::chrono::seconds age, const fs::path& textfile_dir,
+                  const std::string& file_name)
+      : textfile_(textfile_dir / file_name) {
+    cli_.UseFileStorage();
+    // No database: walnut_pg_up 0 at once instead of a connection attempt.
+    cli_.Set("PGHOST", "/nonexistent-socket-dir");
+    const auto finish = std::chrono::system_clock::now() - age;
+    const nlohmann::json sentinel = {{"LSN", 0x2000028},
+                                     {"FinishLSN", 0x2000100},
+                                     {"PgVersion", 150004},
+                                     {"SystemIdentifier", 7300000000000000001},
+                                     {"UncompressedSize", 1000},
+                                     {"CompressedSize", 100},
+                                     {"Version", 2},
+                                     {"StartTime", Rfc3339(finish - std::chrono::seconds(10))},
+                                     {"FinishTime", Rfc3339(finish)},
+                                     {"DateFmt", "%Y-%m-%dT%H:%M:%S.%fZ"},
+                                     {"Hostname", "live"},
+                                     {"DataDir", "/pgdata"},
+                                     {"IsPermanent", false}};
+    auto put = cli_.Run(
+        "st put --no-compress --no-encrypt - "
+        "basebackups_005/base_000000010000000000000002_backup_stop_sentinel.json",
+        sentinel.dump());
+    EXPECT_EQ(put.exit_code, 0) << put.err;
+
+    // A directory of its own inside the textfile directory (node_exporter reads only *.prom
+    // files there), so that the rename stays on one file system.
+    const fs::path scratch = textfile_dir / (file_name + ".d");
+    fs::create_directories(scratch);
+    auto metrics = cli_.Run("metrics --textfile " + ShellQuote(scratch.string()));
+    EXPECT_EQ(metrics.exit_code, 0) << metrics.err;
+    std::error_code error;
+    fs::rename(scratch / "walnut.prom", textfile_, error);
+    EXPECT_FALSE(error) << scratch / "walnut.prom" << " -> " << textfile_ << ": " << error.message();
+    fs::remove_all(scratch, error);
   }
-  const fs::path& path() const { return path_; }
+  ~MeasuredStorage() {
+    std::error_code ignored;
+    fs::remove(textfile_, ignored);
+  }
+  MeasuredStorage(const MeasuredStorage&) = delete;
+  MeasuredStorage& operator=(const MeasuredStorage&) = delete;
+
+  // The `storage` label Walnut gives it.
+  std::string label() const { return "file://" + cli_.storage_dir(); }
+  const fs::path& textfile() const { return textfile_; }
 
  private:
-  fs::path path_;
+  testing::CliRunner cli_;
+  fs::path textfile_;
 };
 
 TEST(PrometheusLive, BackupTooOldFiresForTheOldBackupOnly) {
@@ -87,43 +143,38 @@ TEST(PrometheusLive, BackupTooOldFiresForTheOldBackupOnly) {
   ASSERT_FALSE(env.empty());
   std::cout << "monitoring stack started in " << env["START_SECONDS"] << " s\n";
   const std::string id = std::to_string(::getpid());
-  const std::string old_storage = "file:///live-old-" + id;
-  const std::string fresh_storage = "s3://live-fresh-" + id + "/pg";
-  const double now = static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+  const fs::path textfile_dir = env["TEXTFILE_DIR"];
+  MeasuredStorage old_storage(std::chrono::hours(1), textfile_dir, "walnut_live_old_" + id + ".prom");
+  MeasuredStorage fresh_storage(std::chrono::seconds(5), textfile_dir,
+                                "walnut_live_fresh_" + id + ".prom");
 
-  // The families as `walnut metrics` declares them (metrics/families.h: the same help texts).
-  metrics::Exposition exposition;
-  for (const auto& [storage, age] :
-       {std::pair<std::string, double>{old_storage, 3600}, {fresh_storage, 5}}) {
-    metrics::AddSample(exposition, metrics::kUp, {{"storage", storage}}, 1);
-    metrics::AddSample(exposition, metrics::kBackupLastFinish,
-                       {{"storage", storage}, {"type", "full"}}, now - age);
+  for (const auto* storage : {&old_storage, &fresh_storage}) {
+    // What Walnut wrote: the backup's finish time under the storage's label, and a file that
+    // promtool reads as Prometheus would.
+    const std::string text = ReadFile(storage->textfile());
+    EXPECT_NE(text.find("walnut_backup_last_finish_timestamp_seconds{storage=\"" +
+                        storage->label() + "\",type=\"full\"} "),
+              std::string::npos)
+        << text;
+    auto lint = Shell("promtool check metrics < " + ShellQuote(storage->textfile().string()));
+    EXPECT_EQ(lint.exit_code, 0) << lint.out;
   }
-  Textfile textfile{fs::path(env["TEXTFILE_DIR"]) / ("walnut_live_" + id + ".prom")};
-  metrics::WriteTextfile(LocalFs::Default(), env["TEXTFILE_DIR"],
-                         textfile.path().filename().string(), exposition.Text());
-
-  // promtool reads the file as Prometheus would.
-  auto lint = Shell("promtool check metrics < " + ShellQuote(textfile.path().string()));
-  EXPECT_EQ(lint.exit_code, 0) << lint.out;
 
   const auto started = Clock::now();
   std::set<std::string> firing;
   while (Clock::now() - started < kFireTimeout) {
     firing = Firing(env["PROMETHEUS_URL"], "WalnutBackupTooOld");
-    if (firing.count(old_storage) != 0) break;
+    if (firing.count(old_storage.label()) != 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::cout << "WalnutBackupTooOld fired after " << seconds << " s\n";
-  EXPECT_EQ(firing.count(old_storage), 1u)
+  EXPECT_EQ(firing.count(old_storage.label()), 1u)
       << "not firing within " << kFireTimeout.count()
       << " s: " << Get(env["PROMETHEUS_URL"] + "/api/v1/alerts").dump();
-  EXPECT_EQ(firing.count(fresh_storage), 0u) << "a backup 5 s old must not fire";
+  EXPECT_EQ(firing.count(fresh_storage.label()), 0u) << "a backup 5 s old must not fire";
 
-  // node_exporter served the file without complaint.
+  // node_exporter served the files without complaint.
   auto scraped = Shell("curl --silent --fail " + ShellQuote(env["NODE_EXPORTER_URL"] + "/metrics"));
   EXPECT_NE(scraped.out.find("node_textfile_scrape_error 0"), std::string::npos) << scraped.out;
 }

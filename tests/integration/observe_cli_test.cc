@@ -253,7 +253,8 @@ TEST_P(ObserveCliTest, MetricsOfAFullAndADeltaBackupPassPromtoolAndNodeExporterS
   EXPECT_GE(*finish, *start);
   EXPECT_NEAR(*start, std::chrono::duration<double>(
                           std::chrono::system_clock::now().time_since_epoch()).count(), 600);
-  EXPECT_EQ(Sample(r.out, "walnut_oldest_recoverable_timestamp_seconds{" + st + "}"), start);
+  // The oldest backup is the full one; a restore can reach its end at the earliest.
+  EXPECT_EQ(Sample(r.out, "walnut_oldest_recoverable_timestamp_seconds{" + st + "}"), finish);
   auto compressed =
       Sample(r.out, "walnut_backup_last_compressed_size_bytes{" + st + ",type=\"delta\"}");
   ASSERT_TRUE(compressed);
@@ -338,6 +339,24 @@ TEST(StatsdCliTest, StPutSendsWalGsUploaderCountersWithTheExtraTags) {
   CommandResult bad = cli.Run("st put - statsd/other", "x");
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("WALG_STATSD_EXTRA_TAGS"), std::string::npos) << bad.err;
+}
+
+// A command that fails still sends its counters: an upload into a bucket that does not exist
+// counts its S3 answers and its failed upload.
+TEST(StatsdCliTest, AFailedCommandStillSendsItsCounters) {
+  UdpListener statsd;
+  CliRunner cli;
+  cli.UseS3Storage("observe-statsd-failed");
+  cli.Set("WALG_S3_PREFIX", "s3://walnut-it-no-such-bucket/pg");
+  cli.Set("WALG_STATSD_ADDRESS", statsd.address());
+  CommandResult r = cli.Run("st put - statsd/object", "some bytes");
+  ASSERT_NE(r.exit_code, 0) << r.err;
+
+  const std::string datagram = statsd.Receive();
+  ASSERT_FALSE(datagram.empty()) << "no statsd datagram after the failed command: " << r.err;
+  EXPECT_NE(datagram.find("walg_uploader_uploaded_files_failed_total:1|c"), std::string::npos)
+      << datagram;
+  EXPECT_NE(datagram.find("walg_s3_response_,code=404:"), std::string::npos) << datagram;
 }
 
 }  // namespace

@@ -93,7 +93,8 @@ TEST_F(ArchiveMetricsTest, BackupsWalAndSizesOfAStorageWithAFullAndADelta) {
   EXPECT_TRUE(Has(text, "walnut_backup_last_compressed_size_bytes{" + st + ",type=\"delta\"} 500"));
   EXPECT_TRUE(Has(text, "walnut_backup_last_uncompressed_size_bytes{" + st +
                             ",type=\"full\"} 20000"));
-  EXPECT_TRUE(Has(text, "walnut_oldest_recoverable_timestamp_seconds{" + st + "} 1700000000"));
+  EXPECT_TRUE(Has(text, "walnut_oldest_recoverable_timestamp_seconds{" + st + "} 1700000060"))
+      << text;
   EXPECT_TRUE(Has(text, "walnut_wal_archived_segments{" + st + "} 2")) << text;
   EXPECT_TRUE(Has(text, "walnut_storage_size_bytes{" + st + ",kind=\"wal\"} 530")) << text;
   EXPECT_TRUE(Has(text, "walnut_storage_size_bytes{" + st + ",kind=\"other\"} 2")) << text;
