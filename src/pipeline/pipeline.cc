@@ -175,18 +175,25 @@ std::unique_ptr<Reader> MakeDownloadReader(const Folder& folder, std::string_vie
   return std::make_unique<ContextReader>(std::move(reader), std::move(context));
 }
 
+namespace {
+
+// The names `base_name` may be stored under, in WAL-G's probe order: the configured method first,
+// then lz4, lzma, zstd, brotli, none.
+std::vector<std::string> ProbeOrder(std::string_view base_name, CompressionMethod preferred) {
+  std::vector<std::string> names = {WithExtension(base_name, preferred)};
+  for (const Codec& codec : Codecs()) {
+    if (codec.method != preferred) names.push_back(WithExtension(base_name, codec.method));
+  }
+  return names;
+}
+
+}  // namespace
+
 std::optional<FoundObject> FindCompressedObjectInfo(const Folder& folder,
                                                     std::string_view base_name,
                                                     CompressionMethod preferred) {
-  auto probe = [&](CompressionMethod method) -> std::optional<FoundObject> {
-    std::string name = WithExtension(base_name, method);
+  for (std::string& name : ProbeOrder(base_name, preferred)) {
     if (auto info = folder.Stat(name)) return FoundObject{std::move(name), std::move(*info)};
-    return std::nullopt;
-  };
-  if (auto found = probe(preferred)) return found;
-  for (const Codec& codec : Codecs()) {  // WAL-G's probe order
-    if (codec.method == preferred) continue;
-    if (auto found = probe(codec.method)) return found;
   }
   return std::nullopt;
 }
@@ -200,12 +207,8 @@ std::optional<std::string> FindCompressedObject(const Folder& folder, std::strin
     folder.List(base_name, level, [&](const ObjectInfo& info) {
       if (!info.is_prefix) names.insert(info.key);
     });
-    if (names.contains(WithExtension(base_name, preferred))) {
-      return WithExtension(base_name, preferred);
-    }
-    for (const Codec& codec : Codecs()) {  // WAL-G's probe order
-      std::string name = WithExtension(base_name, codec.method);
-      if (names.contains(name)) return name;
+    for (std::string& name : ProbeOrder(base_name, preferred)) {
+      if (names.contains(name)) return std::move(name);
     }
     return std::nullopt;
   }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "storage/s3/s3_versions_xml.h"
 #include "storage/s3/s3_xml.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -25,6 +26,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     if (!IsRegionName(ParseBucketLocation(xml))) __builtin_trap();
+  } catch (const walnut::Error&) {
+  }
+  try {
+    VersionsPage page = ParseListObjectVersions(xml);
+    // A truncated page always says where the next one starts; every entry names a version.
+    if (page.is_truncated && page.next_key_marker.empty()) __builtin_trap();
+    for (const ListedVersion& v : page.versions) {
+      if (v.key.empty() || v.version_id.empty()) __builtin_trap();
+    }
+  } catch (const walnut::Error&) {
+  }
+  try {
+    (void)ParseVersioningStatus(xml);
+  } catch (const walnut::Error&) {
+  }
+  try {
+    (void)ParseRetainUntil(xml);
   } catch (const walnut::Error&) {
   }
   (void)ParseErrorBody(xml);  // never throws

@@ -47,8 +47,9 @@ struct S3Options {
   std::string ca_cert_file;  // WALG_S3_CA_CERT_FILE, else AWS_CA_BUNDLE
   // S3_REQUEST_ADDITIONAL_HEADERS: added to (and signed in) every request; values never logged.
   net::HttpHeaders additional_headers;
-  // S3_DISABLE_100_CONTINUE false: PUT and POST bodies of 2 MiB and more wait for "100 Continue".
-  bool expect_continue = false;
+  // !S3_DISABLE_100_CONTINUE: PUT and POST bodies of 2 MiB and more wait for "100 Continue".
+  // On by default, as the setting's default (false) is.
+  bool expect_continue = true;
   bool list_objects_v1 = false;      // WALG_S3_USE_LIST_OBJECTS_V1
   size_t max_part_size = 20 << 20;   // WALG_S3_MAX_PART_SIZE; 5 MiB .. 5 GiB
   size_t upload_concurrency = 4;     // parts in flight per writer

@@ -213,22 +213,32 @@ void S3Storage::List(std::string_view prefix, const ListOptions& options,
 }
 
 void S3Storage::Delete(std::span<const std::string> keys) {
-  const bool versioned = !keys.empty() && versioning_.Versioned(*client_);
+  if (keys.empty()) return;
   const size_t batch_size = options_.delete_batch_size;
   LockedObjects locked;
-  for (size_t start = 0; start < keys.size(); start += batch_size) {
-    auto batch = keys.subspan(start, std::min(batch_size, keys.size() - start));
-    std::vector<std::string> full_keys;
-    full_keys.reserve(batch.size());
-    for (const auto& key : batch) full_keys.push_back(FullKey(key));
-    std::vector<KeyVersion> entries;
-    if (versioned) {
-      // A key deleted without its version id only gets a delete marker: name every version.
-      entries = VersionsOfKeys(*client_, full_keys, options_.list_max_keys);
-    } else {
-      for (std::string& key : full_keys) entries.push_back({std::move(key), ""});
+  if (!versioning_.Versioned(*client_)) {
+    for (size_t start = 0; start < keys.size(); start += batch_size) {
+      auto batch = keys.subspan(start, std::min(batch_size, keys.size() - start));
+      std::vector<KeyVersion> entries;
+      entries.reserve(batch.size());
+      for (const auto& key : batch) entries.push_back({FullKey(key), ""});
+      DeleteEntries(entries, locked);
     }
-    DeleteEntries(entries, locked);
+  } else {
+    // A key deleted without its version id only gets a delete marker: name every version. In key
+    // order, batches cover disjoint key ranges, and each one's listing starts after the last key
+    // of the one before instead of at the start of their common prefix.
+    std::vector<std::string> full_keys;
+    full_keys.reserve(keys.size());
+    for (const auto& key : keys) full_keys.push_back(FullKey(key));
+    std::sort(full_keys.begin(), full_keys.end());
+    full_keys.erase(std::unique(full_keys.begin(), full_keys.end()), full_keys.end());
+    const std::span<const std::string> sorted(full_keys);
+    for (size_t start = 0; start < sorted.size(); start += batch_size) {
+      auto batch = sorted.subspan(start, std::min(batch_size, sorted.size() - start));
+      std::string_view after = start == 0 ? std::string_view() : sorted[start - 1];
+      DeleteEntries(VersionsOfKeys(*client_, batch, options_.list_max_keys, after), locked);
+    }
   }
   if (!locked.empty()) ThrowLocked(std::move(locked));
 }

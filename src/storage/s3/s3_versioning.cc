@@ -63,8 +63,10 @@ bool VersioningProbe::Versioned(S3Client& client) {
 }
 
 void ListObjectVersions(S3Client& client, std::string_view full_prefix, int max_keys,
-                        const std::function<bool(const ListedVersion&)>& fn) {
-  std::string key_marker, version_marker;
+                        const std::function<bool(const ListedVersion&)>& fn,
+                        std::string_view start_after) {
+  // A key-marker without a version-id-marker starts after every version of that key.
+  std::string key_marker(start_after), version_marker;
   do {
     S3Call call;
     call.op = "ListObjectVersions";
@@ -103,7 +105,7 @@ void ListObjectVersions(S3Client& client, std::string_view full_prefix, int max_
 }
 
 std::vector<KeyVersion> VersionsOfKeys(S3Client& client, std::span<const std::string> full_keys,
-                                       int max_keys) {
+                                       int max_keys, std::string_view start_after) {
   std::vector<KeyVersion> out;
   if (full_keys.empty()) return out;
   std::set<std::string_view> wanted(full_keys.begin(), full_keys.end());
@@ -120,7 +122,9 @@ std::vector<KeyVersion> VersionsOfKeys(S3Client& client, std::span<const std::st
   } else {
     std::string_view first = *wanted.begin();
     std::string_view last = *wanted.rbegin();
-    ListObjectVersions(client, CommonPrefix(first, last), max_keys, collect_up_to(last));
+    if (start_after >= first) start_after = {};  // would skip wanted keys
+    ListObjectVersions(client, CommonPrefix(first, last), max_keys, collect_up_to(last),
+                       start_after);
   }
   return out;
 }

@@ -36,15 +36,18 @@ class VersioningProbe {
   std::optional<bool> known_ GUARDED_BY(mu_);
 };
 
-// Pages through ListObjectVersions of the keys starting with `full_prefix`, in key order; stops
-// when fn returns false.
+// Pages through ListObjectVersions of the keys starting with `full_prefix` (and, when
+// `start_after` is not empty, sorting after it), in key order; stops when fn returns false.
 void ListObjectVersions(S3Client& client, std::string_view full_prefix, int max_keys,
-                        const std::function<bool(const ListedVersion&)>& fn);
+                        const std::function<bool(const ListedVersion&)>& fn,
+                        std::string_view start_after = {});
 
 // Every version (delete markers included) of the given full keys, found with as few listings as
-// the keys allow: one per key for a few keys, else one of their common prefix up to the last key.
+// the keys allow: one per key for a few keys, else one of their common prefix up to the last key,
+// starting after `start_after` when every key sorts after it (the last key of the previous batch
+// of a sorted delete: that batch's range is not listed again).
 std::vector<KeyVersion> VersionsOfKeys(S3Client& client, std::span<const std::string> full_keys,
-                                       int max_keys);
+                                       int max_keys, std::string_view start_after = {});
 
 // One DeleteObjects request (at most 1000 entries); returns the entries S3 did not delete.
 // `where` names the storage in messages.

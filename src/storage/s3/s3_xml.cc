@@ -213,18 +213,6 @@ std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml) {
   return failures;
 }
 
-std::string BuildDeleteRequest(std::span<const std::string> keys) {
-  std::string out = R"(<?xml version="1.0" encoding="UTF-8"?>)";
-  out += "<Delete><Quiet>true</Quiet>";
-  for (const auto& key : keys) {
-    out += "<Object><Key>";
-    XmlEscape(out, key);
-    out += "</Key></Object>";
-  }
-  out += "</Delete>";
-  return out;
-}
-
 std::string ParseInitiateMultipartUpload(std::string_view xml) {
   constexpr std::string_view kWhat = "CreateMultipartUpload";
   auto doc = Parse(xml, kWhat);

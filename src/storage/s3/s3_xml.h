@@ -60,8 +60,7 @@ struct DeleteFailure {
   std::string version_id;  // when the request named one
 };
 std::vector<DeleteFailure> ParseDeleteResult(std::string_view xml);
-// <Delete><Quiet>true</Quiet><Object><Key>k</Key></Object>...</Delete>
-std::string BuildDeleteRequest(std::span<const std::string> keys);
+// Its request body: BuildDeleteVersionsRequest (s3_versions_xml.h).
 
 std::string ParseInitiateMultipartUpload(std::string_view xml);                     // the UploadId
 std::string BuildCompleteMultipartUpload(std::span<const std::string> part_etags);  // part i+1

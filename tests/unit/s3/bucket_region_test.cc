@@ -23,10 +23,6 @@ namespace walnut::s3 {
 namespace {
 
 using walnut::testing::ExpectError;
-using walnut::testing::RecordedRequest;
-using walnut::testing::S3ErrorXml;
-using walnut::testing::ScriptedHttpServer;
-using walnut::testing::ScriptedResponse;
 
 const std::string kLocationPath = "/bucket";
 

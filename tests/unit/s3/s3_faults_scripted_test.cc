@@ -26,10 +26,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using walnut::testing::ExpectError;
 using walnut::testing::ReadAll;
-using walnut::testing::RecordedRequest;
-using walnut::testing::S3ErrorXml;
-using walnut::testing::ScriptedHttpServer;
-using walnut::testing::ScriptedResponse;
 using Fault = ScriptedResponse::Fault;
 
 // `response` with its status line and headers cut after `bytes` bytes.

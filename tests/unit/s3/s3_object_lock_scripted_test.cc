@@ -24,10 +24,6 @@ namespace {
 
 using walnut::testing::ExpectError;
 using walnut::testing::ReadAll;
-using walnut::testing::RecordedRequest;
-using walnut::testing::S3ErrorXml;
-using walnut::testing::ScriptedHttpServer;
-using walnut::testing::ScriptedResponse;
 
 constexpr char kCustomerKey[] = "0123456789abcdef0123456789ABCDEF";  // 32 bytes
 // base64 of kCustomerKey and of its MD5 (computed with `printf %s KEY | base64`, `| md5sum`).

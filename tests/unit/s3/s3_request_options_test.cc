@@ -25,9 +25,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using walnut::testing::ExpectError;
-using walnut::testing::RecordedRequest;
-using walnut::testing::ScriptedHttpServer;
-using walnut::testing::ScriptedResponse;
 
 [[maybe_unused]] const bool kRegistered = [] {
   RegisterSettingSpecs(S3SettingSpecs());

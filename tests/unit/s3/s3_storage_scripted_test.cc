@@ -23,10 +23,6 @@ namespace {
 
 using walnut::testing::ExpectError;
 using walnut::testing::ReadAll;
-using walnut::testing::RecordedRequest;
-using walnut::testing::S3ErrorXml;
-using walnut::testing::ScriptedHttpServer;
-using walnut::testing::ScriptedResponse;
 using Fault = ScriptedResponse::Fault;
 
 void ExpectNoSecrets(const std::string& message) {

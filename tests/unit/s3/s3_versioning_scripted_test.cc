@@ -1,9 +1,11 @@
 // Versioned buckets against a scripted loopback server: the bucket is asked once whether it keeps
 // versions, and a delete then names every version (delete markers too) so the space is freed.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -18,9 +20,6 @@ namespace walnut::s3 {
 namespace {
 
 using walnut::testing::ExpectError;
-using walnut::testing::RecordedRequest;
-using walnut::testing::ScriptedHttpServer;
-using walnut::testing::ScriptedResponse;
 
 constexpr char kEnabled[] =
     "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
@@ -100,10 +99,43 @@ TEST(S3VersioningTest, ManyKeysAreListedThroughTheirCommonPrefixAcrossPages) {
   EXPECT_EQ(requests[2].body.find("seg99"), std::string::npos);
 }
 
+TEST(S3VersioningTest, EachBatchIsListedFromTheLastKeyOfTheBatchBefore) {
+  // seg00..seg13 in hex: the second batch (seg0a..seg13) has only "seg" in common, which the first
+  // batch's keys share; its listing must not start there again.
+  std::vector<std::string> keys;
+  std::string first_page, second_page;
+  for (int i = 0; i < 20; ++i) {
+    std::string key = fmt::format("wal_005/seg{:02x}", i);
+    keys.push_back(key);
+    (i < 10 ? first_page : second_page) += Version("root/" + key, fmt::format("v{}", i), true);
+  }
+  std::reverse(keys.begin(), keys.end());  // batches are formed in key order, whatever is given
+  ScriptedHttpServer server;
+  server.Enqueue({200, {}, Page(first_page)});
+  server.Enqueue({200, {}, "<DeleteResult/>"});
+  server.Enqueue({200, {}, Page(second_page)});
+  server.Enqueue({200, {}, "<DeleteResult/>"});
+  S3Options options = OptionsFor(server);
+  options.versioning = S3Options::Versioning::kEnabled;
+  options.delete_batch_size = 10;
+  S3Storage storage(options);
+  storage.Delete(keys);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].target, "/bucket?max-keys=1000&prefix=root%2Fwal_005%2Fseg0&versions=");
+  EXPECT_NE(requests[1].body.find("<Key>root/wal_005/seg00</Key>"), std::string::npos);
+  EXPECT_NE(requests[1].body.find("<Key>root/wal_005/seg09</Key>"), std::string::npos);
+  EXPECT_EQ(requests[2].target,
+            "/bucket?key-marker=root%2Fwal_005%2Fseg09&max-keys=1000&prefix=root%2Fwal_005%2Fseg"
+            "&versions=");
+  EXPECT_NE(requests[3].body.find("<Key>root/wal_005/seg0a</Key>"), std::string::npos);
+  EXPECT_NE(requests[3].body.find("<Key>root/wal_005/seg13</Key>"), std::string::npos);
+}
+
 TEST(S3VersioningTest, AnUnversionedOrUnknowingServerGetsPlainKeys) {
   for (const ScriptedResponse& answer :
        {ScriptedResponse{200, {}, "<VersioningConfiguration/>"},
-        ScriptedResponse{501, {}, walnut::testing::S3ErrorXml("NotImplemented", "no")},
+        ScriptedResponse{501, {}, S3ErrorXml("NotImplemented", "no")},
         ScriptedResponse{200, {}, "<ListBucketResult/>"}}) {
     ScriptedHttpServer server;
     server.Enqueue(answer);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "storage/s3/s3_versions_xml.h"
 
 namespace walnut::s3 {
 namespace {
@@ -111,11 +112,15 @@ TEST(S3XmlTest, ParsesDeleteResults) {
 }
 
 TEST(S3XmlTest, BuildsADeleteRequestWithEscapedKeys) {
-  std::vector<std::string> keys = {"a", "x<y>&'\"z"};
-  EXPECT_EQ(BuildDeleteRequest(keys),
+  std::vector<KeyVersion> keys = {{"a", ""}, {"x<y>&'\"z", ""}};
+  EXPECT_EQ(BuildDeleteVersionsRequest(keys),
             R"(<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>true</Quiet>)"
             "<Object><Key>a</Key></Object>"
             "<Object><Key>x&lt;y&gt;&amp;&apos;&quot;z</Key></Object></Delete>");
+  keys = {{"k", "v<1>"}};
+  EXPECT_EQ(BuildDeleteVersionsRequest(keys),
+            R"(<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>true</Quiet>)"
+            "<Object><Key>k</Key><VersionId>v&lt;1&gt;</VersionId></Object></Delete>");
 }
 
 TEST(S3XmlTest, MultipartBodies) {

@@ -20,6 +20,12 @@
 
 namespace walnut::s3 {
 
+// The scripted server's names, for this header and the tests that include it.
+using walnut::testing::RecordedRequest;
+using walnut::testing::S3ErrorXml;
+using walnut::testing::ScriptedHttpServer;
+using walnut::testing::ScriptedResponse;
+
 inline constexpr char kSecret[] = "sEcReT/Key+ForTests";
 inline constexpr char kToken[] = "SeSsIoNtOkEn";
 
@@ -46,12 +52,12 @@ inline S3Options OptionsFor(const std::string& endpoint) {
   return o;
 }
 
-inline S3Options OptionsFor(const walnut::testing::ScriptedHttpServer& server) {
+inline S3Options OptionsFor(const ScriptedHttpServer& server) {
   return OptionsFor(server.endpoint());
 }
 
 // Serves `object` for ranged GETs the way S3 does.
-inline walnut::testing::ScriptedResponse ServeRange(const walnut::testing::RecordedRequest& r,
+inline ScriptedResponse ServeRange(const RecordedRequest& r,
                                                     const std::string& object,
                                                     const std::string& etag = "\"etag-1\"") {
   // A read that got no bytes (a 416) asks for the object's metadata with a HEAD.
@@ -59,14 +65,14 @@ inline walnut::testing::ScriptedResponse ServeRange(const walnut::testing::Recor
   std::smatch m;
   std::string range = r.Header("range").value_or("");
   if (!std::regex_match(range, m, std::regex("bytes=(\\d+)-(\\d+)"))) {
-    return {400, {}, walnut::testing::S3ErrorXml("InvalidRange", "no range")};
+    return {400, {}, S3ErrorXml("InvalidRange", "no range")};
   }
   uint64_t first = std::stoull(m[1]);
   uint64_t last = std::min<uint64_t>(std::stoull(m[2]), object.size() - 1);
   if (first >= object.size())
-    return {416, {}, walnut::testing::S3ErrorXml("InvalidRange", "past the end")};
+    return {416, {}, S3ErrorXml("InvalidRange", "past the end")};
   if (auto if_match = r.Header("if-match"); if_match && *if_match != etag) {
-    return {412, {}, walnut::testing::S3ErrorXml("PreconditionFailed", "etag")};
+    return {412, {}, S3ErrorXml("PreconditionFailed", "etag")};
   }
   return {206,
           {{"ETag", etag},
@@ -77,9 +83,9 @@ inline walnut::testing::ScriptedResponse ServeRange(const walnut::testing::Recor
 // A minimal multipart server: initiate, parts, complete, abort.
 class MultipartServer {
  public:
-  explicit MultipartServer(walnut::testing::ScriptedHttpServer& server, int fail_part = 0) {
-    server.SetHandler([this, fail_part](const walnut::testing::RecordedRequest& r)
-                          -> walnut::testing::ScriptedResponse {
+  explicit MultipartServer(ScriptedHttpServer& server, int fail_part = 0) {
+    server.SetHandler([this, fail_part](const RecordedRequest& r)
+                          -> ScriptedResponse {
       std::string q = r.Query();
       if (r.method == "POST" && q == "uploads=") {
         return {200,
@@ -89,7 +95,7 @@ class MultipartServer {
       }
       if (r.method == "PUT" && q.find("partNumber=") == 0) {
         int n = std::stoi(q.substr(11));
-        if (n == fail_part) return {403, {}, walnut::testing::S3ErrorXml("AccessDenied", "no")};
+        if (n == fail_part) return {403, {}, S3ErrorXml("AccessDenied", "no")};
         MutexLock lock(mu_);
         parts_[n] = r.body;
         return {200, {{"ETag", fmt::format("\"p{}\"", n)}}, ""};
@@ -110,7 +116,7 @@ class MultipartServer {
         ++aborts;
         return {204, {}, ""};
       }
-      return {400, {}, walnut::testing::S3ErrorXml("Unexpected", r.method + " " + r.target)};
+      return {400, {}, S3ErrorXml("Unexpected", r.method + " " + r.target)};
     });
   }
   // The parts received so far, by number.
@@ -145,7 +151,7 @@ inline std::string PercentDecode(std::string_view s) {
 // Recomputes the signature of a request as received (the server-side check s3rver skips): checks
 // that `r` carries a valid SigV4 signature by AKIDTEST for `region`, over every header it
 // names as signed, host, dates, payload hash and session token included.
-inline void ExpectValidSignature(const walnut::testing::RecordedRequest& r,
+inline void ExpectValidSignature(const RecordedRequest& r,
                                  const std::string& region = "us-east-1") {
   auto auth = r.Header("authorization");
   ASSERT_TRUE(auth.has_value()) << r.method << " " << r.target;
