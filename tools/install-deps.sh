@@ -20,21 +20,20 @@ packages=(
   lz4 zstd brotli xz-utils
   # a real PostgreSQL for the integration tests and benchmarks
   postgresql-15 postgresql-client-15
-  # a real S3 for the integration tests: a throwaway Ceph RADOS Gateway (tests/tools/ceph-rgw.sh)
-  ceph-mon ceph-osd radosgw uuid-runtime curl
+  # a real S3 for the integration tests and the S3 benchmarks: a throwaway Ceph RADOS Gateway
+  # (tests/tools/ceph-rgw.sh); the benchmarks' HTTPS certificate (openssl) and listings (jq)
+  ceph-mon ceph-osd radosgw uuid-runtime curl openssl jq
   # walnut metrics' tests: promtool checks the exposition, node_exporter serves the textfile
   prometheus prometheus-node-exporter
   # the peers the benchmarks run side by side with Walnut
   pgbackrest
-  # the S3 benchmarks (bench/lib/s3.sh): a throwaway Ceph RGW over HTTPS, its certificate, listings
-  ceph-mon ceph-osd radosgw uuid-runtime curl openssl jq
   # fuzzing (clang's libFuzzer), the thread-safety analysis (tools/check-thread-safety.py), measuring
   clang-14 libclang-rt-14-dev time procps
   # line coverage (tools/coverage.sh)
   gcovr
-  # deploy/: the alert rules (promtool), node_exporter and Prometheus for the live alert test, the
-  # systemd units (systemd-analyze); the package: man pages (help2man), lintian, zsh completion
-  prometheus prometheus-node-exporter systemd help2man lintian file zsh
+  # deploy/ (Prometheus and node_exporter above run its live alert test): the systemd units
+  # (systemd-analyze); the package: man pages (help2man), lintian, zsh completion
+  systemd help2man lintian file zsh
 )
 # The S3 test server runs on Node.js; an existing node with its own npm (not Debian's) is kept.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -243,7 +243,7 @@ TEST_P(BackupDeltaS3It, BaseSelectionFollowsMaxStepsOriginAndFlags_Zstd) {
 }
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, BackupDeltaS3It, ::testing::ValuesIn(kS3Servers),
-                         [](const auto& param_info) { return TestStorageName(param_info.param); });
+                         TestStorageParamName);
 
 // A damaged increment: backup-fetch fails with one ERROR line naming the backup, and the target
 // never gets a pg_control (PostgreSQL cannot start on it).

@@ -31,11 +31,7 @@ using std::chrono::steady_clock;
 
 // Points `cli` at a fresh archive on `server`; returns the server's port.
 int UseServer(CliRunner& cli, TestStorage server, const std::string& what) {
-  if (server == TestStorage::kRgw) {
-    cli.UseRgwStorage(what);
-  } else {
-    cli.UseS3Storage(what);
-  }
+  cli.UseStorage(server, what);
   return EndpointPort(cli.variables().at("AWS_ENDPOINT"));
 }
 
@@ -61,7 +57,7 @@ class FlakyNetworkTest : public ::testing::TestWithParam<TestStorage> {
   void SetUp() override { WALNUT_SKIP_UNLESS_AVAILABLE(GetParam()); }
 };
 INSTANTIATE_TEST_SUITE_P(S3Servers, FlakyNetworkTest, ::testing::ValuesIn(kS3Servers),
-                         [](const auto& param_info) { return TestStorageName(param_info.param); });
+                         TestStorageParamName);
 
 TEST_P(FlakyNetworkTest, PutAndGetGetThroughResetConnections) {
   // Every third connection is cut after 300 KiB: mid-request for a 5 MiB part, mid-body for a

@@ -783,7 +783,7 @@ TEST_P(DeleteS3It, RetainAndTarget) {
 }
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, DeleteS3It, ::testing::ValuesIn(kS3Servers),
-                         [](const auto& param_info) { return TestStorageName(param_info.param); });
+                         TestStorageParamName);
 
 // delete everything also clears the archive's recorded cluster identity, so that the emptied
 // storage takes a new cluster's WAL: before, the new cluster's archiving was refused for good.
@@ -850,7 +850,7 @@ TEST_P(DeleteEverythingS3It, ClearsTheArchiveIdentityForANewCluster) {
 }
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, DeleteEverythingS3It, ::testing::ValuesIn(kS3Servers),
-                         [](const auto& param_info) { return TestStorageName(param_info.param); });
+                         TestStorageParamName);
 
 // The name of WAL segment `segment` of timeline 1 (16 MiB segments).
 std::string WalName(uint64_t segment) {

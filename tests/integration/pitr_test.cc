@@ -137,7 +137,7 @@ TEST_P(PitrS3Test, LatestToTheEndOfWalEqualsTheSource_Brotli) {
 }
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, PitrS3Test, ::testing::ValuesIn(kS3Servers),
-                         [](const auto& param_info) { return TestStorageName(param_info.param); });
+                         TestStorageParamName);
 
 TEST_F(PitrTest, KilledBackupPushLeavesNoVisibleBackupAndTheNextOneWorks) {
   WalnutConfig config(TestStorage::kDirectory, "pitr-kill");

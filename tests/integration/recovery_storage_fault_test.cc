@@ -119,7 +119,7 @@ TEST_P(RecoveryStorageFaultTest, AFailingStorageStopsArchiveRecoveryWhichResumes
 }
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, RecoveryStorageFaultTest, ::testing::ValuesIn(kS3Servers),
-                         [](const auto& param_info) { return TestStorageName(param_info.param); });
+                         TestStorageParamName);
 
 }  // namespace
 }  // namespace walnut::testing

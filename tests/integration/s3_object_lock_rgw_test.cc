@@ -1,19 +1,15 @@
 // Object Lock, versioned buckets and SSE-C against a real S3: Ceph's RADOS Gateway, which keeps
 // versions, enforces retention (GOVERNANCE and COMPLIANCE) and checks customer keys the way AWS
-// does. Skipped unless WALNUT_IT_RGW_ENDPOINT, WALNUT_IT_RGW_ACCESS_KEY and
-// WALNUT_IT_RGW_SECRET_KEY are set (CI sets them). Each test makes its own bucket.
+// does. Skipped unless the WALNUT_IT_RGW_* variables are set (ctest's RGW fixture sets them; a
+// build with WALNUT_TEST_RGW=ON fails instead). Each test makes its own bucket.
 
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "storage/folder.h"
@@ -21,98 +17,35 @@
 #include "storage/s3/s3_storage.h"
 #include "storage/s3/s3_versions_xml.h"
 #include "support/backup_history.h"
+#include "support/rgw_bucket.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
 
 namespace walnut::testing {
 namespace {
 
-using s3::S3Options;
-
-struct Rgw {
-  std::string endpoint, access_key, secret_key, region;
-};
-
-std::optional<Rgw> RgwFromEnvironment() {
-  auto get = [](const char* name) {
-    const char* value = std::getenv(name);
-    return std::string(value ? value : "");
-  };
-  Rgw rgw{get("WALNUT_IT_RGW_ENDPOINT"), get("WALNUT_IT_RGW_ACCESS_KEY"),
-          get("WALNUT_IT_RGW_SECRET_KEY"), get("WALNUT_IT_RGW_REGION")};
-  if (rgw.endpoint.empty() || rgw.access_key.empty() || rgw.secret_key.empty()) {
-    return std::nullopt;
-  }
-  if (rgw.region.empty()) rgw.region = "us-east-1";
-  return rgw;
-}
-
-S3Options OptionsFor(const Rgw& rgw, const std::string& bucket) {
-  S3Options o;
-  o.endpoint = rgw.endpoint;
-  o.bucket = bucket;
-  o.region = rgw.region;
-  o.force_path_style = true;
-  o.access_key_id = rgw.access_key;
-  o.secret_access_key = SecretString(rgw.secret_key);
-  o.retry.base_delay = std::chrono::milliseconds(20);
-  return o;
-}
-
-// Makes a bucket of its own for a test, with versioning or Object Lock (which turns versioning
-// on) as asked. Until the tests/support helper for RGW buckets lands, with the S3 client directly.
-std::string MakeBucket(const Rgw& rgw, const std::string& what, bool versioning, bool object_lock) {
-  static std::atomic<int> counter{0};
-  std::string bucket = fmt::format("walnut-{}-{}-{}", what, getpid(), counter++);
-  s3::S3Client client(OptionsFor(rgw, bucket));
-  s3::S3Call create;
-  create.op = "CreateBucket";
-  create.method = "PUT";
-  if (object_lock) create.headers = {{"x-amz-bucket-object-lock-enabled", "true"}};
-  client.SendWithRetries(create);
-  if (versioning && !object_lock) {
-    std::string body =
-        "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
-    s3::S3Call enable;
-    enable.op = "PutBucketVersioning";
-    enable.method = "PUT";
-    enable.query = {{"versioning", ""}};
-    enable.body = AsBytes(body);
-    client.SendWithRetries(enable);
-  }
-  return bucket;
-}
-
-// A config whose storage is `bucket` on RGW (a fresh prefix in it).
-std::unique_ptr<WalnutConfig> ConfigFor(const Rgw& rgw, const std::string& bucket) {
+// A config whose storage is `bucket` under the root "pg".
+std::unique_ptr<WalnutConfig> ConfigFor(const RgwBucket& bucket) {
   auto config = std::make_unique<WalnutConfig>(TestStorage::kDirectory);
   config->Unset("WALG_FILE_PREFIX");
-  config->Set("WALG_S3_PREFIX", fmt::format("s3://{}/pg", bucket));
-  config->Set("AWS_ENDPOINT", rgw.endpoint);
-  config->Set("AWS_S3_FORCE_PATH_STYLE", "true");
-  config->Set("AWS_ACCESS_KEY_ID", rgw.access_key);
-  config->Set("AWS_SECRET_ACCESS_KEY", rgw.secret_key);
-  config->Set("AWS_REGION", rgw.region);
+  for (const auto& [name, value] : bucket.Settings("pg")) config->Set(name, value);
   return config;
 }
 
+// Each test makes its own bucket (support/rgw_bucket.h), emptied and deleted at its end.
 class RgwTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto rgw = RgwFromEnvironment();
-    if (!rgw) GTEST_SKIP() << "WALNUT_IT_RGW_* not set: no Ceph RGW to test against";
-    rgw_ = *rgw;
-  }
+  void SetUp() override { WALNUT_SKIP_WITHOUT_RGW(); }
   // Every version below `prefix` of the bucket.
-  std::vector<ObjectVersion> Versions(const std::string& bucket, const std::string& prefix) {
-    s3::S3Storage storage(OptionsFor(rgw_, bucket));
+  static std::vector<ObjectVersion> Versions(const RgwBucket& bucket, const std::string& prefix) {
+    s3::S3Storage storage(bucket.Options());
     std::vector<ObjectVersion> out;
     storage.ListVersions(prefix, [&](const ObjectVersion& v) { out.push_back(v); });
     return out;
   }
   // GetObjectRetention of the current version of `key`: "MODE until".
-  std::string Retention(const std::string& bucket, const std::string& key) {
-    s3::S3Client client(OptionsFor(rgw_, bucket));
+  static std::string Retention(const RgwBucket& bucket, const std::string& key) {
+    s3::S3Client client(bucket.Options());
     s3::S3Call call;
     call.op = "GetObjectRetention";
     call.method = "GET";
@@ -120,7 +53,6 @@ class RgwTest : public ::testing::Test {
     call.query = {{"retention", ""}};
     return client.SendWithRetries(call).body;
   }
-  Rgw rgw_;
 };
 
 std::string Describe(const CommandResult& r) {
@@ -128,8 +60,8 @@ std::string Describe(const CommandResult& r) {
 }
 
 TEST_F(RgwTest, EveryUploadIsLockedAndDeleteCountsLockedObjectsWithoutReportingThemDeleted) {
-  const std::string bucket = MakeBucket(rgw_, "lock", false, /*object_lock=*/true);
-  auto config = ConfigFor(rgw_, bucket);
+  RgwBucket bucket(*RgwFromEnv(), "lock", {.object_lock = true});
+  auto config = ConfigFor(bucket);
   config->Set("S3_RETENTION_PERIOD", "1");
   config->Set("S3_RETENTION_MODE", "GOVERNANCE");
   BackupSource source;
@@ -170,8 +102,8 @@ TEST_F(RgwTest, EveryUploadIsLockedAndDeleteCountsLockedObjectsWithoutReportingT
 }
 
 TEST_F(RgwTest, ComplianceModeLocksAndALockedObjectIsNamedWhenRemoved) {
-  const std::string bucket = MakeBucket(rgw_, "comply", false, /*object_lock=*/true);
-  auto config = ConfigFor(rgw_, bucket);
+  RgwBucket bucket(*RgwFromEnv(), "comply", {.object_lock = true});
+  auto config = ConfigFor(bucket);
   config->Set("S3_RETENTION_PERIOD", "1");
   config->Set("S3_RETENTION_MODE", "compliance");
   CommandResult put = config->Run("st put --no-compress --no-encrypt -s data/x", "abc");
@@ -197,8 +129,8 @@ TEST_F(RgwTest, ComplianceModeLocksAndALockedObjectIsNamedWhenRemoved) {
 }
 
 TEST_F(RgwTest, DeleteOnAVersionedBucketFreesEveryVersion) {
-  const std::string bucket = MakeBucket(rgw_, "versions", /*versioning=*/true, false);
-  auto config = ConfigFor(rgw_, bucket);
+  RgwBucket bucket(*RgwFromEnv(), "versions", {.versioning = true});
+  auto config = ConfigFor(bucket);
   BackupSource source;
   source.StartArchiving(*config);
   const std::string oldest = source.Push(*config);
@@ -229,8 +161,8 @@ TEST_F(RgwTest, DeleteOnAVersionedBucketFreesEveryVersion) {
 }
 
 TEST_F(RgwTest, WithVersioningForcedOffDeleteLeavesVersionsAndStRmVersionIdRemovesOne) {
-  const std::string bucket = MakeBucket(rgw_, "versoff", /*versioning=*/true, false);
-  auto config = ConfigFor(rgw_, bucket);
+  RgwBucket bucket(*RgwFromEnv(), "versoff", {.versioning = true});
+  auto config = ConfigFor(bucket);
   config->Set("S3_ENABLE_VERSIONING", "disabled");
   ASSERT_EQ(config->Run("st put --no-compress --no-encrypt -s k", "v1").exit_code, 0);
   ASSERT_EQ(config->Run("st put --no-compress --no-encrypt -f -s k", "v2").exit_code, 0);
@@ -248,8 +180,8 @@ TEST_F(RgwTest, WithVersioningForcedOffDeleteLeavesVersionsAndStRmVersionIdRemov
 }
 
 TEST_F(RgwTest, SseCustomerKeyEncryptsAndTheKeyIsNeededToRead) {
-  const std::string bucket = MakeBucket(rgw_, "ssec", false, false);
-  auto config = ConfigFor(rgw_, bucket);
+  RgwBucket bucket(*RgwFromEnv(), "ssec");
+  auto config = ConfigFor(bucket);
   const std::string key = "walnut-test-key-32-bytes-long!!!";
   config->Set("WALG_S3_SSE_C", key);
   config->Set("WALG_S3_MAX_PART_SIZE", "5242880");

@@ -1,7 +1,8 @@
 // The bucket's region, extra signed headers, "100 Continue" and ListObjects v1 against a real S3:
 // Ceph's RADOS Gateway, which checks every signature. Skipped when WALNUT_IT_RGW_* are unset (CI
-// sets them). Start RGW with RGW_REGION=eu-west-1 to have GetBucketLocation answer a region other
-// than the default. The test makes its own bucket and removes it.
+// sets them). tests/tools/ceph-rgw.sh names the zonegroup eu-west-1 (WALNUT_TEST_RGW_REGION), so
+// GetBucketLocation answers a region other than the default. The test makes its own bucket and
+// removes it.
 // RGW never answers "wrong region" (it does not check the region signed for), so the built binary
 // meets a bucket in another region on a scripted server that answers as AWS does.
 

@@ -1,8 +1,8 @@
 // wal-push as PostgreSQL's archive_command runs it, without PostgreSQL: the built binary, a fake
-// pg_wal directory with segments that carry real long page headers, and a local directory or the
-// fixture's s3rver as storage. Covers the archive contract (exit 0 only once stored, never an
-// overwrite with different content, nothing visible after a kill), upload-ahead, memory and the
-// whole-command deadline.
+// pg_wal directory with segments that carry real long page headers, and a local directory, the
+// fixture's s3rver or its RGW as storage. Covers the archive contract (exit 0 only once stored,
+// never an overwrite with different content, nothing visible after a kill), upload-ahead, memory
+// and the whole-command deadline.
 
 #include <algorithm>
 #include <chrono>
@@ -37,10 +37,8 @@ constexpr uint64_t kSegmentSize = 16u << 20;
 
 std::string SegmentName(uint64_t segno) { return pg::WalFileName({1, segno}, kSegmentSize); }
 
-enum class Backend { kDirectory, kS3, kRgw };
-
 struct Case {
-  Backend backend;
+  TestStorage storage;
   std::string method;  // WALG_COMPRESSION_METHOD
   bool encrypt;
   std::string name;
@@ -49,17 +47,9 @@ struct Case {
 // A cluster's pg_wal and the walnut settings its archive_command would run with.
 class FakeCluster {
  public:
-  FakeCluster(Backend backend, const std::string& method, bool encrypt) {
-    if (backend == Backend::kS3 || backend == Backend::kRgw) {
-      if (backend == Backend::kRgw) {
-        cli.UseRgwStorage("walpush");
-      } else {
-        cli.UseS3Storage("walpush");
-      }
-      cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
-    } else {
-      cli.UseFileStorage();
-    }
+  FakeCluster(TestStorage storage, const std::string& method, bool encrypt) {
+    cli.UseStorage(storage, "walpush");
+    if (storage != TestStorage::kDirectory) cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
     cli.Set("WALG_COMPRESSION_METHOD", method);
     if (encrypt) {
       cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
@@ -101,7 +91,7 @@ class WalPushCliTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(WalPushCliTest, ArchivesSegmentsAndHistoryFilesAndRefusesDifferentContent) {
   const Case& c = GetParam();
-  FakeCluster cluster(c.backend, c.method, c.encrypt);
+  FakeCluster cluster(c.storage, c.method, c.encrypt);
   fs::path segment = cluster.Segment(3, /*ready=*/false);
   const std::string object = "wal_005/" + SegmentName(3) + Extension(c.method);
 
@@ -134,7 +124,7 @@ TEST_P(WalPushCliTest, ArchivesSegmentsAndHistoryFilesAndRefusesDifferentContent
 
 TEST_P(WalPushCliTest, UploadsReadySegmentsAheadAndLaterCallsReturnAtOnce) {
   const Case& c = GetParam();
-  FakeCluster cluster(c.backend, c.method, c.encrypt);
+  FakeCluster cluster(c.storage, c.method, c.encrypt);
   // Enough for uploads ahead to S3 within the memory budget (see ParallelUploads).
   cluster.cli.Set("WALG_UPLOAD_CONCURRENCY", "16");
   for (uint64_t segno = 1; segno <= 4; ++segno) cluster.Segment(segno);
@@ -161,10 +151,10 @@ TEST_P(WalPushCliTest, UploadsReadySegmentsAheadAndLaterCallsReturnAtOnce) {
 
 TEST_P(WalPushCliTest, RefusesWalOfASecondClusterInTheSameArchive) {
   const Case& c = GetParam();
-  FakeCluster first(c.backend, c.method, c.encrypt);
+  FakeCluster first(c.storage, c.method, c.encrypt);
   ASSERT_EQ(first.Push(first.Segment(1, false)).exit_code, 0);
 
-  FakeCluster second(c.backend, c.method, c.encrypt);
+  FakeCluster second(c.storage, c.method, c.encrypt);
   second.cli.CopySettingsFrom(first.cli);
   auto r = second.Push(second.Segment(1, false, kSystemId + 1));
   EXPECT_EQ(r.exit_code, 1) << r.err;
@@ -177,7 +167,7 @@ TEST_P(WalPushCliTest, RefusesWalOfASecondClusterInTheSameArchive) {
 // must still be one.
 TEST_P(WalPushCliTest, ArchivesAnyOtherFileWithAWarningAndWalFetchReturnsIt) {
   const Case& c = GetParam();
-  FakeCluster cluster(c.backend, c.method, c.encrypt);
+  FakeCluster cluster(c.storage, c.method, c.encrypt);
   fs::create_directories(cluster.pg_wal());
   fs::path file = cluster.pg_wal() / "backup_manifest";
   const std::string content = "{ \"PostgreSQL-Backup-Manifest-Version\": 1 }\n";
@@ -209,10 +199,10 @@ TEST_P(WalPushCliTest, ArchivesAnyOtherFileWithAWarningAndWalFetchReturnsIt) {
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, WalPushCliTest,
-    ::testing::Values(Case{Backend::kDirectory, "lz4", true, "DirectoryLz4Libsodium"},
-                      Case{Backend::kDirectory, "zstd", false, "DirectoryZstd"},
-                      Case{Backend::kS3, "lz4", true, "S3Lz4Libsodium"},
-                      Case{Backend::kS3, "zstd", false, "S3Zstd"}),
+    ::testing::Values(Case{TestStorage::kDirectory, "lz4", true, "DirectoryLz4Libsodium"},
+                      Case{TestStorage::kDirectory, "zstd", false, "DirectoryZstd"},
+                      Case{TestStorage::kS3, "lz4", true, "S3Lz4Libsodium"},
+                      Case{TestStorage::kS3, "zstd", false, "S3Zstd"}),
     [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 // Starts a command in the background; its pid is walnut's own (the shell execs it).
@@ -286,19 +276,19 @@ void KillMidUploadAndRetry(FakeCluster& cluster, bool poll_directory) {
 }
 
 TEST(WalPushKillTest, KillNineMidUploadToADirectoryLeavesNothingAndARetrySucceeds) {
-  FakeCluster cluster(Backend::kDirectory, "lz4", true);
+  FakeCluster cluster(TestStorage::kDirectory, "lz4", true);
   KillMidUploadAndRetry(cluster, /*poll_directory=*/true);
 }
 
 TEST(WalPushKillTest, KillNineMidUploadToS3LeavesNothingAndARetrySucceeds) {
-  FakeCluster cluster(Backend::kS3, "lz4", true);
+  FakeCluster cluster(TestStorage::kS3, "lz4", true);
   KillMidUploadAndRetry(cluster, /*poll_directory=*/false);
 }
 
 // The same on Ceph RGW, which keeps the killed command's multipart upload open as AWS does.
 TEST(WalPushKillTest, KillNineMidUploadToRgwLeavesNothingAndARetrySucceeds) {
   WALNUT_SKIP_WITHOUT_RGW();
-  FakeCluster cluster(Backend::kRgw, "lz4", true);
+  FakeCluster cluster(TestStorage::kRgw, "lz4", true);
   KillMidUploadAndRetry(cluster, /*poll_directory=*/false);
 }
 
@@ -329,7 +319,7 @@ long BaselineRssKiB() {
 TEST(WalPushMemoryTest, OneSegmentToADirectoryStaysWithin16MiB) {
   long baseline = BaselineRssKiB();
   for (const char* method : {"lz4", "zstd"}) {
-    FakeCluster cluster(Backend::kDirectory, method, true);
+    FakeCluster cluster(TestStorage::kDirectory, method, true);
     fs::path segment = cluster.Segment(1, false);
     CommandResult r;
     long kib = PeakRssKiB(cluster.cli, "wal-push " + ShellQuote(segment.string()), &r);
@@ -343,7 +333,7 @@ TEST(WalPushMemoryTest, OneSegmentToADirectoryStaysWithin16MiB) {
 
 TEST(WalPushMemoryTest, UploadsAheadToS3StayWithinTheBudget) {
   long baseline = BaselineRssKiB();
-  FakeCluster cluster(Backend::kS3, "lz4", true);
+  FakeCluster cluster(TestStorage::kS3, "lz4", true);
   // The budget: 16 MiB + WALG_UPLOAD_CONCURRENCY x part size; room for two uploads at once.
   cluster.cli.Set("WALG_UPLOAD_CONCURRENCY", "8");
   cluster.cli.Set("WALG_S3_MAX_PART_SIZE", "8MiB");

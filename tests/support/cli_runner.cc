@@ -46,6 +46,17 @@ void CliRunner::UseRgwStorage(const std::string& what) {
   for (const auto& [name, value] : rgw_bucket_->Settings("cli-" + what)) Set(name, value);
 }
 
+void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
+  switch (storage) {
+    case TestStorage::kDirectory:
+      return UseFileStorage();
+    case TestStorage::kS3:
+      return UseS3Storage(what);
+    case TestStorage::kRgw:
+      return UseRgwStorage(what);
+  }
+}
+
 std::string CliRunner::CommandLine(const std::string& args) const {
   std::string cmd = "env -i";
   for (const auto& [name, value] : env_) cmd += " " + ShellQuote(name + "=" + value);

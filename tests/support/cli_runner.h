@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "support/rgw_bucket.h"
+#include "support/test_storage.h"
 #include "support/test_util.h"
 
 namespace walnut::testing {
@@ -33,6 +34,8 @@ class CliRunner {
   // A new bucket on the fixture's Ceph RGW (support/rgw_bucket.h), deleted with the last runner
   // sharing it (CopySettingsFrom shares it). Throws std::runtime_error when no RGW is configured.
   void UseRgwStorage(const std::string& what);
+  // One of the three above; `what` names the S3 root or RGW bucket.
+  void UseStorage(TestStorage storage, const std::string& what);
 
   CommandResult Run(const std::string& args, const std::string& input = "") const;
   // The command line Run() would execute, for wrapping (e.g. in /usr/bin/time).

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "storage/s3/s3_client.h"
 #include "storage/s3/s3_storage.h"
+#include "support/test_config.h"
 
 namespace walnut::testing {
 namespace {
@@ -134,7 +135,14 @@ std::vector<Entry> OpenUploads(s3::S3Client& client) {
 
 std::optional<RgwServer> RgwFromEnv() {
   std::string endpoint = Env("WALNUT_IT_RGW_ENDPOINT");
-  if (endpoint.empty()) return std::nullopt;
+  if (endpoint.empty()) {
+    if (!WALNUT_TEST_RGW_REQUIRED) return std::nullopt;
+    throw std::runtime_error(fmt::format(
+        "WALNUT_IT_RGW_ENDPOINT is unset, and this build requires RGW (WALNUT_TEST_RGW=ON): "
+        "ctest's rgw_up (tests/tools/ceph-rgw.sh) did not write {}, or the test ran outside "
+        "ctest; start RGW or set the WALNUT_IT_RGW_* variables",
+        *WALNUT_TEST_RGW_ENV_FILE ? WALNUT_TEST_RGW_ENV_FILE : "its env file"));
+  }
   RgwServer server;
   server.endpoint = endpoint;
   server.access_key = Required("WALNUT_IT_RGW_ACCESS_KEY");

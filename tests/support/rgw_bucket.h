@@ -26,7 +26,9 @@ struct RgwServer {
 
 // The server named by the WALNUT_IT_RGW_* variables, or nullopt when WALNUT_IT_RGW_ENDPOINT is
 // unset or empty (RGW not started: the RGW cases skip). Throws std::runtime_error when the
-// endpoint is set but another of the variables is missing.
+// endpoint is set but another of the variables is missing, and when it is unset in a build
+// configured with WALNUT_TEST_RGW=ON (CI): there a missing RGW fails the RGW cases, never skips
+// them.
 std::optional<RgwServer> RgwFromEnv();
 
 // The message RGW cases skip with when RgwFromEnv() is nullopt.
@@ -34,7 +36,8 @@ inline constexpr const char* kRgwSkipMessage =
     "WALNUT_IT_RGW_ENDPOINT is unset: no Ceph RGW to test against (ctest starts one through "
     "tests/tools/ceph-rgw.sh when CMake finds radosgw; see docs/testing.md)";
 
-// In a TEST body or SetUp: skips the test unless an RGW is configured.
+// In a TEST body or SetUp: skips the test unless an RGW is configured (fails it when the build
+// requires RGW: see RgwFromEnv).
 #define WALNUT_SKIP_WITHOUT_RGW()                                                             \
   do {                                                                                        \
     if (!::walnut::testing::RgwFromEnv()) GTEST_SKIP() << ::walnut::testing::kRgwSkipMessage; \

@@ -128,18 +128,6 @@ std::vector<std::string> WalnutConfig::ListObjects(const std::string& folder) co
   return names;
 }
 
-std::string TestStorageName(TestStorage storage) {
-  switch (storage) {
-    case TestStorage::kDirectory:
-      return "Directory";
-    case TestStorage::kS3:
-      return "S3rver";
-    case TestStorage::kRgw:
-      return "Rgw";
-  }
-  return "Unknown";
-}
-
 std::string ExtensionOf(const std::string& method) {
   if (method == "lz4") return ".lz4";
   if (method == "zstd") return ".zst";

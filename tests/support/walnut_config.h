@@ -3,32 +3,14 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include "support/rgw_bucket.h"
+#include "support/test_storage.h"
 #include "support/test_util.h"
 
 namespace walnut::testing {
-
-// Where a WalnutConfig puts the archive: a directory, the fixture's s3rver, or a bucket of its own
-// on the fixture's Ceph RGW (a real S3 checking signatures; see support/rgw_bucket.h).
-enum class TestStorage { kDirectory, kS3, kRgw };
-
-// "Directory", "S3rver", "Rgw": for test names.
-std::string TestStorageName(TestStorage storage);
-inline void PrintTo(TestStorage storage, std::ostream* os) { *os << TestStorageName(storage); }
-
-// The S3 servers a scenario runs against (TEST_P over these); kRgw cases skip without RGW.
-inline constexpr TestStorage kS3Servers[] = {TestStorage::kS3, TestStorage::kRgw};
-
-// In a TEST body or SetUp: skips the test when `storage` is an RGW that is not configured.
-#define WALNUT_SKIP_UNLESS_AVAILABLE(storage)                                                  \
-  do {                                                                                         \
-    if ((storage) == ::walnut::testing::TestStorage::kRgw && !::walnut::testing::RgwFromEnv()) \
-      GTEST_SKIP() << ::walnut::testing::kRgwSkipMessage;                                      \
-  } while (0)
 
 // A Walnut JSON config file for tests in which PostgreSQL runs Walnut (archive_command,
 // restore_command) or Walnut runs as PostgreSQL's user: the storage (a fresh directory owned by
