@@ -108,8 +108,8 @@ CommandResult RunCommand(const std::string& command, const std::string& input) {
   auto out = dir.path() / "out";
   auto err = dir.path() / "err";
   WriteFile(in, input);
-  std::string full = "( " + command + " ) <" + ShellQuote(in) + " >" + ShellQuote(out) + " 2>" +
-                     ShellQuote(err);
+  std::string full = "( " + command + " ) <" + ShellQuote(in.string()) + " >" + ShellQuote(out.string()) + " 2>" +
+                     ShellQuote(err.string());
   int status = std::system(full.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -17,7 +17,7 @@ TEST(ShellQuoteTest, QuotesEachSingleQuoteOutsideTheWord) {
 
 // /bin/sh reads every quoted word back as the bytes it was made from.
 TEST(ShellQuoteTest, TheShellReadsBackTheSameBytes) {
-  for (const std::string text : {std::string("plain"), std::string("a b\tc"),
+  for (const std::string& text : {std::string("plain"), std::string("a b\tc"),
                                  std::string("'quoted' \"twice\""), std::string("$HOME `id` \\n;|&*?"),
                                  std::string("line\nfeed"), std::string("''")}) {
     testing::CommandResult r = testing::RunCommand("printf %s " + ShellQuote(text));
