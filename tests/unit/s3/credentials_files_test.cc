@@ -1,6 +1,9 @@
 // The AWS shared files: the ini parser, profile resolution and credential_process (a real
 // script run by /bin/sh).
 
+#include <fstream>
+#include <thread>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -193,6 +196,29 @@ TEST(CredentialProcessTest, AProcessThatClosesStdoutButLingersIsBoundedToo) {
   Error e = ExpectError([&] { fetcher.Fetch(); });
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_THAT(e.what(), HasSubstr("did not finish within"));
+}
+
+// What the command started dies with it at the timeout: a background child of the shell (here one
+// that would otherwise live 30 s) is killed as part of the command's process group.
+TEST(CredentialProcessTest, ATimeoutAlsoKillsWhatTheCommandStarted) {
+  testing::TempDir dir;
+  const std::string pid_file = (dir.path() / "child.pid").string();
+  CredentialProcessFetcher fetcher("sleep 30 & echo $! > " + ShellQuote(pid_file) + "; wait",
+                                   "spawning", std::chrono::milliseconds(300));
+  Error e = ExpectError([&] { fetcher.Fetch(); });
+  EXPECT_THAT(e.what(), HasSubstr("did not finish within"));
+  const std::string child = testing::ReadFile(pid_file);
+  ASSERT_FALSE(child.empty());
+  const std::string stat = "/proc/" + child.substr(0, child.find('\n')) + "/stat";
+  // Gone, or a zombie waiting for its reaper: no longer running either way.
+  bool running = true;
+  for (int i = 0; i < 200 && running; ++i) {
+    std::ifstream in(stat);
+    std::string pid, name, state;
+    running = static_cast<bool>(in >> pid >> name >> state) && state != "Z";
+    if (running) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(running) << "the command's child " << child << " outlived the timeout";
 }
 
 }  // namespace

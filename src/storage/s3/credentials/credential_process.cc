@@ -54,10 +54,17 @@ TimedCredentials CredentialProcessFetcher::Fetch() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, write_end.fd, STDOUT_FILENO);
+  // A process group of its own: a timeout kills what the shell started too (a `sleep` under it
+  // would otherwise outlive it, holding our stderr open).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   const char* argv[] = {"/bin/sh", "-c", command_.c_str(), nullptr};
   pid_t pid = 0;
   int err =
-      posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);
+      posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char* const*>(argv), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (err != 0) throw fail(fmt::format("cannot start /bin/sh: {}", std::strerror(err)));
   close(write_end.fd);
@@ -91,7 +98,7 @@ TimedCredentials CredentialProcessFetcher::Fetch() {
   // A command that closed its stdout but keeps running is bounded by the same deadline.
   int status = 0;
   for (;;) {
-    if (timed_out || too_long) kill(pid, SIGKILL);
+    if (timed_out || too_long) kill(-pid, SIGKILL);  // the whole group
     pid_t done = waitpid(pid, &status, timed_out || too_long ? 0 : WNOHANG);
     if (done == pid || (done < 0 && errno != EINTR)) break;
     if (done == 0) {
