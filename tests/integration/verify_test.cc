@@ -1,5 +1,5 @@
-// walnut verify against real PostgreSQL 15 backups, on a directory and on the s3rver: a full and
-// a delta, lz4 and libsodium, verify with the pages' checksums (initdb --data-checksums); then a
+// walnut verify against real PostgreSQL 15 backups, on a directory, the s3rver and Ceph RGW: a
+// full and a delta, lz4 and libsodium, verify with the pages' checksums (initdb --data-checksums); then a
 // flipped byte in a stored part, a removed part and a removed WAL segment each fail naming what is
 // damaged; the result is stored at walnut_reports/verify.json and written for node_exporter; the
 // key left out fails naming the setting; and delete leaves walnut_reports/ alone.
@@ -61,6 +61,7 @@ class VerifyIt : public ::testing::TestWithParam<TestStorage> {
 };
 
 TEST_P(VerifyIt, ChainVerifiesThenEachDamageIsNamed) {
+  WALNUT_SKIP_UNLESS_AVAILABLE(GetParam());
   WalnutConfig config(GetParam(), "verify");
   config.SetCompression("lz4");
   config.SetLibsodiumKey(kTestLibsodiumKeyHex);
@@ -166,8 +167,9 @@ TEST_P(VerifyIt, ChainVerifiesThenEachDamageIsNamed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Storages, VerifyIt,
-                         ::testing::Values(TestStorage::kDirectory, TestStorage::kS3),
-                         [](const auto& test_param) { return TestStorageName(test_param.param); });
+                         ::testing::Values(TestStorage::kDirectory, TestStorage::kS3,
+                                           TestStorage::kRgw),
+                         TestStorageParamName);
 
 }  // namespace
 }  // namespace walnut::testing
