@@ -87,6 +87,36 @@ class DrillTest : public ::testing::Test {
         << "still running: " << ::testing::PrintToString(ProcessesMentioning(scratch));
   }
 
+  // A drill killed with SIGTERM once its PostgreSQL runs: exit 1, one line, nothing left.
+  void ExpectSigtermDuringRecoveryLeavesNothing(WalnutConfig& config) {
+    const std::string scratch = ScratchDir();
+    BackgroundCommand drill(config.IsolatedCommandLine("drill --dir " + ShellQuote(scratch)));
+    const pid_t pid = drill.Pid();
+    // PostgreSQL's log appears when the server starts: recovery is under way.
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!fs::exists(fs::path(scratch) / "postgres.log") &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(fs::exists(fs::path(scratch) / "postgres.log"));
+    ASSERT_EQ(::kill(pid, SIGTERM), 0);
+    CommandResult r = drill.Wait();
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("drill interrupted by a signal"), std::string::npos) << r.err;
+    ExpectNothingLeft(scratch);
+  }
+
+  // A drill to an LSN the archive never reaches: exit 1, one line naming the target, nothing left.
+  void ExpectUnreachableLsnFails(WalnutConfig& config) {
+    const std::string scratch = ScratchDir();
+    CommandResult r = config.Run("drill --dir " + ShellQuote(scratch) + " --target-lsn FF/0");
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("recovery ended before the target lsn FF/0 was reached"),
+              std::string::npos)
+        << r.err;
+    ExpectNothingLeft(scratch);
+  }
+
   PgCluster source_;
   std::string target_time_;
   TempDir work_;
@@ -196,31 +226,13 @@ TEST_F(DrillTest, UnreachableTargetsFailWithOneClearLine_Directory) {
       << r.err;
   ExpectNothingLeft(scratch);
 
-  r = config.Run("drill --dir " + ShellQuote(scratch) + " --target-lsn FF/0");
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.err.find("recovery ended before the target lsn FF/0 was reached"), std::string::npos)
-      << r.err;
-  ExpectNothingLeft(scratch);
+  ExpectUnreachableLsnFails(config);
 }
 
 TEST_F(DrillTest, SigtermDuringRecoveryLeavesNoPostgresAndNoScratchDir_Directory) {
   WalnutConfig config(TestStorage::kDirectory, "drill-sigterm");
   PrepareArchive(config);
-  const std::string scratch = ScratchDir();
-  BackgroundCommand drill(config.IsolatedCommandLine("drill --dir " + ShellQuote(scratch)));
-  const pid_t pid = drill.Pid();
-  // PostgreSQL's log appears when the server starts: recovery is under way.
-  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(fs::path(scratch) / "postgres.log") &&
-         std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(fs::exists(fs::path(scratch) / "postgres.log"));
-  ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  CommandResult r = drill.Wait();
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.err.find("drill interrupted by a signal"), std::string::npos) << r.err;
-  ExpectNothingLeft(scratch);
+  ExpectSigtermDuringRecoveryLeavesNothing(config);
 }
 
 TEST_F(DrillTest, ANonEmptyDirIsRefused) {
@@ -235,10 +247,11 @@ TEST_F(DrillTest, ANonEmptyDirIsRefused) {
   EXPECT_EQ(ReadFile(fs::path(scratch) / "precious"), "data");
 }
 
-// On S3 servers: to a target time with --sql/--expect, the stored report read back with `st cat`.
+// On S3 servers: to a target time with --sql/--expect, the stored report read back with `st cat`;
+// then an unreachable target and a drill killed midway, each leaving nothing behind.
 class DrillS3Test : public DrillTest, public ::testing::WithParamInterface<TestStorage> {};
 
-TEST_P(DrillS3Test, ToATargetTimeWithSqlAndExpect) {
+TEST_P(DrillS3Test, ToATargetTimeWithSqlAndExpectThenAnUnreachableTargetAndASigterm) {
   WALNUT_SKIP_UNLESS_AVAILABLE(GetParam());
   WalnutConfig config(GetParam(), "drill-s3");
   config.SetCompression("zstd");
@@ -257,10 +270,14 @@ TEST_P(DrillS3Test, ToATargetTimeWithSqlAndExpect) {
   EXPECT_EQ(doc["success"], true);
   EXPECT_EQ(doc["checks"]["sql"]["ok"], true);
   EXPECT_TRUE(doc["rpo_seconds"].is_number());
+
+  // The failure cases on the same archive: an unreachable target, a drill killed midway.
+  ExpectUnreachableLsnFails(config);
+  ExpectSigtermDuringRecoveryLeavesNothing(config);
 }
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, DrillS3Test, ::testing::ValuesIn(kS3Servers),
-                         [](const auto& param_info) { return TestStorageName(param_info.param); });
+                         TestStorageParamName);
 
 }  // namespace
 }  // namespace walnut::testing
