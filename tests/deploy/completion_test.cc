@@ -46,6 +46,31 @@ class Completion : public ::testing::Test {
     return result.out;
   }
 
+  // What the zsh function offers for the words of `line` (the last one, possibly empty, being
+  // completed), called as the completion system would, with its builtins stubbed to print their
+  // candidates: compadd's words, _describe's "name:description" entries, _files as FILES.
+  std::string ZshComplete(const std::string& line) {
+    std::istringstream in(line);
+    std::string word, words;
+    int count = 0;
+    while (in >> word) {
+      words += ShellQuote(word) + " ";
+      ++count;
+    }
+    if (line.empty() || line.back() == ' ') {
+      words += "''";
+      ++count;
+    }
+    auto result = Shell(
+        "zsh -fc " +
+        ShellQuote("compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -rl -- \"$@\"; }; "
+                   "_describe() { print -rl -- \"${(@P)4}\"; }; _files() { print -r -- FILES; }; "
+                   "source " + ShellQuote(zsh_.string()) + "; words=(" + words +
+                   "); CURRENT=" + std::to_string(count) + "; _walnut"));
+    EXPECT_EQ(result.exit_code, 0) << result.out;
+    return result.out;
+  }
+
   TempDir dir_;
   fs::path bash_ = dir_.path() / "walnut.bash";
   fs::path zsh_ = dir_.path() / "_walnut";
@@ -123,6 +148,33 @@ TEST_F(Completion, ZshAcceptsTheScriptAndRegistersBothNames) {
       " && print -r -- $_comps[walnut] $_comps[wal-g] && typeset -f _walnut >/dev/null'");
   EXPECT_EQ(loaded.exit_code, 0) << loaded.out;
   EXPECT_EQ(loaded.out, "_walnut _walnut\n");
+}
+
+// The function itself, as the completion system calls it: the same offers as bash's.
+TEST_F(Completion, ZshOffersCommandsSubcommandsFlagsAndFiles) {
+  if (Shell("command -v zsh").exit_code != 0)
+    GTEST_SKIP() << "zsh not installed (apt-get install zsh)";
+  auto has_line_starting = [](const std::string& out, const std::string& start) {
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(start, 0) == 0) return true;
+    }
+    return false;
+  };
+  const std::string commands = ZshComplete("walnut ");
+  EXPECT_TRUE(has_line_starting(commands, "backup-push:")) << commands;
+  EXPECT_TRUE(has_line_starting(commands, "wal-fetch:")) << commands;
+  EXPECT_FALSE(has_line_starting(commands, "ls:")) << commands;
+
+  const std::string st = ZshComplete("wal-g st ");
+  EXPECT_TRUE(has_line_starting(st, "ls:")) << st;
+  EXPECT_FALSE(has_line_starting(st, "backup-push:")) << st;
+
+  const std::string flags = ZshComplete("walnut backup-push --de");
+  EXPECT_TRUE(has_line_starting(flags, "--delta-from-name")) << flags;
+  EXPECT_TRUE(has_line_starting(flags, "--walg-s3-prefix")) << flags;
+
+  EXPECT_EQ(ZshComplete("walnut backup-push --delta-from-name "), "FILES\n");
 }
 
 TEST(CompletionCommand, RefusesAnUnknownShell) {
