@@ -67,7 +67,11 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME walnut)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "Walnut developers")
-set(CPACK_PACKAGE_CONTACT "Walnut developers <walnut@example.org>")
+# Whoever builds the package for distribution names themselves here (-DWALNUT_PACKAGE_MAINTAINER=
+# "Name <address>"); the default is a placeholder address.
+set(WALNUT_PACKAGE_MAINTAINER "Walnut developers <walnut@example.org>" CACHE STRING
+    "Maintainer field of the .deb: \"Name <address>\"")
+set(CPACK_PACKAGE_CONTACT "${WALNUT_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "PostgreSQL backups and point-in-time recovery, compatible with WAL-G")
 # CPack puts the summary first; this is the extended description after it.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
@@ -78,7 +82,6 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
  restore; systemd timers, alert rules and a Grafana dashboard come along.")
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/wal-g/wal-g")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Linked libraries come from dpkg-shlibdeps; libcurl and libpq are loaded with dlopen when first
 # used (src/net/curl_api.h, src/postgres/libpq_api.h), so they are declared here.
