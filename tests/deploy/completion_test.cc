@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -25,8 +26,9 @@ class Completion : public ::testing::Test {
     ASSERT_EQ(zsh.exit_code, 0) << zsh.out;
   }
 
-  // What bash offers for the words of `line` (the last one, possibly empty, being completed).
-  std::string BashComplete(const std::string& line) {
+  // The words of a command line typed up to the cursor, quoted for a shell array, and how many
+  // there are: an empty last word when the line ends in a space (a new word being completed).
+  static std::pair<std::string, int> QuotedWords(const std::string& line) {
     std::istringstream in(line);
     std::string word, words;
     int count = 0;
@@ -38,6 +40,12 @@ class Completion : public ::testing::Test {
       words += "''";
       ++count;
     }
+    return {words, count};
+  }
+
+  // What bash offers for the words of `line` (the last one, possibly empty, being completed).
+  std::string BashComplete(const std::string& line) {
+    const auto [words, count] = QuotedWords(line);
     auto result =
         Shell("bash -c " + ShellQuote("source " + ShellQuote(bash_.string()) + "; COMP_WORDS=(" +
                                       words + "); COMP_CWORD=" + std::to_string(count - 1) +
@@ -50,17 +58,7 @@ class Completion : public ::testing::Test {
   // completed), called as the completion system would, with its builtins stubbed to print their
   // candidates: compadd's words, _describe's "name:description" entries, _files as FILES.
   std::string ZshComplete(const std::string& line) {
-    std::istringstream in(line);
-    std::string word, words;
-    int count = 0;
-    while (in >> word) {
-      words += ShellQuote(word) + " ";
-      ++count;
-    }
-    if (line.empty() || line.back() == ' ') {
-      words += "''";
-      ++count;
-    }
+    const auto [words, count] = QuotedWords(line);
     auto result = Shell(
         "zsh -fc " +
         ShellQuote("compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -rl -- \"$@\"; }; "
