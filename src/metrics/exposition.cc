@@ -96,8 +96,8 @@ void Exposition::Add(std::string_view name, MetricType type, std::string_view he
 std::string Exposition::Text() const {
   std::string out;
   for (const auto& family : families_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family.name, Escape(family.help, /*in_label=*/false),
-                       family.name, TypeName(family.type));
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family.name,
+                       Escape(family.help, /*in_label=*/false), family.name, TypeName(family.type));
     for (const auto& sample : family.samples) {
       out += family.name;
       if (!sample.labels.empty()) {
