@@ -39,9 +39,10 @@ constexpr size_t kMissingShown = 10;
 // when the caller asks (BackupFetchOptions::stop_requested).
 class StoppableReader : public Reader {
  public:
+  // `requested` (the caller's, from BackupFetchOptions) must outlive the reader.
   StoppableReader(Reader& next, std::stop_token stop, const std::function<bool()>& requested,
-                  const std::string& key)
-      : next_(next), stop_(std::move(stop)), requested_(requested), key_(key) {}
+                  std::string key)
+      : next_(next), stop_(std::move(stop)), requested_(requested), key_(std::move(key)) {}
   size_t Read(ByteSpan dst) override {
     if (stop_.stop_requested()) throw Error(ErrorCode::kCancelled, "cancelled after another error");
     if (requested_ && requested_()) {
@@ -54,7 +55,7 @@ class StoppableReader : public Reader {
   Reader& next_;
   std::stop_token stop_;
   const std::function<bool()>& requested_;
-  const std::string& key_;
+  const std::string key_;
 };
 
 // The objects of tar_partitions/, by role.
