@@ -199,7 +199,7 @@ TEST(SettingRegistryTest, EveryRefusedSettingStopsTheCommandWithOneLine) {
 TEST(SettingRegistryTest, TheIssuesRefusalsAreInPlace) {
   for (std::string_view name :
        {"WALG_FAILOVER_STORAGES", "WALG_FAILOVER_STORAGES_CHECK",
-        "WALG_FAILOVER_STORAGES_CHECK_TIMEOUT", "WALG_TARGET_STORAGE", "WALG_PGP_KEY",
+        "WALG_FAILOVER_STORAGES_CHECK_TIMEOUT", "WALG_TARGET_STORAGE", "WALG_GPG_KEY_ID",
         "WALG_AZ_PREFIX"}) {
     ASSERT_NE(FindSettingSpec(name), nullptr) << name;
     EXPECT_EQ(FindSettingSpec(name)->status, SettingStatus::kRefused) << name;
