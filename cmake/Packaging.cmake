@@ -88,7 +88,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # they are declared here.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4, libpq5, librnp0")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql, prometheus-node-exporter")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql, prometheus-node-exporter, gpg")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -21,7 +21,7 @@ packages=(
   # command-line codecs the interoperability tests and benchmarks compare against
   lz4 zstd brotli xz-utils
   # GnuPG: the OpenPGP tests make their keys with it and check both ways that it reads Walnut's
-  # objects and Walnut reads its own
+  # objects and Walnut reads its own; WALG_GPG_KEY_ID runs it at run time
   gpg
   # a real PostgreSQL for the integration tests and benchmarks
   postgresql-15 postgresql-client-15

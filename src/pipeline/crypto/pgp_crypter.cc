@@ -5,6 +5,7 @@
 #include <functional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,7 +22,7 @@ Error Abandoned() { return Error(ErrorCode::kCancelled, "OpenPGP: stream abandon
 // Runs one librnp operation (pgp::Encrypt or pgp::Decrypt) on a pgp::QuietThread as a
 // coroutine of the caller: each time the operation wants input or has output, it posts a request
 // and waits; the caller's thread answers it, doing all the I/O itself. So the quiet thread
-// touches no descriptor, and at most one piece of the operation's output is in flight.
+// touches no descriptor. It holds one kBatch buffer of input and one of output.
 // The caller side is not thread-safe (one Writer or Reader owns it).
 class RnpCoroutine {
  public:
@@ -93,16 +94,44 @@ class RnpCoroutine {
     return answer_n_;
   }
 
+  // librnp reads and writes a few KiB at a time; a hand-over per piece would cost two thread
+  // switches each. The quiet thread gathers its output, and takes its input, in kBatch pieces.
+  static constexpr size_t kBatch = 256 << 10;
+
   void Run() {
     std::exception_ptr failure;
+    std::vector<std::byte> in(kBatch);
+    size_t in_pos = 0, in_end = 0;
+    std::vector<std::byte> out;
+    out.reserve(kBatch);
+    auto flush = [&] {
+      if (out.empty()) return;
+      Post(Request{Kind::kPush, {}, ConstByteSpan(out.data(), out.size()), nullptr});
+      out.clear();
+    };
+    auto pull = [&](ByteSpan dst) -> size_t {
+      if (in_pos == in_end) {
+        flush();  // what is done goes out before the thread waits for more
+        in_pos = 0;
+        in_end = Post(Request{Kind::kPull, ByteSpan(in.data(), in.size()), {}, nullptr});
+        if (in_end == 0) return 0;
+      }
+      size_t n = std::min(dst.size(), in_end - in_pos);
+      std::memcpy(dst.data(), in.data() + in_pos, n);
+      in_pos += n;
+      return n;
+    };
+    auto push = [&](ConstByteSpan src) {
+      if (out.size() + src.size() > kBatch) flush();
+      if (src.size() >= kBatch) {
+        Post(Request{Kind::kPush, {}, src, nullptr});
+        return;
+      }
+      out.insert(out.end(), src.begin(), src.end());
+    };
     try {
-      operation_(
-          [this](ByteSpan dst) {
-            return Post(Request{Kind::kPull, dst, {}, nullptr});
-          },
-          [this](ConstByteSpan src) {
-            if (!src.empty()) Post(Request{Kind::kPush, {}, src, nullptr});
-          });
+      operation_(pull, push);
+      flush();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -269,16 +298,36 @@ class PgpDecryptReader : public Reader {
 
 PgpCrypter::PgpCrypter(PgpKeyring keys, std::optional<SecretString> passphrase,
                        std::string passphrase_setting)
-    : keys_(std::make_shared<const PgpKeyring>(std::move(keys))),
+    : PgpCrypter([keys] { return keys; }, [keys] { return keys; }, std::move(passphrase),
+                 std::move(passphrase_setting)) {}
+
+PgpCrypter::PgpCrypter(KeyringLoader encryption_keys, KeyringLoader decryption_keys,
+                       std::optional<SecretString> passphrase, std::string passphrase_setting)
+    : encryption_loader_(std::move(encryption_keys)),
+      decryption_loader_(std::move(decryption_keys)),
       passphrase_(std::move(passphrase)),
       passphrase_setting_(std::move(passphrase_setting)) {}
 
 std::unique_ptr<Writer> PgpCrypter::WrapEncrypt(std::unique_ptr<Writer> next) const {
-  return std::make_unique<PgpEncryptWriter>(keys_, std::move(next));
+  return std::make_unique<PgpEncryptWriter>(EncryptionKeys(), std::move(next));
 }
 
 std::unique_ptr<Reader> PgpCrypter::WrapDecrypt(std::unique_ptr<Reader> next) const {
   return std::make_unique<PgpDecryptReader>(DecryptionKeys(), std::move(next));
+}
+
+std::shared_ptr<const PgpKeyring> PgpCrypter::EncryptionKeys() const {
+  MutexLock lock(mu_);
+  if (encryption_failure_) std::rethrow_exception(encryption_failure_);
+  if (!encryption_keys_) {
+    try {
+      encryption_keys_ = std::make_shared<const PgpKeyring>(encryption_loader_());
+    } catch (...) {
+      encryption_failure_ = std::current_exception();
+      throw;
+    }
+  }
+  return encryption_keys_;
 }
 
 std::shared_ptr<const PgpKeyring> PgpCrypter::DecryptionKeys() const {
@@ -286,22 +335,23 @@ std::shared_ptr<const PgpKeyring> PgpCrypter::DecryptionKeys() const {
   if (unlock_failure_) std::rethrow_exception(unlock_failure_);
   if (unlocked_) return unlocked_;
   try {
-    if (!keys_->has_decryption_key()) {
+    auto keys = std::make_shared<const PgpKeyring>(decryption_loader_());
+    if (!keys->has_decryption_key()) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("{}: holds no secret key that can decrypt (only public keys); "
                               "reading the archive needs the secret key (WAL-G encrypts to the "
                               "public key and decrypts with the secret one)",
-                              keys_->source()));
+                              keys->source()));
     }
-    if (!keys_->decryption_key_protected()) {
-      unlocked_ = keys_;
+    if (!keys->decryption_key_protected()) {
+      unlocked_ = keys;
     } else if (!passphrase_) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("{}: the secret key is protected by a passphrase; set {}",
-                              keys_->source(), passphrase_setting_));
+                              keys->source(), passphrase_setting_));
     } else {
       unlocked_ =
-          std::make_shared<const PgpKeyring>(keys_->Unlocked(*passphrase_, passphrase_setting_));
+          std::make_shared<const PgpKeyring>(keys->Unlocked(*passphrase_, passphrase_setting_));
     }
   } catch (...) {
     unlock_failure_ = std::current_exception();

@@ -350,6 +350,7 @@ PgpKeyring PgpKeyring::LoadHere(std::string_view material, std::string_view sour
     if (KeyFlag(Rnp().key_is_primary, key.handle.get())) keyring.primary_key_ids_.push_back(key.id);
     if (CanEncrypt(key.handle.get()) && KeyFlag(Rnp().key_have_secret, key.handle.get())) {
       keyring.has_decryption_key_ = true;
+      keyring.decryption_key_ids_.push_back(key.id);
       if (KeyFlag(Rnp().key_is_protected, key.handle.get())) {
         keyring.decryption_key_protected_ = true;
       }
@@ -453,10 +454,10 @@ void Decrypt(const PgpKeyring& keys, const PullBytes& pull, const PushBytes& pus
     }
     if (!for_ids.empty()) {
       throw Error(ErrorCode::kCorruption,
-                  fmt::format("OpenPGP: encrypted for key {}, which {} does not hold with its "
-                              "secret part (it holds {}); set the secret key the archive was "
+                  fmt::format("OpenPGP: encrypted for key {}, for which {} has no secret key "
+                              "(its secret keys: {}); set the secret key the archive was "
                               "encrypted to",
-                              JoinIds(for_ids), keys.source(), JoinIds(keys.primary_key_ids())));
+                              JoinIds(for_ids), keys.source(), JoinIds(keys.decryption_key_ids())));
     }
   }
   throw Error(ErrorCode::kCorruption,

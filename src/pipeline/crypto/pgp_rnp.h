@@ -28,6 +28,9 @@ class PgpKeyring {
   const std::string& source() const { return source_; }
   // The 16-hex-digit ids of the primary keys, for messages.
   const std::vector<std::string>& primary_key_ids() const { return primary_key_ids_; }
+  // The ids of the keys that can decrypt (encryption-capable, with their secret part): the ids
+  // an OpenPGP message names as its recipients.
+  const std::vector<std::string>& decryption_key_ids() const { return decryption_key_ids_; }
   // Whether any key that can decrypt (an encryption-capable key with its secret part) is here.
   bool has_decryption_key() const { return has_decryption_key_; }
   // Whether such a key is protected by a passphrase.
@@ -50,6 +53,7 @@ class PgpKeyring {
   SecretString packets_;        // every key, binary, as parsed (secret parts as given)
   std::string public_packets_;  // the public keys only: all an upload needs
   std::vector<std::string> primary_key_ids_;
+  std::vector<std::string> decryption_key_ids_;
   bool has_decryption_key_ = false;
   bool decryption_key_protected_ = false;
 };
@@ -81,8 +85,9 @@ void Encrypt(const PgpKeyring& recipients, const PullBytes& pull, const PushByte
 // Decrypts one OpenPGP message (binary or armoured; compressed or not, as gpg writes) from `pull`
 // into `push`. Returns only once the whole message is authenticated (the MDC checked); the bytes
 // pushed before a failure must be discarded. Throws kCorruption for a message that is not for
-// any key of `keys` (naming the keys it is for), damaged, truncated or followed by other data;
-// an exception from `pull` or `push` is rethrown as is.
+// any key of `keys` (naming the keys it is for), damaged or truncated; an exception from `pull`
+// or `push` is rethrown as is. Bytes after the end of a complete message are not looked at
+// (librnp stops there, as WAL-G's go-crypto does; gpg calls them a manipulation).
 // REQUIRES: `keys` has its decryption keys unlocked (PgpKeyring::Unlocked) when protected.
 void Decrypt(const PgpKeyring& keys, const PullBytes& pull, const PushBytes& push);
 

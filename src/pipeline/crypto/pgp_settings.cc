@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/secret_string.h"
 #include "pipeline/crypto/pgp_crypter.h"
+#include "pipeline/crypto/pgp_gpg_keyring.h"
 #include "pipeline/crypto/pgp_rnp.h"
 
 namespace walnut {
@@ -88,12 +89,17 @@ std::span<const SettingSpec> PgpSettingSpecs() {
                     "passphrase of the OpenPGP secret key")
           .Secret()
           .Implemented(),
+      DefineSetting("WALG_GPG_KEY_ID", SettingKind::kString,
+                    "deprecated: a key of the user's gpg keyring, exported with gpg when needed")
+          .Alias("WALE_GPG_KEY_ID")
+          .Implemented(),
   };
   return specs;
 }
 
 bool PgpConfigured(const Config& config) {
-  return config.Has("WALG_PGP_KEY") || config.Has("WALG_PGP_KEY_PATH");
+  return config.Has("WALG_PGP_KEY") || config.Has("WALG_PGP_KEY_PATH") ||
+         config.Has("WALG_GPG_KEY_ID");
 }
 
 std::shared_ptr<const Crypter> MakePgpCrypter(const Config& config) {
@@ -108,6 +114,26 @@ std::shared_ptr<const Crypter> MakePgpCrypter(const Config& config) {
     passphrase = SecretString(config.GetString("WALG_PGP_KEY_PASSPHRASE"));
   }
   std::string passphrase_setting(config.SpelledName("WALG_PGP_KEY_PASSPHRASE"));
+  if (config.Has("WALG_GPG_KEY_ID")) {
+    if (has_key || has_path) {
+      config.ThrowInvalid("WALG_GPG_KEY_ID",
+                          "cannot be combined with WALG_PGP_KEY or WALG_PGP_KEY_PATH; set only one "
+                          "of them");
+    }
+    // As WAL-G: gpg exports the public keys for the first upload, the secret ones for the first
+    // download, not before.
+    std::string id = config.GetString("WALG_GPG_KEY_ID");
+    std::string setting(config.SpelledName("WALG_GPG_KEY_ID"));
+    std::string source = fmt::format("{} {} (gpg keyring)", setting, id);
+    auto public_keys = [id, setting, source] {
+      return pgp::PgpKeyring::Load(ExportGpgPublicKeys(id, setting), source);
+    };
+    auto secret_keys = [id, setting, source, passphrase] {
+      return pgp::PgpKeyring::Load(ExportGpgSecretKeys(id, passphrase, setting).Reveal(), source);
+    };
+    return std::make_shared<PgpCrypter>(public_keys, secret_keys, std::move(passphrase),
+                                        std::move(passphrase_setting));
+  }
   if (has_key) {
     std::string setting(config.SpelledName("WALG_PGP_KEY"));
     SecretString material = ExpandNewlines(config.GetString("WALG_PGP_KEY"));

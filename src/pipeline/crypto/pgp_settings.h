@@ -10,7 +10,8 @@
 
 namespace walnut {
 
-// OpenPGP encryption's settings (WALG_PGP_KEY, _PATH, _PASSPHRASE), each with its status.
+// OpenPGP encryption's settings (WALG_PGP_KEY, _PATH, _PASSPHRASE, and WALG_GPG_KEY_ID for a
+// key of the user's gpg keyring), each with its status.
 std::span<const SettingSpec> PgpSettingSpecs();
 
 // How to give the OpenPGP key, for messages.
@@ -18,7 +19,7 @@ inline constexpr std::string_view kPgpKeyHint =
     "set WALG_PGP_KEY or WALG_PGP_KEY_PATH to the secret key, with WALG_PGP_KEY_PASSPHRASE if it "
     "has one";
 
-// Whether the settings ask for OpenPGP encryption (a key or a key file is set).
+// Whether the settings ask for OpenPGP encryption (a key, a key file or a gpg key id is set).
 bool PgpConfigured(const Config& config);
 
 // The crypter for the configured key. Throws kInvalidArgument naming the setting for a key file

@@ -29,6 +29,14 @@ class PgpSettingsTest : public ::testing::Test {
   GpgTestKeys keys_;
 };
 
+std::string EncryptAll(const Crypter& crypter, const std::string& plain) {
+  auto sink = std::make_unique<MemoryWriter>();
+  MemoryWriter* out = sink.get();
+  auto writer = crypter.WrapEncrypt(std::move(sink));
+  WriteInRandomChunks(*writer, plain);
+  return out->data();
+}
+
 std::string Decrypt(const Crypter& crypter, const std::string& cipher) {
   auto reader = crypter.WrapDecrypt(std::make_unique<MemoryReader>(cipher));
   return ReadAll(*reader);
@@ -92,6 +100,43 @@ TEST_F(PgpSettingsTest, BadSettingsFailInOneLineWithoutSecrets) {
   EXPECT_THAT(SettingsError({{"WALG_PGP_KEY_PATH", garbage_path},
                              {"WALG_LIBSODIUM_KEY", "0123456789abcdef0123456789abcdef"}}),
               HasSubstr("both libsodium and openpgp encryption are configured"));
+}
+
+TEST_F(PgpSettingsTest, GpgKeyIdExportsFromTheUsersKeyringWhenNeeded) {
+  // WAL-G's deprecated WALG_GPG_KEY_ID (WAL-E's WALE_GPG_KEY_ID): gpg from PATH, in its default
+  // home, exports the public key for uploads and the secret key (with the passphrase given on
+  // its standard input) for downloads.
+  keys_.Need(GpgTestKeys::kBob);
+  ASSERT_EQ(setenv("GNUPGHOME", keys_.home().c_str(), 1), 0);
+  std::string plain = RandomBytes(30000, 12);
+  auto crypter = LoadFrom({{"WALE_GPG_KEY_ID", GpgTestKeys::kBob},
+                           {"WALG_PGP_KEY_PASSPHRASE", GpgTestKeys::kPassphrase}});
+  ASSERT_NE(crypter, nullptr);
+  EXPECT_EQ(crypter->Name(), "openpgp");
+  std::string cipher = EncryptAll(*crypter, plain);
+  EXPECT_TRUE(keys_.Decrypt(cipher, GpgTestKeys::kPassphrase) == plain);
+  EXPECT_TRUE(Decrypt(*crypter, keys_.Encrypt(GpgTestKeys::kBob, plain)) == plain);
+
+  // A key the keyring lacks: one line naming the setting and the id, at the first use.
+  auto missing = LoadFrom({{"WALG_GPG_KEY_ID", "nobody@walnut.invalid"}});
+  Error e = ExpectError([&] { EncryptAll(*missing, plain); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.what(), HasSubstr("WALG_GPG_KEY_ID: gpg exported no public key for key "
+                                  "nobody@walnut.invalid"));
+  EXPECT_THAT(e.what(), Not(HasSubstr("\n")));
+  // The wrong passphrase.
+  auto wrong = LoadFrom(
+      {{"WALG_GPG_KEY_ID", GpgTestKeys::kBob}, {"WALG_PGP_KEY_PASSPHRASE", "wrong-passphrase"}});
+  Error w = ExpectError([&] { Decrypt(*wrong, keys_.Encrypt(GpgTestKeys::kBob, plain)); });
+  EXPECT_EQ(w.code(), ErrorCode::kInvalidArgument);
+  // gpg refuses the export, or (its agent having the passphrase cached) exports the key, which
+  // the passphrase then does not unlock.
+  EXPECT_THAT(w.what(), ::testing::AnyOf(HasSubstr("WALG_GPG_KEY_ID: gpg exported no secret key"),
+                                         HasSubstr("WALG_PGP_KEY_PASSPHRASE: does not unlock")));
+  EXPECT_THAT(w.what(), Not(HasSubstr("wrong-passphrase")));
+  EXPECT_THAT(SettingsError({{"WALG_GPG_KEY_ID", "x"}, {"WALG_PGP_KEY", "y"}}),
+              HasSubstr("WALG_GPG_KEY_ID"));
+  unsetenv("GNUPGHOME");
 }
 
 }  // namespace
