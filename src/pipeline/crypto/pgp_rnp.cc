@@ -1,9 +1,12 @@
 #include "pipeline/crypto/pgp_rnp.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -58,7 +61,28 @@ struct RnpApi {
   decltype(&rnp_op_verify_get_recipient_at) verify_get_recipient_at;
   decltype(&rnp_recipient_get_keyid) recipient_get_keyid;
   decltype(&rnp_op_verify_destroy) verify_destroy;
+  // The descriptors Botan keeps open on the random device (see LoadRnp).
+  std::vector<int> random_device_fds;
 };
+
+// The descriptors of this process's table open on /dev/urandom or /dev/random.
+std::vector<int> RandomDeviceDescriptors() {
+  std::vector<int> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return fds;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    char target[64];
+    ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    if (n <= 0) continue;
+    std::string_view path(target, static_cast<size_t>(n));
+    if (path == "/dev/urandom" || path == "/dev/random") fds.push_back(std::atoi(entry->d_name));
+  }
+  ::closedir(dir);
+  std::sort(fds.begin(), fds.end());
+  return fds;
+}
 
 RnpApi LoadRnp() {
   auto library = DynamicLibrary::Open("librnp.so.0", "OpenPGP encryption", "librnp0");
@@ -104,10 +128,12 @@ RnpApi LoadRnp() {
   // Botan's system random generator opens /dev/urandom once, on first use, and keeps the
   // descriptor for good. A context made here, on a thread sharing the descriptor table, opens it
   // where every QuietThread's private copy of the table will have it.
+  // QuietThread keeps that descriptor and closes the rest of its private table.
   rnp_ffi_t warm_up = nullptr;
   if (api.ffi_create(&warm_up, RNP_KEYSTORE_GPG, RNP_KEYSTORE_GPG) == RNP_SUCCESS) {
     api.ffi_destroy(warm_up);
   }
+  api.random_device_fds = RandomDeviceDescriptors();
   return api;
 }
 
@@ -316,11 +342,24 @@ class RnpSession {
 };
 
 std::thread QuietThread(std::function<void()> fn) {
-  Rnp();  // loaded here, not on the quiet thread: see LoadRnp
-  return std::thread([fn = std::move(fn)] {
+  // Loaded here, not on the quiet thread: see LoadRnp.
+  const std::vector<int>& keep = Rnp().random_device_fds;
+  return std::thread([fn = std::move(fn), &keep] {
     if (::unshare(CLONE_FILES) == 0) {
+      // The private table holds a copy of every descriptor open now. Kept, a copy would keep its
+      // file open after its owner closed it: a pipe's write end would never let the reader see
+      // the end of the output (credential_process, a child's output), a socket would linger. So
+      // all go but Botan's random device.
+      unsigned int low = 0;
+      for (int fd : keep) {
+        if (static_cast<unsigned int>(fd) > low) {
+          ::close_range(low, static_cast<unsigned int>(fd) - 1, 0);
+        }
+        low = static_cast<unsigned int>(fd) + 1;
+      }
+      ::close_range(low, ~0U, 0);
       int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-      if (null_fd >= 0) {
+      if (null_fd >= 0 && null_fd != STDERR_FILENO) {
         ::dup2(null_fd, STDERR_FILENO);
         ::close(null_fd);
       }

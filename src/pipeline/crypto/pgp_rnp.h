@@ -61,10 +61,10 @@ class PgpKeyring {
 // librnp 0.16 prints its internal diagnostics ("[init_encrypted_src() ...] failed to obtain
 // decrypting key") to stderr, unconditionally, which would break Walnut's one-line errors. Every
 // librnp call therefore runs on a thread started here: it gets a private copy of the file
-// descriptor table (unshare(CLONE_FILES)) whose descriptor 2 is /dev/null. Such a thread must
-// not do I/O on descriptors other threads use (those opened or closed after it started are not
-// shared): it only computes, and hands bytes to and from other threads. If the kernel refuses
-// the unshare, `fn` still runs, with librnp's diagnostics on stderr.
+// descriptor table (unshare(CLONE_FILES)) in which every descriptor is closed but Botan's random
+// device, and descriptor 2 is /dev/null. Such a thread can do no I/O on other threads'
+// descriptors: it only computes, and hands bytes to and from other threads. If the kernel
+// refuses the unshare, `fn` still runs, with librnp's diagnostics on stderr.
 std::thread QuietThread(std::function<void()> fn);
 
 // Pulls bytes into its argument; returns how many, 0 at the end. May throw.

@@ -10,6 +10,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "crypto_test_util.h"
@@ -225,6 +227,27 @@ TEST_F(PgpCrypterTest, AbandonedStreamsStopTheirThreads) {
   }  // destroyed without Close(): aborts downstream
   EXPECT_TRUE(log->aborted);
   EXPECT_FALSE(log->closed);
+}
+
+TEST_F(PgpCrypterTest, ADescriptorClosedWhileAStreamRunsIsClosed) {
+  // librnp runs on a thread with a private copy of the descriptor table (pgp::QuietThread). A
+  // pipe made before it started and closed by its owner meanwhile must still reach its end:
+  // were the copy kept, the reader would wait for the stream to finish (credential_process's
+  // output, a child's).
+  auto crypter = AliceSecret();
+  std::string cipher = Encrypt(*crypter, RandomBytes(1 << 20, 5));
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto reader = crypter->WrapDecrypt(std::make_unique<MemoryReader>(cipher));
+  std::string some(1000, '\0');
+  ASSERT_EQ(reader->Read(ByteSpan(reinterpret_cast<std::byte*>(some.data()), some.size())), 1000u);
+  ::close(fds[1]);
+  pollfd end{fds[0], POLLIN, 0};
+  EXPECT_EQ(::poll(&end, 1, 2000), 1) << "the pipe's write end is still open somewhere";
+  char byte;
+  EXPECT_EQ(::read(fds[0], &byte, 1), 0);
+  ::close(fds[0]);
+  EXPECT_TRUE(ReadAll(*reader) == RandomBytes(1 << 20, 5).substr(1000));
 }
 
 // Resident memory peak (VmHWM) since the last reset, in bytes.
