@@ -464,6 +464,13 @@ void Encrypt(const PgpKeyring& recipients, const PullBytes& pull, const PushByte
   Check(Rnp().encrypt_set_compression(op.get(), "Uncompressed", 0), "configuring encryption");
   rnp_result_t rc = Rnp().encrypt_execute(op.get());
   if (state.failure) std::rethrow_exception(state.failure);
+  if (rc == RNP_ERROR_NO_SUITABLE_KEY) {
+    // librnp takes an expired or revoked key as a recipient and refuses it only here.
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("{}: key {} cannot encrypt: it has no valid encryption key (expired, "
+                            "revoked or missing); use a key gpg can encrypt to",
+                            recipients.source(), JoinIds(recipients.primary_key_ids())));
+  }
   Check(rc, "encryption");
 }
 

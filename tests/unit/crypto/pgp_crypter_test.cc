@@ -155,6 +155,22 @@ TEST_F(PgpCrypterTest, WrongKeyNamesTheKeysInOneLine) {
   EXPECT_THAT(e.what(), Not(HasSubstr("\n")));
 }
 
+TEST_F(PgpCrypterTest, AnExpiredKeyCannotEncryptAndSaysSoInOneLine) {
+  // Made in 2020 with a lifetime of one day: expired long since. WAL-G refuses it too.
+  CommandResult made =
+      gpg_->Gpg("--faked-system-time 20200101T000000 --pinentry-mode loopback --gen-key",
+                "%no-protection\nKey-Type: EDDSA\nKey-Curve: ed25519\nSubkey-Type: ECDH\n"
+                "Subkey-Curve: cv25519\nName-Real: Walnut Test\nName-Email: old@walnut.invalid\n"
+                "Expire-Date: 1d\n%commit\n");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto crypter = FromKey(gpg_->GpgHome::ExportPublic("old@walnut.invalid"));
+  Error e = ExpectError([&] { Encrypt(*crypter, "data"); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.what(), HasSubstr("WALG_PGP_KEY: key "));
+  EXPECT_THAT(e.what(), HasSubstr("cannot encrypt"));
+  EXPECT_THAT(e.what(), Not(HasSubstr("\n")));
+}
+
 TEST_F(PgpCrypterTest, PublicKeyCannotDecrypt) {
   auto crypter = FromKey(gpg_->ExportPublic(GpgTestKeys::kAlice));
   Error e = ExpectError([&] { Decrypt(*crypter, "x"); });
