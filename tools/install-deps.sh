@@ -11,13 +11,18 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries
   libcurl4-openssl-dev libssl-dev zlib1g-dev liblz4-dev libzstd-dev libbrotli-dev liblzma-dev libsodium-dev
+  librnp-dev
   libpq-dev nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # run time: loaded with dlopen when S3 or a server connection is first used, not linked (see
-  # src/net/curl_api.h, src/postgres/libpq_api.h), so a package of Walnut must depend on them
-  libcurl4 libpq5
+  # run time: loaded with dlopen when S3, a server connection or an OpenPGP key is first used,
+  # not linked (see src/net/curl_api.h, src/postgres/libpq_api.h, src/pipeline/crypto/pgp_rnp.cc),
+  # so a package of Walnut must depend on them
+  libcurl4 libpq5 librnp0
   # command-line codecs the interoperability tests and benchmarks compare against
   lz4 zstd brotli xz-utils
+  # GnuPG: the OpenPGP tests make their keys with it and check both ways that it reads Walnut's
+  # objects and Walnut reads its own; WALG_GPG_KEY_ID runs it at run time
+  gpg
   # a real PostgreSQL for the integration tests and benchmarks
   postgresql-15 postgresql-client-15
   # a real S3 for the integration tests and the S3 benchmarks: a throwaway Ceph RADOS Gateway

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "common/error.h"
+#include "pipeline/crypto/pgp_settings.h"
 #include "pipeline/crypto/sodium_settings.h"
 #include "pipeline/crypto/walg_crypters_not_yet.h"
 
@@ -16,6 +17,7 @@ namespace {
 
 constexpr CrypterEntry kCrypters[] = {
     {"libsodium", kSodiumKeyHint, &SodiumSettingSpecs, &SodiumConfigured, &MakeSodiumCrypter},
+    {"openpgp", kPgpKeyHint, &PgpSettingSpecs, &PgpConfigured, &MakePgpCrypter},
 };
 
 }  // namespace

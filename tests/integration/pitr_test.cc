@@ -16,6 +16,7 @@
 
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
+#include "support/gpg_home.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
 #include "support/walnut_config.h"
@@ -111,6 +112,38 @@ TEST_F(PitrTest, RecoveryTargetTimeRestoresTheStateAtThatTime_DirectoryLz4Libsod
   EXPECT_TRUE(restored.DumpAll() == expected)
       << "the restored cluster differs from the source at " << target_time;
   ExpectIndexesIntact(restored, "postgres");
+}
+
+// OpenPGP end to end: PostgreSQL archives through wal-push and restores through wal-fetch,
+// backup-push and backup-fetch encrypt and decrypt every tar part, with a passphrase-protected
+// key made by gpg; gpg reads an archived segment back.
+TEST_F(PitrTest, LatestToTheEndOfWalWithOpenPgp_DirectoryZstd) {
+  GpgTestKeys gpg;
+  WalnutConfig config(TestStorage::kDirectory, "pitr-pgp");
+  config.SetCompression("zstd");
+  config.SetPgpKey(gpg.ExportSecret(GpgTestKeys::kBob, GpgTestKeys::kPassphrase),
+                   GpgTestKeys::kPassphrase);
+  StartSource(config, 2);
+  BackupPushUnderLoad(config, 6);
+  source_.Pgbench("-n -c 2 -t 300");
+  source_.Query("CREATE TABLE after_backup AS SELECT g FROM generate_series(1, 10000) g");
+  ArchiveAll();
+  const std::string expected = source_.DumpAll();
+  source_.Stop();
+
+  std::vector<std::string> wal = config.ListObjects("wal_005");
+  ASSERT_FALSE(wal.empty());
+  std::string segment = wal.front();
+  CommandResult zstd = RunCommand(
+      "zstd -d -c",
+      gpg.Decrypt(ReadFile(config.storage_dir() / "wal_005" / segment), GpgTestKeys::kPassphrase));
+  EXPECT_EQ(zstd.exit_code, 0) << segment << ": " << zstd.err;
+  EXPECT_EQ(zstd.out.size(), 16u << 20) << segment;
+
+  PgCluster restored;
+  Restore(config, restored, "LATEST", {});
+  EXPECT_EQ(restored.Query("SELECT count(*) FROM after_backup"), "10000");
+  EXPECT_TRUE(restored.DumpAll() == expected) << "the restored cluster differs from the source";
 }
 
 // The same scenario on each S3 server (s3rver; Ceph RGW, which checks signatures as AWS does).

@@ -67,6 +67,14 @@ void WalnutConfig::SetLibsodiumKey(const std::string& key_hex) {
   Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
 }
 
+void WalnutConfig::SetPgpKey(const std::string& key, const std::string& passphrase) {
+  std::filesystem::path key_path = dir_.path() / "pgp-key.asc";
+  WriteFile(key_path, key);
+  GrantToPgRunUser(key_path);
+  if (!passphrase.empty()) settings_["WALG_PGP_KEY_PASSPHRASE"] = passphrase;
+  Set("WALG_PGP_KEY_PATH", key_path.string());
+}
+
 void WalnutConfig::Set(const std::string& name, const std::string& value) {
   settings_[name] = value;
   Write();

@@ -28,6 +28,9 @@ class WalnutConfig {
   void SetCompression(const std::string& method) { Set("WALG_COMPRESSION_METHOD", method); }
   // Encrypts with libsodium; `key_hex` is 32 bytes as 64 hex digits.
   void SetLibsodiumKey(const std::string& key_hex);
+  // Encrypts with OpenPGP: `key` (as gpg exports it) goes to a file PgRunUser() can read, named
+  // by WALG_PGP_KEY_PATH; `passphrase`, unless empty, is WALG_PGP_KEY_PASSPHRASE.
+  void SetPgpKey(const std::string& key, const std::string& passphrase);
   // Any setting (the file holds strings only, as WAL-G's do).
   void Set(const std::string& name, const std::string& value);
   void Unset(const std::string& name);

@@ -10,10 +10,7 @@ std::span<const SettingSpec> CryptersNotYetSettingSpecs() {
   using K = SettingKind;
   constexpr std::string_view kUseSodium =
       " is not supported by walnut yet, and nothing may be uploaded unencrypted instead; use "
-      "WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH";
-  static const std::string pgp = "OpenPGP encryption" + std::string(kUseSodium);
-  static const std::string gpg =
-      "the external gpg keyring (deprecated in WAL-G)" + std::string(kUseSodium);
+      "WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH, or WALG_PGP_KEY or WALG_PGP_KEY_PATH";
   static const std::string envelope = "envelope OpenPGP encryption" + std::string(kUseSodium);
   static const std::string aws_kms = "AWS KMS client-side encryption" + std::string(kUseSodium);
   static const std::string yc_kms =
@@ -21,16 +18,6 @@ std::span<const SettingSpec> CryptersNotYetSettingSpecs() {
   constexpr std::string_view kCompanion =
       "only used with an encryption walnut does not support yet (refused when configured)";
   static const std::vector<SettingSpec> specs = {
-      DefineSetting("WALG_PGP_KEY", K::kString, "ASCII-armored OpenPGP key").Secret().Refused(pgp),
-      DefineSetting("WALG_PGP_KEY_PATH", K::kString, "file holding the ASCII-armored OpenPGP key")
-          .Refused(pgp),
-      DefineSetting("WALG_PGP_KEY_PASSPHRASE", K::kString, "passphrase of the OpenPGP private key")
-          .Secret()
-          .Warned(kCompanion),
-      DefineSetting("WALG_GPG_KEY_ID", K::kString, "deprecated: key id in the external gpg keyring")
-          .Alias("WALE_GPG_KEY_ID")
-          .Secret()
-          .Refused(gpg),
       DefineSetting("WALG_ENVELOPE_PGP_KEY", K::kString, "envelope OpenPGP key (Yandex Cloud KMS)")
           .Secret()
           .Refused(envelope),

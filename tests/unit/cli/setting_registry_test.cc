@@ -14,6 +14,7 @@
 #include "config/setting_status.h"
 #include "config/settings_listing.h"
 #include "storage/registry/storage_registry.h"
+#include "support/gpg_home.h"
 #include "support/test_util.h"
 
 namespace walnut {
@@ -118,6 +119,9 @@ TEST(SettingRegistryTest, EveryImplementedSettingIsRead) {
   testing::TempDir dir;
   const std::string key_file = dir.str() + "/key";
   testing::WriteFile(key_file, "0123456789abcdef0123456789abcdef");
+  testing::GpgTestKeys gpg;
+  const std::string pgp_key_file = dir.str() + "/key.asc";
+  testing::WriteFile(pgp_key_file, gpg.ExportPublic(testing::GpgTestKeys::kAlice));
   const std::vector<Environment> scenarios = {
       {{"WALG_FILE_PREFIX", dir.str() + "/store"}},
       {{"WALG_S3_PREFIX", "s3://bucket/path"},
@@ -130,6 +134,9 @@ TEST(SettingRegistryTest, EveryImplementedSettingIsRead) {
        {"WALNUT_S3_ANONYMOUS", "true"},
        {"AWS_ENDPOINT", "http://127.0.0.1:1"},
        {"WALG_LIBSODIUM_KEY", "0123456789abcdef0123456789abcdef"}},
+      {{"WALG_FILE_PREFIX", dir.str() + "/store"},
+       {"WALG_PGP_KEY_PATH", pgp_key_file},
+       {"WALG_PGP_KEY_PASSPHRASE", "passphrase"}},
   };
   std::set<std::string_view> read;
   for (const Environment& env : scenarios) {
@@ -197,10 +204,9 @@ TEST(SettingRegistryTest, EveryRefusedSettingStopsTheCommandWithOneLine) {
 }
 
 TEST(SettingRegistryTest, TheIssuesRefusalsAreInPlace) {
-  for (std::string_view name :
-       {"WALG_FAILOVER_STORAGES", "WALG_FAILOVER_STORAGES_CHECK",
-        "WALG_FAILOVER_STORAGES_CHECK_TIMEOUT", "WALG_TARGET_STORAGE", "WALG_PGP_KEY",
-        "WALG_AZ_PREFIX"}) {
+  for (std::string_view name : {"WALG_FAILOVER_STORAGES", "WALG_FAILOVER_STORAGES_CHECK",
+                                "WALG_FAILOVER_STORAGES_CHECK_TIMEOUT", "WALG_TARGET_STORAGE",
+                                "WALG_ENVELOPE_PGP_KEY", "WALG_AZ_PREFIX"}) {
     ASSERT_NE(FindSettingSpec(name), nullptr) << name;
     EXPECT_EQ(FindSettingSpec(name)->status, SettingStatus::kRefused) << name;
   }

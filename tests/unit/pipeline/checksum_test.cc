@@ -379,7 +379,13 @@ TEST(EncryptionDetectionTest, OnlyTheUploadersRecordCounts) {
 
 TEST(EncryptionDetectionTest, KeyHintsComeFromTheCrypterTable) {
   EXPECT_EQ(KeySettingsHint("libsodium"), "set WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH");
-  EXPECT_EQ(AnyKeySettingsHint(), "set WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH");
+  EXPECT_EQ(KeySettingsHint("openpgp"),
+            "set WALG_PGP_KEY or WALG_PGP_KEY_PATH to the secret key, with "
+            "WALG_PGP_KEY_PASSPHRASE if it has one");
+  EXPECT_EQ(AnyKeySettingsHint(),
+            "set WALG_LIBSODIUM_KEY or WALG_LIBSODIUM_KEY_PATH (libsodium), or set WALG_PGP_KEY "
+            "or WALG_PGP_KEY_PATH to the secret key, with WALG_PGP_KEY_PASSPHRASE if it has one "
+            "(openpgp)");
   EXPECT_THAT(KeySettingsHint("rot13"), HasSubstr("cannot decrypt rot13"));
 }
 
