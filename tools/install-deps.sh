@@ -13,6 +13,8 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev liblz4-dev libzstd-dev libbrotli-dev liblzma-dev libsodium-dev
   libpq-dev nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # SFTP storage (linked: the package depends on libssh-4 through shlibdeps)
+  libssh-dev
   # run time: loaded with dlopen when S3 or a server connection is first used, not linked (see
   # src/net/curl_api.h, src/postgres/libpq_api.h), so a package of Walnut must depend on them
   libcurl4 libpq5
@@ -23,6 +25,8 @@ packages=(
   # a real S3 for the integration tests and the S3 benchmarks: a throwaway Ceph RADOS Gateway
   # (tests/tools/ceph-rgw.sh); the benchmarks' HTTPS certificate (openssl) and listings (jq)
   ceph-mon ceph-osd radosgw uuid-runtime curl openssl jq
+  # a real SFTP server for the integration tests (tests/tools/sshd-server.sh), run unprivileged
+  openssh-server openssh-client
   # walnut metrics' tests: promtool checks the exposition, node_exporter serves the textfile
   prometheus prometheus-node-exporter
   # the peers the benchmarks run side by side with Walnut

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <libssh/libssh.h>
+#include <libssh/sftp.h>
+
+#include "common/error.h"
+#include "storage/sftp/sftp_options.h"
+
+namespace walnut::sftp {
+
+// "host:port" as messages name the server.
+std::string ServerName(const SftpOptions& options);
+
+// One SSH connection with one SFTP channel on it: connected, the host key checked against the
+// known_hosts file (recorded there on first use unless strict), authenticated with the key and/or
+// the password. libssh sessions are not thread-safe: one thread at a time uses a connection (the
+// pool hands each to one lease).
+class SftpConnection {
+ public:
+  // Connects; throws Error with one line naming the server and what to do: kNetwork (retryable)
+  // when it cannot be reached or stops answering, kPermissionDenied when no credential is
+  // accepted, kFailedPrecondition for a host key that changed or is unknown under strict
+  // checking, kInvalidArgument for an unreadable key file or no credentials at all.
+  explicit SftpConnection(const SftpOptions& options);
+  ~SftpConnection();
+  SftpConnection(const SftpConnection&) = delete;
+  SftpConnection& operator=(const SftpConnection&) = delete;
+
+  sftp_session sftp() const { return sftp_; }
+  ssh_session session() const { return session_; }
+
+  // Whether the connection still works (after a failed request: whether it may be reused).
+  bool alive() const;
+
+  // The Error for a failed SFTP request on `path` (`action`: "cannot open"): kNotFound,
+  // kPermissionDenied, kIo for the server's refusals; kNetwork (retryable) when the connection
+  // failed.
+  Error RequestError(std::string_view action, std::string_view path) const;
+  // The SFTP status code of the last failed request (SSH_FX_*), or -1 when the connection
+  // itself failed.
+  int LastStatus() const;
+
+ private:
+  void CheckHostKey(const SftpOptions& options);
+  void Authenticate(const SftpOptions& options);
+
+  std::string server_;
+  ssh_session session_ = nullptr;
+  sftp_session sftp_ = nullptr;
+};
+
+}  // namespace walnut::sftp

@@ -1,0 +1,329 @@
+// The SFTP backend against a real OpenSSH server (the sshd fixture: tests/tools/sshd-server.sh,
+// run unprivileged on 127.0.0.1): the storage conformance suite, the host key policy, and each
+// way of failing to connect ending in one line, in time.
+
+#include "storage/sftp/sftp_storage.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "support/sshd_server.h"
+#include "support/storage_conformance.h"
+#include "support/test_util.h"
+
+namespace walnut::sftp {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using walnut::testing::ExpectError;
+using walnut::testing::ReadAll;
+using walnut::testing::ReadFile;
+using walnut::testing::Sshd;
+using walnut::testing::SftpTestOptions;
+using walnut::testing::TempDir;
+using walnut::testing::WriteFile;
+
+// Each storage keeps its known_hosts file in a directory of its own, removed with it.
+class OwnedSftpStorage : public SftpStorage {
+ public:
+  OwnedSftpStorage(std::unique_ptr<TempDir> dir, SftpOptions options)
+      : SftpStorage(std::move(options)), dir_(std::move(dir)) {}
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+};
+
+std::unique_ptr<Storage> MakeConformanceStorage() {
+  auto dir = std::make_unique<TempDir>();
+  SftpOptions options = SftpTestOptions("conformance", dir->str());
+  return std::make_unique<OwnedSftpStorage>(std::move(dir), std::move(options));
+}
+
+WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(
+    Sftp, walnut::testing::StorageFactory{"openssh", MakeConformanceStorage});
+
+void PutString(Storage& storage, std::string_view key, const std::string& data,
+               std::map<std::string, std::string> metadata = {}) {
+  auto writer = storage.Put(key, PutOptions{data.size(), std::move(metadata)});
+  writer->Write(AsBytes(data));
+  writer->Close();
+}
+
+// One line, naming what to do, and never a secret.
+void ExpectOneLine(const Error& e) {
+  std::string message = e.what();
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_FALSE(message.empty());
+}
+
+// Runs fn, which must throw, and returns the error and how long it took.
+std::pair<Error, std::chrono::milliseconds> TimedError(const std::function<void()>& fn) {
+  auto start = std::chrono::steady_clock::now();
+  Error e = ExpectError(fn);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  return {e, took};
+}
+
+class SftpTest : public ::testing::Test {
+ protected:
+  SftpOptions Options(std::string_view what) { return SftpTestOptions(what, dir_.str()); }
+  std::string known_hosts() const { return dir_.str() + "/known_hosts"; }
+
+  TempDir dir_;
+};
+
+TEST_F(SftpTest, ObjectsAreFilesBelowTheRootAsWalgStoresThem) {
+  SftpOptions options = Options("layout");
+  std::string root = options.root;
+  SftpStorage storage(options);
+  PutString(storage, "wal_005/000000010000000000000001.lz4", "segment",
+            {{"walnut-sha256", std::string(64, 'a')}});
+  EXPECT_EQ(ReadFile(root + "/wal_005/000000010000000000000001.lz4"), "segment");
+  // The metadata sidecar is hidden, and no temporary file is left.
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(root + "/wal_005")) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{".000000010000000000000001.lz4.walnut-meta",
+                                             "000000010000000000000001.lz4"}));
+  EXPECT_THAT(storage.Describe(), HasSubstr(fmt::format("{}:{}{}", Sshd().host, Sshd().port, root)));
+}
+
+TEST_F(SftpTest, AFileReplacedBehindOurBackLosesItsMetadata) {
+  // WAL-G knows nothing of sidecars: an object it rewrites must not be checked against ours.
+  SftpOptions options = Options("replaced");
+  std::string root = options.root;
+  SftpStorage storage(options);
+  PutString(storage, "obj", "first", {{"walnut-sha256", std::string(64, 'b')}});
+  ASSERT_EQ(storage.Stat("obj")->metadata.size(), 1u);
+  WriteFile(root + "/obj", "second, longer");
+  EXPECT_TRUE(storage.Stat("obj")->metadata.empty());
+  EXPECT_TRUE(storage.Get("obj")->metadata().empty());
+  EXPECT_EQ(ReadAll(*storage.Get("obj")), "second, longer");
+}
+
+TEST_F(SftpTest, AKilledWriterLeavesATemporaryFileThatDeleteRemoves) {
+  SftpOptions options = Options("killed");
+  SftpStorage storage(options);
+  {
+    auto writer = storage.Put("dir/obj");
+    writer->Write(AsBytes(std::string(1000, 'x')));
+    // Simulates a killed process: the temporary file stays, as after SIGKILL.
+    std::vector<ObjectInfo> temporaries;
+    storage.ListTemporaryFiles("", ListOptions{}, [&](const ObjectInfo& info) {
+      temporaries.push_back(info);
+    });
+    ASSERT_EQ(temporaries.size(), 1u);
+    EXPECT_THAT(temporaries[0].key, HasSubstr("dir/.obj.walnut-tmp-"));
+    std::vector<std::string> keys;
+    storage.List("", ListOptions{}, [&](const ObjectInfo& info) { keys.push_back(info.key); });
+    EXPECT_TRUE(keys.empty());
+    storage.Delete(std::vector<std::string>{temporaries[0].key});
+    writer->Abort();
+  }
+  std::vector<ObjectInfo> left;
+  storage.ListTemporaryFiles("", ListOptions{}, [&](const ObjectInfo& info) { left.push_back(info); });
+  EXPECT_TRUE(left.empty());
+}
+
+TEST_F(SftpTest, RecordsAnUnknownHostKeyOnFirstUseAndTrustsItAfterwards) {
+  SftpOptions options = Options("first-use");
+  options.strict_host_key = false;
+  options.known_hosts_path = dir_.str() + "/new/.ssh/known_hosts";  // the directory is made too
+  {
+    SftpStorage storage(options);
+    EXPECT_FALSE(storage.Stat("nothing").has_value());
+  }
+  std::string recorded = ReadFile(options.known_hosts_path);
+  // The same key as ssh-keyscan saw, under ssh's name for a host off port 22.
+  std::string key = Sshd().host_key_line.substr(Sshd().host_key_line.find(' ') + 1);
+  EXPECT_THAT(recorded, HasSubstr(fmt::format("[{}]:{}", Sshd().host, Sshd().port)));
+  EXPECT_THAT(recorded, HasSubstr(key));
+  // Now known, strict checking accepts it, and nothing is appended again.
+  options.strict_host_key = true;
+  SftpStorage again(options);
+  EXPECT_FALSE(again.Stat("nothing").has_value());
+  EXPECT_EQ(ReadFile(options.known_hosts_path), recorded);
+}
+
+TEST_F(SftpTest, StrictCheckingRefusesAnUnknownHostInOneLine) {
+  SftpOptions options = Options("strict");
+  options.known_hosts_path = dir_.str() + "/empty_known_hosts";
+  SftpStorage storage(options);
+  auto [e, took] = TimedError([&] { storage.Stat("x"); });
+  EXPECT_EQ(e.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(e.what(), HasSubstr("WALNUT_SSH_STRICT_HOST_KEY"));
+  EXPECT_THAT(e.what(), HasSubstr("SHA256:"));
+  ExpectOneLine(e);
+  EXPECT_LT(took, std::chrono::seconds(30));
+  EXPECT_FALSE(fs::exists(options.known_hosts_path));
+}
+
+TEST_F(SftpTest, AChangedHostKeyIsRefusedInOneLine) {
+  SftpOptions options = Options("changed");
+  // The server's name with another key: what a man-in-the-middle would present.
+  std::string other_public = ReadFile(Sshd().other_key + ".pub");
+  std::string name = Sshd().host_key_line.substr(0, Sshd().host_key_line.find(' '));
+  WriteFile(options.known_hosts_path, name + " " + other_public);
+  for (bool strict : {false, true}) {
+    options.strict_host_key = strict;
+    SftpStorage storage(options);
+    auto [e, took] = TimedError([&] { storage.Stat("x"); });
+    EXPECT_EQ(e.code(), ErrorCode::kFailedPrecondition) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr("host key"));
+    EXPECT_THAT(e.what(), HasSubstr("changed"));
+    EXPECT_THAT(e.what(), HasSubstr("ssh-keygen -R"));
+    ExpectOneLine(e);
+    EXPECT_LT(took, std::chrono::seconds(30));
+  }
+  // Nothing was written to the file.
+  EXPECT_EQ(ReadFile(options.known_hosts_path), name + " " + other_public);
+}
+
+TEST_F(SftpTest, AWrongKeyIsRefusedInOneLine) {
+  SftpOptions options = Options("wrong-key");
+  options.private_key_path = Sshd().other_key;
+  SftpStorage storage(options);
+  auto [e, took] = TimedError([&] { storage.Stat("x"); });
+  EXPECT_EQ(e.code(), ErrorCode::kPermissionDenied) << e.what();
+  EXPECT_THAT(e.what(), HasSubstr("refused the login"));
+  EXPECT_THAT(e.what(), HasSubstr(Sshd().other_key));
+  ExpectOneLine(e);
+  EXPECT_LT(took, std::chrono::seconds(30));
+}
+
+TEST_F(SftpTest, AMissingKeyFileIsNamed) {
+  SftpOptions options = Options("missing-key");
+  options.private_key_path = dir_.str() + "/no-such-key";
+  SftpStorage storage(options);
+  Error e = ExpectError([&] { storage.Stat("x"); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.what(), HasSubstr("SSH_PRIVATE_KEY_PATH"));
+  EXPECT_THAT(e.what(), HasSubstr("no-such-key"));
+  ExpectOneLine(e);
+}
+
+TEST_F(SftpTest, APasswordLogsInAndAWrongOneIsRefusedInOneLine) {
+  if (Sshd().password.empty()) {
+    GTEST_SKIP() << "the sshd fixture ran unprivileged and cannot check passwords (run as root)";
+  }
+  SftpOptions options = Options("password");
+  options.private_key_path.clear();
+  options.password = SecretString(Sshd().password);
+  {
+    SftpStorage storage(options);
+    PutString(storage, "p", "by password");
+    EXPECT_EQ(ReadAll(*storage.Get("p")), "by password");
+  }
+  const std::string wrong = "wrong-" + Sshd().password;
+  options.password = SecretString(wrong);
+  SftpStorage storage(options);
+  auto [e, took] = TimedError([&] { storage.Stat("x"); });
+  EXPECT_EQ(e.code(), ErrorCode::kPermissionDenied) << e.what();
+  EXPECT_THAT(e.what(), HasSubstr("the password"));
+  EXPECT_THAT(e.what(), Not(HasSubstr(wrong)));
+  ExpectOneLine(e);
+  EXPECT_LT(took, std::chrono::seconds(30));
+}
+
+TEST_F(SftpTest, NoCredentialsAtAllIsABadSetting) {
+  SftpOptions options = Options("no-credentials");
+  options.private_key_path.clear();
+  SftpStorage storage(options);
+  Error e = ExpectError([&] { storage.Stat("x"); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(e.what(), HasSubstr("SSH_PRIVATE_KEY_PATH"));
+  EXPECT_THAT(e.what(), HasSubstr("SSH_PASSWORD"));
+}
+
+// A TCP port on 127.0.0.1 that nothing listens on (bound, then released).
+int ClosedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST_F(SftpTest, AHostWhereNothingListensFailsInOneLineAtOnce) {
+  SftpOptions options = Options("closed");
+  options.port = ClosedPort();
+  SftpStorage storage(options);
+  auto [e, took] = TimedError([&] { storage.Stat("x"); });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_THAT(e.what(), HasSubstr(fmt::format("127.0.0.1:{}", options.port)));
+  EXPECT_THAT(e.what(), HasSubstr("SSH_PORT"));
+  ExpectOneLine(e);
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST_F(SftpTest, AServerThatNeverAnswersFailsWithinTheTimeout) {
+  // A listener that accepts connections (the kernel's backlog) but never says a word.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  SftpOptions options = Options("silent");
+  options.port = ntohs(addr.sin_port);
+  options.timeout = std::chrono::seconds(2);
+  SftpStorage storage(options);
+  auto [e, took] = TimedError([&] { storage.Stat("x"); });
+  ::close(fd);
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  ExpectOneLine(e);
+  EXPECT_GE(took, std::chrono::milliseconds(1500));
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+TEST_F(SftpTest, ParallelTransfersUseSeveralConnectionsWithinTheBound) {
+  SftpOptions options = Options("parallel");
+  options.max_connections = 3;
+  SftpStorage storage(options);
+  // Four writers open at once with a bound of three: the fourth waits for one to close.
+  std::vector<std::unique_ptr<Writer>> writers;
+  for (int i = 0; i < 3; ++i) writers.push_back(storage.Put(fmt::format("w{}", i)));
+  std::atomic<bool> fourth_started{false};
+  std::thread fourth([&] {
+    auto writer = storage.Put("w3");
+    fourth_started = true;
+    writer->Write(AsBytes(std::string("3")));
+    writer->Close();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(fourth_started.load());
+  for (int i = 0; i < 3; ++i) {
+    writers[i]->Write(AsBytes(std::to_string(i)));
+    writers[i]->Close();
+  }
+  writers.clear();
+  fourth.join();
+  EXPECT_TRUE(fourth_started.load());
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(ReadAll(*storage.Get(fmt::format("w{}", i))), std::to_string(i));
+}
+
+}  // namespace
+}  // namespace walnut::sftp
