@@ -13,11 +13,11 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev liblz4-dev libzstd-dev libbrotli-dev liblzma-dev libsodium-dev
   libpq-dev nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # SFTP storage (linked: the package depends on libssh-4 through shlibdeps)
+  # SFTP storage: headers only, the library is loaded with dlopen (src/storage/sftp/ssh_api.h)
   libssh-dev
   # run time: loaded with dlopen when S3 or a server connection is first used, not linked (see
   # src/net/curl_api.h, src/postgres/libpq_api.h), so a package of Walnut must depend on them
-  libcurl4 libpq5
+  libcurl4 libpq5 libssh-4
   # command-line codecs the interoperability tests and benchmarks compare against
   lz4 zstd brotli xz-utils
   # a real PostgreSQL for the integration tests and benchmarks

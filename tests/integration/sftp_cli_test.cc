@@ -93,8 +93,9 @@ TEST(SftpCliTest, FlagsShowTheSettingsWithThePasswordMasked) {
   cli.Set("SSH_PASSWORD", "do-not-print-me");
   auto r = cli.Run("flags");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("WALG_SSH_PREFIX"));
-  EXPECT_THAT(r.out, HasSubstr("WALNUT_SSH_KNOWN_HOSTS"));
+  EXPECT_THAT(r.out, HasSubstr("--walg-ssh-prefix"));
+  EXPECT_THAT(r.out, HasSubstr("--walnut-ssh-known-hosts"));
+  EXPECT_THAT(r.out, HasSubstr("--ssh-password                                      ********"));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr("do-not-print-me")));
 }
 

@@ -22,25 +22,25 @@ std::mutex& KnownHostsMutex() {
 }
 
 struct KeyDeleter {
-  void operator()(ssh_key key) const { ssh_key_free(key); }
+  void operator()(ssh_key key) const { Ssh().ssh_key_free(key); }
 };
 using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
 
 // "SHA256:..." of the server's host key, as ssh prints it; "" when unavailable.
 std::string ServerKeyFingerprint(ssh_session session) {
   ssh_key raw = nullptr;
-  if (ssh_get_server_publickey(session, &raw) != SSH_OK) return "";
+  if (Ssh().ssh_get_server_publickey(session, &raw) != SSH_OK) return "";
   KeyPtr key(raw);
   unsigned char* hash = nullptr;
   size_t hash_len = 0;
-  if (ssh_get_publickey_hash(key.get(), SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) != 0) {
+  if (Ssh().ssh_get_publickey_hash(key.get(), SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) != 0) {
     return "";
   }
-  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len);
-  ssh_clean_pubkey_hash(&hash);
+  char* text = Ssh().ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len);
+  Ssh().ssh_clean_pubkey_hash(&hash);
   if (text == nullptr) return "";
   std::string fingerprint = text;
-  ssh_string_free_char(text);
+  Ssh().ssh_string_free_char(text);
   return fingerprint;
 }
 
@@ -51,16 +51,16 @@ std::string KnownHostsName(const SftpOptions& options) {
 
 void SetOption(ssh_session session, ssh_options_e option, const void* value,
                std::string_view what) {
-  if (ssh_options_set(session, option, value) != SSH_OK) {
+  if (Ssh().ssh_options_set(session, option, value) != SSH_OK) {
     throw Error(ErrorCode::kInternal,
-                fmt::format("libssh refused the option {}: {}", what, ssh_get_error(session)));
+                fmt::format("libssh refused the option {}: {}", what, Ssh().ssh_get_error(session)));
   }
 }
 
 // Dead peers and silent network failures end a blocked request instead of hanging it: keepalive
 // probes while waiting for an answer, and a bound on unacknowledged data.
 void BoundTcpWaits(ssh_session session, std::chrono::milliseconds timeout) {
-  int fd = ssh_get_fd(session);
+  int fd = Ssh().ssh_get_fd(session);
   if (fd < 0) return;
   int on = 1;
   int idle = static_cast<int>(std::max<int64_t>(1, timeout.count() / 3000));
@@ -82,7 +82,7 @@ std::string ServerName(const SftpOptions& options) {
 }
 
 SftpConnection::SftpConnection(const SftpOptions& options) : server_(ServerName(options)) {
-  session_ = ssh_new();
+  session_ = Ssh().ssh_new();
   if (session_ == nullptr) throw Error(ErrorCode::kInternal, "libssh: cannot create a session");
   try {
     SetOption(session_, SSH_OPTIONS_HOST, options.host.c_str(), "host");
@@ -102,43 +102,43 @@ SftpConnection::SftpConnection(const SftpOptions& options) : server_(ServerName(
     int nodelay = 1;
     SetOption(session_, SSH_OPTIONS_NODELAY, &nodelay, "nodelay");
 
-    if (ssh_connect(session_) != SSH_OK) {
+    if (Ssh().ssh_connect(session_) != SSH_OK) {
       throw Error(ErrorCode::kNetwork,
                   fmt::format("ssh: cannot connect to {}: {}; check the host in "
                               "WALG_SSH_PREFIX, SSH_PORT and that sshd runs there",
-                              server_, ssh_get_error(session_)),
+                              server_, Ssh().ssh_get_error(session_)),
                   /*retryable=*/true);
     }
     BoundTcpWaits(session_, options.timeout);
     CheckHostKey(options);
     Authenticate(options);
 
-    sftp_ = sftp_new(session_);
-    if (sftp_ == nullptr || sftp_init(sftp_) != SSH_OK) {
+    sftp_ = Ssh().sftp_new(session_);
+    if (sftp_ == nullptr || Ssh().sftp_init(sftp_) != SSH_OK) {
       throw Error(ErrorCode::kProtocol,
                   fmt::format("ssh: {} accepted the login but refused the SFTP subsystem: {}; "
                               "enable `Subsystem sftp` in its sshd_config",
-                              server_, ssh_get_error(session_)));
+                              server_, Ssh().ssh_get_error(session_)));
     }
   } catch (...) {
-    if (sftp_ != nullptr) sftp_free(sftp_);
-    ssh_disconnect(session_);
-    ssh_free(session_);
+    if (sftp_ != nullptr) Ssh().sftp_free(sftp_);
+    Ssh().ssh_disconnect(session_);
+    Ssh().ssh_free(session_);
     throw;
   }
 }
 
 SftpConnection::~SftpConnection() {
-  if (sftp_ != nullptr) sftp_free(sftp_);
-  ssh_disconnect(session_);
-  ssh_free(session_);
+  if (sftp_ != nullptr) Ssh().sftp_free(sftp_);
+  Ssh().ssh_disconnect(session_);
+  Ssh().ssh_free(session_);
 }
 
 void SftpConnection::CheckHostKey(const SftpOptions& options) {
   std::lock_guard<std::mutex> lock(KnownHostsMutex());
   const std::string& file = options.known_hosts_path;
   std::string name = KnownHostsName(options);
-  switch (ssh_session_is_known_server(session_)) {
+  switch (Ssh().ssh_session_is_known_server(session_)) {
     case SSH_KNOWN_HOSTS_OK:
       return;
     case SSH_KNOWN_HOSTS_CHANGED:
@@ -156,7 +156,7 @@ void SftpConnection::CheckHostKey(const SftpOptions& options) {
     default:
       throw Error(ErrorCode::kIo, fmt::format("ssh: cannot check the host key of {} against {}: "
                                               "{}; check WALNUT_SSH_KNOWN_HOSTS",
-                                              server_, file, ssh_get_error(session_)));
+                                              server_, file, Ssh().ssh_get_error(session_)));
   }
   std::string fingerprint = ServerKeyFingerprint(session_);
   if (options.strict_host_key) {
@@ -166,10 +166,10 @@ void SftpConnection::CheckHostKey(const SftpOptions& options) {
                             "with `ssh-keyscan -p {} {} >> {}` after checking the fingerprint",
                             server_, fingerprint, file, options.port, options.host, file));
   }
-  if (ssh_session_update_known_hosts(session_) != SSH_OK) {
+  if (Ssh().ssh_session_update_known_hosts(session_) != SSH_OK) {
     throw Error(ErrorCode::kIo, fmt::format("ssh: cannot record the host key of {} in {}: {}; "
                                             "check WALNUT_SSH_KNOWN_HOSTS",
-                                            server_, file, ssh_get_error(session_)));
+                                            server_, file, Ssh().ssh_get_error(session_)));
   }
   spdlog::warn("ssh: first connection to {}: its host key {} was recorded in {}", server_,
                fingerprint, file);
@@ -185,7 +185,7 @@ void SftpConnection::Authenticate(const SftpOptions& options) {
   std::vector<std::string> tried;
   if (!options.private_key_path.empty()) {
     ssh_key raw = nullptr;
-    if (ssh_pki_import_privkey_file(options.private_key_path.c_str(), nullptr, nullptr, nullptr,
+    if (Ssh().ssh_pki_import_privkey_file(options.private_key_path.c_str(), nullptr, nullptr, nullptr,
                                     &raw) != SSH_OK) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("SSH_PRIVATE_KEY_PATH: cannot read a private key from {} (missing, "
@@ -194,31 +194,31 @@ void SftpConnection::Authenticate(const SftpOptions& options) {
                               options.private_key_path));
     }
     KeyPtr key(raw);
-    int rc = ssh_userauth_publickey(session_, nullptr, key.get());
+    int rc = Ssh().ssh_userauth_publickey(session_, nullptr, key.get());
     if (rc == SSH_AUTH_SUCCESS) return;
     if (rc == SSH_AUTH_ERROR) {
       throw Error(ErrorCode::kNetwork,
                   fmt::format("ssh: {} failed during authentication: {}", server_,
-                              ssh_get_error(session_)),
+                              Ssh().ssh_get_error(session_)),
                   /*retryable=*/true);
     }
     tried.push_back(fmt::format("the key {}", options.private_key_path));
   }
   if (!options.password.empty()) {
-    int rc = ssh_userauth_password(session_, nullptr, options.password.Reveal().c_str());
+    int rc = Ssh().ssh_userauth_password(session_, nullptr, options.password.Reveal().c_str());
     if (rc == SSH_AUTH_SUCCESS) return;
     if (rc == SSH_AUTH_ERROR) {
       throw Error(ErrorCode::kNetwork,
                   fmt::format("ssh: {} failed during authentication: {}", server_,
-                              ssh_get_error(session_)),
+                              Ssh().ssh_get_error(session_)),
                   /*retryable=*/true);
     }
     tried.push_back("the password");
   }
   char* user = nullptr;
-  ssh_options_get(session_, SSH_OPTIONS_USER, &user);
+  Ssh().ssh_options_get(session_, SSH_OPTIONS_USER, &user);
   std::string user_name = user != nullptr ? user : "";
-  ssh_string_free_char(user);
+  Ssh().ssh_string_free_char(user);
   throw Error(ErrorCode::kPermissionDenied,
               fmt::format("ssh: {} refused the login of user '{}' (tried {}); check SSH_USERNAME, "
                           "SSH_PRIVATE_KEY_PATH and SSH_PASSWORD",
@@ -226,12 +226,12 @@ void SftpConnection::Authenticate(const SftpOptions& options) {
 }
 
 bool SftpConnection::alive() const {
-  return ssh_is_connected(session_) != 0 && LastStatus() != -1;
+  return !broken_ && Ssh().ssh_is_connected(session_) != 0 && LastStatus() != -1;
 }
 
 int SftpConnection::LastStatus() const {
-  if (sftp_ == nullptr || ssh_is_connected(session_) == 0) return -1;
-  int status = sftp_get_error(sftp_);
+  if (sftp_ == nullptr || Ssh().ssh_is_connected(session_) == 0) return -1;
+  int status = Ssh().sftp_get_error(sftp_);
   if (status == SSH_FX_NO_CONNECTION || status == SSH_FX_CONNECTION_LOST) return -1;
   return status;
 }
@@ -252,13 +252,13 @@ Error SftpConnection::RequestError(std::string_view action, std::string_view pat
     case -1:
       return Error(ErrorCode::kNetwork,
                    fmt::format("{} {} on {}: the connection failed: {}", action, path, server_,
-                               ssh_get_error(session_)),
+                               Ssh().ssh_get_error(session_)),
                    /*retryable=*/true);
     default:
       return Error(ErrorCode::kIo, fmt::format("{} {} on {}: the server answered SFTP status {} "
                                                "({})",
                                                action, path, server_, status,
-                                               ssh_get_error(session_)));
+                                               Ssh().ssh_get_error(session_)));
   }
 }
 

@@ -4,11 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include <libssh/libssh.h>
-#include <libssh/sftp.h>
-
 #include "common/error.h"
 #include "storage/sftp/sftp_options.h"
+#include "storage/sftp/ssh_api.h"
 
 namespace walnut::sftp {
 
@@ -35,6 +33,8 @@ class SftpConnection {
 
   // Whether the connection still works (after a failed request: whether it may be reused).
   bool alive() const;
+  // Makes alive() false: the connection's state is in doubt (a request of our own went wrong).
+  void MarkBroken() { broken_ = true; }
 
   // The Error for a failed SFTP request on `path` (`action`: "cannot open"): kNotFound,
   // kPermissionDenied, kIo for the server's refusals; kNetwork (retryable) when the connection
@@ -51,6 +51,7 @@ class SftpConnection {
   std::string server_;
   ssh_session session_ = nullptr;
   sftp_session sftp_ = nullptr;
+  bool broken_ = false;
 };
 
 }  // namespace walnut::sftp

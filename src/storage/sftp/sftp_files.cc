@@ -25,7 +25,7 @@ RemoteStat StatOf(const sftp_attributes_struct& attributes) {
 }
 
 std::optional<RemoteStat> StatPath(SftpLease& lease, const std::string& path) {
-  AttributesPtr attributes(sftp_stat(lease->sftp(), path.c_str()));
+  AttributesPtr attributes(Ssh().sftp_stat(lease->sftp(), path.c_str()));
   if (!attributes) {
     int status = lease->LastStatus();
     if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) return std::nullopt;
@@ -35,7 +35,7 @@ std::optional<RemoteStat> StatPath(SftpLease& lease, const std::string& path) {
 }
 
 FilePtr OpenForReading(SftpLease& lease, const std::string& path) {
-  FilePtr file(sftp_open(lease->sftp(), path.c_str(), O_RDONLY, 0));
+  FilePtr file(Ssh().sftp_open(lease->sftp(), path.c_str(), O_RDONLY, 0));
   if (!file) {
     int status = lease->LastStatus();
     if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) return nullptr;
@@ -51,7 +51,7 @@ std::optional<std::string> ReadSmallFile(SftpLease& lease, const std::string& pa
   std::string data;
   std::vector<char> buffer(16 * 1024);
   while (true) {
-    ssize_t n = sftp_read(file.get(), buffer.data(), buffer.size());
+    ssize_t n = Ssh().sftp_read(file.get(), buffer.data(), buffer.size());
     if (n < 0) throw lease.Fail("cannot read", path);
     if (n == 0) break;
     data.append(buffer.data(), static_cast<size_t>(n));
@@ -63,7 +63,7 @@ std::optional<std::string> ReadSmallFile(SftpLease& lease, const std::string& pa
 void WriteAll(SftpLease& lease, sftp_file file, std::string_view data, const std::string& path) {
   while (!data.empty()) {
     size_t chunk = std::min(data.size(), kMaxWriteRequest);
-    ssize_t n = sftp_write(file, data.data(), chunk);
+    ssize_t n = Ssh().sftp_write(file, data.data(), chunk);
     if (n <= 0) throw lease.Fail("cannot write", path);
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -88,7 +88,7 @@ void MakeDirectories(SftpLease& lease, const std::string& root, const std::strin
     dir = ParentOf(dir);
   }
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (sftp_mkdir(lease->sftp(), it->c_str(), 0750) != 0) {
+    if (Ssh().sftp_mkdir(lease->sftp(), it->c_str(), 0750) != 0) {
       int status = lease->LastStatus();
       // Someone else made it meanwhile (OpenSSH answers a plain failure for EEXIST).
       if (status == SSH_FX_FILE_ALREADY_EXISTS || status == SSH_FX_FAILURE) {
@@ -101,22 +101,109 @@ void MakeDirectories(SftpLease& lease, const std::string& root, const std::strin
 }
 
 bool RemoveFile(SftpLease& lease, const std::string& path) {
-  if (sftp_unlink(lease->sftp(), path.c_str()) == 0) return true;
+  if (Ssh().sftp_unlink(lease->sftp(), path.c_str()) == 0) return true;
   int status = lease->LastStatus();
   if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) return false;
   throw lease.Fail("cannot delete", path);
 }
 
+namespace {
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+void PutString(std::string& out, std::string_view s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+uint32_t GetU32(std::string_view in, size_t at) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + i]);
+  return v;
+}
+
+// Reads exactly n bytes of the SFTP channel within the timeout; false when it ends or fails.
+bool ReadChannel(ssh_channel channel, char* out, size_t n, int timeout_ms) {
+  while (n > 0) {
+    int got = Ssh().ssh_channel_read_timeout(channel, out, static_cast<uint32_t>(n), 0,
+                                             timeout_ms);
+    if (got <= 0) return false;
+    out += got;
+    n -= static_cast<size_t>(got);
+  }
+  return true;
+}
+
+// Most SFTP answers are small status messages; a larger one is not ours.
+constexpr uint32_t kMaxStatusPacket = 64 * 1024;
+
+}  // namespace
+
 void RenameReplacing(SftpLease& lease, const std::string& from, const std::string& to) {
-  if (sftp_extension_supported(lease->sftp(), "posix-rename@openssh.com", "1") == 0) {
+  // SFTP version 3's rename refuses an existing target, and libssh 0.10 has no call for OpenSSH's
+  // posix-rename@openssh.com extension (rename(2): atomic replacement). So the request is sent on
+  // the SFTP channel directly. That is safe here: the connection is this lease's alone and has no
+  // request of libssh's outstanding, so the next packet on the channel is our answer.
+  sftp_session sftp = lease->sftp();
+  const std::string server = ServerName(lease.pool_options());
+  if (Ssh().sftp_extension_supported(sftp, "posix-rename@openssh.com", "1") == 0) {
     throw Error(ErrorCode::kUnsupported,
                 fmt::format("the SFTP server {} lacks the posix-rename@openssh.com extension, "
                             "which atomic writes need; use OpenSSH's sftp-server",
-                            ServerName(lease.pool_options())));
+                            server));
   }
-  if (sftp_rename(lease->sftp(), from.c_str(), to.c_str()) != 0) {
-    throw lease.Fail("cannot rename into", to);
+  const uint32_t id = sftp->id_counter + 0x40000000u;
+  std::string body;
+  body.push_back(static_cast<char>(SSH_FXP_EXTENDED));
+  PutU32(body, id);
+  PutString(body, "posix-rename@openssh.com");
+  PutString(body, from);
+  PutString(body, to);
+  std::string packet;
+  PutU32(packet, static_cast<uint32_t>(body.size()));
+  packet += body;
+  auto broken = [&](std::string_view what) {
+    return Error(ErrorCode::kNetwork,
+                 fmt::format("cannot rename into {} on {}: {} the connection: {}", to, server, what,
+                             Ssh().ssh_get_error(lease->session())),
+                 /*retryable=*/true);
+  };
+  if (Ssh().ssh_channel_write(sftp->channel, packet.data(),
+                              static_cast<uint32_t>(packet.size())) !=
+      static_cast<int>(packet.size())) {
+    lease->MarkBroken();
+    throw broken("cannot write to");
   }
+  int timeout_ms = static_cast<int>(lease.pool_options().timeout.count());
+  char header[4];
+  std::string answer;
+  if (ReadChannel(sftp->channel, header, 4, timeout_ms)) {
+    uint32_t length = GetU32(std::string_view(header, 4), 0);
+    if (length >= 9 && length <= kMaxStatusPacket) {
+      answer.resize(length);
+      if (!ReadChannel(sftp->channel, answer.data(), length, timeout_ms)) answer.clear();
+    }
+  }
+  if (answer.size() < 9 || static_cast<unsigned char>(answer[0]) != SSH_FXP_STATUS ||
+      GetU32(answer, 1) != id) {
+    lease->MarkBroken();
+    throw broken("no valid answer on");
+  }
+  uint32_t status = GetU32(answer, 5);
+  if (status == SSH_FX_OK) return;
+  if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("cannot rename {} into {} on {}: no such file", from, to, server));
+  }
+  if (status == SSH_FX_PERMISSION_DENIED) {
+    throw Error(ErrorCode::kPermissionDenied,
+                fmt::format("cannot rename into {} on {}: permission denied", to, server));
+  }
+  throw Error(ErrorCode::kIo, fmt::format("cannot rename into {} on {}: the server answered "
+                                          "SFTP status {}",
+                                          to, server, status));
 }
 
 std::string ParentOf(const std::string& path) {

@@ -14,12 +14,12 @@ namespace walnut::sftp {
 // RequestError naming the path on a failure it does not document as a result.
 
 struct FileDeleter {
-  void operator()(sftp_file file) const { sftp_close(file); }
+  void operator()(sftp_file file) const { Ssh().sftp_close(file); }
 };
 using FilePtr = std::unique_ptr<sftp_file_struct, FileDeleter>;
 
 struct AttributesDeleter {
-  void operator()(sftp_attributes attributes) const { sftp_attributes_free(attributes); }
+  void operator()(sftp_attributes attributes) const { Ssh().sftp_attributes_free(attributes); }
 };
 using AttributesPtr = std::unique_ptr<sftp_attributes_struct, AttributesDeleter>;
 

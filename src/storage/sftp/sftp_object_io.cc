@@ -37,7 +37,7 @@ SftpObjectReader::SftpObjectReader(std::unique_ptr<SftpLease> lease, FilePtr fil
       next_offset_(offset),
       to_request_(length),
       metadata_(std::move(metadata)) {
-  if (sftp_seek64(file_.get(), offset) != 0) throw lease_->Fail("cannot seek in", path_);
+  if (Ssh().sftp_seek64(file_.get(), offset) != 0) throw lease_->Fail("cannot seek in", path_);
 }
 
 SftpObjectReader::~SftpObjectReader() { Drain(); }
@@ -46,7 +46,7 @@ void SftpObjectReader::Request() {
   while (pending_.size() < kReadDepth && (!to_request_ || *to_request_ > 0)) {
     uint32_t length = kReadRequest;
     if (to_request_) length = static_cast<uint32_t>(std::min<uint64_t>(length, *to_request_));
-    int id = sftp_async_read_begin(file_.get(), length);
+    int id = Ssh().sftp_async_read_begin(file_.get(), length);
     if (id < 0) throw lease_->Fail("cannot read", path_);
     pending_.push_back(Pending{static_cast<uint32_t>(id), length, next_offset_});
     next_offset_ += length;
@@ -59,7 +59,7 @@ void SftpObjectReader::Drain() noexcept {
   while (!pending_.empty()) {
     Pending p = pending_.front();
     pending_.pop_front();
-    if (sftp_async_read(file_.get(), sink.data(), p.length, p.id) < 0) {
+    if (Ssh().sftp_async_read(file_.get(), sink.data(), p.length, p.id) < 0) {
       // The connection is in doubt; the pool closes it when it is returned.
       pending_.clear();
     }
@@ -77,7 +77,7 @@ size_t SftpObjectReader::Read(ByteSpan dst) {
     Pending p = pending_.front();
     pending_.pop_front();
     buffer_.resize(p.length);
-    int n = sftp_async_read(file_.get(), buffer_.data(), p.length, p.id);
+    int n = Ssh().sftp_async_read(file_.get(), buffer_.data(), p.length, p.id);
     if (n < 0) throw lease_->Fail("cannot read", path_);
     buffer_.resize(static_cast<size_t>(n));
     buffer_pos_ = 0;
@@ -95,7 +95,7 @@ size_t SftpObjectReader::Read(ByteSpan dst) {
       Drain();
       next_offset_ = p.offset + static_cast<uint64_t>(n);
       if (to_request_) *to_request_ += unread;
-      if (sftp_seek64(file_.get(), next_offset_) != 0) throw lease_->Fail("cannot seek in", path_);
+      if (Ssh().sftp_seek64(file_.get(), next_offset_) != 0) throw lease_->Fail("cannot seek in", path_);
     }
   }
   size_t n = std::min(dst.size(), buffer_.size() - buffer_pos_);
@@ -142,14 +142,14 @@ void SftpObjectWriter::Close() {
   Flush();
   SftpLease& lease = *lease_;
   // Durable before it becomes visible, where the server can (OpenSSH's fsync@openssh.com).
-  if (sftp_extension_supported(lease->sftp(), "fsync@openssh.com", "1") != 0 &&
-      sftp_fsync(file_.get()) != 0) {
+  if (Ssh().sftp_extension_supported(lease->sftp(), "fsync@openssh.com", "1") != 0 &&
+      Ssh().sftp_fsync(file_.get()) != 0) {
     throw lease.Fail("cannot sync", temp_path_);
   }
-  AttributesPtr attributes(sftp_fstat(file_.get()));
+  AttributesPtr attributes(Ssh().sftp_fstat(file_.get()));
   if (!attributes) throw lease.Fail("cannot stat", temp_path_);
   RemoteStat written = StatOf(*attributes);
-  if (sftp_close(file_.release()) != 0) throw lease.Fail("cannot close", temp_path_);
+  if (Ssh().sftp_close(file_.release()) != 0) throw lease.Fail("cannot close", temp_path_);
 
   std::map<std::string, std::string> metadata = metadata_;
   if (late_) {
@@ -159,18 +159,18 @@ void SftpObjectWriter::Close() {
   std::string sidecar_temp;
   if (!metadata.empty()) {
     sidecar_temp = Sibling(path_, MakeTemporaryName(SidecarName(BaseName(path_))));
-    FilePtr sidecar(sftp_open(lease->sftp(), sidecar_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL,
+    FilePtr sidecar(Ssh().sftp_open(lease->sftp(), sidecar_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL,
                               0640));
     if (!sidecar) throw lease.Fail("cannot create", sidecar_temp);
     WriteAll(lease, sidecar.get(), EncodeSidecar(Sidecar{written.size, written.mtime, metadata}),
              sidecar_temp);
-    if (sftp_close(sidecar.release()) != 0) throw lease.Fail("cannot close", sidecar_temp);
+    if (Ssh().sftp_close(sidecar.release()) != 0) throw lease.Fail("cannot close", sidecar_temp);
   }
   try {
     RemoveFile(lease, sidecar_path);
     RenameReplacing(lease, temp_path_, path_);
   } catch (...) {
-    if (!sidecar_temp.empty() && lease->alive()) sftp_unlink(lease->sftp(), sidecar_temp.c_str());
+    if (!sidecar_temp.empty() && lease->alive()) Ssh().sftp_unlink(lease->sftp(), sidecar_temp.c_str());
     throw;
   }
   done_ = true;
@@ -182,9 +182,9 @@ void SftpObjectWriter::Abort() noexcept {
   if (done_) return;
   done_ = true;
   if (!lease_) return;
-  if (file_) sftp_close(file_.release());
+  if (file_) Ssh().sftp_close(file_.release());
   // Best effort: a temporary file left behind is reported by ListTemporaryFiles.
-  if ((*lease_)->alive()) sftp_unlink((*lease_)->sftp(), temp_path_.c_str());
+  if ((*lease_)->alive()) Ssh().sftp_unlink((*lease_)->sftp(), temp_path_.c_str());
 }
 
 }  // namespace walnut::sftp

@@ -4,15 +4,14 @@
 
 namespace walnut::sftp {
 
-SftpLease::SftpLease(SftpPool& pool, std::unique_ptr<SftpConnection> connection)
-    : pool_(pool), connection_(std::move(connection)) {}
+SftpLease::SftpLease(SftpPool& pool, std::unique_ptr<SftpConnection> connection,
+                     std::thread::id holder)
+    : pool_(pool), connection_(std::move(connection)), holder_(holder) {}
 
-SftpLease::~SftpLease() { pool_.Return(std::move(connection_)); }
+SftpLease::~SftpLease() { pool_.Return(std::move(connection_), holder_); }
 
 Error SftpLease::Fail(std::string_view action, std::string_view path) {
-  Error error = connection_->RequestError(action, path);
-  // Returned broken, the connection is closed rather than kept (SftpPool::Return checks).
-  return error;
+  return connection_->RequestError(action, path);
 }
 
 const SftpOptions& SftpLease::pool_options() const { return pool_.options(); }
@@ -20,41 +19,63 @@ const SftpOptions& SftpLease::pool_options() const { return pool_.options(); }
 SftpPool::SftpPool(SftpOptions options) : options_(std::move(options)) {}
 
 std::unique_ptr<SftpLease> SftpPool::Acquire() {
+  const std::thread::id self = std::this_thread::get_id();
   {
     MutexLock lock(mu_);
-    while (idle_.empty() && open_ >= options_.max_connections) returned_.Wait(mu_);
-    if (!idle_.empty()) {
-      std::unique_ptr<SftpConnection> connection = std::move(idle_.back());
-      idle_.pop_back();
-      return std::make_unique<SftpLease>(*this, std::move(connection));
+    while (true) {
+      if (!idle_.empty()) {
+        std::unique_ptr<SftpConnection> connection = std::move(idle_.back());
+        idle_.pop_back();
+        ++held_[self];
+        return std::make_unique<SftpLease>(*this, std::move(connection), self);
+      }
+      bool holds_one = held_.count(self) != 0;
+      if ((open_ < options_.max_connections || holds_one) &&
+          handshakes_ < kConcurrentHandshakes) {
+        break;
+      }
+      changed_.Wait(mu_);
     }
     ++open_;  // reserved now, connected below without the lock
+    ++handshakes_;
+    ++held_[self];
   }
+  std::unique_ptr<SftpConnection> connection;
   try {
-    return std::make_unique<SftpLease>(*this, std::make_unique<SftpConnection>(options_));
+    connection = std::make_unique<SftpConnection>(options_);
   } catch (...) {
     MutexLock lock(mu_);
     --open_;
-    returned_.NotifyOne();
+    --handshakes_;
+    if (--held_[self] == 0) held_.erase(self);
+    changed_.NotifyAll();
     throw;
   }
+  {
+    MutexLock lock(mu_);
+    --handshakes_;
+    changed_.NotifyAll();
+  }
+  return std::make_unique<SftpLease>(*this, std::move(connection), self);
 }
 
-void SftpPool::Return(std::unique_ptr<SftpConnection> connection) {
-  if (!connection) return;
-  bool reusable = connection->alive();
+void SftpPool::Return(std::unique_ptr<SftpConnection> connection, std::thread::id holder) {
   std::unique_ptr<SftpConnection> closing;
   {
     MutexLock lock(mu_);
-    if (reusable) {
-      idle_.push_back(std::move(connection));
-    } else {
-      closing = std::move(connection);
-      --open_;
+    if (auto it = held_.find(holder); it != held_.end() && --it->second == 0) held_.erase(it);
+    if (connection) {
+      if (connection->alive() && open_ <= options_.max_connections) {
+        idle_.push_back(std::move(connection));
+      } else {
+        // Broken, or one made beyond the bound for a thread that held another: closed.
+        closing = std::move(connection);
+        --open_;
+      }
     }
-    returned_.NotifyOne();
+    changed_.NotifyAll();
   }
-  // A broken connection is closed outside the lock: its disconnect may wait on the network.
+  // Closed outside the lock: a disconnect may wait on the network.
 }
 
 }  // namespace walnut::sftp

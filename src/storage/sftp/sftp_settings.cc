@@ -78,8 +78,7 @@ std::span<const SettingSpec> SftpSettingSpecs() {
           .Default("false")
           .Implemented(),
       DefineSetting("WALNUT_SSH_MAX_CONNECTIONS", K::kInt,
-                    "SSH connections to the SFTP server at most (parallel transfers); keep it "
-                    "below the server's MaxStartups (10 by default)")
+                    "SSH connections to the SFTP server at most (parallel transfers)")
           .Default("8")
           .Implemented(),
       DefineSetting("SSH_JUMP_HOST", K::kString, "SSH jump host")

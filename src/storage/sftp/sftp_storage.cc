@@ -51,7 +51,7 @@ auto Retried(const SftpOptions& options, std::string_view what, Fn fn) -> declty
 }
 
 struct DirCloser {
-  void operator()(sftp_dir dir) const { sftp_closedir(dir); }
+  void operator()(sftp_dir dir) const { Ssh().sftp_closedir(dir); }
 };
 using DirPtr = std::unique_ptr<sftp_dir_struct, DirCloser>;
 
@@ -112,7 +112,7 @@ std::unique_ptr<StorageReader> SftpStorage::GetOnce(std::string_view key, ByteRa
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
   FilePtr file = OpenForReading(*lease, path);
   if (!file) throw not_found();
-  AttributesPtr attributes(sftp_fstat(file.get()));
+  AttributesPtr attributes(Ssh().sftp_fstat(file.get()));
   if (!attributes) throw lease->Fail("cannot stat", path);
   RemoteStat st = StatOf(*attributes);
   if (!st.regular) throw not_found();
@@ -150,7 +150,7 @@ std::unique_ptr<Writer> SftpStorage::Put(std::string_view key, const PutOptions&
                                                MakeTemporaryName(BaseName(path)));
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
   for (int attempt = 1;; ++attempt) {
-    FilePtr file(sftp_open((*lease)->sftp(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
+    FilePtr file(Ssh().sftp_open((*lease)->sftp(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
     if (file) {
       return std::make_unique<SftpObjectWriter>(std::move(lease), std::move(file),
                                                 std::move(path), std::move(temp),
@@ -179,16 +179,16 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
   std::string path = dir_key.empty() ? (root_.empty() ? "." : root_) : PathOf(dir_key);
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
-  DirPtr dir(sftp_opendir((*lease)->sftp(), path.c_str()));
+  DirPtr dir(Ssh().sftp_opendir((*lease)->sftp(), path.c_str()));
   if (!dir) {
     int status = (*lease)->LastStatus();
     if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) return entries;
     throw lease->Fail("cannot list directory", path);
   }
   while (true) {
-    AttributesPtr attributes(sftp_readdir((*lease)->sftp(), dir.get()));
+    AttributesPtr attributes(Ssh().sftp_readdir((*lease)->sftp(), dir.get()));
     if (!attributes) {
-      if (sftp_dir_eof(dir.get()) != 0) break;
+      if (Ssh().sftp_dir_eof(dir.get()) != 0) break;
       throw lease->Fail("cannot list directory", path);
     }
     std::string_view name = attributes->name != nullptr ? attributes->name : "";
@@ -306,7 +306,7 @@ void SftpStorage::DeleteKeysOnce(std::span<const std::string> keys, size_t& done
   for (const std::string& key : keys) {
     std::string path = PathOf(key);
     if (!IsTemporaryName(BaseName(key))) RemoveFile(*lease, SidecarPathOf(path));
-    if (sftp_unlink((*lease)->sftp(), path.c_str()) != 0) {
+    if (Ssh().sftp_unlink((*lease)->sftp(), path.c_str()) != 0) {
       int status = (*lease)->LastStatus();
       if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) {
         ++done;
@@ -327,7 +327,7 @@ void SftpStorage::DeleteKeysOnce(std::span<const std::string> keys, size_t& done
       size_t slash = rest.rfind('/');
       if (slash == std::string_view::npos) break;
       rest = rest.substr(0, slash);
-      if (sftp_rmdir((*lease)->sftp(), PathOf(rest).c_str()) != 0) break;
+      if (Ssh().sftp_rmdir((*lease)->sftp(), PathOf(rest).c_str()) != 0) break;
     }
     ++done;
   }

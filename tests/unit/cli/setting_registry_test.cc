@@ -260,14 +260,19 @@ TEST(StorageRegistryTest, SelectionFollowsWalGOrder) {
                 Config({}, {{"WALG_FILE_PREFIX", "/b"}, {"WALG_AZ_PREFIX", "azure://c"}}))
                 .name,
             "file");
+  EXPECT_EQ(SelectStorageBackend(
+                Config({}, {{"WALG_SSH_PREFIX", "ssh://h/x"}, {"WALG_AZ_PREFIX", "azure://c"}}))
+                .name,
+            "azure");
+  EXPECT_EQ(SelectStorageBackend(Config({}, {{"WALG_SSH_PREFIX", "ssh://h/x"}})).name, "ssh");
   try {
     SelectStorageBackend(Config({}, {}));
     ADD_FAILURE() << "no storage was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_STREQ(e.what(),
-                 "no storage configured: set WALG_FILE_PREFIX (a local directory) or "
-                 "WALG_S3_PREFIX (s3://bucket/path)");
+                 "no storage configured: set WALG_FILE_PREFIX (a local directory), "
+                 "WALG_S3_PREFIX (s3://bucket/path) or WALG_SSH_PREFIX (ssh://host/path)");
   }
 }
 
