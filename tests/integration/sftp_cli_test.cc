@@ -78,8 +78,8 @@ TEST(SftpCliTest, WalPushThenWalFetch) {
   auto push = cli.Run("wal-push " + ShellQuote(segment.string()));
   ASSERT_EQ(push.exit_code, 0) << push.err;
   fs::path fetched = cli.work().path() / "fetched";
-  auto fetch = cli.Run("wal-fetch " + segment.filename().string() + " " +
-                       ShellQuote(fetched.string()));
+  auto fetch =
+      cli.Run("wal-fetch " + segment.filename().string() + " " + ShellQuote(fetched.string()));
   ASSERT_EQ(fetch.exit_code, 0) << fetch.err;
   EXPECT_TRUE(ReadFile(fetched) == ReadFile(segment));
   auto missing = cli.Run("wal-fetch 000000010000000000000009 " +

@@ -4,19 +4,18 @@
 
 #include "storage/sftp/sftp_storage.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "support/sshd_server.h"
@@ -32,8 +31,8 @@ using ::testing::Not;
 using walnut::testing::ExpectError;
 using walnut::testing::ReadAll;
 using walnut::testing::ReadFile;
-using walnut::testing::Sshd;
 using walnut::testing::SftpTestOptions;
+using walnut::testing::Sshd;
 using walnut::testing::TempDir;
 using walnut::testing::WriteFile;
 
@@ -53,8 +52,8 @@ std::unique_ptr<Storage> MakeConformanceStorage() {
   return std::make_unique<OwnedSftpStorage>(std::move(dir), std::move(options));
 }
 
-WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(
-    Sftp, walnut::testing::StorageFactory{"openssh", MakeConformanceStorage});
+WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Sftp, walnut::testing::StorageFactory{
+                                                 "openssh", MakeConformanceStorage});
 
 void PutString(Storage& storage, std::string_view key, const std::string& data,
                std::map<std::string, std::string> metadata = {}) {
@@ -102,7 +101,8 @@ TEST_F(SftpTest, ObjectsAreFilesBelowTheRootAsWalgStoresThem) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{".000000010000000000000001.lz4.walnut-meta",
                                              "000000010000000000000001.lz4"}));
-  EXPECT_THAT(storage.Describe(), HasSubstr(fmt::format("{}:{}{}", Sshd().host, Sshd().port, root)));
+  EXPECT_THAT(storage.Describe(),
+              HasSubstr(fmt::format("{}:{}{}", Sshd().host, Sshd().port, root)));
 }
 
 TEST_F(SftpTest, AFileReplacedBehindOurBackLosesItsMetadata) {
@@ -126,9 +126,8 @@ TEST_F(SftpTest, AKilledWriterLeavesATemporaryFileThatDeleteRemoves) {
     writer->Write(AsBytes(std::string(1000, 'x')));
     // Simulates a killed process: the temporary file stays, as after SIGKILL.
     std::vector<ObjectInfo> temporaries;
-    storage.ListTemporaryFiles("", ListOptions{}, [&](const ObjectInfo& info) {
-      temporaries.push_back(info);
-    });
+    storage.ListTemporaryFiles("", ListOptions{},
+                               [&](const ObjectInfo& info) { temporaries.push_back(info); });
     ASSERT_EQ(temporaries.size(), 1u);
     EXPECT_THAT(temporaries[0].key, HasSubstr("dir/.obj.walnut-tmp-"));
     std::vector<std::string> keys;
@@ -138,7 +137,8 @@ TEST_F(SftpTest, AKilledWriterLeavesATemporaryFileThatDeleteRemoves) {
     writer->Abort();
   }
   std::vector<ObjectInfo> left;
-  storage.ListTemporaryFiles("", ListOptions{}, [&](const ObjectInfo& info) { left.push_back(info); });
+  storage.ListTemporaryFiles("", ListOptions{},
+                             [&](const ObjectInfo& info) { left.push_back(info); });
   EXPECT_TRUE(left.empty());
 }
 
@@ -323,7 +323,8 @@ TEST_F(SftpTest, ParallelTransfersUseSeveralConnectionsWithinTheBound) {
   writers.clear();
   fourth.join();
   EXPECT_TRUE(fourth_started.load());
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(ReadAll(*storage.Get(fmt::format("w{}", i))), std::to_string(i));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(ReadAll(*storage.Get(fmt::format("w{}", i))), std::to_string(i));
 }
 
 }  // namespace

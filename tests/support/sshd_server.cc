@@ -1,7 +1,5 @@
 #include "support/sshd_server.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "support/test_config.h"
 #include "support/test_util.h"
@@ -97,8 +96,8 @@ std::map<std::string, std::string> SftpCliSettings(std::string_view what,
   const SshdServer& server = Sshd();
   std::filesystem::path key = dir / "ssh_key";
   WriteFile(key, ReadFile(server.key));
-  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
-                                        std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::path known_hosts = dir / "known_hosts";
   WriteFile(known_hosts, server.host_key_line + "\n");
   return {

@@ -14,7 +14,7 @@ namespace walnut::testing {
 // The OpenSSH server of the sshd fixture (tests/tools/sshd-server.sh, started by ctest as
 // sshd_up), as its DIR/env describes it.
 struct SshdServer {
-  std::string host;           // 127.0.0.1
+  std::string host;  // 127.0.0.1
   int port = 0;
   std::string user;           // whom the server runs as and lets in
   std::string key;            // a private key it accepts

@@ -1,7 +1,6 @@
 #include "storage/sftp/sftp_connection.h"
 
 #include <algorithm>
-#include <mutex>
 #include <vector>
 
 #include <fmt/format.h>
@@ -11,13 +10,15 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include "common/mutex.h"
+
 namespace walnut::sftp {
 namespace {
 
 // Checking and recording host keys in the known_hosts file happens one connection at a time, so
 // that parallel first connections record the key once.
-std::mutex& KnownHostsMutex() {
-  static std::mutex mu;
+Mutex& KnownHostsMutex() {
+  static Mutex mu;
   return mu;
 }
 
@@ -52,8 +53,8 @@ std::string KnownHostsName(const SftpOptions& options) {
 void SetOption(ssh_session session, ssh_options_e option, const void* value,
                std::string_view what) {
   if (Ssh().ssh_options_set(session, option, value) != SSH_OK) {
-    throw Error(ErrorCode::kInternal,
-                fmt::format("libssh refused the option {}: {}", what, Ssh().ssh_get_error(session)));
+    throw Error(ErrorCode::kInternal, fmt::format("libssh refused the option {}: {}", what,
+                                                  Ssh().ssh_get_error(session)));
   }
 }
 
@@ -135,7 +136,7 @@ SftpConnection::~SftpConnection() {
 }
 
 void SftpConnection::CheckHostKey(const SftpOptions& options) {
-  std::lock_guard<std::mutex> lock(KnownHostsMutex());
+  MutexLock lock(KnownHostsMutex());
   const std::string& file = options.known_hosts_path;
   std::string name = KnownHostsName(options);
   switch (Ssh().ssh_session_is_known_server(session_)) {
@@ -185,8 +186,8 @@ void SftpConnection::Authenticate(const SftpOptions& options) {
   std::vector<std::string> tried;
   if (!options.private_key_path.empty()) {
     ssh_key raw = nullptr;
-    if (Ssh().ssh_pki_import_privkey_file(options.private_key_path.c_str(), nullptr, nullptr, nullptr,
-                                    &raw) != SSH_OK) {
+    if (Ssh().ssh_pki_import_privkey_file(options.private_key_path.c_str(), nullptr, nullptr,
+                                          nullptr, &raw) != SSH_OK) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("SSH_PRIVATE_KEY_PATH: cannot read a private key from {} (missing, "
                               "unreadable, not a key, or protected by a passphrase, which is not "
@@ -241,8 +242,8 @@ Error SftpConnection::RequestError(std::string_view action, std::string_view pat
   switch (status) {
     case SSH_FX_NO_SUCH_FILE:
     case SSH_FX_NO_SUCH_PATH:
-      return Error(ErrorCode::kNotFound, fmt::format("{} {} on {}: no such file", action, path,
-                                                     server_));
+      return Error(ErrorCode::kNotFound,
+                   fmt::format("{} {} on {}: no such file", action, path, server_));
     case SSH_FX_PERMISSION_DENIED:
     case SSH_FX_WRITE_PROTECT:
       return Error(ErrorCode::kPermissionDenied,
@@ -255,10 +256,10 @@ Error SftpConnection::RequestError(std::string_view action, std::string_view pat
                                Ssh().ssh_get_error(session_)),
                    /*retryable=*/true);
     default:
-      return Error(ErrorCode::kIo, fmt::format("{} {} on {}: the server answered SFTP status {} "
-                                               "({})",
-                                               action, path, server_, status,
-                                               Ssh().ssh_get_error(session_)));
+      return Error(ErrorCode::kIo,
+                   fmt::format("{} {} on {}: the server answered SFTP status {} "
+                               "({})",
+                               action, path, server_, status, Ssh().ssh_get_error(session_)));
   }
 }
 

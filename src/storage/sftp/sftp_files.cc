@@ -110,7 +110,8 @@ bool RemoveFile(SftpLease& lease, const std::string& path) {
 namespace {
 
 void PutU32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 void PutString(std::string& out, std::string_view s) {
@@ -127,8 +128,7 @@ uint32_t GetU32(std::string_view in, size_t at) {
 // Reads exactly n bytes of the SFTP channel within the timeout; false when it ends or fails.
 bool ReadChannel(ssh_channel channel, char* out, size_t n, int timeout_ms) {
   while (n > 0) {
-    int got = Ssh().ssh_channel_read_timeout(channel, out, static_cast<uint32_t>(n), 0,
-                                             timeout_ms);
+    int got = Ssh().ssh_channel_read_timeout(channel, out, static_cast<uint32_t>(n), 0, timeout_ms);
     if (got <= 0) return false;
     out += got;
     n -= static_cast<size_t>(got);
@@ -170,8 +170,7 @@ void RenameReplacing(SftpLease& lease, const std::string& from, const std::strin
                              Ssh().ssh_get_error(lease->session())),
                  /*retryable=*/true);
   };
-  if (Ssh().ssh_channel_write(sftp->channel, packet.data(),
-                              static_cast<uint32_t>(packet.size())) !=
+  if (Ssh().ssh_channel_write(sftp->channel, packet.data(), static_cast<uint32_t>(packet.size())) !=
       static_cast<int>(packet.size())) {
     lease->MarkBroken();
     throw broken("cannot write to");

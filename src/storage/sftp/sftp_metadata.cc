@@ -1,6 +1,7 @@
 #include "storage/sftp/sftp_metadata.h"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 namespace walnut::sftp {

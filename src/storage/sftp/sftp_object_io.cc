@@ -27,9 +27,8 @@ std::string SidecarPathOf(const std::string& path) {
 
 // --- Reader ---------------------------------------------------------------------------------
 
-SftpObjectReader::SftpObjectReader(std::unique_ptr<SftpLease> lease, FilePtr file,
-                                   std::string path, uint64_t offset,
-                                   std::optional<uint64_t> length,
+SftpObjectReader::SftpObjectReader(std::unique_ptr<SftpLease> lease, FilePtr file, std::string path,
+                                   uint64_t offset, std::optional<uint64_t> length,
                                    std::map<std::string, std::string> metadata)
     : lease_(std::move(lease)),
       file_(std::move(file)),
@@ -95,7 +94,8 @@ size_t SftpObjectReader::Read(ByteSpan dst) {
       Drain();
       next_offset_ = p.offset + static_cast<uint64_t>(n);
       if (to_request_) *to_request_ += unread;
-      if (Ssh().sftp_seek64(file_.get(), next_offset_) != 0) throw lease_->Fail("cannot seek in", path_);
+      if (Ssh().sftp_seek64(file_.get(), next_offset_) != 0)
+        throw lease_->Fail("cannot seek in", path_);
     }
   }
   size_t n = std::min(dst.size(), buffer_.size() - buffer_pos_);
@@ -106,8 +106,8 @@ size_t SftpObjectReader::Read(ByteSpan dst) {
 
 // --- Writer ---------------------------------------------------------------------------------
 
-SftpObjectWriter::SftpObjectWriter(std::unique_ptr<SftpLease> lease, FilePtr file,
-                                   std::string path, std::string temp_path,
+SftpObjectWriter::SftpObjectWriter(std::unique_ptr<SftpLease> lease, FilePtr file, std::string path,
+                                   std::string temp_path,
                                    std::map<std::string, std::string> metadata,
                                    std::shared_ptr<LateMetadata> late)
     : lease_(std::move(lease)),
@@ -159,8 +159,8 @@ void SftpObjectWriter::Close() {
   std::string sidecar_temp;
   if (!metadata.empty()) {
     sidecar_temp = Sibling(path_, MakeTemporaryName(SidecarName(BaseName(path_))));
-    FilePtr sidecar(Ssh().sftp_open(lease->sftp(), sidecar_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL,
-                              0640));
+    FilePtr sidecar(
+        Ssh().sftp_open(lease->sftp(), sidecar_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
     if (!sidecar) throw lease.Fail("cannot create", sidecar_temp);
     WriteAll(lease, sidecar.get(), EncodeSidecar(Sidecar{written.size, written.mtime, metadata}),
              sidecar_temp);
@@ -170,7 +170,8 @@ void SftpObjectWriter::Close() {
     RemoveFile(lease, sidecar_path);
     RenameReplacing(lease, temp_path_, path_);
   } catch (...) {
-    if (!sidecar_temp.empty() && lease->alive()) Ssh().sftp_unlink(lease->sftp(), sidecar_temp.c_str());
+    if (!sidecar_temp.empty() && lease->alive())
+      Ssh().sftp_unlink(lease->sftp(), sidecar_temp.c_str());
     throw;
   }
   done_ = true;

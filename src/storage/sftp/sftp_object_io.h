@@ -46,8 +46,8 @@ class SftpObjectReader : public StorageReader {
   std::unique_ptr<SftpLease> lease_;
   FilePtr file_;
   std::string path_;
-  uint64_t next_offset_;               // of the next request
-  std::optional<uint64_t> to_request_; // bytes of the range not requested yet; none: to the end
+  uint64_t next_offset_;                // of the next request
+  std::optional<uint64_t> to_request_;  // bytes of the range not requested yet; none: to the end
   std::map<std::string, std::string> metadata_;
   std::deque<Pending> pending_;
   std::string buffer_;

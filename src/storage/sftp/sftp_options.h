@@ -11,10 +11,10 @@ namespace walnut::sftp {
 // Everything an SftpStorage needs to reach its server, resolved from the settings
 // (sftp_settings.cc) or built by tests.
 struct SftpOptions {
-  std::string host;       // WALG_SSH_PREFIX's host: a name or an IPv4 address
-  int port = 22;          // SSH_PORT
-  std::string user;       // SSH_USERNAME; "" for the local user's name, as ssh
-  SecretString password;  // SSH_PASSWORD; empty: not tried
+  std::string host;              // WALG_SSH_PREFIX's host: a name or an IPv4 address
+  int port = 22;                 // SSH_PORT
+  std::string user;              // SSH_USERNAME; "" for the local user's name, as ssh
+  SecretString password;         // SSH_PASSWORD; empty: not tried
   std::string private_key_path;  // SSH_PRIVATE_KEY_PATH; empty: not tried
   // WALNUT_SSH_KNOWN_HOSTS: where the server's host key is checked and, on first use, recorded.
   std::string known_hosts_path;

@@ -30,8 +30,7 @@ std::unique_ptr<SftpLease> SftpPool::Acquire() {
         return std::make_unique<SftpLease>(*this, std::move(connection), self);
       }
       bool holds_one = held_.count(self) != 0;
-      if ((open_ < options_.max_connections || holds_one) &&
-          handshakes_ < kConcurrentHandshakes) {
+      if ((open_ < options_.max_connections || holds_one) && handshakes_ < kConcurrentHandshakes) {
         break;
       }
       changed_.Wait(mu_);

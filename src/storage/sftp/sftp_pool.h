@@ -66,8 +66,8 @@ class SftpPool {
   Mutex mu_;
   CondVar changed_;
   std::vector<std::unique_ptr<SftpConnection>> idle_ GUARDED_BY(mu_);
-  size_t open_ GUARDED_BY(mu_) = 0;        // idle, lent and being made
-  size_t handshakes_ GUARDED_BY(mu_) = 0;  // being made
+  size_t open_ GUARDED_BY(mu_) = 0;                         // idle, lent and being made
+  size_t handshakes_ GUARDED_BY(mu_) = 0;                   // being made
   std::map<std::thread::id, size_t> held_ GUARDED_BY(mu_);  // leases per holding thread
 };
 

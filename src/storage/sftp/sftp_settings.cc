@@ -107,10 +107,10 @@ SftpOptions SftpOptionsFromConfig(const Config& config, const Settings& /*common
   o.port = static_cast<int>(config.GetInt("SSH_PORT", 1, 65535));
   o.user = OptionalString(config, "SSH_USERNAME");
   o.password = SecretString(OptionalString(config, "SSH_PASSWORD"));
-  o.private_key_path = ExpandHome(config, "SSH_PRIVATE_KEY_PATH",
-                                  OptionalString(config, "SSH_PRIVATE_KEY_PATH"));
-  o.known_hosts_path = ExpandHome(config, "WALNUT_SSH_KNOWN_HOSTS",
-                                  config.GetString("WALNUT_SSH_KNOWN_HOSTS"));
+  o.private_key_path =
+      ExpandHome(config, "SSH_PRIVATE_KEY_PATH", OptionalString(config, "SSH_PRIVATE_KEY_PATH"));
+  o.known_hosts_path =
+      ExpandHome(config, "WALNUT_SSH_KNOWN_HOSTS", config.GetString("WALNUT_SSH_KNOWN_HOSTS"));
   if (o.known_hosts_path.empty()) {
     config.ThrowInvalid("WALNUT_SSH_KNOWN_HOSTS",
                         "is empty; give the known_hosts file (default ~/.ssh/known_hosts)");

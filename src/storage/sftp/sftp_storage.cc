@@ -100,8 +100,7 @@ std::map<std::string, std::string> SftpStorage::TrustedMetadata(SftpLease& lease
 
 std::unique_ptr<StorageReader> SftpStorage::Get(std::string_view key, ByteRange range) {
   CheckKey(key);
-  return Retried(pool_.options(), fmt::format("get {}", key),
-                 [&] { return GetOnce(key, range); });
+  return Retried(pool_.options(), fmt::format("get {}", key), [&] { return GetOnce(key, range); });
 }
 
 std::unique_ptr<StorageReader> SftpStorage::GetOnce(std::string_view key, ByteRange range) {
@@ -128,8 +127,7 @@ std::unique_ptr<StorageReader> SftpStorage::GetOnce(std::string_view key, ByteRa
 
 std::optional<ObjectInfo> SftpStorage::Stat(std::string_view key) {
   CheckKey(key);
-  return Retried(pool_.options(), fmt::format("stat {}", key),
-                 [&] { return StatOnce(key); });
+  return Retried(pool_.options(), fmt::format("stat {}", key), [&] { return StatOnce(key); });
 }
 
 std::optional<ObjectInfo> SftpStorage::StatOnce(std::string_view key) {
@@ -150,11 +148,12 @@ std::unique_ptr<Writer> SftpStorage::Put(std::string_view key, const PutOptions&
                                                MakeTemporaryName(BaseName(path)));
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
   for (int attempt = 1;; ++attempt) {
-    FilePtr file(Ssh().sftp_open((*lease)->sftp(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
+    FilePtr file(
+        Ssh().sftp_open((*lease)->sftp(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
     if (file) {
-      return std::make_unique<SftpObjectWriter>(std::move(lease), std::move(file),
-                                                std::move(path), std::move(temp),
-                                                options.metadata, options.late_metadata);
+      return std::make_unique<SftpObjectWriter>(std::move(lease), std::move(file), std::move(path),
+                                                std::move(temp), options.metadata,
+                                                options.late_metadata);
     }
     int status = (*lease)->LastStatus();
     bool missing_dir = status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH;

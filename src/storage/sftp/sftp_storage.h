@@ -2,12 +2,12 @@
 
 #include <functional>
 #include <map>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/sftp/sftp_options.h"
 #include "storage/sftp/sftp_pool.h"

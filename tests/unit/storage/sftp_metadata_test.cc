@@ -24,11 +24,11 @@ TEST(SftpMetadataTest, EncodesAndDecodes) {
 }
 
 TEST(SftpMetadataTest, AnythingElseDecodesToNothing) {
-  for (const char* bad : {"", "{", "[]", "null", "{\"size\":1,\"mtime\":2}",
-                          "{\"size\":-1,\"mtime\":2,\"metadata\":{}}",
-                          "{\"size\":1,\"mtime\":2.5,\"metadata\":{}}",
-                          "{\"size\":1,\"mtime\":2,\"metadata\":{\"a\":1}}",
-                          "{\"size\":\"1\",\"mtime\":2,\"metadata\":{}}"}) {
+  for (const char* bad :
+       {"", "{", "[]", "null", "{\"size\":1,\"mtime\":2}",
+        "{\"size\":-1,\"mtime\":2,\"metadata\":{}}", "{\"size\":1,\"mtime\":2.5,\"metadata\":{}}",
+        "{\"size\":1,\"mtime\":2,\"metadata\":{\"a\":1}}",
+        "{\"size\":\"1\",\"mtime\":2,\"metadata\":{}}"}) {
     EXPECT_FALSE(DecodeSidecar(bad).has_value()) << bad;
   }
   EXPECT_FALSE(DecodeSidecar(std::string(70000, ' ')).has_value());
