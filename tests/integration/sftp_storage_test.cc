@@ -142,6 +142,27 @@ TEST_F(SftpTest, AKilledWriterLeavesATemporaryFileThatDeleteRemoves) {
   EXPECT_TRUE(left.empty());
 }
 
+TEST_F(SftpTest, AnAbortWithWritesInFlightLeavesTheConnectionUsable) {
+  // One connection, so the next requests reuse the one the aborted writer had pipelined on.
+  SftpOptions options = Options("abort-in-flight");
+  options.max_connections = 1;
+  SftpStorage storage(options);
+  {
+    auto writer = storage.Put("big");
+    writer->Write(AsBytes(walnut::testing::RandomBytes(3 << 20, 3)));
+    writer->Abort();
+  }
+  EXPECT_FALSE(storage.Stat("big").has_value());
+  const std::string data = walnut::testing::RandomBytes((2 << 20) + 5, 4);
+  PutString(storage, "next", data, {{"walnut-sha256", std::string(64, 'c')}});
+  auto reader = storage.Get("next");
+  EXPECT_EQ(reader->metadata().size(), 1u);
+  EXPECT_TRUE(ReadAll(*reader) == data);
+  std::vector<ObjectInfo> left;
+  storage.ListTemporaryFiles("", ListOptions{}, [&](const ObjectInfo& info) { left.push_back(info); });
+  EXPECT_TRUE(left.empty());
+}
+
 TEST_F(SftpTest, RecordsAnUnknownHostKeyOnFirstUseAndTrustsItAfterwards) {
   SftpOptions options = Options("first-use");
   options.strict_host_key = false;

@@ -9,7 +9,8 @@
 #   root, WALNUT_IT_SSH_PASSWORD (the user's password, accepted too).
 # As root, sshd runs as the user walnut-sftp (created on first use, a system user with no login
 # shell, in group shadow so that an unprivileged sshd can check its password); otherwise as the
-# calling user, who can then log in with the key only. ctest runs `start` as the sshd_up fixture
+# calling user, who can then log in with the key only. Each start as root gives walnut-sftp a new
+# password: a second fixture started meanwhile makes the first one's WALNUT_IT_SSH_PASSWORD stale. ctest runs `start` as the sshd_up fixture
 # and `stop` as sshd_down; sshd keeps none of our output pipes open and is stopped by its PID.
 set -euo pipefail
 
@@ -43,7 +44,7 @@ stop() {
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
     log "stopped sshd (pid $pid)"
   fi
-  rm -f "$dir/sshd.pid"
+  rm -f "$dir/sshd.pid" "$dir/env"
 }
 
 # Creates the unprivileged user sshd runs as when we are root, and gives it a fresh password.

@@ -35,6 +35,8 @@ class SftpConnection {
   bool alive() const;
   // Makes alive() false: the connection's state is in doubt (a request of our own went wrong).
   void MarkBroken() { broken_ = true; }
+  // Counts the requests sftp_raw.h sent on this connection (their ids).
+  uint32_t& raw_requests() { return raw_requests_; }
 
   // The Error for a failed SFTP request on `path` (`action`: "cannot open"): kNotFound,
   // kPermissionDenied, kIo for the server's refusals; kNetwork (retryable) when the connection
@@ -52,6 +54,7 @@ class SftpConnection {
   ssh_session session_ = nullptr;
   sftp_session sftp_ = nullptr;
   bool broken_ = false;
+  uint32_t raw_requests_ = 0;
 };
 
 }  // namespace walnut::sftp

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
+#include "storage/sftp/sftp_raw.h"
+
 namespace walnut::sftp {
 namespace {
 
@@ -107,90 +109,26 @@ bool RemoveFile(SftpLease& lease, const std::string& path) {
   throw lease.Fail("cannot delete", path);
 }
 
-namespace {
-
-void PutU32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-void PutString(std::string& out, std::string_view s) {
-  PutU32(out, static_cast<uint32_t>(s.size()));
-  out.append(s);
-}
-
-uint32_t GetU32(std::string_view in, size_t at) {
-  uint32_t v = 0;
-  for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + i]);
-  return v;
-}
-
-// Reads exactly n bytes of the SFTP channel within the timeout; false when it ends or fails.
-bool ReadChannel(ssh_channel channel, char* out, size_t n, int timeout_ms) {
-  while (n > 0) {
-    int got = Ssh().ssh_channel_read_timeout(channel, out, static_cast<uint32_t>(n), 0, timeout_ms);
-    if (got <= 0) return false;
-    out += got;
-    n -= static_cast<size_t>(got);
-  }
-  return true;
-}
-
-// Most SFTP answers are small status messages; a larger one is not ours.
-constexpr uint32_t kMaxStatusPacket = 64 * 1024;
-
-}  // namespace
-
 void RenameReplacing(SftpLease& lease, const std::string& from, const std::string& to) {
   // SFTP version 3's rename refuses an existing target, and libssh 0.10 has no call for OpenSSH's
-  // posix-rename@openssh.com extension (rename(2): atomic replacement). So the request is sent on
-  // the SFTP channel directly. That is safe here: the connection is this lease's alone and has no
-  // request of libssh's outstanding, so the next packet on the channel is our answer.
-  sftp_session sftp = lease->sftp();
+  // posix-rename@openssh.com extension (rename(2): an atomic replacement), so it goes raw.
   const std::string server = ServerName(lease.pool_options());
-  if (Ssh().sftp_extension_supported(sftp, "posix-rename@openssh.com", "1") == 0) {
+  if (Ssh().sftp_extension_supported(lease->sftp(), "posix-rename@openssh.com", "1") == 0) {
     throw Error(ErrorCode::kUnsupported,
                 fmt::format("the SFTP server {} lacks the posix-rename@openssh.com extension, "
                             "which atomic writes need; use OpenSSH's sftp-server",
                             server));
   }
-  const uint32_t id = sftp->id_counter + 0x40000000u;
-  std::string body;
-  body.push_back(static_cast<char>(SSH_FXP_EXTENDED));
-  PutU32(body, id);
-  PutString(body, "posix-rename@openssh.com");
-  PutString(body, from);
-  PutString(body, to);
-  std::string packet;
-  PutU32(packet, static_cast<uint32_t>(body.size()));
-  packet += body;
-  auto broken = [&](std::string_view what) {
-    return Error(ErrorCode::kNetwork,
-                 fmt::format("cannot rename into {} on {}: {} the connection: {}", to, server, what,
-                             Ssh().ssh_get_error(lease->session())),
-                 /*retryable=*/true);
-  };
-  if (Ssh().ssh_channel_write(sftp->channel, packet.data(), static_cast<uint32_t>(packet.size())) !=
-      static_cast<int>(packet.size())) {
-    lease->MarkBroken();
-    throw broken("cannot write to");
-  }
-  int timeout_ms = static_cast<int>(lease.pool_options().timeout.count());
-  char header[4];
-  std::string answer;
-  if (ReadChannel(sftp->channel, header, 4, timeout_ms)) {
-    uint32_t length = GetU32(std::string_view(header, 4), 0);
-    if (length >= 9 && length <= kMaxStatusPacket) {
-      answer.resize(length);
-      if (!ReadChannel(sftp->channel, answer.data(), length, timeout_ms)) answer.clear();
-    }
-  }
-  if (answer.size() < 9 || static_cast<unsigned char>(answer[0]) != SSH_FXP_STATUS ||
-      GetU32(answer, 1) != id) {
-    lease->MarkBroken();
-    throw broken("no valid answer on");
-  }
-  uint32_t status = GetU32(answer, 5);
+  const uint32_t id = NextRawId(lease);
+  std::string what = fmt::format("cannot rename into {}", to);
+  SendRaw(lease,
+          SftpPacket(SSH_FXP_EXTENDED)
+              .U32(id)
+              .String("posix-rename@openssh.com")
+              .String(from)
+              .String(to),
+          what);
+  uint32_t status = ReadRawStatus(lease, id, what);
   if (status == SSH_FX_OK) return;
   if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) {
     throw Error(ErrorCode::kNotFound,

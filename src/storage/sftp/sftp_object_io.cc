@@ -8,6 +8,7 @@
 
 #include "localfs/temporary_name.h"
 #include "storage/sftp/sftp_metadata.h"
+#include "storage/sftp/sftp_raw.h"
 
 namespace walnut::sftp {
 namespace {
@@ -124,8 +125,35 @@ SftpObjectWriter::~SftpObjectWriter() {
 }
 
 void SftpObjectWriter::Flush() {
-  WriteAll(*lease_, file_.get(), buffer_, temp_path_);
+  if (buffer_.empty()) return;
+  if (in_flight_.size() >= kWriteDepth) AwaitOne();
+  SftpLease& lease = *lease_;
+  ssh_string handle = file_->handle;
+  std::string_view handle_bytes(static_cast<const char*>(Ssh().ssh_string_data(handle)),
+                                Ssh().ssh_string_len(handle));
+  const uint32_t id = NextRawId(lease);
+  SendRaw(lease,
+          SftpPacket(SSH_FXP_WRITE).U32(id).String(handle_bytes).U64(offset_).String(buffer_),
+          fmt::format("cannot write {}", temp_path_));
+  in_flight_.push_back(id);
+  offset_ += buffer_.size();
   buffer_.clear();
+}
+
+void SftpObjectWriter::AwaitOne() {
+  SftpLease& lease = *lease_;
+  uint32_t id = in_flight_.front();
+  uint32_t status = ReadRawStatus(lease, id, fmt::format("cannot write {}", temp_path_));
+  in_flight_.pop_front();
+  if (status == SSH_FX_OK) return;
+  std::string server = ServerName(lease.pool_options());
+  if (status == SSH_FX_PERMISSION_DENIED) {
+    throw Error(ErrorCode::kPermissionDenied,
+                fmt::format("cannot write {} on {}: permission denied", temp_path_, server));
+  }
+  throw Error(ErrorCode::kIo, fmt::format("cannot write {} on {}: the server answered SFTP "
+                                          "status {} (a full disk or quota answers so too)",
+                                          temp_path_, server, status));
 }
 
 void SftpObjectWriter::Write(ConstByteSpan src) {
@@ -140,6 +168,7 @@ void SftpObjectWriter::Write(ConstByteSpan src) {
 
 void SftpObjectWriter::Close() {
   Flush();
+  while (!in_flight_.empty()) AwaitOne();
   SftpLease& lease = *lease_;
   // Durable before it becomes visible, where the server can (OpenSSH's fsync@openssh.com).
   if (Ssh().sftp_extension_supported(lease->sftp(), "fsync@openssh.com", "1") != 0 &&
@@ -183,7 +212,19 @@ void SftpObjectWriter::Abort() noexcept {
   if (done_) return;
   done_ = true;
   if (!lease_) return;
-  if (file_) Ssh().sftp_close(file_.release());
+  // The answers still due must be read before libssh's next request on the connection.
+  try {
+    while (!in_flight_.empty() && (*lease_)->alive()) AwaitOne();
+  } catch (...) {
+    (*lease_)->MarkBroken();
+  }
+  in_flight_.clear();
+  if (file_) {
+    // On a connection in doubt a close could wait for an answer that never comes: the handle is
+    // left to the server, which drops it with the connection.
+    sftp_file file = file_.release();
+    if ((*lease_)->alive()) Ssh().sftp_close(file);
+  }
   // Best effort: a temporary file left behind is reported by ListTemporaryFiles.
   if ((*lease_)->alive()) Ssh().sftp_unlink((*lease_)->sftp(), temp_path_.c_str());
 }

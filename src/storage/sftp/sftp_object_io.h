@@ -58,10 +58,13 @@ class SftpObjectReader : public StorageReader {
 // Writes an object as SFTP allows atomically: into a hidden temporary file next to it, renamed
 // over the key at Close() (posix-rename). Metadata goes into the sidecar (sftp_metadata.h):
 // at Close the old sidecar is removed first, then the file renamed, then the new sidecar
-// renamed in, so no reader ever pairs new bytes with old metadata. Buffers kWriteBuffer bytes.
+// renamed in, so no reader ever pairs new bytes with old metadata. Writes are pipelined (raw
+// requests, sftp_raw.h: libssh 0.10 has no asynchronous write): up to kWriteDepth requests of
+// kWriteBuffer bytes are on their way, so an upload is not one round trip per 128 KiB.
 class SftpObjectWriter : public Writer {
  public:
   static constexpr size_t kWriteBuffer = 128 * 1024;
+  static constexpr size_t kWriteDepth = 8;  // 1 MiB in flight per writer
 
   SftpObjectWriter(std::unique_ptr<SftpLease> lease, FilePtr file, std::string path,
                    std::string temp_path, std::map<std::string, std::string> metadata,
@@ -74,6 +77,8 @@ class SftpObjectWriter : public Writer {
 
  private:
   void Flush();
+  // Waits for the answer to the oldest write in flight; throws when it failed.
+  void AwaitOne();
 
   std::unique_ptr<SftpLease> lease_;
   FilePtr file_;
@@ -82,6 +87,8 @@ class SftpObjectWriter : public Writer {
   std::map<std::string, std::string> metadata_;
   std::shared_ptr<LateMetadata> late_;
   std::string buffer_;
+  std::deque<uint32_t> in_flight_;  // ids of the writes not answered yet, oldest first
+  uint64_t offset_ = 0;             // of the next write
   bool done_ = false;
 };
 

@@ -30,6 +30,8 @@ SshApi LoadSsh() {
   library.Load(api.ssh_userauth_password, "ssh_userauth_password");
   library.Load(api.ssh_channel_write, "ssh_channel_write");
   library.Load(api.ssh_channel_read_timeout, "ssh_channel_read_timeout");
+  library.Load(api.ssh_string_data, "ssh_string_data");
+  library.Load(api.ssh_string_len, "ssh_string_len");
   library.Load(api.sftp_new, "sftp_new");
   library.Load(api.sftp_init, "sftp_init");
   library.Load(api.sftp_free, "sftp_free");

@@ -33,6 +33,8 @@ struct SshApi {
   decltype(&::ssh_userauth_password) ssh_userauth_password;
   decltype(&::ssh_channel_write) ssh_channel_write;
   decltype(&::ssh_channel_read_timeout) ssh_channel_read_timeout;
+  decltype(&::ssh_string_data) ssh_string_data;
+  decltype(&::ssh_string_len) ssh_string_len;
   decltype(&::sftp_new) sftp_new;
   decltype(&::sftp_init) sftp_init;
   decltype(&::sftp_free) sftp_free;
