@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "support/fault_proxy.h"
 #include "support/sshd_server.h"
 #include "support/storage_conformance.h"
 #include "support/test_util.h"
@@ -319,6 +320,65 @@ TEST_F(SftpTest, AServerThatNeverAnswersFailsWithinTheTimeout) {
   // Connecting may take a third of the budget (at least 1 s); a retry must fit in what is left.
   EXPECT_GE(took, std::chrono::milliseconds(900));
   EXPECT_LT(took, std::chrono::seconds(4));
+}
+
+// Through a proxy that is frozen once the connection works: the server hangs behind a live TCP
+// connection. libssh would wait for ever; the pool's watchdog drops the connection instead.
+class SftpHangTest : public SftpTest {
+ protected:
+  SftpOptions ProxiedOptions(std::string_view what) {
+    SftpOptions options = Options(what);
+    options.port = proxy_.port();
+    options.strict_host_key = false;  // the proxy's port is another known_hosts name
+    options.known_hosts_path = dir_.str() + "/proxied_known_hosts";
+    options.timeout = std::chrono::seconds(2);
+    return options;
+  }
+
+  walnut::testing::FaultProxy proxy_{Sshd().host, Sshd().port,
+                                     [](int, std::string_view) {
+                                       return walnut::testing::ProxyFault::None();
+                                     }};
+};
+
+TEST_F(SftpHangTest, AStatToAHungServerFailsInOneLineWithinTheTimeout) {
+  SftpStorage storage(ProxiedOptions("hung-stat"));
+  PutString(storage, "x", "works");
+  proxy_.Freeze();
+  auto [e, took] = TimedError([&] { storage.Stat("x"); });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_THAT(e.what(), HasSubstr("no answer within"));
+  ExpectOneLine(e);
+  EXPECT_LT(took, std::chrono::seconds(8));
+}
+
+TEST_F(SftpHangTest, AReadFromAHungServerFailsWithinTheTimeout) {
+  SftpStorage storage(ProxiedOptions("hung-read"));
+  PutString(storage, "big", walnut::testing::RandomBytes(4 << 20, 9));
+  auto reader = storage.Get("big");
+  std::string first(1000, '\0');
+  ASSERT_GT(reader->Read(AsWritableBytes(first)), 0u);
+  proxy_.Freeze();
+  auto [e, took] = TimedError([&] {
+    std::string buffer(1 << 20, '\0');
+    while (reader->Read(AsWritableBytes(buffer)) > 0) {
+    }
+  });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_LT(took, std::chrono::seconds(8));
+}
+
+TEST_F(SftpHangTest, AWriteToAHungServerFailsWithinTheTimeout) {
+  SftpStorage storage(ProxiedOptions("hung-write"));
+  PutString(storage, "x", "works");
+  auto writer = storage.Put("big");
+  proxy_.Freeze();
+  auto [e, took] = TimedError([&] {
+    writer->Write(AsBytes(walnut::testing::RandomBytes(8 << 20, 10)));
+    writer->Close();
+  });
+  EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
+  EXPECT_LT(took, std::chrono::seconds(8));
 }
 
 TEST_F(SftpTest, ParallelTransfersUseSeveralConnectionsWithinTheBound) {

@@ -1,5 +1,7 @@
 #include "support/fault_proxy.h"
 
+#include <chrono>
+
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
@@ -144,6 +146,10 @@ void FaultProxy::Relay(int client, int server, std::string first, const ProxyFau
   char buf[64 * 1024];
   bool open = true;
   while (open && !stop_) {
+    if (frozen_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
     pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
     if (::poll(fds, 2, 100) <= 0) continue;
     for (int i = 0; i < 2 && open; ++i) {

@@ -49,6 +49,9 @@ class FaultProxy {
   FaultProxy& operator=(const FaultProxy&) = delete;
 
   int port() const { return port_; }
+  // From now on relays nothing more, in either direction, but keeps every connection open: a
+  // server that hangs (or a network that silently drops everything) behind a live connection.
+  void Freeze() { frozen_ = true; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int connections() const { return connections_.load(); }
   int resets() const { return resets_.load(); }
@@ -66,6 +69,7 @@ class FaultProxy {
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> frozen_{false};
   std::atomic<int> connections_{0};
   std::atomic<int> resets_{0};
   std::atomic<int> faults_{0};

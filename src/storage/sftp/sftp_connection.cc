@@ -226,8 +226,35 @@ void SftpConnection::Authenticate(const SftpOptions& options) {
                           server_, user_name, fmt::join(tried, " and ")));
 }
 
+namespace {
+
+int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+SftpConnection::Busy::Busy(SftpConnection& connection)
+    : connection_(connection), outermost_(connection.busy_since_ms_.load() == 0) {
+  // Never 0 while busy, whatever the clock's epoch.
+  if (outermost_) connection_.busy_since_ms_.store(std::max<int64_t>(1, SteadyNowMs()));
+}
+
+SftpConnection::Busy::~Busy() {
+  if (outermost_) connection_.busy_since_ms_.store(0);
+}
+
+void SftpConnection::Cut(std::chrono::milliseconds waited) {
+  cut_after_ms_.store(std::max<int64_t>(1, waited.count()));
+  int fd = Ssh().ssh_get_fd(session_);
+  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+}
+
 bool SftpConnection::alive() const {
-  return !broken_ && Ssh().ssh_is_connected(session_) != 0 && LastStatus() != -1;
+  return !broken_ && cut_after_ms_.load() == 0 && Ssh().ssh_is_connected(session_) != 0 &&
+         LastStatus() != -1;
 }
 
 int SftpConnection::LastStatus() const {
@@ -251,6 +278,12 @@ Error SftpConnection::RequestError(std::string_view action, std::string_view pat
                                "write below the WALG_SSH_PREFIX directory",
                                action, path, server_));
     case -1:
+      if (int64_t waited = cut_after_ms_.load(); waited != 0) {
+        return Error(ErrorCode::kNetwork,
+                     fmt::format("{} {} on {}: no answer within {} s, the connection was dropped",
+                                 action, path, server_, (waited + 999) / 1000),
+                     /*retryable=*/true);
+      }
       return Error(ErrorCode::kNetwork,
                    fmt::format("{} {} on {}: the connection failed: {}", action, path, server_,
                                Ssh().ssh_get_error(session_)),

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +49,27 @@ class SftpConnection {
   // itself failed.
   int LastStatus() const;
 
+  // The watchdog's side (SftpPool): libssh waits for an answer without a time limit, so a
+  // request to a server that keeps the connection open but never answers would hang. A Busy
+  // scope marks the time the connection's user started waiting; the pool's watchdog cuts a
+  // connection busy for longer than the timeout (shutdown of its socket: libssh's wait returns,
+  // the request fails, and RequestError says that no answer came).
+  class Busy {
+   public:
+    explicit Busy(SftpConnection& connection);
+    ~Busy();
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+
+   private:
+    SftpConnection& connection_;
+    bool outermost_;
+  };
+  // Milliseconds on the steady clock since the outermost Busy scope began; 0 when not busy.
+  int64_t busy_since_ms() const { return busy_since_ms_.load(); }
+  // Shuts the socket down (thread-safe: called by the watchdog while the user waits).
+  void Cut(std::chrono::milliseconds waited);
+
  private:
   void CheckHostKey(const SftpOptions& options);
   void Authenticate(const SftpOptions& options);
@@ -55,6 +79,8 @@ class SftpConnection {
   sftp_session sftp_ = nullptr;
   bool broken_ = false;
   uint32_t raw_requests_ = 0;
+  std::atomic<int64_t> busy_since_ms_{0};
+  std::atomic<int64_t> cut_after_ms_{0};  // how long it had waited when cut; 0: not cut
 };
 
 }  // namespace walnut::sftp

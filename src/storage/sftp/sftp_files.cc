@@ -27,6 +27,7 @@ RemoteStat StatOf(const sftp_attributes_struct& attributes) {
 }
 
 std::optional<RemoteStat> StatPath(SftpLease& lease, const std::string& path) {
+  SftpConnection::Busy busy(*lease);
   AttributesPtr attributes(Ssh().sftp_stat(lease->sftp(), path.c_str()));
   if (!attributes) {
     int status = lease->LastStatus();
@@ -37,6 +38,7 @@ std::optional<RemoteStat> StatPath(SftpLease& lease, const std::string& path) {
 }
 
 FilePtr OpenForReading(SftpLease& lease, const std::string& path) {
+  SftpConnection::Busy busy(*lease);
   FilePtr file(Ssh().sftp_open(lease->sftp(), path.c_str(), O_RDONLY, 0));
   if (!file) {
     int status = lease->LastStatus();
@@ -48,6 +50,7 @@ FilePtr OpenForReading(SftpLease& lease, const std::string& path) {
 
 std::optional<std::string> ReadSmallFile(SftpLease& lease, const std::string& path,
                                          size_t max_bytes) {
+  SftpConnection::Busy busy(*lease);
   FilePtr file = OpenForReading(lease, path);
   if (!file) return std::nullopt;
   std::string data;
@@ -63,6 +66,7 @@ std::optional<std::string> ReadSmallFile(SftpLease& lease, const std::string& pa
 }
 
 void WriteAll(SftpLease& lease, sftp_file file, std::string_view data, const std::string& path) {
+  SftpConnection::Busy busy(*lease);
   while (!data.empty()) {
     size_t chunk = std::min(data.size(), kMaxWriteRequest);
     ssize_t n = Ssh().sftp_write(file, data.data(), chunk);
@@ -72,6 +76,7 @@ void WriteAll(SftpLease& lease, sftp_file file, std::string_view data, const std
 }
 
 void MakeDirectories(SftpLease& lease, const std::string& root, const std::string& path) {
+  SftpConnection::Busy busy(*lease);
   // Walk up to the first directory that exists, then create downwards.
   std::vector<std::string> missing;
   std::string dir = path;
@@ -103,6 +108,7 @@ void MakeDirectories(SftpLease& lease, const std::string& root, const std::strin
 }
 
 bool RemoveFile(SftpLease& lease, const std::string& path) {
+  SftpConnection::Busy busy(*lease);
   if (Ssh().sftp_unlink(lease->sftp(), path.c_str()) == 0) return true;
   int status = lease->LastStatus();
   if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) return false;
@@ -110,6 +116,7 @@ bool RemoveFile(SftpLease& lease, const std::string& path) {
 }
 
 void RenameReplacing(SftpLease& lease, const std::string& from, const std::string& to) {
+  SftpConnection::Busy busy(*lease);
   // SFTP version 3's rename refuses an existing target, and libssh 0.10 has no call for OpenSSH's
   // posix-rename@openssh.com extension (rename(2): an atomic replacement), so it goes raw.
   const std::string server = ServerName(lease.pool_options());

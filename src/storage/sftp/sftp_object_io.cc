@@ -55,6 +55,7 @@ void SftpObjectReader::Request() {
 }
 
 void SftpObjectReader::Drain() noexcept {
+  SftpConnection::Busy busy(**lease_);
   std::string sink(kReadRequest, '\0');
   while (!pending_.empty()) {
     Pending p = pending_.front();
@@ -67,6 +68,7 @@ void SftpObjectReader::Drain() noexcept {
 }
 
 size_t SftpObjectReader::Read(ByteSpan dst) {
+  SftpConnection::Busy busy(**lease_);
   while (buffer_pos_ == buffer_.size()) {
     if (end_ || dst.empty()) return 0;
     Request();
@@ -167,6 +169,7 @@ void SftpObjectWriter::Write(ConstByteSpan src) {
 }
 
 void SftpObjectWriter::Close() {
+  SftpConnection::Busy busy(**lease_);
   Flush();
   while (!in_flight_.empty()) AwaitOne();
   SftpLease& lease = *lease_;

@@ -1,5 +1,7 @@
 #include "storage/sftp/sftp_pool.h"
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace walnut::sftp {
@@ -16,7 +18,36 @@ Error SftpLease::Fail(std::string_view action, std::string_view path) {
 
 const SftpOptions& SftpLease::pool_options() const { return pool_.options(); }
 
-SftpPool::SftpPool(SftpOptions options) : options_(std::move(options)) {}
+SftpPool::SftpPool(SftpOptions options)
+    : options_(std::move(options)), watchdog_([this] { Watch(); }) {}
+
+SftpPool::~SftpPool() {
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+    changed_.NotifyAll();
+  }
+  watchdog_.join();
+}
+
+void SftpPool::Watch() {
+  // A quarter of the timeout (at least 50 ms) between looks: a hung request ends within 1.25
+  // times the timeout.
+  auto period = std::max(std::chrono::milliseconds(50), options_.timeout / 4);
+  MutexLock lock(mu_);
+  while (!stopping_) {
+    changed_.WaitUntil(mu_, std::chrono::steady_clock::now() + period);
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+    for (SftpConnection* connection : all_) {
+      int64_t since = connection->busy_since_ms();
+      if (since != 0 && now - since > options_.timeout.count()) {
+        connection->Cut(std::chrono::milliseconds(now - since));
+      }
+    }
+  }
+}
 
 std::unique_ptr<SftpLease> SftpPool::Acquire() {
   const std::thread::id self = std::this_thread::get_id();
@@ -53,6 +84,7 @@ std::unique_ptr<SftpLease> SftpPool::Acquire() {
   {
     MutexLock lock(mu_);
     --handshakes_;
+    all_.push_back(connection.get());
     changed_.NotifyAll();
   }
   return std::make_unique<SftpLease>(*this, std::move(connection), self);
@@ -69,6 +101,7 @@ void SftpPool::Return(std::unique_ptr<SftpConnection> connection, std::thread::i
       } else {
         // Broken, or one made beyond the bound for a thread that held another: closed.
         closing = std::move(connection);
+        std::erase(all_, closing.get());
         --open_;
       }
     }

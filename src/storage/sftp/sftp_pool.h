@@ -51,6 +51,7 @@ class SftpPool {
   static constexpr size_t kConcurrentHandshakes = 4;
 
   explicit SftpPool(SftpOptions options);
+  ~SftpPool();
 
   // An idle connection, or a new one when fewer than max_connections exist; otherwise waits for
   // one to be returned. Throws what SftpConnection's constructor throws.
@@ -69,6 +70,11 @@ class SftpPool {
   size_t open_ GUARDED_BY(mu_) = 0;                         // idle, lent and being made
   size_t handshakes_ GUARDED_BY(mu_) = 0;                   // being made
   std::map<std::thread::id, size_t> held_ GUARDED_BY(mu_);  // leases per holding thread
+  // Every connection that exists, idle or lent, for the watchdog (SftpConnection::Busy).
+  std::vector<SftpConnection*> all_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  void Watch() EXCLUDES(mu_);
+  std::thread watchdog_;  // last: started once the rest is built
 };
 
 }  // namespace walnut::sftp

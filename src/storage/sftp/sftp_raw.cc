@@ -56,6 +56,7 @@ SftpPacket& SftpPacket::String(std::string_view s) {
 uint32_t NextRawId(SftpLease& lease) { return kFirstRawId + lease->raw_requests()++; }
 
 void SendRaw(SftpLease& lease, const SftpPacket& packet, std::string_view what) {
+  SftpConnection::Busy busy(*lease);
   std::string framed;
   framed.reserve(packet.body().size() + 4);
   uint32_t length = static_cast<uint32_t>(packet.body().size());
@@ -71,6 +72,7 @@ void SendRaw(SftpLease& lease, const SftpPacket& packet, std::string_view what) 
 }
 
 uint32_t ReadRawStatus(SftpLease& lease, uint32_t id, std::string_view what) {
+  SftpConnection::Busy busy(*lease);
   ssh_channel channel = lease->sftp()->channel;
   int timeout_ms = static_cast<int>(lease.pool_options().timeout.count());
   char header[4];

@@ -109,6 +109,7 @@ std::unique_ptr<StorageReader> SftpStorage::GetOnce(std::string_view key, ByteRa
     return Error(ErrorCode::kNotFound, fmt::format("object {} not found in {}", key, Describe()));
   };
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
+  SftpConnection::Busy busy(**lease);
   FilePtr file = OpenForReading(*lease, path);
   if (!file) throw not_found();
   AttributesPtr attributes(Ssh().sftp_fstat(file.get()));
@@ -133,6 +134,7 @@ std::optional<ObjectInfo> SftpStorage::Stat(std::string_view key) {
 std::optional<ObjectInfo> SftpStorage::StatOnce(std::string_view key) {
   std::string path = PathOf(key);
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
+  SftpConnection::Busy busy(**lease);
   std::optional<RemoteStat> st = StatPath(*lease, path);
   if (!st || !st->regular) return std::nullopt;
   return ObjectInfo{std::string(key), st->size, TimeOf(st->mtime), false,
@@ -147,6 +149,7 @@ std::unique_ptr<Writer> SftpStorage::Put(std::string_view key, const PutOptions&
                                  : fmt::format("{}{}{}", dir, dir == "/" ? "" : "/",
                                                MakeTemporaryName(BaseName(path)));
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
+  SftpConnection::Busy busy(**lease);
   for (int attempt = 1;; ++attempt) {
     FilePtr file(
         Ssh().sftp_open((*lease)->sftp(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
@@ -178,6 +181,9 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
   std::string path = dir_key.empty() ? (root_.empty() ? "." : root_) : PathOf(dir_key);
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
+  // Each request is timed on its own (SftpConnection::Busy): a directory of millions of WAL
+  // segments may take longer than the timeout to read whole.
+  std::optional<SftpConnection::Busy> busy(std::in_place, **lease);
   DirPtr dir(Ssh().sftp_opendir((*lease)->sftp(), path.c_str()));
   if (!dir) {
     int status = (*lease)->LastStatus();
@@ -185,6 +191,8 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
     throw lease->Fail("cannot list directory", path);
   }
   while (true) {
+    busy.reset();
+    busy.emplace(**lease);
     AttributesPtr attributes(Ssh().sftp_readdir((*lease)->sftp(), dir.get()));
     if (!attributes) {
       if (Ssh().sftp_dir_eof(dir.get()) != 0) break;
@@ -303,6 +311,7 @@ void SftpStorage::DeleteKeys(std::span<const std::string> keys) {
 void SftpStorage::DeleteKeysOnce(std::span<const std::string> keys, size_t& done) {
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
   for (const std::string& key : keys) {
+    SftpConnection::Busy busy(**lease);  // per key: a long list may take longer than the timeout
     std::string path = PathOf(key);
     if (!IsTemporaryName(BaseName(key))) RemoveFile(*lease, SidecarPathOf(path));
     if (Ssh().sftp_unlink((*lease)->sftp(), path.c_str()) != 0) {
