@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -97,6 +98,45 @@ TEST(SftpCliTest, FlagsShowTheSettingsWithThePasswordMasked) {
   EXPECT_THAT(r.out, HasSubstr("--walnut-ssh-known-hosts"));
   EXPECT_THAT(r.out, HasSubstr("--ssh-password                                      ********"));
   EXPECT_THAT(r.out + r.err, Not(HasSubstr("do-not-print-me")));
+}
+
+// `st put -s` reading from a producer that stays open gets `signal` after 3 MB.
+CommandResult InterruptedPut(const CliRunner& cli, const std::string& signal) {
+  fs::path fifo = cli.work().path() / "fifo";
+  std::string f = ShellQuote(fifo.string());
+  return RunCommand("mkfifo " + f + "; " + cli.CommandLine("st put -s obj") + " < " + f +
+                    " & pid=$!; exec 3>" + f + "; head -c 3000000 /dev/urandom >&3; sleep 1; " +
+                    "kill -" + signal + " $pid; sleep 0.5; wait $pid; rc=$?; exec 3>&-; exit $rc");
+}
+
+// The files below the storage root on the server (the fixture's server is local).
+std::vector<std::string> ServerFiles(const CliRunner& cli) {
+  std::string prefix = cli.variables().at("WALG_SSH_PREFIX");
+  fs::path root = prefix.substr(prefix.find('/', std::string("ssh://").size()));
+  std::vector<std::string> names;
+  if (!fs::exists(root)) return names;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
+
+TEST(SftpCliTest, AnInterruptedUploadStoresNothingAndAKilledOneLeavesOnlyATemporaryFile) {
+  CliRunner cli;
+  cli.UseSftpStorage("interrupted");
+  auto term = InterruptedPut(cli, "TERM");
+  EXPECT_EQ(term.exit_code, 1) << term.err;
+  ExpectOneErrorLine(term, "interrupted");
+  EXPECT_TRUE(ServerFiles(cli).empty());
+
+  auto killed = InterruptedPut(cli, "KILL");
+  EXPECT_NE(killed.exit_code, 0);
+  auto ls = cli.Run("st ls -r");
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_THAT(ls.out, Not(HasSubstr("obj")));
+  std::vector<std::string> left = ServerFiles(cli);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_THAT(left[0], HasSubstr(".obj.lz4.walnut-tmp-"));
 }
 
 class SftpCliFailureTest : public ::testing::Test {

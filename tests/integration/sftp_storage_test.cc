@@ -160,7 +160,8 @@ TEST_F(SftpTest, AnAbortWithWritesInFlightLeavesTheConnectionUsable) {
   EXPECT_EQ(reader->metadata().size(), 1u);
   EXPECT_TRUE(ReadAll(*reader) == data);
   std::vector<ObjectInfo> left;
-  storage.ListTemporaryFiles("", ListOptions{}, [&](const ObjectInfo& info) { left.push_back(info); });
+  storage.ListTemporaryFiles("", ListOptions{},
+                             [&](const ObjectInfo& info) { left.push_back(info); });
   EXPECT_TRUE(left.empty());
 }
 
@@ -335,11 +336,25 @@ class SftpHangTest : public SftpTest {
     return options;
   }
 
-  walnut::testing::FaultProxy proxy_{Sshd().host, Sshd().port,
-                                     [](int, std::string_view) {
+  walnut::testing::FaultProxy proxy_{Sshd().host, Sshd().port, [](int, std::string_view) {
                                        return walnut::testing::ProxyFault::None();
                                      }};
 };
+
+TEST_F(SftpTest, AConnectionResetDuringTheHandshakeIsRetried) {
+  walnut::testing::FaultProxy proxy(Sshd().host, Sshd().port, [](int connection, std::string_view) {
+    return connection == 0 ? walnut::testing::ProxyFault::ResetAfter(300)
+                           : walnut::testing::ProxyFault::None();
+  });
+  SftpOptions options = Options("reset");
+  options.port = proxy.port();
+  options.strict_host_key = false;
+  options.known_hosts_path = dir_.str() + "/proxied_known_hosts";
+  SftpStorage storage(options);
+  EXPECT_FALSE(storage.Stat("x").has_value());
+  EXPECT_EQ(proxy.resets(), 1);
+  EXPECT_GE(proxy.connections(), 2);
+}
 
 TEST_F(SftpHangTest, AStatToAHungServerFailsInOneLineWithinTheTimeout) {
   SftpStorage storage(ProxiedOptions("hung-stat"));

@@ -1,8 +1,7 @@
 #include "support/fault_proxy.h"
 
-#include <chrono>
-
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
