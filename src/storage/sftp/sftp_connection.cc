@@ -86,6 +86,15 @@ SftpConnection::SftpConnection(const SftpOptions& options) : server_(ServerName(
   session_ = Ssh().ssh_new();
   if (session_ == nullptr) throw Error(ErrorCode::kInternal, "libssh: cannot create a session");
   try {
+    Configure(options);
+  } catch (...) {
+    Ssh().ssh_free(session_);
+    throw;
+  }
+}
+
+void SftpConnection::Configure(const SftpOptions& options) {
+  {
     SetOption(session_, SSH_OPTIONS_HOST, options.host.c_str(), "host");
     unsigned int port = static_cast<unsigned int>(options.port);
     SetOption(session_, SSH_OPTIONS_PORT, &port, "port");
@@ -102,7 +111,11 @@ SftpConnection::SftpConnection(const SftpOptions& options) : server_(ServerName(
     SetOption(session_, SSH_OPTIONS_TIMEOUT_USEC, &usec, "timeout");
     int nodelay = 1;
     SetOption(session_, SSH_OPTIONS_NODELAY, &nodelay, "nodelay");
+  }
+}
 
+void SftpConnection::Open(const SftpOptions& options) {
+  try {
     if (Ssh().ssh_connect(session_) != SSH_OK) {
       throw Error(ErrorCode::kNetwork,
                   fmt::format("ssh: cannot connect to {}: {}; check the host in "
@@ -121,10 +134,14 @@ SftpConnection::SftpConnection(const SftpOptions& options) : server_(ServerName(
                               "enable `Subsystem sftp` in its sshd_config",
                               server_, Ssh().ssh_get_error(session_)));
     }
-  } catch (...) {
-    if (sftp_ != nullptr) Ssh().sftp_free(sftp_);
-    Ssh().ssh_disconnect(session_);
-    Ssh().ssh_free(session_);
+  } catch (const Error& e) {
+    // Cut by the pool's watchdog (a server that answered the connection, then nothing).
+    if (int64_t waited = cut_after_ms_.load(); waited != 0) {
+      throw Error(ErrorCode::kNetwork,
+                  fmt::format("ssh: {} stopped answering while logging in (no answer within {} s)",
+                              server_, (waited + 999) / 1000),
+                  /*retryable=*/true);
+    }
     throw;
   }
 }

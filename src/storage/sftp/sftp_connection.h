@@ -22,11 +22,14 @@ std::string ServerName(const SftpOptions& options);
 // pool hands each to one lease).
 class SftpConnection {
  public:
-  // Connects; throws Error with one line naming the server and what to do: kNetwork (retryable)
-  // when it cannot be reached or stops answering, kPermissionDenied when no credential is
-  // accepted, kFailedPrecondition for a host key that changed or is unknown under strict
-  // checking, kInvalidArgument for an unreadable key file or no credentials at all.
+  // A session set up for the server; nothing is sent before Open().
   explicit SftpConnection(const SftpOptions& options);
+  // Connects, checks the host key, logs in and starts SFTP; throws Error with one line naming
+  // the server and what to do: kNetwork (retryable) when it cannot be reached or stops answering,
+  // kPermissionDenied when no credential is accepted, kFailedPrecondition for a host key that
+  // changed or is unknown under strict checking, kInvalidArgument for an unreadable key file or
+  // no credentials at all. Called once; the connection is usable only after it returned.
+  void Open(const SftpOptions& options);
   ~SftpConnection();
   SftpConnection(const SftpConnection&) = delete;
   SftpConnection& operator=(const SftpConnection&) = delete;
@@ -71,6 +74,7 @@ class SftpConnection {
   void Cut(std::chrono::milliseconds waited);
 
  private:
+  void Configure(const SftpOptions& options);
   void CheckHostKey(const SftpOptions& options);
   void Authenticate(const SftpOptions& options);
 

@@ -73,8 +73,16 @@ std::unique_ptr<SftpLease> SftpPool::Acquire() {
   std::unique_ptr<SftpConnection> connection;
   try {
     connection = std::make_unique<SftpConnection>(options_);
+    {
+      // Watched from the start: a server may accept the connection and then hang in the login.
+      MutexLock lock(mu_);
+      all_.push_back(connection.get());
+    }
+    SftpConnection::Busy busy(*connection);
+    connection->Open(options_);
   } catch (...) {
     MutexLock lock(mu_);
+    if (connection) std::erase(all_, connection.get());
     --open_;
     --handshakes_;
     if (--held_[self] == 0) held_.erase(self);
@@ -84,7 +92,6 @@ std::unique_ptr<SftpLease> SftpPool::Acquire() {
   {
     MutexLock lock(mu_);
     --handshakes_;
-    all_.push_back(connection.get());
     changed_.NotifyAll();
   }
   return std::make_unique<SftpLease>(*this, std::move(connection), self);
