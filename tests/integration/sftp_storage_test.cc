@@ -356,6 +356,29 @@ TEST_F(SftpTest, AConnectionResetDuringTheHandshakeIsRetried) {
   EXPECT_GE(proxy.connections(), 2);
 }
 
+TEST_F(SftpTest, AServerThatStopsAnsweringAnywhereInTheLoginFailsWithinTheTimeout) {
+  // The banners, the key exchange and the login take a few KB: stalls at these points hang
+  // ssh_connect or the authentication (both bounded by the connect timeout) or the SFTP start
+  // and the upload (bounded by the watchdog). The upload is larger than every offset.
+  for (int64_t stall_after : {30, 1500, 2500, 3000, 3500, 4000, 4500, 6000, 20000}) {
+    walnut::testing::FaultProxy proxy(Sshd().host, Sshd().port,
+                                      [stall_after](int, std::string_view) {
+                                        return walnut::testing::ProxyFault::StallAfter(stall_after);
+                                      });
+    SftpOptions options = Options("stall");
+    options.port = proxy.port();
+    options.strict_host_key = false;
+    options.known_hosts_path = dir_.str() + "/proxied_known_hosts";
+    options.timeout = std::chrono::seconds(2);
+    SftpStorage storage(options);
+    auto [e, took] =
+        TimedError([&] { PutString(storage, "x", walnut::testing::RandomBytes(1 << 20, 5)); });
+    EXPECT_EQ(e.code(), ErrorCode::kNetwork) << stall_after << ": " << e.what();
+    ExpectOneLine(e);
+    EXPECT_LT(took, std::chrono::seconds(6)) << stall_after << ": " << e.what();
+  }
+}
+
 TEST_F(SftpHangTest, AStatToAHungServerFailsInOneLineWithinTheTimeout) {
   SftpStorage storage(ProxiedOptions("hung-stat"));
   PutString(storage, "x", "works");

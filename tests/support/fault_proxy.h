@@ -20,6 +20,8 @@ struct ProxyFault {
     kCloseResponseAfter,  // relay the request, and `bytes` of the response, then close it (FIN):
                           // within the header block, the headers are cut short
     kSilent,              // accept, read what comes, never answer nor connect to the server
+    kStallAfter,          // relay `bytes` (both directions together), then relay nothing more but
+                          // keep the connection open: a peer that hangs
   };
   Kind kind = Kind::kNone;
   int64_t bytes = 0;
@@ -28,6 +30,7 @@ struct ProxyFault {
   static ProxyFault ResetAfter(int64_t n) { return {Kind::kResetAfter, n}; }
   static ProxyFault CloseResponseAfter(int64_t n) { return {Kind::kCloseResponseAfter, n}; }
   static ProxyFault Silent() { return {Kind::kSilent, 0}; }
+  static ProxyFault StallAfter(int64_t n) { return {Kind::kStallAfter, n}; }
 };
 
 // A TCP proxy on 127.0.0.1 that forwards to a real server (s3rver) and breaks chosen connections,

@@ -129,10 +129,13 @@ void SftpConnection::Open(const SftpOptions& options) {
 
     sftp_ = Ssh().sftp_new(session_);
     if (sftp_ == nullptr || Ssh().sftp_init(sftp_) != SSH_OK) {
-      throw Error(ErrorCode::kProtocol,
-                  fmt::format("ssh: {} accepted the login but refused the SFTP subsystem: {}; "
-                              "enable `Subsystem sftp` in its sshd_config",
-                              server_, Ssh().ssh_get_error(session_)));
+      // A refusal and a server that stopped answering look alike here (libssh's channel and
+      // subsystem requests time out with an empty message): retried as a network failure.
+      throw Error(ErrorCode::kNetwork,
+                  fmt::format("ssh: {} accepted the login but did not start the SFTP subsystem "
+                              "({}); check `Subsystem sftp` in its sshd_config",
+                              server_, Ssh().ssh_get_error(session_)),
+                  /*retryable=*/true);
     }
   } catch (const Error& e) {
     // Cut by the pool's watchdog (a server that answered the connection, then nothing).
@@ -193,6 +196,18 @@ void SftpConnection::CheckHostKey(const SftpOptions& options) {
                fingerprint, file);
 }
 
+bool SftpConnection::Accepted(int rc) const {
+  if (rc == SSH_AUTH_SUCCESS) return true;
+  if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) return false;
+  // SSH_AUTH_AGAIN: no answer within the session's timeout (blocking mode); SSH_AUTH_ERROR: the
+  // connection failed. Neither says anything about the credentials.
+  throw Error(ErrorCode::kNetwork,
+              fmt::format("ssh: {} {} during the login: {}", server_,
+                          rc == SSH_AUTH_AGAIN ? "stopped answering" : "failed",
+                          Ssh().ssh_get_error(session_)),
+              /*retryable=*/true);
+}
+
 void SftpConnection::Authenticate(const SftpOptions& options) {
   if (options.private_key_path.empty() && options.password.empty()) {
     throw Error(ErrorCode::kInvalidArgument,
@@ -212,24 +227,13 @@ void SftpConnection::Authenticate(const SftpOptions& options) {
                               options.private_key_path));
     }
     KeyPtr key(raw);
-    int rc = Ssh().ssh_userauth_publickey(session_, nullptr, key.get());
-    if (rc == SSH_AUTH_SUCCESS) return;
-    if (rc == SSH_AUTH_ERROR) {
-      throw Error(ErrorCode::kNetwork,
-                  fmt::format("ssh: {} failed during authentication: {}", server_,
-                              Ssh().ssh_get_error(session_)),
-                  /*retryable=*/true);
-    }
+    if (Accepted(Ssh().ssh_userauth_publickey(session_, nullptr, key.get()))) return;
     tried.push_back(fmt::format("the key {}", options.private_key_path));
   }
   if (!options.password.empty()) {
-    int rc = Ssh().ssh_userauth_password(session_, nullptr, options.password.Reveal().c_str());
-    if (rc == SSH_AUTH_SUCCESS) return;
-    if (rc == SSH_AUTH_ERROR) {
-      throw Error(ErrorCode::kNetwork,
-                  fmt::format("ssh: {} failed during authentication: {}", server_,
-                              Ssh().ssh_get_error(session_)),
-                  /*retryable=*/true);
+    if (Accepted(
+            Ssh().ssh_userauth_password(session_, nullptr, options.password.Reveal().c_str()))) {
+      return;
     }
     tried.push_back("the password");
   }

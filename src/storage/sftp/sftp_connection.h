@@ -77,6 +77,9 @@ class SftpConnection {
   void Configure(const SftpOptions& options);
   void CheckHostKey(const SftpOptions& options);
   void Authenticate(const SftpOptions& options);
+  // Whether a ssh_userauth_* result means the credential was accepted (true) or refused (false);
+  // throws kNetwork (retryable) for a timeout or a failed connection.
+  bool Accepted(int rc) const;
 
   std::string server_;
   ssh_session session_ = nullptr;
