@@ -22,7 +22,7 @@ std::string SidecarPathOf(const std::string& path);
 class SftpObjectReader : public StorageReader {
  public:
   static constexpr uint32_t kReadRequest = 64 * 1024;
-  static constexpr size_t kReadDepth = 8;  // 512 KiB in flight per reader
+  static constexpr size_t kReadDepth = 16;  // 1 MiB in flight per reader
 
   // Reads `file` (open on `lease`) from `offset`, at most `length` bytes.
   SftpObjectReader(std::unique_ptr<SftpLease> lease, FilePtr file, std::string path,
