@@ -143,6 +143,25 @@ TEST_F(SftpTest, AKilledWriterLeavesATemporaryFileThatDeleteRemoves) {
   EXPECT_TRUE(left.empty());
 }
 
+TEST_F(SftpTest, ASidecarWhoseObjectWasDeletedBehindOurBackIsALeftover) {
+  // WAL-G deletes the object and knows nothing of its sidecar: delete garbage finds it.
+  SftpOptions options = Options("orphan");
+  std::string root = options.root;
+  SftpStorage storage(options);
+  PutString(storage, "a/gone", "x", {{"walnut-sha256", std::string(64, 'd')}});
+  PutString(storage, "a/kept", "y", {{"walnut-sha256", std::string(64, 'e')}});
+  fs::remove(root + "/a/gone");
+  std::vector<std::string> leftovers;
+  storage.ListTemporaryFiles("", ListOptions{},
+                             [&](const ObjectInfo& info) { leftovers.push_back(info.key); });
+  EXPECT_EQ(leftovers, std::vector<std::string>{"a/.gone.walnut-meta"});
+  storage.Delete(leftovers);
+  EXPECT_FALSE(fs::exists(root + "/a/.gone.walnut-meta"));
+  EXPECT_EQ(storage.Stat("a/kept")->metadata.size(), 1u);
+  // An object of that name is not one a caller may write.
+  EXPECT_THROW(storage.Put("a/.gone.walnut-meta"), Error);
+}
+
 TEST_F(SftpTest, AnAbortWithWritesInFlightLeavesTheConnectionUsable) {
   // One connection, so the next requests reuse the one the aborted writer had pipelined on.
   SftpOptions options = Options("abort-in-flight");

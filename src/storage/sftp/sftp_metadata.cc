@@ -22,6 +22,10 @@ bool IsSidecarName(std::string_view file_name) {
          file_name.ends_with(kSidecarSuffix);
 }
 
+std::string SidecarObjectName(std::string_view sidecar_name) {
+  return std::string(sidecar_name.substr(1, sidecar_name.size() - 1 - kSidecarSuffix.size()));
+}
+
 std::string EncodeSidecar(const Sidecar& sidecar) {
   nlohmann::ordered_json doc;
   doc["size"] = sidecar.size;

@@ -21,6 +21,10 @@ std::string SidecarName(std::string_view file_name);
 // Whether a directory entry is a sidecar.
 bool IsSidecarName(std::string_view file_name);
 
+// The file name a sidecar describes: "name" for ".name.walnut-meta".
+// REQUIRES: IsSidecarName(sidecar_name).
+std::string SidecarObjectName(std::string_view sidecar_name);
+
 struct Sidecar {
   uint64_t size = 0;
   int64_t mtime = 0;  // seconds since the epoch, as SFTP reports it

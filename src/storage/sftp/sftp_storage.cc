@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -30,9 +31,11 @@ std::chrono::system_clock::time_point TimeOf(int64_t seconds) {
   return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
 }
 
+// `allow_temporary`: also the names ListTemporaryFiles reports (temporary files, orphan
+// sidecars), which Delete() takes.
 void CheckKey(std::string_view key, bool allow_temporary = false) {
   CheckFsObjectKey(key, allow_temporary);
-  if (IsSidecarName(BaseName(key))) {
+  if (!allow_temporary && IsSidecarName(BaseName(key))) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("object key '{}' uses a name reserved for metadata sidecars", key));
   }
@@ -178,6 +181,9 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
                                                                std::string_view name_prefix,
                                                                bool temporaries) {
   std::vector<Entry> entries;
+  // Looking for leftovers: a sidecar whose object is gone (deleted by WAL-G) is one too.
+  std::set<std::string> objects;
+  std::vector<Entry> sidecars;
   std::string path = dir_key.empty() ? (root_.empty() ? "." : root_) : PathOf(dir_key);
   if (path.size() > 1 && path.back() == '/') path.pop_back();
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
@@ -200,9 +206,11 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
     }
     std::string_view name = attributes->name != nullptr ? attributes->name : "";
     if (name.empty() || name == "." || name == "..") continue;
-    if (!name.starts_with(name_prefix)) continue;
     bool temporary = IsTemporaryName(name);
-    if (!temporaries && (temporary || IsSidecarName(name))) continue;
+    bool sidecar = IsSidecarName(name);
+    if (!temporaries && (temporary || sidecar)) continue;
+    // Every object counts for the orphan check, whatever the prefix.
+    if (!name.starts_with(name_prefix) && !(temporaries && !temporary && !sidecar)) continue;
     RemoteStat st = StatOf(*attributes);
     if (attributes->type == SSH_FILEXFER_TYPE_SYMLINK) {
       // Followed to a regular file only: a link to a directory could loop.
@@ -210,12 +218,27 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
       if (!target || !target->regular) continue;
       st = *target;
     }
+    if (st.regular && temporaries && !temporary) {
+      if (sidecar) {
+        if (name.starts_with(name_prefix)) {
+          sidecars.push_back(Entry{std::string(name), std::string(name), false, st.size, st.mtime});
+        }
+      } else {
+        objects.insert(std::string(name));
+      }
+      continue;
+    }
+    if (!name.starts_with(name_prefix)) continue;
     if (st.regular) {
       if (temporary != temporaries) continue;
       entries.push_back(Entry{std::string(name), std::string(name), false, st.size, st.mtime});
     } else if (st.directory && !temporary) {
       entries.push_back(Entry{fmt::format("{}/", name), std::string(name), true, 0, 0});
     }
+  }
+  for (Entry& entry : sidecars) {
+    // ".name.walnut-meta" describes "name".
+    if (!objects.count(SidecarObjectName(entry.name))) entries.push_back(std::move(entry));
   }
   // Byte-wise: the order of S3's UTF-8 keys.
   std::sort(entries.begin(), entries.end(),
@@ -313,7 +336,9 @@ void SftpStorage::DeleteKeysOnce(std::span<const std::string> keys, size_t& done
   for (const std::string& key : keys) {
     SftpConnection::Busy busy(**lease);  // per key: a long list may take longer than the timeout
     std::string path = PathOf(key);
-    if (!IsTemporaryName(BaseName(key))) RemoveFile(*lease, SidecarPathOf(path));
+    if (!IsTemporaryName(BaseName(key)) && !IsSidecarName(BaseName(key))) {
+      RemoveFile(*lease, SidecarPathOf(path));
+    }
     if (Ssh().sftp_unlink((*lease)->sftp(), path.c_str()) != 0) {
       int status = (*lease)->LastStatus();
       if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) {

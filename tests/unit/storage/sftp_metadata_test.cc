@@ -12,6 +12,8 @@ TEST(SftpMetadataTest, SidecarNamesAreHiddenAndRecognised) {
   EXPECT_FALSE(IsSidecarName("x.walnut-meta"));
   EXPECT_FALSE(IsSidecarName(".walnut-meta"));
   EXPECT_FALSE(IsSidecarName(".hidden"));
+  EXPECT_EQ(SidecarObjectName(SidecarName("base_000000010000000000000002.tar.lz4")),
+            "base_000000010000000000000002.tar.lz4");
 }
 
 TEST(SftpMetadataTest, EncodesAndDecodes) {
