@@ -13,7 +13,10 @@ namespace walnut::sftp {
 // sidecar also records the size and modification time (whole seconds) the object's file had when
 // it was written: metadata is trusted only while the file still has them, so a file replaced by
 // another writer (WAL-G, which knows nothing of sidecars) is never checked against a stale
-// SHA-256. Listings skip sidecars, as they skip temporary files.
+// SHA-256. Listings skip sidecars, as they skip temporary files. Not covered: two Walnut writers
+// closing the same key at once with objects of the same size within the same second may leave
+// one's sidecar beside the other's bytes (a read then reports a checksum mismatch); mtime has
+// whole seconds only in SFTP version 3.
 
 // ".name.walnut-meta" for "name" (a file name, no '/').
 std::string SidecarName(std::string_view file_name);
