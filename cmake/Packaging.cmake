@@ -83,11 +83,11 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-# Linked libraries come from dpkg-shlibdeps; libcurl, libpq and librnp are loaded with dlopen when
-# first used (src/net/curl_api.h, src/postgres/libpq_api.h, src/pipeline/crypto/pgp_rnp.cc), so
-# they are declared here.
+# Linked libraries come from dpkg-shlibdeps; libcurl, libpq, librnp and libssh are loaded with
+# dlopen when first used (src/net/curl_api.h, src/postgres/libpq_api.h,
+# src/pipeline/crypto/pgp_rnp.cc, src/storage/sftp/ssh_api.h), so they are declared here.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4, libpq5, librnp0")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4, libpq5, librnp0, libssh-4")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql, prometheus-node-exporter, gpg")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)

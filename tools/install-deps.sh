@@ -14,10 +14,13 @@ packages=(
   librnp-dev
   libpq-dev nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # run time: loaded with dlopen when S3, a server connection or an OpenPGP key is first used,
-  # not linked (see src/net/curl_api.h, src/postgres/libpq_api.h, src/pipeline/crypto/pgp_rnp.cc),
-  # so a package of Walnut must depend on them
-  libcurl4 libpq5 librnp0
+  # SFTP storage: headers only, the library is loaded with dlopen (src/storage/sftp/ssh_api.h)
+  libssh-dev
+  # run time: loaded with dlopen when S3, a server connection, an OpenPGP key or SFTP is first
+  # used, not linked (see src/net/curl_api.h, src/postgres/libpq_api.h,
+  # src/pipeline/crypto/pgp_rnp.cc, src/storage/sftp/ssh_api.h), so a package of Walnut must
+  # depend on them
+  libcurl4 libpq5 librnp0 libssh-4
   # command-line codecs the interoperability tests and benchmarks compare against
   lz4 zstd brotli xz-utils
   # GnuPG: the OpenPGP tests make their keys with it and check both ways that it reads Walnut's
@@ -28,6 +31,8 @@ packages=(
   # a real S3 for the integration tests and the S3 benchmarks: a throwaway Ceph RADOS Gateway
   # (tests/tools/ceph-rgw.sh); the benchmarks' HTTPS certificate (openssl) and listings (jq)
   ceph-mon ceph-osd radosgw uuid-runtime curl openssl jq
+  # a real SFTP server for the integration tests (tests/tools/sshd-server.sh), run unprivileged
+  openssh-server openssh-client
   # walnut metrics' tests: promtool checks the exposition, node_exporter serves the textfile
   prometheus prometheus-node-exporter
   # the peers the benchmarks run side by side with Walnut

@@ -244,6 +244,9 @@ TEST_P(BackupDeltaS3It, BaseSelectionFollowsMaxStepsOriginAndFlags_Zstd) {
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, BackupDeltaS3It, ::testing::ValuesIn(kS3Servers),
                          TestStorageParamName);
+// And over SFTP, on the fixture's OpenSSH server.
+INSTANTIATE_TEST_SUITE_P(Sftp, BackupDeltaS3It, ::testing::Values(TestStorage::kSftp),
+                         TestStorageParamName);
 
 // A damaged increment: backup-fetch fails with one ERROR line naming the backup, and the target
 // never gets a pg_control (PostgreSQL cannot start on it).

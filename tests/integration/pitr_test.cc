@@ -171,6 +171,9 @@ TEST_P(PitrS3Test, LatestToTheEndOfWalEqualsTheSource_Brotli) {
 
 INSTANTIATE_TEST_SUITE_P(S3Servers, PitrS3Test, ::testing::ValuesIn(kS3Servers),
                          TestStorageParamName);
+// And over SFTP, on the fixture's OpenSSH server.
+INSTANTIATE_TEST_SUITE_P(Sftp, PitrS3Test, ::testing::Values(TestStorage::kSftp),
+                         TestStorageParamName);
 
 TEST_F(PitrTest, KilledBackupPushLeavesNoVisibleBackupAndTheNextOneWorks) {
   WalnutConfig config(TestStorage::kDirectory, "pitr-kill");

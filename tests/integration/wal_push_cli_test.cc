@@ -49,7 +49,9 @@ class FakeCluster {
  public:
   FakeCluster(TestStorage storage, const std::string& method, bool encrypt) {
     cli.UseStorage(storage, "walpush");
-    if (storage != TestStorage::kDirectory) cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
+    if (storage == TestStorage::kS3 || storage == TestStorage::kRgw) {
+      cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
+    }
     cli.Set("WALG_COMPRESSION_METHOD", method);
     if (encrypt) {
       cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
@@ -202,7 +204,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{TestStorage::kDirectory, "lz4", true, "DirectoryLz4Libsodium"},
                       Case{TestStorage::kDirectory, "zstd", false, "DirectoryZstd"},
                       Case{TestStorage::kS3, "lz4", true, "S3Lz4Libsodium"},
-                      Case{TestStorage::kS3, "zstd", false, "S3Zstd"}),
+                      Case{TestStorage::kS3, "zstd", false, "S3Zstd"},
+                      Case{TestStorage::kSftp, "lz4", true, "SftpLz4Libsodium"}),
     [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 // Starts a command in the background; its pid is walnut's own (the shell execs it).

@@ -1,5 +1,7 @@
 #include "support/cli_runner.h"
 
+#include "support/sshd_server.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -46,6 +48,10 @@ void CliRunner::UseRgwStorage(const std::string& what) {
   for (const auto& [name, value] : rgw_bucket_->Settings("cli-" + what)) Set(name, value);
 }
 
+void CliRunner::UseSftpStorage(const std::string& what) {
+  for (const auto& [name, value] : SftpCliSettings(what, work_.path())) Set(name, value);
+}
+
 void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
   switch (storage) {
     case TestStorage::kDirectory:
@@ -54,6 +60,8 @@ void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
       return UseS3Storage(what);
     case TestStorage::kRgw:
       return UseRgwStorage(what);
+    case TestStorage::kSftp:
+      return UseSftpStorage(what);
   }
 }
 

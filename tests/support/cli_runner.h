@@ -34,7 +34,9 @@ class CliRunner {
   // A new bucket on the fixture's Ceph RGW (support/rgw_bucket.h), deleted with the last runner
   // sharing it (CopySettingsFrom shares it). Throws std::runtime_error when no RGW is configured.
   void UseRgwStorage(const std::string& what);
-  // One of the three above; `what` names the S3 root or RGW bucket.
+  // The fixture's OpenSSH server over SFTP, under a root of its own (support/sshd_server.h).
+  void UseSftpStorage(const std::string& what);
+  // One of the four above; `what` names the S3 or SFTP root or the RGW bucket.
   void UseStorage(TestStorage storage, const std::string& what);
 
   CommandResult Run(const std::string& args, const std::string& input = "") const;

@@ -1,6 +1,7 @@
 #include "support/fault_proxy.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -126,6 +127,7 @@ void FaultProxy::Serve(int client, int connection) {
 void FaultProxy::Relay(int client, int server, std::string first, const ProxyFault& fault) {
   using Kind = ProxyFault::Kind;
   const bool reset = fault.kind == Kind::kResetAfter;
+  const bool stall = fault.kind == Kind::kStallAfter;
   const bool close_response = fault.kind == Kind::kCloseResponseAfter;
   int64_t relayed = 0;   // both directions (kResetAfter)
   int64_t answered = 0;  // from the server (kCloseResponseAfter)
@@ -135,15 +137,19 @@ void FaultProxy::Relay(int client, int server, std::string first, const ProxyFau
     ResetAndClose(server);
   };
   // The bytes read before the decision go first, within the reset budget too.
-  size_t pass =
-      reset ? static_cast<size_t>(std::min<int64_t>(fault.bytes, first.size())) : first.size();
+  size_t pass = reset || stall ? static_cast<size_t>(std::min<int64_t>(fault.bytes, first.size()))
+                               : first.size();
   if (!WriteAll(server, first.data(), pass)) return (void)(::close(client), ::close(server));
   relayed += static_cast<int64_t>(pass);
-  if (pass < first.size()) return over_budget();
+  if (pass < first.size() && reset) return over_budget();
 
   char buf[64 * 1024];
   bool open = true;
   while (open && !stop_) {
+    if (frozen_ || (stall && relayed >= fault.bytes)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
     pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
     if (::poll(fds, 2, 100) <= 0) continue;
     for (int i = 0; i < 2 && open; ++i) {
@@ -152,7 +158,9 @@ void FaultProxy::Relay(int client, int server, std::string first, const ProxyFau
       int from = from_server ? server : client;
       int to = from_server ? client : server;
       size_t want = sizeof buf;
-      if (reset) want = static_cast<size_t>(std::min<int64_t>(want, fault.bytes - relayed));
+      if (reset || stall)
+        want = static_cast<size_t>(std::min<int64_t>(want, fault.bytes - relayed));
+      if (want == 0 && stall) break;
       if (close_response && from_server) {
         want = static_cast<size_t>(std::min<int64_t>(want, fault.bytes - answered));
       }

@@ -20,6 +20,8 @@ struct ProxyFault {
     kCloseResponseAfter,  // relay the request, and `bytes` of the response, then close it (FIN):
                           // within the header block, the headers are cut short
     kSilent,              // accept, read what comes, never answer nor connect to the server
+    kStallAfter,          // relay `bytes` (both directions together), then relay nothing more but
+                          // keep the connection open: a peer that hangs
   };
   Kind kind = Kind::kNone;
   int64_t bytes = 0;
@@ -28,6 +30,7 @@ struct ProxyFault {
   static ProxyFault ResetAfter(int64_t n) { return {Kind::kResetAfter, n}; }
   static ProxyFault CloseResponseAfter(int64_t n) { return {Kind::kCloseResponseAfter, n}; }
   static ProxyFault Silent() { return {Kind::kSilent, 0}; }
+  static ProxyFault StallAfter(int64_t n) { return {Kind::kStallAfter, n}; }
 };
 
 // A TCP proxy on 127.0.0.1 that forwards to a real server (s3rver) and breaks chosen connections,
@@ -49,6 +52,9 @@ class FaultProxy {
   FaultProxy& operator=(const FaultProxy&) = delete;
 
   int port() const { return port_; }
+  // From now on relays nothing more, in either direction, but keeps every connection open: a
+  // server that hangs (or a network that silently drops everything) behind a live connection.
+  void Freeze() { frozen_ = true; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int connections() const { return connections_.load(); }
   int resets() const { return resets_.load(); }
@@ -66,6 +72,7 @@ class FaultProxy {
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> frozen_{false};
   std::atomic<int> connections_{0};
   std::atomic<int> resets_{0};
   std::atomic<int> faults_{0};

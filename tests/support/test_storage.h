@@ -10,9 +10,10 @@
 namespace walnut::testing {
 
 // Where a test's archive lives (WalnutConfig, CliRunner::UseStorage): a directory, the fixture's
-// s3rver, or a bucket of its own on the fixture's Ceph RGW (a real S3 checking signatures; see
-// support/rgw_bucket.h).
-enum class TestStorage { kDirectory, kS3, kRgw };
+// s3rver, a bucket of its own on the fixture's Ceph RGW (a real S3 checking signatures; see
+// support/rgw_bucket.h), or a directory of its own on the fixture's OpenSSH server over SFTP
+// (support/sshd_server.h).
+enum class TestStorage { kDirectory, kS3, kRgw, kSftp };
 
 // "Directory", "S3rver", "Rgw": for test names.
 inline std::string TestStorageName(TestStorage storage) {
@@ -23,6 +24,8 @@ inline std::string TestStorageName(TestStorage storage) {
       return "S3rver";
     case TestStorage::kRgw:
       return "Rgw";
+    case TestStorage::kSftp:
+      return "Sftp";
   }
   return "Unknown";
 }

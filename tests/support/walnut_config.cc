@@ -11,6 +11,7 @@
 
 #include "support/cli_runner.h"
 #include "support/pg_cluster.h"
+#include "support/sshd_server.h"
 
 namespace walnut::testing {
 namespace {
@@ -43,6 +44,8 @@ WalnutConfig::WalnutConfig(TestStorage storage, const std::string& what)
   if (storage == TestStorage::kDirectory) {
     std::filesystem::create_directories(storage_dir());
     settings_["WALG_FILE_PREFIX"] = storage_dir().string();
+  } else if (storage == TestStorage::kSftp) {
+    settings_ = SftpCliSettings("pg-" + what, dir_.path());
   } else if (storage == TestStorage::kRgw) {
     std::optional<RgwServer> server = RgwFromEnv();
     if (!server) throw std::runtime_error(kRgwSkipMessage);

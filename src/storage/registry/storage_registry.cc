@@ -8,6 +8,7 @@
 #include "storage/fs/fs_settings.h"
 #include "storage/registry/walg_backends_not_yet.h"
 #include "storage/s3/s3_settings.h"
+#include "storage/sftp/sftp_settings.h"
 
 namespace walnut {
 namespace {
@@ -20,7 +21,7 @@ constexpr StorageBackend kBackends[] = {
     {"gs", "WALG_GS_PREFIX", &GcsSettingSpecs, nullptr},
     {"azure", "WALG_AZ_PREFIX", &AzureSettingSpecs, nullptr},
     {"swift", "WALG_SWIFT_PREFIX", &SwiftSettingSpecs, nullptr},
-    {"ssh", "WALG_SSH_PREFIX", &SshSettingSpecs, nullptr},
+    {"ssh", "WALG_SSH_PREFIX", &sftp::SftpSettingSpecs, &sftp::OpenSftpStorage},
 };
 
 }  // namespace
@@ -38,8 +39,8 @@ const StorageBackend& SelectStorageBackend(const Config& config) {
     if (config.Has(backend.prefix_setting)) return backend;
   }
   throw Error(ErrorCode::kInvalidArgument,
-              "no storage configured: set WALG_FILE_PREFIX (a local directory) or WALG_S3_PREFIX "
-              "(s3://bucket/path)");
+              "no storage configured: set WALG_FILE_PREFIX (a local directory), WALG_S3_PREFIX "
+              "(s3://bucket/path) or WALG_SSH_PREFIX (ssh://host/path)");
 }
 
 std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& common) {
@@ -48,8 +49,8 @@ std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& commo
     // The prefix setting is refused by its status; this is the backstop for callers that did not
     // check the statuses first.
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{}: {} storage is not supported by walnut yet; use WALG_FILE_PREFIX "
-                            "or WALG_S3_PREFIX",
+                fmt::format("{}: {} storage is not supported by walnut yet; use WALG_FILE_PREFIX, "
+                            "WALG_S3_PREFIX or WALG_SSH_PREFIX",
                             config.SpelledName(backend.prefix_setting), backend.name));
   }
   return backend.open(config, common);

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-// Names and aliases from WAL-G's pkg/storages/{oss,gcs,azure,swift,sh}/configure.go.
+// Names and aliases from WAL-G's pkg/storages/{oss,gcs,azure,swift}/configure.go.
 
 namespace walnut {
 namespace {
@@ -142,27 +142,6 @@ std::span<const SettingSpec> SwiftSettingSpecs() {
           .Warned(kOnly),
       DefineSetting("OS_REGION_NAME", K::kString, "Swift region")
           .StorageKey("OS_REGION_NAME")
-          .Warned(kOnly),
-  };
-  return specs;
-}
-
-std::span<const SettingSpec> SshSettingSpecs() {
-  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("SSH");
-  static const std::vector<SettingSpec> specs = {
-      DefineSetting("WALG_SSH_PREFIX", K::kString, "SFTP storage, ssh://host/path")
-          .Alias("WALE_SSH_PREFIX")
-          .Refused(WALNUT_NOT_YET("SSH (SFTP)")),
-      DefineSetting("SSH_PORT", K::kString, "SFTP port").StorageKey("SSH_PORT").Warned(kOnly),
-      DefineSetting("SSH_USERNAME", K::kString, "SFTP user")
-          .StorageKey("SSH_USERNAME")
-          .Warned(kOnly),
-      DefineSetting("SSH_PASSWORD", K::kString, "SFTP password")
-          .StorageKey("SSH_PASSWORD")
-          .Secret()
-          .Warned(kOnly),
-      DefineSetting("SSH_PRIVATE_KEY_PATH", K::kString, "SFTP private key file")
-          .StorageKey("SSH_PRIVATE_KEY_PATH")
           .Warned(kOnly),
   };
   return specs;

@@ -14,6 +14,5 @@ std::span<const SettingSpec> OssSettingSpecs();
 std::span<const SettingSpec> GcsSettingSpecs();
 std::span<const SettingSpec> AzureSettingSpecs();
 std::span<const SettingSpec> SwiftSettingSpecs();
-std::span<const SettingSpec> SshSettingSpecs();
 
 }  // namespace walnut

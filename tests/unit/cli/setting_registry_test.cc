@@ -130,6 +130,7 @@ TEST(SettingRegistryTest, EveryImplementedSettingIsRead) {
        {"WALG_COMPRESSION_METHOD", "zstd"},
        {"WALG_ZSTD_LEVEL", "best"},
        {"WALG_LIBSODIUM_KEY_PATH", key_file}},
+      {{"WALG_SSH_PREFIX", "ssh://host/path"}, {"SSH_PASSWORD", "secret"}},
       {{"WALG_S3_PREFIX", "s3://bucket/path"},
        {"WALNUT_S3_ANONYMOUS", "true"},
        {"AWS_ENDPOINT", "http://127.0.0.1:1"},
@@ -265,14 +266,19 @@ TEST(StorageRegistryTest, SelectionFollowsWalGOrder) {
                 Config({}, {{"WALG_FILE_PREFIX", "/b"}, {"WALG_AZ_PREFIX", "azure://c"}}))
                 .name,
             "file");
+  EXPECT_EQ(SelectStorageBackend(
+                Config({}, {{"WALG_SSH_PREFIX", "ssh://h/x"}, {"WALG_AZ_PREFIX", "azure://c"}}))
+                .name,
+            "azure");
+  EXPECT_EQ(SelectStorageBackend(Config({}, {{"WALG_SSH_PREFIX", "ssh://h/x"}})).name, "ssh");
   try {
     SelectStorageBackend(Config({}, {}));
     ADD_FAILURE() << "no storage was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_STREQ(e.what(),
-                 "no storage configured: set WALG_FILE_PREFIX (a local directory) or "
-                 "WALG_S3_PREFIX (s3://bucket/path)");
+                 "no storage configured: set WALG_FILE_PREFIX (a local directory), "
+                 "WALG_S3_PREFIX (s3://bucket/path) or WALG_SSH_PREFIX (ssh://host/path)");
   }
 }
 

@@ -1,0 +1,113 @@
+#include "support/sshd_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "support/test_config.h"
+#include "support/test_util.h"
+
+namespace walnut::testing {
+namespace {
+
+std::string EnvFile() {
+  if (const char* file = std::getenv("WALNUT_IT_SSHD_ENV"); file != nullptr && *file != '\0') {
+    return file;
+  }
+  return WALNUT_TEST_SSHD_ENV_FILE;
+}
+
+SshdServer Load() {
+  std::string file = EnvFile();
+  std::ifstream in(file);
+  if (file.empty() || !in) {
+    throw std::runtime_error(fmt::format(
+        "no SFTP test server: {} is missing; run the tests through ctest, whose sshd_up fixture "
+        "(tests/tools/sshd-server.sh, needs openssh-server) writes it, or set WALNUT_IT_SSHD_ENV",
+        file.empty() ? "its env file" : file));
+  }
+  std::map<std::string, std::string> vars;
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
+      value = value.substr(1, value.size() - 2);
+    }
+    vars[line.substr(0, eq)] = value;
+  }
+  auto required = [&](const char* name) {
+    auto it = vars.find(name);
+    if (it == vars.end() || it->second.empty()) {
+      throw std::runtime_error(fmt::format("{} lacks {}", file, name));
+    }
+    return it->second;
+  };
+  SshdServer server;
+  server.host = required("WALNUT_IT_SSH_HOST");
+  server.port = std::stoi(required("WALNUT_IT_SSH_PORT"));
+  server.user = required("WALNUT_IT_SSH_USER");
+  server.key = required("WALNUT_IT_SSH_KEY");
+  server.other_key = required("WALNUT_IT_SSH_OTHER_KEY");
+  server.host_key_line = required("WALNUT_IT_SSH_HOST_KEY_LINE");
+  server.root = required("WALNUT_IT_SSH_ROOT");
+  server.password = vars["WALNUT_IT_SSH_PASSWORD"];
+  return server;
+}
+
+}  // namespace
+
+const SshdServer& Sshd() {
+  static const SshdServer server = Load();
+  return server;
+}
+
+std::string UniqueSftpRoot(std::string_view what) {
+  static std::atomic<int> counter{0};
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return fmt::format("{}/{}-{}-{}-{}", Sshd().root, what, getpid(), ms, counter++);
+}
+
+sftp::SftpOptions SftpTestOptions(std::string_view what, const std::string& known_hosts_dir) {
+  const SshdServer& server = Sshd();
+  sftp::SftpOptions o;
+  o.host = server.host;
+  o.port = server.port;
+  o.user = server.user;
+  o.private_key_path = server.key;
+  o.known_hosts_path = known_hosts_dir + "/known_hosts";
+  WriteFile(o.known_hosts_path, server.host_key_line + "\n");
+  o.strict_host_key = true;
+  o.root = UniqueSftpRoot(what);
+  o.timeout = std::chrono::seconds(10);
+  return o;
+}
+
+std::map<std::string, std::string> SftpCliSettings(std::string_view what,
+                                                   const std::filesystem::path& dir) {
+  const SshdServer& server = Sshd();
+  std::filesystem::path key = dir / "ssh_key";
+  WriteFile(key, ReadFile(server.key));
+  std::filesystem::permissions(
+      key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::path known_hosts = dir / "known_hosts";
+  WriteFile(known_hosts, server.host_key_line + "\n");
+  return {
+      {"WALG_SSH_PREFIX", fmt::format("ssh://{}{}", server.host, UniqueSftpRoot(what))},
+      {"SSH_PORT", std::to_string(server.port)},
+      {"SSH_USERNAME", server.user},
+      {"SSH_PRIVATE_KEY_PATH", key.string()},
+      {"WALNUT_SSH_KNOWN_HOSTS", known_hosts.string()},
+      {"WALNUT_SSH_STRICT_HOST_KEY", "true"},
+  };
+}
+
+}  // namespace walnut::testing

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# A throwaway OpenSSH server for the SFTP tests, on 127.0.0.1 and a free port, run unprivileged.
+# Usage: sshd-server.sh start DIR | stop DIR
+# `start` writes DIR/env (shell syntax, read by the tests):
+#   WALNUT_IT_SSH_HOST, WALNUT_IT_SSH_PORT, WALNUT_IT_SSH_USER, WALNUT_IT_SSH_KEY (an ed25519
+#   client key the server accepts), WALNUT_IT_SSH_OTHER_KEY (a key it does not accept),
+#   WALNUT_IT_SSH_HOST_KEY_LINE (the server's public host key as a known_hosts line),
+#   WALNUT_IT_SSH_ROOT (a directory the user owns, for the storage roots), and, when started as
+#   root, WALNUT_IT_SSH_PASSWORD (the user's password, accepted too).
+# As root, sshd runs as the user walnut-sftp (created on first use, a system user with no login
+# shell, in group shadow so that an unprivileged sshd can check its password); otherwise as the
+# calling user, who can then log in with the key only. Each start as root gives walnut-sftp a new
+# password: a second fixture started meanwhile makes the first one's WALNUT_IT_SSH_PASSWORD stale. ctest runs `start` as the sshd_up fixture
+# and `stop` as sshd_down; sshd keeps none of our output pipes open and is stopped by its PID.
+set -euo pipefail
+
+readonly SSH_USER_AS_ROOT=walnut-sftp
+readonly START_TIMEOUT_S=20
+readonly STOP_TIMEOUT_S=10
+
+log() { echo "sshd-server: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Whether $1 is a live process whose command line contains $2 (guards against a recycled PID).
+is_ours() {
+  [[ -n "$1" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
+}
+
+stop() {
+  local dir=$1 pid
+  [[ -f "$dir/sshd.pid" ]] || return 0
+  pid=$(<"$dir/sshd.pid")
+  if is_ours "$pid" "$dir/sshd_config"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null && ((waited < STOP_TIMEOUT_S * 10)); do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    log "stopped sshd (pid $pid)"
+  fi
+  rm -f "$dir/sshd.pid" "$dir/env"
+}
+
+# Creates the unprivileged user sshd runs as when we are root, and gives it a fresh password.
+prepare_user() {
+  local password=$1
+  if ! getent passwd "$SSH_USER_AS_ROOT" >/dev/null; then
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+      --groups shadow "$SSH_USER_AS_ROOT" || die "cannot create user $SSH_USER_AS_ROOT"
+  fi
+  usermod --append --groups shadow "$SSH_USER_AS_ROOT"
+  echo "$SSH_USER_AS_ROOT:$password" | chpasswd
+}
+
+start() {
+  local dir=$1
+  [[ -x /usr/sbin/sshd ]] || die "/usr/sbin/sshd not found: apt-get install openssh-server"
+  command -v ssh-keygen >/dev/null || die "ssh-keygen not found: apt-get install openssh-client"
+  stop "$dir"
+  rm -rf "$dir"
+  mkdir -p "$dir/data"
+  dir=$(cd "$dir" && pwd)
+
+  local user password="" password_auth=no
+  if [[ $(id -u) == 0 ]]; then
+    user=$SSH_USER_AS_ROOT
+    password=$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')
+    prepare_user "$password"
+    password_auth=yes
+  else
+    user=$(id -un)
+  fi
+
+  ssh-keygen -q -t ed25519 -N '' -C walnut-test-host -f "$dir/host_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C walnut-test-client -f "$dir/client_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C walnut-test-other -f "$dir/other_ed25519"
+  cp "$dir/client_ed25519.pub" "$dir/authorized_keys"
+
+  local port
+  port=$(free_port)
+  # StrictModes no: the files live below /tmp, which is world-writable.
+  cat >"$dir/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $port
+HostKey $dir/host_ed25519
+PidFile none
+AuthorizedKeysFile $dir/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication $password_auth
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+LogLevel VERBOSE
+MaxStartups 64:30:128
+MaxSessions 64
+Subsystem sftp internal-sftp
+EOF
+  if [[ $(id -u) == 0 ]]; then
+    chown -R "$user" "$dir"
+    chmod 700 "$dir"
+  fi
+  local as_user=()
+  [[ $(id -u) == 0 ]] && as_user=(runuser -u "$user" --)
+  "${as_user[@]}" /usr/sbin/sshd -t -f "$dir/sshd_config" || die "sshd rejects $dir/sshd_config"
+
+  # Only sshd goes to the background (-D: it stays in the foreground, so $! is the server);
+  # setsid keeps ctest's signals away; all streams redirected, so ctest does not wait on them.
+  setsid "${as_user[@]}" /usr/sbin/sshd -D -e -f "$dir/sshd_config" </dev/null >"$dir/sshd.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$dir/sshd.pid"
+
+  local waited=0
+  until ssh-keyscan -T 1 -p "$port" -t ed25519 127.0.0.1 >"$dir/known_hosts" 2>/dev/null &&
+    [[ -s "$dir/known_hosts" ]]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$dir/sshd.log" >&2
+      die "sshd exited during startup (log above)"
+    fi
+    ((waited < START_TIMEOUT_S * 10)) || { stop "$dir"; die "sshd did not answer on 127.0.0.1:$port"; }
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+
+  {
+    echo "WALNUT_IT_SSH_HOST=127.0.0.1"
+    echo "WALNUT_IT_SSH_PORT=$port"
+    echo "WALNUT_IT_SSH_USER=$user"
+    echo "WALNUT_IT_SSH_KEY=$dir/client_ed25519"
+    echo "WALNUT_IT_SSH_OTHER_KEY=$dir/other_ed25519"
+    echo "WALNUT_IT_SSH_HOST_KEY_LINE='$(head -n 1 "$dir/known_hosts")'"
+    echo "WALNUT_IT_SSH_ROOT=$dir/data"
+    [[ -n "$password" ]] && echo "WALNUT_IT_SSH_PASSWORD=$password"
+  } >"$dir/env.tmp"
+  chmod 600 "$dir/env.tmp"
+  mv "$dir/env.tmp" "$dir/env"
+  log "sshd (pid $pid) listens on 127.0.0.1:$port as $user"
+}
+
+case "${1:-}" in
+  start) [[ $# == 2 ]] || die "usage: $0 start DIR"; start "$2" ;;
+  stop) [[ $# == 2 ]] || die "usage: $0 stop DIR"; stop "$2" ;;
+  *) echo "usage: $0 start DIR | stop DIR" >&2; exit 2 ;;
+esac
