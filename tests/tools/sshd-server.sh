@@ -9,12 +9,15 @@
 #   root, WALNUT_IT_SSH_PASSWORD (the user's password, accepted too).
 # As root, sshd runs as the user walnut-sftp (created on first use, a system user with no login
 # shell, in group shadow so that an unprivileged sshd can check its password); otherwise as the
-# calling user, who can then log in with the key only. Each start as root gives walnut-sftp a new
-# password: a second fixture started meanwhile makes the first one's WALNUT_IT_SSH_PASSWORD stale. ctest runs `start` as the sshd_up fixture
+# calling user, who can then log in with the key only. The first start as root on a machine picks
+# walnut-sftp's password at random and keeps it in a root-only file (PASSWORD_FILE), so fixtures
+# started at the same time (two ctest runs) all hand out the password that is set. ctest runs
+# `start` as the sshd_up fixture
 # and `stop` as sshd_down; sshd keeps none of our output pipes open and is stopped by its PID.
 set -euo pipefail
 
 readonly SSH_USER_AS_ROOT=walnut-sftp
+readonly PASSWORD_FILE=/var/lib/walnut-tests/walnut-sftp.password
 readonly START_TIMEOUT_S=20
 readonly STOP_TIMEOUT_S=10
 
@@ -47,15 +50,25 @@ stop() {
   rm -f "$dir/sshd.pid" "$dir/env"
 }
 
-# Creates the unprivileged user sshd runs as when we are root, and gives it a fresh password.
+# Creates the unprivileged user sshd runs as when we are root and sets its password, the one kept
+# in PASSWORD_FILE (made on first use); prints the password. Under a lock, so that concurrent
+# starts agree.
 prepare_user() {
-  local password=$1
-  if ! getent passwd "$SSH_USER_AS_ROOT" >/dev/null; then
-    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
-      --groups shadow "$SSH_USER_AS_ROOT" || die "cannot create user $SSH_USER_AS_ROOT"
-  fi
-  usermod --append --groups shadow "$SSH_USER_AS_ROOT"
-  echo "$SSH_USER_AS_ROOT:$password" | chpasswd
+  mkdir -p -m 0700 "$(dirname "$PASSWORD_FILE")"
+  (
+    flock 9
+    if ! getent passwd "$SSH_USER_AS_ROOT" >/dev/null; then
+      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+        --groups shadow "$SSH_USER_AS_ROOT" || die "cannot create user $SSH_USER_AS_ROOT"
+    fi
+    usermod --append --groups shadow "$SSH_USER_AS_ROOT"
+    if [[ ! -s "$PASSWORD_FILE" ]]; then
+      (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$PASSWORD_FILE.tmp")
+      mv "$PASSWORD_FILE.tmp" "$PASSWORD_FILE"
+    fi
+    echo "$SSH_USER_AS_ROOT:$(<"$PASSWORD_FILE")" | chpasswd
+    cat "$PASSWORD_FILE"
+  ) 9>"$PASSWORD_FILE.lock"
 }
 
 start() {
@@ -70,8 +83,7 @@ start() {
   local user password="" password_auth=no
   if [[ $(id -u) == 0 ]]; then
     user=$SSH_USER_AS_ROOT
-    password=$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')
-    prepare_user "$password"
+    password=$(prepare_user)
     password_auth=yes
   else
     user=$(id -un)
