@@ -90,37 +90,6 @@ TEST(SftpCliTest, WalPushThenWalFetch) {
   EXPECT_EQ(missing.exit_code, 74) << missing.err;
 }
 
-TEST(SftpCliTest, OneGiBRoundTripInBoundedMemory) {
-  CliRunner cli;
-  cli.UseSftpStorage("onegib");
-  cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
-  cli.Set("WALG_LIBSODIUM_KEY_TRANSFORM", "hex");
-  std::string src = (cli.work().path() / "src.bin").string();
-  std::string dst = (cli.work().path() / "dst.bin").string();
-  ASSERT_EQ(std::system(("head -c 1073741824 /dev/urandom > " + ShellQuote(src)).c_str()), 0);
-
-  auto timed = [&](const std::string& args) {
-    std::string rss_file = (cli.work().path() / "rss").string();
-    auto start = std::chrono::steady_clock::now();
-    auto r =
-        RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
-    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
-    std::cout << "[ sftp     ] " << args.substr(0, 6) << " of 1 GiB: " << ms << " ms\n";
-    return std::stol(ReadFile(rss_file)) / 1024;  // KiB -> MiB
-  };
-  long put_mib = timed("st put " + ShellQuote(src) + " big");
-  long get_mib = timed("st get big.lz4 " + ShellQuote(dst));
-  std::cout << "[ rss      ] st put " << put_mib << " MiB, st get " << get_mib << " MiB\n";
-  EXPECT_LT(put_mib, 64);
-  EXPECT_LT(get_mib, 64);
-  EXPECT_EQ(std::system(("cmp -s " + ShellQuote(src) + " " + ShellQuote(dst)).c_str()), 0)
-      << "the downloaded file differs";
-  EXPECT_EQ(cli.Run("st rm big.lz4").exit_code, 0);
-}
-
 TEST(SftpCliTest, FlagsShowTheSettingsWithThePasswordMasked) {
   CliRunner cli;
   cli.UseSftpStorage("flags");

@@ -67,4 +67,11 @@ void CheckFsListPrefix(std::string_view prefix) {
   CheckComponents(prefix.substr(0, slash), what, /*allow_empty_last=*/false);
 }
 
+FsListScope SplitFsListPrefix(std::string_view prefix) {
+  CheckFsListPrefix(prefix);
+  size_t slash = prefix.rfind('/');
+  if (slash == std::string_view::npos) return {"", prefix};
+  return {std::string(prefix.substr(0, slash + 1)), prefix.substr(slash + 1)};
+}
+
 }  // namespace walnut

@@ -19,4 +19,12 @@ void CheckFsObjectKey(std::string_view key, bool allow_temporary = false);
 // naming the prefix.
 void CheckFsListPrefix(std::string_view prefix);
 
+// A checked List() prefix split at its last '/': "wal_005/0000000100" lists directory "wal_005/"
+// for the names starting with "0000000100". name_prefix points into the prefix given.
+struct FsListScope {
+  std::string dir_key;
+  std::string_view name_prefix;
+};
+FsListScope SplitFsListPrefix(std::string_view prefix);
+
 }  // namespace walnut

@@ -202,21 +202,14 @@ std::unique_ptr<AtomicFileWriter> FsStorage::CreateWriter(std::string_view key) 
 
 void FsStorage::List(std::string_view prefix, const ListOptions& options,
                      const std::function<void(const ObjectInfo&)>& fn) {
-  CheckFsListPrefix(prefix);
-  // "wal_005/0000000100" lists directory "wal_005/" for names starting with "0000000100".
-  size_t slash = prefix.rfind('/');
-  std::string dir_key =
-      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
-  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, false, fn);
+  FsListScope scope = SplitFsListPrefix(prefix);
+  ListDirectory(scope.dir_key, scope.name_prefix, options.recursive, false, fn);
 }
 
 void FsStorage::ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
                                    const std::function<void(const ObjectInfo&)>& fn) {
-  CheckFsListPrefix(prefix);
-  size_t slash = prefix.rfind('/');
-  std::string dir_key =
-      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
-  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, true, fn);
+  FsListScope scope = SplitFsListPrefix(prefix);
+  ListDirectory(scope.dir_key, scope.name_prefix, options.recursive, true, fn);
 }
 
 void FsStorage::ListDirectory(const std::string& dir_key, std::string_view name_prefix,

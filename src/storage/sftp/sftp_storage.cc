@@ -248,20 +248,14 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
 
 void SftpStorage::List(std::string_view prefix, const ListOptions& options,
                        const std::function<void(const ObjectInfo&)>& fn) {
-  CheckFsListPrefix(prefix);
-  size_t slash = prefix.rfind('/');
-  std::string dir_key =
-      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
-  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, false, fn);
+  FsListScope scope = SplitFsListPrefix(prefix);
+  ListDirectory(scope.dir_key, scope.name_prefix, options.recursive, false, fn);
 }
 
 void SftpStorage::ListTemporaryFiles(std::string_view prefix, const ListOptions& options,
                                      const std::function<void(const ObjectInfo&)>& fn) {
-  CheckFsListPrefix(prefix);
-  size_t slash = prefix.rfind('/');
-  std::string dir_key =
-      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash + 1));
-  ListDirectory(dir_key, prefix.substr(dir_key.size()), options.recursive, true, fn);
+  FsListScope scope = SplitFsListPrefix(prefix);
+  ListDirectory(scope.dir_key, scope.name_prefix, options.recursive, true, fn);
 }
 
 void SftpStorage::ListDirectory(const std::string& dir_key, std::string_view name_prefix,
