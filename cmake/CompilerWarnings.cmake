@@ -17,7 +17,10 @@ if(WALNUT_SANITIZE)
 endif()
 
 if(WALNUT_BUILD_FUZZ)
-  # Coverage instrumentation for the library code the fuzz targets drive.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  # Coverage instrumentation for the library code the fuzz targets drive. Undefined behaviour stops
+  # the program, so a fuzzer (or a unit test built here: tools/run-fuzzers.sh --unit-tests) that
+  # meets it fails instead of printing a report and going on.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (tests/fuzz/*_fuzz.cc) with clang and runs each for N seconds
-# (default 30). A crash, a leak or a sanitizer report fails the run; the reproducer is left in
-# build-fuzz/artifacts/.
+# Usage: run-fuzzers.sh [--unit-tests] [SECONDS]
+# Builds the libFuzzer targets (tests/fuzz/*_fuzz.cc) with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs each for SECONDS (default 30). A crash, a leak or a sanitizer
+# report fails the run; the reproducer is left in build-fuzz/artifacts/.
+# --unit-tests: first builds the unit tests in the same build and runs them (ctest -L unit), so
+# one sanitizer build serves both (CI does this: tools/test.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+unit_tests=0
+if [ "${1:-}" = --unit-tests ]; then
+  unit_tests=1
+  shift
+fi
 seconds=${1:-30}
 build="$root/build-fuzz"
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++-14 -DWALNUT_BUILD_FUZZ=ON -DWALNUT_BUILD_TESTS=ON \
-  -DWALNUT_BUILD_BENCH=OFF >/dev/null
+  -DWALNUT_BUILD_INTEGRATION_TESTS=OFF -DWALNUT_BUILD_BENCH=OFF >/dev/null
+if [ "$unit_tests" = 1 ]; then
+  cmake --build "$build" -j "$(nproc)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -L unit --timeout 900
+fi
 targets=()
 for source in "$root"/tests/fuzz/*_fuzz.cc; do
   [ -e "$source" ] || continue

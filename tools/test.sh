@@ -8,8 +8,9 @@
 #      build) and runs every test (unit + integration against s3rver and a throwaway Ceph RGW, which
 #      ctest starts once and stops at the end: tests/tools/ceph-rgw.sh; WALNUT_TEST_RGW=ON makes a
 #      missing Ceph package a configure error rather than skipped RGW cases),
-#   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit tests again,
-#   4. builds the libFuzzer targets with clang and runs each for a short while.
+#   3. builds once more with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs the unit
+#      tests again in that build, then each libFuzzer target for a short while
+#      (tools/run-fuzzers.sh --unit-tests).
 # Set WALNUT_TEST_QUICK=1 to stop after step 2.
 set -euo pipefail
 
@@ -43,15 +44,6 @@ if [ "${WALNUT_TEST_QUICK:-0}" = 1 ]; then
   exit 0
 fi
 
-step "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWALNUT_WERROR=ON -DWALNUT_SANITIZE=ON \
-  -DWALNUT_BUILD_BENCH=OFF -DWALNUT_BUILD_INTEGRATION_TESTS=OFF
-cmake --build build-asan -j "$jobs"
-
-step "tests under sanitizers: unit"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit --timeout 900
-
-step "fuzzers (${fuzz_seconds}s each)"
-bash tools/run-fuzzers.sh "$fuzz_seconds"
+step "sanitizers: one clang build (AddressSanitizer + UndefinedBehaviorSanitizer) runs the unit tests, then each fuzzer ${fuzz_seconds}s"
+bash tools/run-fuzzers.sh --unit-tests "$fuzz_seconds"
 step "done"
