@@ -43,23 +43,11 @@ bool Consume(std::string_view text, size_t& pos, char c) {
   return false;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // A zone at the end of a time: Z, UTC, GMT or +hh[[:]mm]; the offset east of UTC in minutes.
 std::optional<int> ParseZone(std::string_view zone) {
-  if (EqualsIgnoreCase(zone, "z") || EqualsIgnoreCase(zone, "utc") ||
-      EqualsIgnoreCase(zone, "gmt")) {
-    return 0;
-  }
+  std::string lower;
+  for (char c : zone) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "z" || lower == "utc" || lower == "gmt") return 0;
   if (zone.empty() || (zone[0] != '+' && zone[0] != '-')) return std::nullopt;
   const int sign = zone[0] == '-' ? -1 : 1;
   size_t pos = 1;
