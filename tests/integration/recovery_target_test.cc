@@ -206,6 +206,43 @@ TEST_F(RecoveryTargetTest, StandbyKeepsReplayingTheArchive) {
   EXPECT_EQ(standby.Query("SELECT pg_is_in_recovery()"), "t");
 }
 
+// Settings from the environment only (no config file): restore_command carries them as
+// assignments and PostgreSQL's shell runs it; a secret is left out, named in one warning.
+TEST_F(RecoveryTargetTest, SettingsFromTheEnvironmentGoIntoRestoreCommandButNoSecret) {
+  const std::string env = "env -i PATH=/usr/bin:/bin HOME=/tmp WALG_FILE_PREFIX=" +
+                          ShellQuote(config_->storage_dir().string()) +
+                          " WALG_COMPRESSION_METHOD=lz4 ";
+  PgCluster restored;
+  CommandResult r = RunCommand(AsPgRunUser(
+      env + WalnutBinary() + " backup-fetch " + ShellQuote(restored.data_dir().string()) +
+      " LATEST --target-lsn " + target_lsn_ + " --target-action promote"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string auto_conf = ReadFile(restored.data_dir() / "postgresql.auto.conf");
+  EXPECT_THAT(auto_conf, HasSubstr("restore_command = 'WALG_FILE_PREFIX=''" +
+                                   config_->storage_dir().string() +
+                                   "'' WALG_COMPRESSION_METHOD=''lz4'' ''/"));
+  EXPECT_THAT(auto_conf, HasSubstr("/walnut'' wal-fetch %f %p'\n"));  // no --config
+  restored.Configure({"archive_mode = off"});
+  restored.Start();
+  restored.WaitForPromotion(120);
+  EXPECT_EQ(Phases(restored), "before-name,after-name,before-time,after-time,before-lsn");
+
+  // The same with a secret in the environment (one a directory storage does not use: it only
+  // must not be written).
+  PgCluster other;
+  const std::string key = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
+  r = RunCommand(AsPgRunUser(env + "AWS_SECRET_ACCESS_KEY=" + key + " " + WalnutBinary() +
+                             " backup-fetch " + ShellQuote(other.data_dir().string()) +
+                             " LATEST --target-immediate"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("WARNING"));
+  EXPECT_THAT(r.err, HasSubstr("restore_command does not carry AWS_SECRET_ACCESS_KEY"));
+  EXPECT_THAT(r.err, Not(HasSubstr(key)));
+  EXPECT_THAT(ReadFile(other.data_dir() / "postgresql.auto.conf"), Not(HasSubstr(key)));
+  EXPECT_THAT(ReadFile(other.data_dir() / "postgresql.auto.conf"),
+              HasSubstr("recovery_target = 'immediate'\n"));
+}
+
 TEST_F(RecoveryTargetTest, RefusalsAreOneLineAndWriteNothing) {
   PgCluster restored;
   const fs::path dir = restored.data_dir();
