@@ -1,11 +1,14 @@
 #include "recovery/target_backup.h"
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "storage/memory/memory_storage.h"
 #include "support/test_util.h"
 
 namespace walnut::recovery {
@@ -172,6 +175,31 @@ TEST(CheckWalReachesTargetTest, TheBackupsOwnEndMustBeArchived) {
                                                   Archive()); }),
             "backup base_000000010000000000000009 needs WAL segment 00000001000000000000000B, "
             "which is not archived: it cannot become consistent");
+}
+
+TEST(ListArchivedWalTest, KeepsTheNewestSegmentTimePerTimelineAndOnlySegmentsCount) {
+  MemoryStorage storage;
+  Folder wal(storage, "wal_005/");
+  wal.storage().Put("wal_005/000000010000000000000002.lz4")->Close();
+  wal.storage().Put("wal_005/000000010000000000000003.lz4")->Close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const Timestamp between = std::chrono::time_point_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wal.storage().Put("wal_005/000000020000000000000003.zst")->Close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Stored last, but not segments: they do not move the times.
+  for (const char* other : {"000000010000000000000004.partial.lz4", "00000002.history.lz4",
+                            "000000010000000000000002.00000028.backup.lz4", "junk"}) {
+    wal.storage().Put(std::string("wal_005/") + other)->Close();
+  }
+  ArchivedWal archived = ListArchivedWal(wal, pg::kDefaultWalSegmentSize);
+  ASSERT_EQ(archived.newest_segment_time.size(), 2u);
+  EXPECT_LT(archived.newest_segment_time.at(1), between);
+  EXPECT_GT(archived.newest_segment_time.at(2), between);
+  EXPECT_TRUE(archived.catalog.Contains({2, 3}));
+  EXPECT_FALSE(archived.catalog.Contains({1, 4}));
+  EXPECT_EQ(archived.catalog.HighestTimeline(), 2u);
 }
 
 }  // namespace
