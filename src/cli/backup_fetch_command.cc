@@ -48,8 +48,7 @@ std::string ChooseBackupForRecovery(CommandContext& context, const BackupFetchOp
   if (!options.target_user_data.empty()) {
     name = catalog.FindByUserData(options.target_user_data, "--target-user-data");
   }
-  return recovery::ResolveTargetBackup(catalog, name, request,
-                                       context.settings().wal_segment_size)
+  return recovery::ResolveTargetBackup(catalog, name, request, context.settings().wal_segment_size)
       .name;
 }
 
@@ -66,13 +65,14 @@ void WriteRecovery(CommandContext& context, const std::string& data_dir,
   if (request.kind == Kind::kImmediate) {
     target = "recovery_target = 'immediate'";
   } else if (request.kind != Kind::kNone) {
-    target = fmt::format("recovery_target_{} = '{}'", recovery::KindName(request.kind),
-                         request.value);
+    target =
+        fmt::format("recovery_target_{} = '{}'", recovery::KindName(request.kind), request.value);
   }
-  spdlog::info("wrote {}/{} and the recovery settings in {}/postgresql.auto.conf ({}{}): start "
-               "PostgreSQL to recover",
-               data_dir, request.standby ? "standby.signal" : "recovery.signal", data_dir, target,
-               request.action.empty() ? "" : ", then " + request.action);
+  spdlog::info(
+      "wrote {}/{} and the recovery settings in {}/postgresql.auto.conf ({}{}): start "
+      "PostgreSQL to recover",
+      data_dir, request.standby ? "standby.signal" : "recovery.signal", data_dir, target,
+      request.action.empty() ? "" : ", then " + request.action);
   if (!restore.secrets_left_out.empty()) {
     std::string names;
     for (const std::string& name : restore.secrets_left_out) {

@@ -63,8 +63,7 @@ void WriteRecoveryFiles(LocalFs& fs, const std::string& data_dir, const Recovery
   if (fs.Stat(auto_conf, stat, true) == 0) {
     text = ReadSmallFile(fs, auto_conf, 16 << 20, "postgresql.auto.conf");
   }
-  std::string rewritten =
-      RewriteAutoConf(text, header, RecoverySettings(request, restore_command));
+  std::string rewritten = RewriteAutoConf(text, header, RecoverySettings(request, restore_command));
   AtomicFileWriter::Options options;
   options.mode = 0600;
   auto writer = AtomicFileWriter::Create(fs, auto_conf, options);

@@ -202,7 +202,8 @@ std::optional<Timestamp> ParseTargetTime(std::string_view text) {
     return std::nullopt;
   }
   // PostgreSQL keeps microseconds: round as it does, so that what is compared is what it reads.
-  const auto fraction = std::chrono::round<std::chrono::microseconds>(std::chrono::nanoseconds(nanos));
+  const auto fraction =
+      std::chrono::round<std::chrono::microseconds>(std::chrono::nanoseconds(nanos));
   Timestamp wall = std::chrono::sys_days(date) + std::chrono::hours(hour) +
                    std::chrono::minutes(minute) + std::chrono::seconds(second) + fraction;
   if (offset_minutes) return wall - std::chrono::minutes(*offset_minutes);
@@ -254,9 +255,10 @@ RecoveryRequest ParseRecoveryFlags(const RecoveryFlags& flags) {
       try {
         request.lsn = pg::ParseLsn(flags.target_lsn);
       } catch (const Error&) {
-        Invalid(fmt::format("--target-lsn '{}': give an LSN as PostgreSQL prints it, X/X in hex "
-                            "(16/B374D848)",
-                            flags.target_lsn));
+        Invalid(
+            fmt::format("--target-lsn '{}': give an LSN as PostgreSQL prints it, X/X in hex "
+                        "(16/B374D848)",
+                        flags.target_lsn));
       }
       request.value = pg::FormatLsn(*request.lsn);
       break;
@@ -266,9 +268,10 @@ RecoveryRequest ParseRecoveryFlags(const RecoveryFlags& flags) {
       const std::string& text = flags.target_xid;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), xid);
       if (!IsDecimal(text) || ec != std::errc() || end != text.data() + text.size() || xid < 3) {
-        Invalid(fmt::format("--target-xid '{}': give a transaction id, a decimal number of at "
-                            "least 3 (as txid_current() or pg_current_xact_id() print it)",
-                            text));
+        Invalid(
+            fmt::format("--target-xid '{}': give a transaction id, a decimal number of at "
+                        "least 3 (as txid_current() or pg_current_xact_id() print it)",
+                        text));
       }
       request.value = std::to_string(xid);
       break;
@@ -302,10 +305,10 @@ RecoveryRequest ParseRecoveryFlags(const RecoveryFlags& flags) {
       Invalid(fmt::format("--target-action '{}': give promote, pause or shutdown", action));
     }
     if (request.kind == Kind::kNone) {
-      Invalid(fmt::format(
-          "--target-action {} needs a recovery target: --target-time, --target-lsn, "
-          "--target-xid, --target-name or --target-immediate",
-          action));
+      Invalid(
+          fmt::format("--target-action {} needs a recovery target: --target-time, --target-lsn, "
+                      "--target-xid, --target-name or --target-immediate",
+                      action));
     }
     request.action = action;
   }
@@ -342,7 +345,8 @@ std::vector<std::pair<std::string, std::string>> RecoverySettings(
     settings.emplace_back(chosen, request.kind == Kind::kImmediate ? "immediate" : request.value);
   }
   if (request.exclusive) settings.emplace_back("recovery_target_inclusive", "off");
-  if (!request.timeline.empty()) settings.emplace_back("recovery_target_timeline", request.timeline);
+  if (!request.timeline.empty())
+    settings.emplace_back("recovery_target_timeline", request.timeline);
   if (!request.action.empty()) settings.emplace_back("recovery_target_action", request.action);
   return settings;
 }
@@ -375,8 +379,9 @@ std::string RewriteAutoConf(std::string_view text, std::string_view header,
   return out;
 }
 
-std::string FormatRestoreCommand(const std::string& binary, const std::string& config_file,
-                                 const std::vector<std::pair<std::string, std::string>>& environment) {
+std::string FormatRestoreCommand(
+    const std::string& binary, const std::string& config_file,
+    const std::vector<std::pair<std::string, std::string>>& environment) {
   std::string command;
   for (const auto& [name, value] : environment) {
     command += DoublePercent(name + "=" + ShellQuote(value)) + " ";

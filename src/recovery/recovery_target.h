@@ -65,8 +65,8 @@ std::optional<Timestamp> ParseTargetTime(std::string_view text);
 // The settings to put in postgresql.auto.conf, in order. Every recovery_target kind is written,
 // the unused ones empty and before the chosen one: PostgreSQL 12 refuses a second target kind
 // (from postgresql.conf, say) and a later line of the same name overrides an earlier one.
-std::vector<std::pair<std::string, std::string>> RecoverySettings(const RecoveryRequest& request,
-                                                                  const std::string& restore_command);
+std::vector<std::pair<std::string, std::string>> RecoverySettings(
+    const RecoveryRequest& request, const std::string& restore_command);
 
 // `text` (postgresql.auto.conf, possibly empty) with every earlier restore_command and
 // recovery_target* line commented out ("# Removed by walnut backup-fetch: <line>") and `settings`
@@ -78,7 +78,8 @@ std::string RewriteAutoConf(std::string_view text, std::string_view header,
 // restore_command's value: `environment` as NAME='value' shell assignments, then the binary and,
 // when `config_file` is not empty, --config FILE, then "wal-fetch %f %p". Every word is
 // shell-quoted and every '%' of them doubled (PostgreSQL reads %f, %p, %r and %%).
-std::string FormatRestoreCommand(const std::string& binary, const std::string& config_file,
-                                 const std::vector<std::pair<std::string, std::string>>& environment);
+std::string FormatRestoreCommand(
+    const std::string& binary, const std::string& config_file,
+    const std::vector<std::pair<std::string, std::string>>& environment);
 
 }  // namespace walnut::recovery

@@ -79,9 +79,10 @@ void CheckBackupFitsTarget(const BackupPoint& backup, const RecoveryRequest& req
         backup.name, backup.pg_version / 10000));
   }
   if (request.kind == Kind::kTime && *request.time < backup.finish_time) {
-    Refuse(fmt::format("{} is before the end of backup {} (finished at {}): choose an older "
-                       "backup, or LATEST to pick one",
-                       TargetText(request), backup.name, FormatRfc3339Nano(backup.finish_time)));
+    Refuse(
+        fmt::format("{} is before the end of backup {} (finished at {}): choose an older "
+                    "backup, or LATEST to pick one",
+                    TargetText(request), backup.name, FormatRfc3339Nano(backup.finish_time)));
   }
   if (request.kind == Kind::kLsn && *request.lsn < backup.finish_lsn) {
     Refuse(fmt::format(
@@ -112,9 +113,10 @@ void CheckWalReachesTarget(const BackupPoint& backup, const RecoveryRequest& req
   if (backup.finish_lsn != 0) {
     pg::WalSegment end{backup.timeline, pg::LsnToSegment(backup.finish_lsn - 1, segment_size)};
     if (!wal.catalog.Contains(end)) {
-      Refuse(fmt::format("backup {} needs WAL segment {}, which is not archived: it cannot "
-                         "become consistent",
-                         backup.name, pg::WalFileName(end, segment_size)));
+      Refuse(
+          fmt::format("backup {} needs WAL segment {}, which is not archived: it cannot "
+                      "become consistent",
+                      backup.name, pg::WalFileName(end, segment_size)));
     }
   }
   // The timelines recovery may follow from the backup's.
@@ -161,8 +163,7 @@ void CheckWalReachesTarget(const BackupPoint& backup, const RecoveryRequest& req
 BackupPoint ResolveTargetBackup(const BackupCatalog& catalog, std::string_view name_or_latest,
                                 const RecoveryRequest& request, uint64_t segment_size) {
   BackupPoint chosen;
-  if (name_or_latest == "LATEST" &&
-      (request.kind == Kind::kTime || request.kind == Kind::kLsn)) {
+  if (name_or_latest == "LATEST" && (request.kind == Kind::kTime || request.kind == Kind::kLsn)) {
     std::vector<BackupPoint> backups;
     for (const BackupListEntry& entry : catalog.List()) backups.push_back(PointOf(catalog, entry));
     chosen = ChooseBackup(backups, request);
@@ -175,8 +176,8 @@ BackupPoint ResolveTargetBackup(const BackupCatalog& catalog, std::string_view n
     chosen = PointOf(catalog, catalog.Resolve(name_or_latest));
   }
   CheckBackupFitsTarget(chosen, request);
-  CheckWalReachesTarget(chosen, request, ListArchivedWal(catalog.root().Sub(wal::kWalFolder),
-                                                         segment_size));
+  CheckWalReachesTarget(chosen, request,
+                        ListArchivedWal(catalog.root().Sub(wal::kWalFolder), segment_size));
   return chosen;
 }
 

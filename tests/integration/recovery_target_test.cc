@@ -124,9 +124,8 @@ TEST_F(RecoveryTargetTest, RestorePointWithPromote) {
 
 TEST_F(RecoveryTargetTest, TimeWithLatestPicksTheBackupBeforeItAndPauses) {
   PgCluster restored;
-  CommandResult r =
-      FetchAndStart(restored, "LATEST --target-time " + ShellQuote(target_time_) +
-                                  " --target-action pause");
+  CommandResult r = FetchAndStart(
+      restored, "LATEST --target-time " + ShellQuote(target_time_) + " --target-action pause");
   ASSERT_EQ(r.exit_code, 0);
   // The latest backup finished after the target: the one before it is restored, and said so.
   EXPECT_THAT(r.err, HasSubstr("restoring backup " + backups_[0]));
@@ -142,8 +141,8 @@ TEST_F(RecoveryTargetTest, TimeWithLatestPicksTheBackupBeforeItAndPauses) {
 
 TEST_F(RecoveryTargetTest, LsnWithPromote) {
   PgCluster restored;
-  CommandResult r = FetchAndStart(
-      restored, "LATEST --target-lsn " + target_lsn_ + " --target-action promote");
+  CommandResult r =
+      FetchAndStart(restored, "LATEST --target-lsn " + target_lsn_ + " --target-action promote");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("restoring backup " + backups_[1]));
   restored.WaitForPromotion(120);
@@ -152,10 +151,10 @@ TEST_F(RecoveryTargetTest, LsnWithPromote) {
 
 TEST_F(RecoveryTargetTest, XidInclusiveAndExclusive) {
   PgCluster inclusive;
-  ASSERT_EQ(FetchAndStart(inclusive, "LATEST --target-xid " + target_xid_ +
-                                         " --target-action promote")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      FetchAndStart(inclusive, "LATEST --target-xid " + target_xid_ + " --target-action promote")
+          .exit_code,
+      0);
   inclusive.WaitForPromotion(120);
   EXPECT_EQ(Phases(inclusive),
             "before-name,after-name,before-time,after-time,before-lsn,after-lsn,xid");
@@ -218,9 +217,9 @@ TEST_F(RecoveryTargetTest, SettingsFromTheEnvironmentGoIntoRestoreCommandButNoSe
       " LATEST --target-lsn " + target_lsn_ + " --target-action promote"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string auto_conf = ReadFile(restored.data_dir() / "postgresql.auto.conf");
-  EXPECT_THAT(auto_conf, HasSubstr("restore_command = 'WALG_FILE_PREFIX=''" +
-                                   config_->storage_dir().string() +
-                                   "'' WALG_COMPRESSION_METHOD=''lz4'' ''/"));
+  EXPECT_THAT(auto_conf,
+              HasSubstr("restore_command = 'WALG_FILE_PREFIX=''" + config_->storage_dir().string() +
+                        "'' WALG_COMPRESSION_METHOD=''lz4'' ''/"));
   EXPECT_THAT(auto_conf, HasSubstr("/walnut'' wal-fetch %f %p'\n"));  // no --config
   restored.Configure({"archive_mode = off"});
   restored.Start();
@@ -252,8 +251,7 @@ TEST_F(RecoveryTargetTest, RefusalsAreOneLineAndWriteNothing) {
   ExpectOneErrorLine(before, {"is before the end of the oldest backup", backups_[0]});
   EXPECT_FALSE(fs::exists(dir));
 
-  CommandResult named =
-      Fetch(restored, backups_[1] + " --target-time " + ShellQuote(target_time_));
+  CommandResult named = Fetch(restored, backups_[1] + " --target-time " + ShellQuote(target_time_));
   EXPECT_EQ(named.exit_code, 1);
   ExpectOneErrorLine(named, {"is before the end of backup", backups_[1]});
   EXPECT_FALSE(fs::exists(dir));

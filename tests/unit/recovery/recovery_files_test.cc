@@ -50,8 +50,7 @@ TEST(BuildRestoreCommandTest, FromTheEnvironmentOnlyTheRelativeStoragePathIsMade
 
 TEST(WriteRecoveryFilesTest, WritesTheSignalAndRewritesAutoConf) {
   TempDir dir;
-  WriteFile(dir.path() / "postgresql.auto.conf",
-            "archive_mode = 'on'\nrestore_command = 'old'\n");
+  WriteFile(dir.path() / "postgresql.auto.conf", "archive_mode = 'on'\nrestore_command = 'old'\n");
   WriteFile(dir.path() / "standby.signal", "");
   RecoveryFlags flags;
   flags.target_name = "rp";

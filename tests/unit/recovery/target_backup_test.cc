@@ -84,19 +84,22 @@ TEST(ChooseBackupTest, ATargetBeforeTheOldestBackupIsRefusedNamingIt) {
   EXPECT_NE(line.find("oldest backup base_000000010000000000000002 (ends at 0/2000100)"),
             std::string::npos)
       << line;
-  EXPECT_NE(RefusalOf([] { ChooseBackup({}, TimeTarget("2026-12-01 01:59:59Z")); })
-                .find("no backups found"),
+  EXPECT_NE(RefusalOf([] {
+              ChooseBackup({}, TimeTarget("2026-12-01 01:59:59Z"));
+            }).find("no backups found"),
             std::string::npos);
 }
 
 TEST(CheckBackupFitsTargetTest, ANamedBackupEndingAfterTheTargetIsRefused) {
   auto backups = ThreeBackups();
   CheckBackupFitsTarget(backups[1], TimeTarget("2026-12-02 02:00:00Z"));
-  EXPECT_NE(RefusalOf([&] { CheckBackupFitsTarget(backups[2], TimeTarget("2026-12-02 12:00Z")); })
-                .find("is before the end of backup base_000000010000000000000009"),
+  EXPECT_NE(RefusalOf([&] {
+              CheckBackupFitsTarget(backups[2], TimeTarget("2026-12-02 12:00Z"));
+            }).find("is before the end of backup base_000000010000000000000009"),
             std::string::npos);
-  EXPECT_NE(RefusalOf([&] { CheckBackupFitsTarget(backups[2], LsnTarget("0/9000000")); })
-                .find("(at 0/9000100)"),
+  EXPECT_NE(RefusalOf([&] {
+              CheckBackupFitsTarget(backups[2], LsnTarget("0/9000000"));
+            }).find("(at 0/9000100)"),
             std::string::npos);
 }
 
@@ -105,8 +108,9 @@ TEST(CheckBackupFitsTargetTest, BackupsOfPostgreSql11AreRefused) {
   old.pg_version = 110022;
   RecoveryFlags standby;
   standby.standby = true;
-  EXPECT_NE(RefusalOf([&] { CheckBackupFitsTarget(old, ParseRecoveryFlags(standby)); })
-                .find("is of PostgreSQL 11"),
+  EXPECT_NE(RefusalOf([&] {
+              CheckBackupFitsTarget(old, ParseRecoveryFlags(standby));
+            }).find("is of PostgreSQL 11"),
             std::string::npos);
   old.pg_version = 170000;
   CheckBackupFitsTarget(old, ParseRecoveryFlags(standby));
@@ -137,13 +141,14 @@ TEST(CheckWalReachesTargetTest, AnLsnTargetNeedsItsSegmentArchived) {
             "is not archived on timeline 1 or later; archive it (pg_switch_wal()) or give an "
             "earlier LSN");
   // Held to timeline 1, the segment on timeline 2 does not count.
-  EXPECT_NE(RefusalOf([&] { CheckWalReachesTarget(backup, LsnTarget("0/A000028", "1"), wal); })
-                .find("segment 00000001000000000000000A is not archived on timeline 1;"),
+  EXPECT_NE(RefusalOf([&] {
+              CheckWalReachesTarget(backup, LsnTarget("0/A000028", "1"), wal);
+            }).find("segment 00000001000000000000000A is not archived on timeline 1;"),
             std::string::npos);
-  EXPECT_NE(
-      RefusalOf([&] { CheckWalReachesTarget(backup, LsnTarget("0/A000028", "current"), wal); })
-          .find("past the archived WAL"),
-      std::string::npos);
+  EXPECT_NE(RefusalOf([&] {
+              CheckWalReachesTarget(backup, LsnTarget("0/A000028", "current"), wal);
+            }).find("past the archived WAL"),
+            std::string::npos);
 }
 
 TEST(CheckWalReachesTargetTest, ATimeTargetAfterTheNewestStoredSegmentIsRefused) {
@@ -159,8 +164,9 @@ TEST(CheckWalReachesTargetTest, ATimeTargetAfterTheNewestStoredSegmentIsRefused)
   RecoveryFlags flags;
   flags.target_time = "2026-12-03 06:00:00Z";
   flags.target_timeline = "1";
-  EXPECT_NE(RefusalOf([&] { CheckWalReachesTarget(backup, ParseRecoveryFlags(flags), wal); })
-                .find("stored at 2026-12-03T05:00:00Z"),
+  EXPECT_NE(RefusalOf([&] {
+              CheckWalReachesTarget(backup, ParseRecoveryFlags(flags), wal);
+            }).find("stored at 2026-12-03T05:00:00Z"),
             std::string::npos);
 }
 
@@ -171,10 +177,10 @@ TEST(CheckWalReachesTargetTest, TheBackupsOwnEndMustBeArchived) {
   immediate.target_immediate = true;
   CheckWalReachesTarget(backup, ParseRecoveryFlags(immediate), Archive());
   backup.finish_lsn = 0xB000100;
-  EXPECT_EQ(RefusalOf([&] { CheckWalReachesTarget(backup, ParseRecoveryFlags(immediate),
-                                                  Archive()); }),
-            "backup base_000000010000000000000009 needs WAL segment 00000001000000000000000B, "
-            "which is not archived: it cannot become consistent");
+  EXPECT_EQ(
+      RefusalOf([&] { CheckWalReachesTarget(backup, ParseRecoveryFlags(immediate), Archive()); }),
+      "backup base_000000010000000000000009 needs WAL segment 00000001000000000000000B, "
+      "which is not archived: it cannot become consistent");
 }
 
 TEST(ListArchivedWalTest, KeepsTheNewestSegmentTimePerTimelineAndOnlySegmentsCount) {
@@ -183,8 +189,8 @@ TEST(ListArchivedWalTest, KeepsTheNewestSegmentTimePerTimelineAndOnlySegmentsCou
   wal.storage().Put("wal_005/000000010000000000000002.lz4")->Close();
   wal.storage().Put("wal_005/000000010000000000000003.lz4")->Close();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const Timestamp between = std::chrono::time_point_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now());
+  const Timestamp between =
+      std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   wal.storage().Put("wal_005/000000020000000000000003.zst")->Close();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
