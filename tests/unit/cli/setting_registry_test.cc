@@ -138,6 +138,10 @@ TEST(SettingRegistryTest, EveryImplementedSettingIsRead) {
       {{"WALG_FILE_PREFIX", dir.str() + "/store"},
        {"WALG_PGP_KEY_PATH", pgp_key_file},
        {"WALG_PGP_KEY_PASSPHRASE", "passphrase"}},
+      {{"WALG_FILE_PREFIX", dir.str() + "/store"},
+       {"WALG_FAILOVER_STORAGES",
+        "{\"spare\": {\"WALG_FILE_PREFIX\": \"" + dir.str() + "/spare\"}}"},
+       {"WALNUT_FAILOVER_STATUS_CACHE", dir.str() + "/status.json"}},
   };
   std::set<std::string_view> read;
   for (const Environment& env : scenarios) {
