@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -76,7 +77,21 @@ std::vector<size_t> FailoverStorage::Live() const {
 
 void FailoverStorage::MarkFailed(size_t index, const Error& error) {
   if (failed_[index].exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!first_failure_) {
+      first_failure_ = Error(error.code(),
+                             fmt::format("storage '{}' failed: {}", members_[index].name,
+                                         error.what()),
+                             error.retryable());
+    }
+  }
   if (on_failure_) on_failure_(members_[index].name, error);
+}
+
+void FailoverStorage::ThrowIfAnyFailed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (first_failure_) throw *first_failure_;
 }
 
 std::string FailoverStorage::Describe() const {
@@ -100,8 +115,10 @@ std::optional<ObjectInfo> FailoverStorage::Stat(std::string_view key) {
       if (!failure) failure = e;
     }
   }
-  // Absent from every member that answered; a member that failed may hold it.
+  // Absent from every member that answered; a member that failed (now or earlier in this
+  // command) may hold it.
   if (failure) throw *failure;
+  ThrowIfAnyFailed();
   return std::nullopt;
 }
 
@@ -133,6 +150,7 @@ std::unique_ptr<StorageReader> FailoverStorage::Get(std::string_view key, ByteRa
     }
   }
   if (failure) throw *failure;
+  ThrowIfAnyFailed();
   throw Error(ErrorCode::kNotFound, fmt::format("{} not found in {}", key, Describe()));
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,8 +28,9 @@ namespace walnut {
 // A member that fails (a network error after its own retries, a local I/O or permission error)
 // is reported to `on_failure` and then left out of the rest of the command: a read goes on to the
 // next member, a Put that had not started its upload goes to the next member. A read that finds
-// the object nowhere after a member failed throws that member's error, never kNotFound (the object
-// may well be on the member that failed). An upload that already failed part-way is not replayed:
+// the object nowhere after a member failed in this command throws that member's error, never
+// kNotFound or "absent" (the object may well be on the member that failed). Members left out
+// before the command (found dead) are not members: absence among the others is absence. An upload that already failed part-way is not replayed:
 // its error is the caller's (wal-push fails, and PostgreSQL runs it again, which then skips the
 // member marked dead).
 // Thread-safe when the members are.
@@ -74,10 +76,14 @@ class FailoverStorage : public Storage {
   // The indexes of the members that have not failed, in order.
   std::vector<size_t> Live() const;
   void MarkFailed(size_t index, const Error& error);
+  // Throws the first member failure of this command, if any: after one, no absence is certain.
+  void ThrowIfAnyFailed() const;
 
   std::vector<Member> members_;
   FailureHandler on_failure_;
   std::unique_ptr<std::atomic<bool>[]> failed_;
+  mutable std::mutex mu_;
+  std::optional<Error> first_failure_;  // guarded by mu_
 };
 
 }  // namespace walnut
