@@ -340,6 +340,8 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
   // As WAL-G's st: the primary unless -t names a failover storage, or 'all' for every storage
   // found alive, merged.
   st->preparse_callback([&context](size_t) { context.set_target_storage("default"); });
+  // -t is WAL-G's persistent flag: given after the subcommand (st put -t spare ...) too.
+  st->fallthrough();
   st->add_option_function<std::string>(
       "-t,--target", [&context](const std::string& name) { context.set_target_storage(name); },
       "Storage to use: 'default' (the primary), a failover storage's name, or 'all'");

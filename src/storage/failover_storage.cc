@@ -178,9 +178,21 @@ std::unique_ptr<Writer> FailoverStorage::Put(std::string_view key, const PutOpti
                 fmt::format("{}: no storage is alive to write to ({})", key, Describe()), true);
   }
   // The loop above stops at the member that has the key; otherwise `target` is the first live
-  // member that answered.
-  return std::make_unique<FailingOverWriter>(*this, *target,
-                                             members_[*target].storage->Put(key, options));
+  // member that answered. A member that fails to start the upload (a directory that cannot be
+  // created) is left out and the next live one takes it.
+  for (;;) {
+    try {
+      return std::make_unique<FailingOverWriter>(*this, *target,
+                                                 members_[*target].storage->Put(key, options));
+    } catch (const Error& e) {
+      if (!IsMemberFailure(e)) throw;
+      MarkFailed(*target, e);
+      std::vector<size_t> rest = Live();
+      auto next = std::find_if(rest.begin(), rest.end(), [&](size_t i) { return i > *target; });
+      if (next == rest.end()) throw;
+      target = *next;
+    }
+  }
 }
 
 void FailoverStorage::List(std::string_view prefix, const ListOptions& options,

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "io/digest.h"
 #include "pipeline/content_checksum.h"
+#include "pipeline/crypto/encryption_detection.h"
 
 namespace walnut::transfer {
 namespace {
@@ -76,7 +77,14 @@ CopyCheck CopyStoredObject(const Folder& from, const Folder& to, const std::stri
   if (has_content_digest && options.pipeline != nullptr) {
     std::unique_ptr<Reader> decoded;
     try {
-      decoded = MakeDownloadReader(to, key, *options.pipeline);
+      // As its reader would: an object recorded as stored unencrypted is not decrypted, nor a
+      // JSON document without a record (sentinels, metadata.json, walnut_archive.json: never
+      // encrypted, as in WAL-G), whatever key is configured.
+      DownloadOptions download;
+      EncryptionEvidence evidence = RecordedEncryption(metadata);
+      download.decrypt = evidence == EncryptionEvidence::kEncrypted ||
+                         (evidence == EncryptionEvidence::kUnknown && !key.ends_with(".json"));
+      decoded = MakeDownloadReader(to, key, *options.pipeline, download);
     } catch (const Error& e) {
       // No key for an encrypted object, or a compression this build cannot decode: fall back
       // to comparing the bytes.

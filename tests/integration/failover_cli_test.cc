@@ -60,21 +60,24 @@ struct Archive {
 
 TEST(FailoverCliTest, WalGoesToThePrimaryWhileItIsAliveAndToTheSpareWhenItIsNot) {
   Archive a;
-  a.cli.UseFileStorage();
+  // The primary directory on a "disk" that can go away: <work>/disk/store.
+  const fs::path disk = a.cli.work().path() / "disk";
+  const fs::path primary = disk / "store";
+  fs::create_directories(primary);
+  a.cli.Set("WALG_FILE_PREFIX", primary.string());
   a.UseSpare();
-  fs::path primary = a.cli.storage_dir();
   a.Segment(1);
   auto r = a.Push(1);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(fs::path(primary) / "wal_005" / (SegmentName(1) + ".lz4")));
   EXPECT_FALSE(a.InSpare(1));
 
-  // The primary becomes unusable: its directory is replaced by a file, so nothing can be
-  // listed or written there (as a disk that went away). Its "alive" status is still cached, so
+  // The primary becomes unusable: the directory it is in is replaced by a file, so nothing can
+  // be listed or written there (as a disk that went away). Its "alive" status is still cached, so
   // the next wal-push meets the failure itself; it may fail once (as PostgreSQL's archiver sees
   // it, which runs it again), never lose the segment.
-  fs::rename(primary, primary.string() + ".gone");
-  WriteFile(primary, "not a directory");
+  fs::rename(disk, disk.string() + ".gone");
+  WriteFile(disk, "not a directory");
   a.Segment(2);
   a.Segment(3);
   int attempts = 0;
@@ -88,8 +91,8 @@ TEST(FailoverCliTest, WalGoesToThePrimaryWhileItIsAliveAndToTheSpareWhenItIsNot)
   EXPECT_NE(r.err.find("using failover storage 'spare'"), std::string::npos) << r.err;
 
   // The primary is back; its dead status stays until WALG_FAILOVER_STORAGES_CACHE_LIFETIME ends.
-  fs::remove(primary);
-  fs::rename(primary.string() + ".gone", primary);
+  fs::remove(disk);
+  fs::rename(disk.string() + ".gone", disk);
   a.Segment(4);
   r = a.Push(4);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -120,7 +123,7 @@ TEST(FailoverCliTest, WalGoesToThePrimaryWhileItIsAliveAndToTheSpareWhenItIsNot)
   ls = a.cli.Run("st ls -t spare wal_005/");
   ASSERT_EQ(ls.exit_code, 0) << ls.err;
   EXPECT_NE(ls.out.find(SegmentName(2)), std::string::npos) << ls.out;
-  EXPECT_EQ(ls.out.find(SegmentName(1)), std::string::npos) << ls.out;
+  EXPECT_EQ(ls.out.find(SegmentName(5)), std::string::npos) << ls.out;
   ls = a.cli.Run("st ls -t all wal_005/");
   ASSERT_EQ(ls.exit_code, 0) << ls.err;
   for (uint64_t segno = 1; segno <= 5; ++segno) {
@@ -228,6 +231,10 @@ TEST(FailoverCliTest, LosingThePrimaryMidBurstLosesNoWal) {
     int attempts = 0;
     for (;;) {
       auto r = a.Push(segno);
+      if (segno == 1) {
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        ASSERT_FALSE(a.InSpare(1)) << "the primary was not used while alive: " << r.err;
+      }
       if (r.exit_code == 0) break;
       ++failures;
       ASSERT_LT(++attempts, 4) << "segment " << segno << " is never archived: " << r.err;

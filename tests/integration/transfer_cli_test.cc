@@ -80,7 +80,7 @@ INSTANTIATE_TEST_SUITE_P(Storages, CopyCliTest,
                                            Pair{TestStorage::kS3, TestStorage::kSftp, "S3ToSftp"},
                                            Pair{TestStorage::kSftp, TestStorage::kDirectory,
                                                 "SftpToFs"}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& param_info) { return param_info.param.name; });
 
 TEST_P(CopyCliTest, CopiesEverythingVerifiedAndOnlyWhatIsMissingOnARerun) {
   CliRunner source;

@@ -296,21 +296,30 @@ std::unique_ptr<Storage> OpenFailoverStorages(
                             target.name, names));
   }
 
-  std::vector<FailoverStorage::Member> all;
-  all.push_back({"default", std::shared_ptr<Storage>(open_one(root))});
-  for (FailoverStorageConfig& member : failovers) {
-    try {
-      all.push_back({member.name, std::shared_ptr<Storage>(open_one(member.config))});
-    } catch (const Error& e) {
-      throw Error(e.code(), fmt::format("failover storage '{}': {}", member.name, e.what()));
-    }
-  }
-
   FailoverCheckOptions options = LoadFailoverCheckOptions(root);
+  // A storage that cannot even be opened for a reason of its own (unreachable, unreadable) is
+  // dead; a bad setting stops the command.
+  std::vector<FailoverStorage::Member> all;
+  std::vector<std::string> dead;
+  auto open_member = [&](const std::string& name, const Config& config) {
+    try {
+      all.push_back({name, std::shared_ptr<Storage>(open_one(config))});
+    } catch (const Error& e) {
+      if (!FailoverStorage::IsMemberFailure(e) || !options.check) {
+        throw Error(e.code(), name == "default"
+                                  ? std::string(e.what())
+                                  : fmt::format("failover storage '{}': {}", name, e.what()));
+      }
+      spdlog::warn("storage '{}' is not alive: {}", name, e.what());
+      dead.push_back(fmt::format("'{}': {}", name, e.what()));
+    }
+  };
+  open_member("default", root);
+  for (FailoverStorageConfig& member : failovers) open_member(member.name, member.config);
+
   auto cache = std::make_shared<FailoverStatusCache>(fs, options.cache_path,
                                                      options.cache_lifetime);
   std::vector<FailoverStorage::Member> alive;
-  std::vector<std::string> dead;
   std::map<std::string, std::string> keys;
   for (FailoverStorage::Member& m : all) {
     std::string key = CacheKey(m.name, *m.storage);
