@@ -178,6 +178,7 @@ void AddBackupFetchCommand(CLI::App& app, CommandContext& context, CommandAction
   CLI::App* cmd = app.add_subcommand(
       "backup-fetch",
       "backup-fetch DIR NAME|LATEST: restore a base backup into an empty directory");
+  AddTargetStorageOption(*cmd, context);
   auto args = std::make_shared<FetchArgs>();
   cmd->add_option("destination_directory", args->target_dir,
                   "Directory to restore into (empty or missing)")

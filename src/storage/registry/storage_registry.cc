@@ -56,4 +56,15 @@ std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& commo
   return backend.open(config, common);
 }
 
+std::unique_ptr<Storage> OpenCommandStorage(const Config& config, const Settings& common,
+                                            const StorageTarget& target, LocalFs& fs) {
+  return OpenFailoverStorages(config, common, target, fs,
+                              [&](const Config& c) { return OpenStorage(c, common); });
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Storage>>> OpenEveryStorage(
+    const Config& config, const Settings& common) {
+  return OpenAllStorages(config, [&](const Config& c) { return OpenStorage(c, common); });
+}
+
 }  // namespace walnut
