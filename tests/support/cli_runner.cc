@@ -1,5 +1,6 @@
 #include "support/cli_runner.h"
 
+#include "support/azurite_server.h"
 #include "support/sshd_server.h"
 
 #include <atomic>
@@ -62,6 +63,9 @@ void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
       return UseRgwStorage(what);
     case TestStorage::kSftp:
       return UseSftpStorage(what);
+    case TestStorage::kAzure:
+      for (const auto& [name, value] : AzureCliSettings("cli-" + what)) Set(name, value);
+      return;
   }
 }
 

@@ -207,7 +207,7 @@ TEST(SettingRegistryTest, EveryRefusedSettingStopsTheCommandWithOneLine) {
 TEST(SettingRegistryTest, TheIssuesRefusalsAreInPlace) {
   for (std::string_view name : {"WALG_FAILOVER_STORAGES", "WALG_FAILOVER_STORAGES_CHECK",
                                 "WALG_FAILOVER_STORAGES_CHECK_TIMEOUT", "WALG_TARGET_STORAGE",
-                                "WALG_ENVELOPE_PGP_KEY", "WALG_AZ_PREFIX"}) {
+                                "WALG_ENVELOPE_PGP_KEY", "WALG_SWIFT_PREFIX"}) {
     ASSERT_NE(FindSettingSpec(name), nullptr) << name;
     EXPECT_EQ(FindSettingSpec(name)->status, SettingStatus::kRefused) << name;
   }
@@ -278,7 +278,8 @@ TEST(StorageRegistryTest, SelectionFollowsWalGOrder) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_STREQ(e.what(),
                  "no storage configured: set WALG_FILE_PREFIX (a local directory), "
-                 "WALG_S3_PREFIX (s3://bucket/path) or WALG_SSH_PREFIX (ssh://host/path)");
+                 "WALG_S3_PREFIX (s3://bucket/path), WALG_SSH_PREFIX (ssh://host/path) or "
+                 "WALG_AZ_PREFIX (azure://container/path)");
   }
 }
 
