@@ -54,6 +54,7 @@ AzureBlobReader::AzureBlobReader(AzureClient& client, std::string blob, ByteRang
 std::string AzureBlobReader::FetchChunk(uint64_t offset, uint64_t length,
                                         std::optional<uint64_t>* object_size) {
   std::string data;
+  data.reserve(static_cast<size_t>(length));  // one allocation: the chunk bounds the memory
   bool empty_blob = false;
   client_.Retry([&] {
     AzureCall call;
