@@ -131,6 +131,7 @@ TEST(SettingRegistryTest, EveryImplementedSettingIsRead) {
        {"WALG_ZSTD_LEVEL", "best"},
        {"WALG_LIBSODIUM_KEY_PATH", key_file}},
       {{"WALG_SSH_PREFIX", "ssh://host/path"}, {"SSH_PASSWORD", "secret"}},
+      {{"WALG_AZ_PREFIX", "azure://container/path"}, {"AZURE_STORAGE_ACCOUNT", "acct"}},
       {{"WALG_S3_PREFIX", "s3://bucket/path"},
        {"WALNUT_S3_ANONYMOUS", "true"},
        {"AWS_ENDPOINT", "http://127.0.0.1:1"},
