@@ -1,8 +1,8 @@
-// The built binary with WALG_AZ_PREFIX against the azurite fixture: the st commands, wal-push and
-// wal-fetch, the three ways to give credentials (a connection string with BlobEndpoint, the
-// account and key settings, a SAS token), and a wrong key, a missing container and an unreachable
-// endpoint each as one ERROR line and a non-zero exit well under 30 s. (wal_push_cli_test,
-// pitr_test and backup_delta_test run their scenarios against azurite too.)
+// The built binary with WALG_AZ_PREFIX against the azurite fixture: the st commands, the three
+// ways to give credentials (a connection string with BlobEndpoint, the account and key settings, a
+// SAS token), and a wrong key, a missing container and an unreachable
+// endpoint each as one ERROR line and a non-zero exit well under 30 s. (wal_push_cli_test runs
+// wal-push and wal-fetch, pitr_test and backup_delta_test their scenarios against azurite too.)
 
 #include <chrono>
 #include <cstdlib>
@@ -17,7 +17,6 @@
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
 #include "support/test_util.h"
-#include "support/wal_segments.h"
 #include "support/walnut_config.h"
 
 namespace walnut::testing {
@@ -86,23 +85,6 @@ TEST(AzureCliTest, StRoundTripWithAccountKeyAndSasSettings) {
     }
     RoundTrip(cli);
   }
-}
-
-TEST(AzureCliTest, WalPushThenWalFetch) {
-  CliRunner cli;
-  cli.UseStorage(TestStorage::kAzure, "wal");
-  fs::path pg_wal = cli.work().path() / "pg_wal";
-  fs::path segment = WriteFakeWalSegment(pg_wal, {1, 5}, 7000000000000000001ull, true, 16u << 20);
-  auto push = cli.Run("wal-push " + ShellQuote(segment.string()));
-  ASSERT_EQ(push.exit_code, 0) << push.err;
-  fs::path fetched = cli.work().path() / "fetched";
-  auto fetch =
-      cli.Run("wal-fetch " + segment.filename().string() + " " + ShellQuote(fetched.string()));
-  ASSERT_EQ(fetch.exit_code, 0) << fetch.err;
-  EXPECT_TRUE(ReadFile(fetched) == ReadFile(segment));
-  auto missing = cli.Run("wal-fetch 000000010000000000000009 " +
-                         ShellQuote((cli.work().path() / "none").string()));
-  EXPECT_EQ(missing.exit_code, 74) << missing.err;
 }
 
 TEST(AzureCliTest, AWrongKeyIsOneLineNamingTheSetting) {
@@ -176,9 +158,10 @@ TEST(AzureCliTest, MemoryOfAnUploadIsBoundedByTheBuffers) {
   long put_mib = timed("st put " + ShellQuote(src) + " big");
   long get_mib = timed("st get big " + ShellQuote(dst));
   std::cout << "[ rss      ] st put " << put_mib << " MiB, st get " << get_mib << " MiB\n";
-  // The binary's own ~10 MiB, plus 4 x 4 MiB of blocks, plus read chunks and slack.
-  EXPECT_LT(put_mib, 48);
-  EXPECT_LT(get_mib, 48);
+  // About 26 MiB without buffers (the binary, libcurl, the pipeline), plus 4 x 4 MiB of blocks
+  // (measured 45 MiB); the download holds one 8 MiB chunk (measured 44 MiB).
+  EXPECT_LT(put_mib, 52);
+  EXPECT_LT(get_mib, 52);
   EXPECT_EQ(std::system(("cmp -s " + ShellQuote(src) + " " + ShellQuote(dst)).c_str()), 0);
 }
 

@@ -3,58 +3,26 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <stdexcept>
 
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "support/fixture_env.h"
 #include "support/test_config.h"
 
 namespace walnut::testing {
 namespace {
 
-std::string EnvFile() {
-  if (const char* file = std::getenv("WALNUT_IT_AZURITE_ENV"); file != nullptr && *file != '\0') {
-    return file;
-  }
-  return WALNUT_TEST_AZURITE_ENV_FILE;
-}
-
 AzuriteServer Load() {
-  std::string file = EnvFile();
-  std::ifstream in(file);
-  if (!in) {
-    throw std::runtime_error(fmt::format(
-        "no Azure test server: {} is missing; run the tests through ctest, whose azurite_up "
-        "fixture (tests/tools/azurite-server.sh, needs npm ci) writes it, or set "
-        "WALNUT_IT_AZURITE_ENV",
-        file));
-  }
-  std::map<std::string, std::string> vars;
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string value = line.substr(eq + 1);
-    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-      value = value.substr(1, value.size() - 2);
-    }
-    vars[line.substr(0, eq)] = value;
-  }
-  auto required = [&](const char* name) {
-    auto it = vars.find(name);
-    if (it == vars.end() || it->second.empty()) {
-      throw std::runtime_error(fmt::format("{} lacks {}", file, name));
-    }
-    return it->second;
-  };
+  FixtureEnv env("no Azure test server", "WALNUT_IT_AZURITE_ENV", WALNUT_TEST_AZURITE_ENV_FILE,
+                 "run the tests through ctest, whose azurite_up fixture "
+                 "(tests/tools/azurite-server.sh, needs npm ci) writes it");
   AzuriteServer server;
-  server.endpoint = required("WALNUT_IT_AZURE_ENDPOINT");
-  server.account = required("WALNUT_IT_AZURE_ACCOUNT");
-  server.key = required("WALNUT_IT_AZURE_KEY");
-  server.container = required("WALNUT_IT_AZURE_CONTAINER");
-  server.sas = required("WALNUT_IT_AZURE_SAS");
+  server.endpoint = env.Required("WALNUT_IT_AZURE_ENDPOINT");
+  server.account = env.Required("WALNUT_IT_AZURE_ACCOUNT");
+  server.key = env.Required("WALNUT_IT_AZURE_KEY");
+  server.container = env.Required("WALNUT_IT_AZURE_CONTAINER");
+  server.sas = env.Required("WALNUT_IT_AZURE_SAS");
   return server;
 }
 

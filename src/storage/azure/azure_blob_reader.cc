@@ -32,12 +32,7 @@ AzureBlobReader::AzureBlobReader(AzureClient& client, std::string blob, ByteRang
   uint64_t first = std::min<uint64_t>(want, chunk_size_);
   if (first == 0) {
     // An empty range still checks that the blob exists and reads its metadata.
-    AzureCall call;
-    call.op = "Get Blob Properties";
-    call.method = "HEAD";
-    call.blob = blob_;
-    net::HttpResponse response = client_.SendWithRetries(call);
-    metadata_ = UserMetadata(response);
+    ReadProperties(nullptr);
     end_ = fetched_to_ = range.offset;
     return;
   }
@@ -48,6 +43,27 @@ AzureBlobReader::AzureBlobReader(AzureClient& client, std::string blob, ByteRang
   fetched_to_ = range.offset + current_.size();
   if (current_.size() > end_ - std::min(end_, range.offset)) {
     current_.resize(static_cast<size_t>(end_ - std::min(end_, range.offset)));
+  }
+}
+
+void AzureBlobReader::ReadProperties(std::optional<uint64_t>* object_size) {
+  AzureCall call;
+  call.op = "Get Blob Properties";
+  call.method = "HEAD";
+  call.blob = blob_;
+  net::HttpResponse response;
+  try {
+    response = client_.SendWithRetries(call);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+    throw Error(ErrorCode::kNotFound, fmt::format("object {} not found", client_.Uri(blob_)));
+  }
+  metadata_ = UserMetadata(response);
+  if (auto etag = response.Header("etag")) etag_ = std::string(*etag);
+  if (object_size != nullptr) {
+    auto length_header = response.Header("content-length");
+    *object_size = length_header ? TotalFromContentRange(fmt::format("/{}", *length_header))
+                                 : std::optional<uint64_t>(0);
   }
 }
 
@@ -109,20 +125,7 @@ std::string AzureBlobReader::FetchChunk(uint64_t offset, uint64_t length,
   });
   if (empty_blob) {
     // No body and no metadata in a 416: ask for the properties.
-    if (etag_.empty()) {
-      AzureCall call;
-      call.op = "Get Blob Properties";
-      call.method = "HEAD";
-      call.blob = blob_;
-      net::HttpResponse response = client_.SendWithRetries(call);
-      metadata_ = UserMetadata(response);
-      if (auto etag = response.Header("etag")) etag_ = std::string(*etag);
-      if (object_size != nullptr) {
-        auto length_header = response.Header("content-length");
-        *object_size = length_header ? TotalFromContentRange(fmt::format("/{}", *length_header))
-                                     : std::optional<uint64_t>(0);
-      }
-    }
+    if (etag_.empty()) ReadProperties(object_size);
     return {};
   }
   return data;

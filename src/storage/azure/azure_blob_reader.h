@@ -28,6 +28,8 @@ class AzureBlobReader : public StorageReader {
   // Fetches [offset, offset + length) with retries, resuming after partial transfers. Sets
   // object_size from the first answer's Content-Range (nullopt after a 416: an empty blob).
   std::string FetchChunk(uint64_t offset, uint64_t length, std::optional<uint64_t>* object_size);
+  // Get Blob Properties: the metadata and ETag (and, when asked, the size) without the bytes.
+  void ReadProperties(std::optional<uint64_t>* object_size);
 
   AzureClient& client_;
   const std::string blob_;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/retry.h"
+#include "net/http_date.h"
 #include "storage/azure/azure_xml.h"
 #include "storage/azure/shared_key.h"
 
@@ -18,11 +19,6 @@ net::HttpClientOptions HttpOptions(const AzureOptions& o) {
   h.stall_timeout = StallTimeoutFor(o);
   h.max_buffered_body = std::max<size_t>(o.read_chunk_size, 16u << 20) + (1u << 20);
   return h;
-}
-
-std::string SettingDuration(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
-  return fmt::format("{}ms", d.count());
 }
 
 // What to check when the storage refuses the credentials.
@@ -152,7 +148,7 @@ net::HttpResponse AzureClient::Send(const AzureCall& call, const net::BodySink& 
     request.body = call.body;
     request.stop = call.stop;
     request.headers = call.headers;
-    request.headers.emplace_back("x-ms-date", RfcDate(std::chrono::system_clock::now()));
+    request.headers.emplace_back("x-ms-date", net::FormatHttpDate(std::chrono::system_clock::now()));
     request.headers.emplace_back("x-ms-version", options_.api_version);
     SecretString bearer;
     Authorize(request, target, call, &bearer);
@@ -183,25 +179,11 @@ net::HttpResponse AzureClient::SendWithRetries(const AzureCall& call) {
 }
 
 void AzureClient::Retry(const std::function<void()>& attempt) {
-  int attempts = 0;
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    WithRetries(options_.retry, "transient failure", [&] {
-      ++attempts;
-      attempt();
-    });
-  } catch (const Error& e) {
-    if (!e.retryable()) throw;
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    // Retried here already: callers must not start over (retries are never stacked).
-    throw Error(e.code(),
-                fmt::format("{}; gave up after {} attempt{} in {:.1f} s "
-                            "(WALNUT_STORAGE_RETRY_TIMEOUT={}): check the Azure endpoint {} and "
-                            "the network to it",
-                            e.what(), attempts, attempts == 1 ? "" : "s", elapsed.count(),
-                            SettingDuration(options_.retry.budget), options_.endpoint),
-                false);
-  }
+  WithRetriesAccounted(options_.retry, "transient failure", attempt, [this] {
+    return fmt::format("(WALNUT_STORAGE_RETRY_TIMEOUT={}): check the Azure endpoint {} and the "
+                       "network to it",
+                       SettingDuration(options_.retry.budget), options_.endpoint);
+  });
 }
 
 Error AzureClient::ErrorFor(const AzureCall& call, const net::HttpResponse& response) const {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "concurrency/task_group.h"
+#include "net/http_date.h"
 #include "storage/azure/azure_blob_reader.h"
 #include "storage/azure/azure_block_writer.h"
 #include "storage/azure/azure_xml.h"
@@ -18,12 +19,6 @@ constexpr size_t kMinBufferSize = 1024;  // as WAL-G's minBufferSize
 
 Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-std::string TrimSlashes(std::string_view s) {
-  while (!s.empty() && s.front() == '/') s.remove_prefix(1);
-  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
-  return std::string(s);
 }
 
 // Azure container names: 3-63 characters of lower-case letters, digits and single hyphens.
@@ -52,6 +47,9 @@ void ValidateAzureOptions(const AzureOptions& o) {
                               "hyphens)",
                               o.container));
   }
+  if (o.root.starts_with('/') || o.root.ends_with('/')) {
+    throw Invalid(fmt::format("the Azure root '{}' must not begin or end with '/'", o.root));
+  }
   if (o.auth == AzureAuth::kSharedKey && o.access_key.empty()) {
     throw Invalid("AZURE_STORAGE_ACCESS_KEY is empty");
   }
@@ -74,7 +72,6 @@ void ValidateAzureOptions(const AzureOptions& o) {
 }
 
 AzureStorage::AzureStorage(AzureOptions options) : options_(std::move(options)) {
-  options_.root = TrimSlashes(options_.root);
   ValidateAzureOptions(options_);
   if (!options_.root.empty()) root_prefix_ = options_.root + "/";
   client_ = std::make_unique<AzureClient>(options_);
@@ -121,7 +118,7 @@ std::optional<ObjectInfo> AzureStorage::Stat(std::string_view key) {
   }
   info.size = std::stoull(std::string(*length));
   if (auto modified = response.Header("last-modified")) {
-    if (auto t = ParseRfcDate(*modified)) info.mtime = *t;
+    if (auto t = net::ParseHttpDate(*modified)) info.mtime = *t;
   }
   info.metadata = UserMetadata(response);
   return info;

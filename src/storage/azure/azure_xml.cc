@@ -1,11 +1,10 @@
 #include "storage/azure/azure_xml.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include "common/error.h"
+#include "net/http_date.h"
 
 namespace walnut::azure {
 namespace {
@@ -27,14 +26,6 @@ bool ParseUint(std::string_view s, uint64_t& out) {
 
 }  // namespace
 
-std::optional<std::chrono::system_clock::time_point> ParseRfcDate(std::string_view s) {
-  std::string copy(s);
-  std::tm tm{};
-  const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 BlobListPage ParseListBlobs(std::string_view xml) {
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size());
@@ -54,7 +45,7 @@ BlobListPage ParseListBlobs(std::string_view xml) {
       if (!ParseUint(props.child("Content-Length").text().as_string(), blob.size)) {
         throw Malformed(fmt::format("blob '{}' has no valid Content-Length", blob.name));
       }
-      if (auto t = ParseRfcDate(props.child("Last-Modified").text().as_string())) {
+      if (auto t = net::ParseHttpDate(props.child("Last-Modified").text().as_string())) {
         blob.mtime = *t;
       }
       page.blobs.push_back(std::move(blob));

@@ -36,7 +36,4 @@ std::optional<AzureErrorBody> ParseAzureError(std::string_view xml);
 // The body of Put Block List committing these block ids (base64), in order.
 std::string BlockListXml(const std::vector<std::string>& block_ids);
 
-// "Sun, 11 Oct 2009 21:49:13 GMT" (Last-Modified); nullopt when it is not such a date.
-std::optional<std::chrono::system_clock::time_point> ParseRfcDate(std::string_view s);
-
 }  // namespace walnut::azure

@@ -22,9 +22,6 @@ std::string Base64Encode(std::string_view raw);
 std::string Base64Decode(std::string_view text);
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
 
-// "Sun, 11 Oct 2009 21:49:13 GMT": x-ms-date's format (RFC 1123).
-std::string RfcDate(std::chrono::system_clock::time_point t);
-
 // "/ACCOUNT/encoded/url/path" then, for each query parameter sorted by its lower-cased name,
 // "\nname:value" (raw values; several values of one name sorted and joined with ','). The URL
 // path is the one sent: with a path-style endpoint (azurite's /ACCOUNT/container/blob) the

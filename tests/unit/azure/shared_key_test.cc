@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "net/http_date.h"
 
 namespace walnut::azure {
 namespace {
@@ -89,7 +90,7 @@ TEST(SharedKeyTest, Base64RoundTripsAndRefusesGarbage) {
 }
 
 TEST(SharedKeyTest, DatesAreRfc1123InGmt) {
-  EXPECT_EQ(RfcDate(std::chrono::system_clock::from_time_t(1255297753)),
+  EXPECT_EQ(net::FormatHttpDate(std::chrono::system_clock::from_time_t(1255297753)),
             "Sun, 11 Oct 2009 21:49:13 GMT");
 }
 
