@@ -24,29 +24,13 @@ readonly STOP_TIMEOUT_S=10
 log() { echo "azurite-server: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-is_ours() {
-  [[ -n "$1" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
-}
+# shellcheck source=fixture-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fixture-lib.sh"
 
 stop() {
-  local dir=$1 pid
-  [[ -f "$dir/azurite.pid" ]] || return 0
-  pid=$(<"$dir/azurite.pid")
-  if is_ours "$pid" "$dir/data"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null && ((waited < STOP_TIMEOUT_S * 10)); do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    log "stopped azurite (pid $pid)"
-  fi
-  rm -f "$dir/azurite.pid" "$dir/env"
+  local dir=$1
+  stop_pid_file "$dir/azurite.pid" "$dir/data" azurite
+  rm -f "$dir/env"
 }
 
 # Signs and sends one request with the account key (SharedKey), as Microsoft documents it;
