@@ -26,12 +26,10 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::pair<CommandResult, std::chrono::milliseconds> TimedRun(const CliRunner& cli,
-                                                             const std::string& args) {
-  auto start = std::chrono::steady_clock::now();
-  CommandResult r = cli.Run(args);
-  return {r, std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::steady_clock::now() - start)};
+// `st ls` and how long it took.
+std::pair<CommandResult, std::chrono::milliseconds> TimedLs(const CliRunner& cli) {
+  MeasuredRun run = RunMeasured(cli, "st ls");
+  return {run.result, run.took};
 }
 
 void RoundTrip(CliRunner& cli) {
@@ -94,7 +92,7 @@ TEST(AzureCliTest, AWrongKeyIsOneLineNamingTheSetting) {
   cli.Set("AZURE_STORAGE_ACCOUNT", Azurite().account);
   cli.Set("AZURE_STORAGE_ACCESS_KEY", wrong);
   cli.Set("AZURE_STORAGE_CONNECTION_STRING", "BlobEndpoint=" + Azurite().endpoint);
-  auto [r, took] = TimedRun(cli, "st ls");
+  auto [r, took] = TimedLs(cli);
   EXPECT_NE(r.exit_code, 0);
   ExpectOneErrorLine(r, {"HTTP 403", "check AZURE_STORAGE_ACCESS_KEY"});
   EXPECT_THAT(r.out + r.err, Not(HasSubstr(wrong)));
@@ -105,7 +103,7 @@ TEST(AzureCliTest, AMissingContainerAndAnUnreachableEndpoint) {
   CliRunner cli;
   cli.UseStorage(TestStorage::kAzure, "nocontainer");
   cli.Set("WALG_AZ_PREFIX", "azure://no-such-container/x");
-  auto [r, took] = TimedRun(cli, "st ls");
+  auto [r, took] = TimedLs(cli);
   EXPECT_NE(r.exit_code, 0);
   ExpectOneErrorLine(r, {"container 'no-such-container' does not exist", "WALG_AZ_PREFIX"});
   EXPECT_LT(took, std::chrono::seconds(10));
@@ -115,7 +113,7 @@ TEST(AzureCliTest, AMissingContainerAndAnUnreachableEndpoint) {
   down.Set("AZURE_STORAGE_CONNECTION_STRING",
            "AccountName=devstoreaccount1;AccountKey=" + Azurite().key +
                ";BlobEndpoint=http://127.0.0.1:1/devstoreaccount1");
-  auto [d, took_down] = TimedRun(down, "st ls");
+  auto [d, took_down] = TimedLs(down);
   EXPECT_NE(d.exit_code, 0);
   ExpectOneErrorLine(d, {"check the Azure endpoint http://127.0.0.1:1/devstoreaccount1"});
   EXPECT_LT(took_down, std::chrono::seconds(30));
@@ -144,16 +142,11 @@ TEST(AzureCliTest, MemoryOfAnUploadIsBoundedByTheBuffers) {
   std::string dst = (cli.work().path() / "dst.bin").string();
   ASSERT_EQ(std::system(("head -c 67108864 /dev/urandom > " + ShellQuote(src)).c_str()), 0);
   auto timed = [&](const std::string& args) {
-    std::string rss_file = (cli.work().path() / "rss").string();
-    auto start = std::chrono::steady_clock::now();
-    auto r =
-        RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
-    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
-    std::cout << "[ azurite  ] " << args.substr(0, 6) << " of 64 MiB: " << ms << " ms\n";
-    return std::stol(ReadFile(rss_file)) / 1024;
+    MeasuredRun run = RunMeasured(cli, args);
+    EXPECT_EQ(run.result.exit_code, 0) << args << ": " << run.result.err;
+    std::cout << "[ azurite  ] " << args.substr(0, 6) << " of 64 MiB: " << run.took.count()
+              << " ms\n";
+    return run.peak_rss_mib;
   };
   long put_mib = timed("st put " + ShellQuote(src) + " big");
   long get_mib = timed("st get big " + ShellQuote(dst));

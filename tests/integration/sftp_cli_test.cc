@@ -100,16 +100,11 @@ TEST(SftpCliTest, OneGiBRoundTripInBoundedMemory) {
   ASSERT_EQ(std::system(("head -c 1073741824 /dev/urandom > " + ShellQuote(src)).c_str()), 0);
 
   auto timed = [&](const std::string& args) {
-    std::string rss_file = (cli.work().path() / "rss").string();
-    auto start = std::chrono::steady_clock::now();
-    auto r =
-        RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
-    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
-    std::cout << "[ sftp     ] " << args.substr(0, 6) << " of 1 GiB: " << ms << " ms\n";
-    return std::stol(ReadFile(rss_file)) / 1024;  // KiB -> MiB
+    MeasuredRun run = RunMeasured(cli, args);
+    EXPECT_EQ(run.result.exit_code, 0) << args << ": " << run.result.err;
+    std::cout << "[ sftp     ] " << args.substr(0, 6) << " of 1 GiB: " << run.took.count()
+              << " ms\n";
+    return run.peak_rss_mib;
   };
   long put_mib = timed("st put " + ShellQuote(src) + " big");
   long get_mib = timed("st get big.lz4 " + ShellQuote(dst));
