@@ -58,7 +58,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The S3-compatible test server (s3rver), pinned by package-lock.json.
-if [ ! -x "$here/node_modules/.bin/s3rver" ]; then
+# The test servers from npm (s3rver for S3, azurite for Azure), pinned by package-lock.json.
+if [ ! -x "$here/node_modules/.bin/s3rver" ] || [ ! -x "$here/node_modules/.bin/azurite-blob" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -176,6 +176,9 @@ INSTANTIATE_TEST_SUITE_P(S3Servers, PitrS3Test, ::testing::ValuesIn(kS3Servers),
 // And over SFTP, on the fixture's OpenSSH server.
 INSTANTIATE_TEST_SUITE_P(Sftp, PitrS3Test, ::testing::Values(TestStorage::kSftp),
                          TestStorageParamName);
+// And on Azure Blob Storage, in the fixture's azurite.
+INSTANTIATE_TEST_SUITE_P(Azure, PitrS3Test, ::testing::Values(TestStorage::kAzure),
+                         TestStorageParamName);
 
 TEST_F(PitrTest, KilledBackupPushLeavesNoVisibleBackupAndTheNextOneWorks) {
   WalnutConfig config(TestStorage::kDirectory, "pitr-kill");

@@ -26,7 +26,7 @@ TEST_F(SettingsCliTest, RefusedSettingsStopEveryCommandWithExit2) {
                                                         {"WALG_S3_ENDPOINT_SOURCE", "http://x"},
                                                         {"WALG_ENVELOPE_PGP_KEY", "key"},
                                                         {"WALG_CSE_KMS_ID", "key-1"},
-                                                        {"WALG_AZ_PREFIX", "azure://c/p"}}) {
+                                                        {"WALG_SWIFT_PREFIX", "swift://c/p"}}) {
     CliRunner cli;
     cli.CopySettingsFrom(cli_);
     cli.Set(name, value);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,5 +60,13 @@ class CliRunner {
 
 // The lines of `text`, without empty ones.
 std::vector<std::string> Lines(const std::string& text);
+
+// A command run under /usr/bin/time: its result, its peak resident memory and how long it took.
+struct MeasuredRun {
+  CommandResult result;
+  long peak_rss_mib = 0;
+  std::chrono::milliseconds took{0};
+};
+MeasuredRun RunMeasured(const CliRunner& cli, const std::string& args);
 
 }  // namespace walnut::testing

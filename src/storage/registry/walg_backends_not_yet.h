@@ -12,7 +12,6 @@ namespace walnut {
 // list into its own folder.
 std::span<const SettingSpec> OssSettingSpecs();
 std::span<const SettingSpec> GcsSettingSpecs();
-std::span<const SettingSpec> AzureSettingSpecs();
 std::span<const SettingSpec> SwiftSettingSpecs();
 
 }  // namespace walnut

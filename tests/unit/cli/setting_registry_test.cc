@@ -131,6 +131,7 @@ TEST(SettingRegistryTest, EveryImplementedSettingIsRead) {
        {"WALG_ZSTD_LEVEL", "best"},
        {"WALG_LIBSODIUM_KEY_PATH", key_file}},
       {{"WALG_SSH_PREFIX", "ssh://host/path"}, {"SSH_PASSWORD", "secret"}},
+      {{"WALG_AZ_PREFIX", "azure://container/path"}, {"AZURE_STORAGE_ACCOUNT", "acct"}},
       {{"WALG_S3_PREFIX", "s3://bucket/path"},
        {"WALNUT_S3_ANONYMOUS", "true"},
        {"AWS_ENDPOINT", "http://127.0.0.1:1"},
@@ -210,7 +211,7 @@ TEST(SettingRegistryTest, EveryRefusedSettingStopsTheCommandWithOneLine) {
 }
 
 TEST(SettingRegistryTest, TheIssuesRefusalsAreInPlace) {
-  for (std::string_view name : {"WALG_ENVELOPE_PGP_KEY", "WALG_AZ_PREFIX"}) {
+  for (std::string_view name : {"WALG_ENVELOPE_PGP_KEY", "WALG_SWIFT_PREFIX"}) {
     ASSERT_NE(FindSettingSpec(name), nullptr) << name;
     EXPECT_EQ(FindSettingSpec(name)->status, SettingStatus::kRefused) << name;
   }
@@ -281,7 +282,8 @@ TEST(StorageRegistryTest, SelectionFollowsWalGOrder) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_STREQ(e.what(),
                  "no storage configured: set WALG_FILE_PREFIX (a local directory), "
-                 "WALG_S3_PREFIX (s3://bucket/path) or WALG_SSH_PREFIX (ssh://host/path)");
+                 "WALG_S3_PREFIX (s3://bucket/path), WALG_SSH_PREFIX (ssh://host/path) or "
+                 "WALG_AZ_PREFIX (azure://container/path)");
   }
 }
 
