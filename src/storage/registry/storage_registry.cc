@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "storage/fs/fs_settings.h"
+#include "storage/gcs/gcs_settings.h"
 #include "storage/registry/walg_backends_not_yet.h"
 #include "storage/s3/s3_settings.h"
 #include "storage/sftp/sftp_settings.h"
@@ -18,7 +19,7 @@ constexpr StorageBackend kBackends[] = {
     {"oss", "WALG_OSS_PREFIX", &OssSettingSpecs, nullptr},
     {"s3", "WALG_S3_PREFIX", &s3::S3SettingSpecs, &s3::OpenS3Storage},
     {"file", "WALG_FILE_PREFIX", &FsSettingSpecs, &OpenFsStorage},
-    {"gs", "WALG_GS_PREFIX", &GcsSettingSpecs, nullptr},
+    {"gs", "WALG_GS_PREFIX", &gcs::GcsSettingSpecs, &gcs::OpenGcsStorage},
     {"azure", "WALG_AZ_PREFIX", &AzureSettingSpecs, nullptr},
     {"swift", "WALG_SWIFT_PREFIX", &SwiftSettingSpecs, nullptr},
     {"ssh", "WALG_SSH_PREFIX", &sftp::SftpSettingSpecs, &sftp::OpenSftpStorage},
@@ -40,7 +41,8 @@ const StorageBackend& SelectStorageBackend(const Config& config) {
   }
   throw Error(ErrorCode::kInvalidArgument,
               "no storage configured: set WALG_FILE_PREFIX (a local directory), WALG_S3_PREFIX "
-              "(s3://bucket/path) or WALG_SSH_PREFIX (ssh://host/path)");
+              "(s3://bucket/path), WALG_GS_PREFIX (gs://bucket/path) or WALG_SSH_PREFIX "
+              "(ssh://host/path)");
 }
 
 std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& common) {
