@@ -174,6 +174,9 @@ INSTANTIATE_TEST_SUITE_P(S3Servers, PitrS3Test, ::testing::ValuesIn(kS3Servers),
 // And over SFTP, on the fixture's OpenSSH server.
 INSTANTIATE_TEST_SUITE_P(Sftp, PitrS3Test, ::testing::Values(TestStorage::kSftp),
                          TestStorageParamName);
+// And on the scripted GCS server (support/gcs_server.h).
+INSTANTIATE_TEST_SUITE_P(Gcs, PitrS3Test, ::testing::Values(TestStorage::kGcs),
+                         TestStorageParamName);
 
 TEST_F(PitrTest, KilledBackupPushLeavesNoVisibleBackupAndTheNextOneWorks) {
   WalnutConfig config(TestStorage::kDirectory, "pitr-kill");

@@ -205,7 +205,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{TestStorage::kDirectory, "zstd", false, "DirectoryZstd"},
                       Case{TestStorage::kS3, "lz4", true, "S3Lz4Libsodium"},
                       Case{TestStorage::kS3, "zstd", false, "S3Zstd"},
-                      Case{TestStorage::kSftp, "lz4", true, "SftpLz4Libsodium"}),
+                      Case{TestStorage::kSftp, "lz4", true, "SftpLz4Libsodium"},
+                      Case{TestStorage::kGcs, "lz4", true, "GcsLz4Libsodium"}),
     [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 // Starts a command in the background; its pid is walnut's own (the shell execs it).

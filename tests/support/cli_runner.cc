@@ -1,5 +1,6 @@
 #include "support/cli_runner.h"
 
+#include "support/gcs_server.h"
 #include "support/sshd_server.h"
 
 #include <atomic>
@@ -52,6 +53,10 @@ void CliRunner::UseSftpStorage(const std::string& what) {
   for (const auto& [name, value] : SftpCliSettings(what, work_.path())) Set(name, value);
 }
 
+void CliRunner::UseGcsStorage(const std::string& what) {
+  for (const auto& [name, value] : GcsCliSettings(what, work_.path())) Set(name, value);
+}
+
 void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
   switch (storage) {
     case TestStorage::kDirectory:
@@ -62,6 +67,8 @@ void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
       return UseRgwStorage(what);
     case TestStorage::kSftp:
       return UseSftpStorage(what);
+    case TestStorage::kGcs:
+      return UseGcsStorage(what);
   }
 }
 

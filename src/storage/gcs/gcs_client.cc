@@ -169,7 +169,7 @@ Error GcsClient::ErrorFor(const GcsCall& call, const net::HttpResponse& response
   std::string target = call.object.empty() ? Uri("") : Uri(call.object);
   std::string what = fmt::format("gcs {} {} failed: HTTP {}{}{}", call.op, target, status,
                                  detail.empty() ? "" : ": ", detail);
-  if (status == 404 && detail.find("bucket") != std::string::npos) {
+  if (status == 404 && detail.find("bucket does not exist") != std::string::npos) {
     return Error(ErrorCode::kFailedPrecondition,
                  fmt::format("{}; the bucket {} does not exist: check WALG_GS_PREFIX", what,
                              options_.bucket));
