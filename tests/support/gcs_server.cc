@@ -102,7 +102,8 @@ GcsServer::GcsServer(Options options) {
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    execvp("python3", argv.data());
+    // Debian's python3 (the standard library is all the script needs).
+    execv("/usr/bin/python3", argv.data());
     _exit(127);
   }
   close(out[1]);

@@ -506,7 +506,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.data:
                 raise Reject(400, "a status check has no body")
             if m.group(1) != "*" and int(m.group(1)) == have:
-                return self.finish(session)
+                return self.finish_upload(session)
             if m.group(1) != "*" and int(m.group(1)) < have:
                 raise Reject(400, "the total is smaller than what was sent")
             return self.resume_incomplete(have)
@@ -535,14 +535,14 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             session["data"] += self.data
         if final:
-            return self.finish(session)
+            return self.finish_upload(session)
         return self.resume_incomplete(len(session["data"]))
 
     def resume_incomplete(self, have):
         headers = {"Range": f"bytes=0-{have - 1}"} if have else {}
         self.send(308, b"", headers, "text/plain")
 
-    def finish(self, session):
+    def finish_upload(self, session):
         state = self.server.state
         with state.lock:
             state.sessions.pop(self.q["upload_id"], None)

@@ -53,6 +53,29 @@ SecretString DecodeEncryptionKey(const Config& config) {
   return SecretString(std::move(raw));
 }
 
+// Go's path.Clean of a relative path, as WAL-G's JoinPath applies it: no empty or "." segments,
+// ".." removes the segment before it.
+std::string CleanPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    std::string_view part = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string out;
+  for (std::string_view part : parts) {
+    if (!out.empty()) out += '/';
+    out += part;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::span<const SettingSpec> GcsSettingSpecs() {
@@ -110,7 +133,7 @@ GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& /*common*/
   StorageUrl url = ParseStorageUrl(setting, prefix, "gs");
   o.bucket = std::move(url.host);
   if (config.GetBool("GCS_NORMALIZE_PREFIX")) {
-    o.root = url.root;
+    o.root = CleanPath(url.root);
   } else {
     // As written after the bucket, one leading '/' dropped (WAL-G's ParsePrefixAsURL).
     size_t path_start = prefix.find('/', prefix.find("://") + 3);
