@@ -15,6 +15,7 @@
 #include "support/error_lines.h"
 #include "support/gcs_server.h"
 #include "support/test_util.h"
+#include "support/timed.h"
 #include "support/wal_segments.h"
 #include "support/walnut_config.h"
 
@@ -25,14 +26,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-std::pair<CommandResult, std::chrono::milliseconds> TimedRun(const CliRunner& cli,
-                                                             const std::string& args) {
-  auto start = std::chrono::steady_clock::now();
-  CommandResult r = cli.Run(args);
-  return {r, std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::steady_clock::now() - start)};
-}
 
 int64_t Count(const std::string& name) {
   nlohmann::json counts = SharedGcsServer().Stats()["counts"];

@@ -17,6 +17,7 @@
 #include "support/gcs_server.h"
 #include "support/storage_conformance.h"
 #include "support/test_util.h"
+#include "support/timed.h"
 
 namespace walnut::gcs {
 namespace {
@@ -25,11 +26,13 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using walnut::testing::ExpectError;
+using walnut::testing::ExpectOneLine;
 using walnut::testing::GcsServer;
 using walnut::testing::GcsTestOptions;
 using walnut::testing::RandomBytes;
 using walnut::testing::ReadAll;
 using walnut::testing::SharedGcsServer;
+using walnut::testing::TimedError;
 
 // A storage that keeps its own server alive (the paged one of the conformance suite).
 class OwnedGcsStorage : public GcsStorage {
@@ -53,9 +56,9 @@ std::unique_ptr<Storage> MakePagedConformanceStorage() {
 
 WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(Gcs, walnut::testing::StorageFactory{
                                                 "scripted", MakeConformanceStorage});
-WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(GcsPaged, walnut::testing::StorageFactory{
-                                                     "scripted_pages_of_3",
-                                                     MakePagedConformanceStorage});
+WALNUT_INSTANTIATE_STORAGE_CONFORMANCE(GcsPaged,
+                                       walnut::testing::StorageFactory{
+                                           "scripted_pages_of_3", MakePagedConformanceStorage});
 
 void PutString(Storage& storage, std::string_view key, const std::string& data,
                std::map<std::string, std::string> metadata = {},
@@ -66,20 +69,6 @@ void PutString(Storage& storage, std::string_view key, const std::string& data,
     writer->Write(AsBytes(std::string_view(data).substr(at, 100003)));
   }
   writer->Close();
-}
-
-void ExpectOneLine(const Error& e) {
-  std::string message = e.what();
-  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  EXPECT_FALSE(message.empty());
-}
-
-std::pair<Error, std::chrono::milliseconds> TimedError(const std::function<void()>& fn) {
-  auto start = std::chrono::steady_clock::now();
-  Error e = ExpectError(fn);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start);
-  return {e, took};
 }
 
 int64_t Count(const GcsServer& server, const char* name) {
@@ -104,7 +93,8 @@ TEST_F(GcsTest, ObjectsAreNamedRootPlusKeyWithTheirMetadata) {
   GcsStorage storage(options);
   PutString(storage, "wal_005/000000010000000000000001.lz4", "segment",
             {{"walnut-sha256", std::string(64, 'a')}});
-  nlohmann::json object = server_.Object("walnut-it", root + "wal_005/000000010000000000000001.lz4");
+  nlohmann::json object =
+      server_.Object("walnut-it", root + "wal_005/000000010000000000000001.lz4");
   ASSERT_FALSE(object.is_null());
   EXPECT_EQ(object["size"], 7);
   EXPECT_EQ(object["metadata"]["walnut-sha256"], std::string(64, 'a'));
@@ -142,7 +132,9 @@ TEST_F(GcsTest, AChunkThatBreaksHalfwayIsResumedFromWhereTheServerSaysItIs) {
   server_.Fault({{"match", "chunk"}, {"status", 503}, {"keep_bytes", 512 << 10}, {"count", 1}});
   // A chunk whose request fails outright, twice.
   std::string data = RandomBytes(3u << 20, 9);
-  auto writer = storage.Put("obj", PutOptions{data.size()});
+  PutOptions put;
+  put.size_hint = data.size();
+  auto writer = storage.Put("obj", put);
   writer->Write(AsBytes(std::string_view(data).substr(0, (1u << 20) + 1)));
   server_.Fault({{"match", "chunk"}, {"status", 500}, {"count", 2}});
   writer->Write(AsBytes(std::string_view(data).substr((1u << 20) + 1)));

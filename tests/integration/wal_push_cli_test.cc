@@ -52,6 +52,7 @@ class FakeCluster {
     if (storage == TestStorage::kS3 || storage == TestStorage::kRgw) {
       cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
     }
+    if (storage == TestStorage::kGcs) cli.Set("GCS_MAX_CHUNK_SIZE", std::to_string(5 << 20));
     cli.Set("WALG_COMPRESSION_METHOD", method);
     if (encrypt) {
       cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);

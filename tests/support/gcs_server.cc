@@ -75,20 +75,14 @@ GcsServer::GcsServer(Options options) {
   RsaKey key = MakeRsaKey();
   RsaKey other = MakeRsaKey();
   std::string script = std::string(WALNUT_TEST_SOURCE_DIR) + "/tests/tools/gcs-server.py";
-  std::vector<std::string> args = {"python3",
-                                   script,
-                                   "--bucket",
-                                   "walnut-it",
-                                   "--bucket",
-                                   "walnut-other",
-                                   "--jwt-key",
-                                   fmt::format("{}:{}:{}", key.n_hex, key.e, kClientEmail),
-                                   "--refresh-token",
-                                   "walnut-client:walnut-secret:walnut-refresh",
-                                   "--page-size",
-                                   std::to_string(options.page_size),
-                                   "--token-lifetime",
-                                   std::to_string(options.token_lifetime)};
+  std::vector<std::string> args = {
+      "python3",          script,
+      "--bucket",         "walnut-it",
+      "--bucket",         "walnut-other",
+      "--jwt-key",        fmt::format("{}:{}:{}", key.n_hex, key.e, kClientEmail),
+      "--refresh-token",  "walnut-client:walnut-secret:walnut-refresh",
+      "--page-size",      std::to_string(options.page_size),
+      "--token-lifetime", std::to_string(options.token_lifetime)};
   if (options.metadata) args.push_back("--metadata");
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");

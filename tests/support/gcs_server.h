@@ -38,7 +38,9 @@ class GcsServer {
   // One the server rejects: the same account, another key.
   std::string wrong_credentials_file() const { return (dir_.path() / "wrong-key.json").string(); }
   // An authorized_user file it accepts.
-  std::string authorized_user_file() const { return (dir_.path() / "authorized-user.json").string(); }
+  std::string authorized_user_file() const {
+    return (dir_.path() / "authorized-user.json").string();
+  }
 
   // POST /_control/fault: e.g. {"match": "chunk", "status": 503, "keep_bytes": 262144}.
   void Fault(const nlohmann::json& fault) const;

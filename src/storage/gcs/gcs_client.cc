@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
+#include "common/base64.h"
 #include "common/retry.h"
 #include "storage/gcs/gcs_json.h"
 
@@ -14,15 +14,6 @@ namespace walnut::gcs {
 namespace {
 
 constexpr std::string_view kKeyHeader = "x-goog-encryption-key";
-
-std::string Base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 // A quarter of the request budget (1 s to 60 s): a server that accepts a connection and then
 // says nothing is tried three times within the budget.
@@ -34,7 +25,8 @@ std::chrono::milliseconds StallTimeout(const GcsOptions& o) {
 net::HttpClientOptions HttpOptions(const GcsOptions& o) {
   net::HttpClientOptions h;
   h.stall_timeout = StallTimeout(o);
-  h.connect_timeout = std::min<std::chrono::milliseconds>(h.stall_timeout, std::chrono::seconds(10));
+  h.connect_timeout =
+      std::min<std::chrono::milliseconds>(h.stall_timeout, std::chrono::seconds(10));
   h.ca_cert_file = o.ca_cert_file;
   // A listing page of 1000 objects with metadata stays far below this.
   h.max_buffered_body = 16u << 20;
@@ -57,9 +49,9 @@ GcsClient::GcsClient(const GcsOptions& options)
       http_(HttpOptions(options)) {}
 
 std::string GcsClient::ObjectUrl(std::string_view object, const net::QueryParams& query) const {
-  std::string url = fmt::format("{}/storage/v1/b/{}/o/{}", options_.endpoint,
-                                net::UriEncode(options_.bucket, false),
-                                net::UriEncode(object, false));
+  std::string url =
+      fmt::format("{}/storage/v1/b/{}/o/{}", options_.endpoint,
+                  net::UriEncode(options_.bucket, false), net::UriEncode(object, false));
   if (!query.empty()) url += "?" + net::CanonicalQueryString(query);
   return url;
 }
@@ -99,10 +91,10 @@ net::HttpResponse GcsClient::SendOnce(const GcsCall& call, const SecretString& t
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
     request.headers.emplace_back("x-goog-encryption-algorithm", "AES256");
-    request.headers.emplace_back(std::string(kKeyHeader), Base64(key));
+    request.headers.emplace_back(std::string(kKeyHeader), Base64Encode(key));
     request.headers.emplace_back(
         "x-goog-encryption-key-sha256",
-        Base64(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest)));
+        Base64Encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest)));
     request.masked_headers.emplace_back(kKeyHeader);
   }
   if (spdlog::should_log(spdlog::level::trace)) {
@@ -134,8 +126,8 @@ void GcsClient::Retry(const std::function<void()>& attempt, Deadline deadline) {
   RetryPolicy policy;
   policy.max_attempts = options_.max_attempts;
   policy.budget = options_.retry_budget;
-  policy.max_delay = std::min<std::chrono::milliseconds>(std::chrono::seconds(10),
-                                                         options_.retry_budget / 10);
+  policy.max_delay =
+      std::min<std::chrono::milliseconds>(std::chrono::seconds(10), options_.retry_budget / 10);
   int attempts = 0;
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -179,8 +171,8 @@ Error GcsClient::ErrorFor(const GcsCall& call, const net::HttpResponse& response
     return Error(ErrorCode::kPermissionDenied,
                  fmt::format("{} (credentials: {}); check that this account may {} objects in "
                              "bucket {}",
-                             what, tokens_->Describe(),
-                             call.method == "GET" ? "read" : "write", options_.bucket));
+                             what, tokens_->Describe(), call.method == "GET" ? "read" : "write",
+                             options_.bucket));
   }
   if (status >= 500 || status == 429 || status == 408) {
     return Error(ErrorCode::kNetwork, what, /*retryable=*/true);

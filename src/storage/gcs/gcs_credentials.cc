@@ -7,11 +7,13 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <nlohmann/json.hpp>
+
+#include "common/base64.h"
 #include "common/error.h"
 #include "net/url.h"
 
@@ -78,20 +80,6 @@ void Wipe(std::string& s) {
 
 }  // namespace
 
-std::string Base64Url(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
 std::string SignedJwtAssertion(const CredentialsFile& account, std::string_view path,
                                std::chrono::system_clock::time_point now) {
   int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -102,7 +90,7 @@ std::string SignedJwtAssertion(const CredentialsFile& account, std::string_view 
                            {"aud", account.token_uri},
                            {"iat", iat},
                            {"exp", iat + 3600}};
-  std::string signing_input = Base64Url(header.dump()) + "." + Base64Url(claims.dump());
+  std::string signing_input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
 
   auto bad_key = [&](std::string_view problem) {
     return Error(ErrorCode::kInvalidArgument,
@@ -133,11 +121,12 @@ std::string SignedJwtAssertion(const CredentialsFile& account, std::string_view 
     throw bad_key("signing with its private_key failed");
   }
   signature.resize(sig_len);
-  return signing_input + "." + Base64Url(signature);
+  return signing_input + "." + Base64UrlEncode(signature);
 }
 
 TokenProvider::TokenProvider(Options options)
-    : options_(std::move(options)), describe_(DescribeSource(options_)),
+    : options_(std::move(options)),
+      describe_(DescribeSource(options_)),
       http_(HttpOptions(options_)) {}
 
 SecretString TokenProvider::Token() {
@@ -146,8 +135,9 @@ SecretString TokenProvider::Token() {
     auto started = std::chrono::steady_clock::now();
     AccessToken fresh = Fetch();
     // Renew with a quarter of the life left, at most 5 minutes before the end.
-    auto margin = std::min<std::chrono::steady_clock::duration>(fresh.expires_in / 4,
-                                                                std::chrono::minutes(5));
+    auto margin = std::min<std::chrono::steady_clock::duration>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(fresh.expires_in) / 4,
+        std::chrono::minutes(5));
     renew_at_ = started + fresh.expires_in - margin;
     token_ = std::move(fresh.token);
   }
@@ -169,10 +159,10 @@ AccessToken TokenProvider::FetchFromFile() {
   Wipe(text);
   std::string form;
   if (file.type == "service_account") {
-    std::string jwt = SignedJwtAssertion(file, options_.credentials_file,
-                                         std::chrono::system_clock::now());
-    form = FormEncode({{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
-                       {"assertion", jwt}});
+    std::string jwt =
+        SignedJwtAssertion(file, options_.credentials_file, std::chrono::system_clock::now());
+    form = FormEncode(
+        {{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"}, {"assertion", jwt}});
     Wipe(jwt);
   } else {
     form = FormEncode({{"grant_type", "refresh_token"},
@@ -241,8 +231,7 @@ AccessToken TokenProvider::FetchFromMetadataServer() {
               fmt::format("GCS credentials: the metadata server {} gave no token: HTTP {}: {}; "
                           "check the instance has a service account with a storage scope, or set "
                           "GOOGLE_APPLICATION_CREDENTIALS",
-                          options_.metadata_endpoint, response.status,
-                          ErrorDetail(response.body)),
+                          options_.metadata_endpoint, response.status, ErrorDetail(response.body)),
               transient);
 }
 

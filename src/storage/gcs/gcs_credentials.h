@@ -23,9 +23,6 @@ inline constexpr std::string_view kStorageScope =
 std::string SignedJwtAssertion(const CredentialsFile& account, std::string_view path,
                                std::chrono::system_clock::time_point now);
 
-// URL-safe base64 without padding (RFC 4648 §5), as JWTs use.
-std::string Base64Url(std::string_view raw);
-
 // Where the OAuth access tokens come from, in the Google client libraries' order:
 // GOOGLE_APPLICATION_CREDENTIALS (a service account's key: a JWT exchanged at its token_uri; an
 // authorized_user file: its refresh token exchanged), else the GCE/GKE metadata server. A token
@@ -34,8 +31,8 @@ std::string Base64Url(std::string_view raw);
 class TokenProvider {
  public:
   struct Options {
-    std::string credentials_file;  // empty: the metadata server
-    std::string metadata_endpoint;  // "http://metadata.google.internal"
+    std::string credentials_file;              // empty: the metadata server
+    std::string metadata_endpoint;             // "http://metadata.google.internal"
     std::chrono::milliseconds timeout{30000};  // one exchange, connection included
     std::string ca_cert_file;
   };

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -15,6 +16,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kDefaultTokenUri = "https://oauth2.googleapis.com/token";
+// Enough for GCS's messages ("The target object is encrypted by a customer-supplied encryption
+// key."), short enough for one line.
+constexpr size_t kDetailBytes = 240;
 
 [[noreturn]] void Malformed(std::string_view what, std::string_view problem) {
   // Retryable: a damaged answer (a proxy cutting a body short) may come out whole next time.
@@ -190,7 +194,7 @@ std::string ErrorDetail(std::string_view body) {
           }
         }
       }
-      if (!message.empty()) return Excerpt(message);
+      if (!message.empty()) return Excerpt(message, kDetailBytes);
     }
     // OAuth endpoints: {"error": "invalid_grant", "error_description": "..."}.
     if (error != doc.end() && error->is_string()) {
@@ -198,10 +202,10 @@ std::string ErrorDetail(std::string_view body) {
       if (auto d = doc.find("error_description"); d != doc.end() && d->is_string()) {
         message += ": " + d->get<std::string>();
       }
-      return Excerpt(message);
+      return Excerpt(message, kDetailBytes);
     }
   }
-  return Excerpt(body);
+  return Excerpt(body, kDetailBytes);
 }
 
 AccessToken ParseAccessToken(std::string_view text) {
@@ -259,9 +263,10 @@ CredentialsFile ParseCredentialsFile(std::string_view text, std::string_view pat
       throw bad("an authorized_user file needs client_id, client_secret and refresh_token");
     }
   } else {
-    throw bad(fmt::format("\"type\" is '{}'; walnut reads service_account and authorized_user "
-                          "files",
-                          Excerpt(c.type)));
+    throw bad(
+        fmt::format("\"type\" is '{}'; walnut reads service_account and authorized_user "
+                    "files",
+                    Excerpt(c.type)));
   }
   return c;
 }

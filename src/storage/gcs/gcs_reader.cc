@@ -42,9 +42,7 @@ std::optional<ObjectResource> GetObjectResource(GcsClient& client, const std::st
 }
 
 GcsReader::GcsReader(GcsClient& client, std::string object, ByteRange range)
-    : client_(client),
-      object_(std::move(object)),
-      chunk_size_(client.options().read_chunk_size) {
+    : client_(client), object_(std::move(object)), chunk_size_(client.options().read_chunk_size) {
   auto resource = GetObjectResource(client_, object_, client_.OperationDeadline());
   if (!resource) {
     throw Error(ErrorCode::kNotFound, fmt::format("object {} not found", client_.Uri(object_)));
@@ -122,10 +120,10 @@ std::string GcsReader::FetchChunk(uint64_t offset, uint64_t length) {
           throw;
         }
         if (data.size() < length) {
-          throw Error(ErrorCode::kNetwork,
-                      fmt::format("{}: the response ended after {} of {} bytes", what,
-                                  data.size(), length),
-                      /*retryable=*/true);
+          throw Error(
+              ErrorCode::kNetwork,
+              fmt::format("{}: the response ended after {} of {} bytes", what, data.size(), length),
+              /*retryable=*/true);
         }
       },
       // Reads are not bounded by GCS_CONTEXT_TIMEOUT (WAL-G's reader has no deadline either):
@@ -139,8 +137,8 @@ void GcsReader::StartPrefetch() {
   uint64_t offset = fetched_to_;
   uint64_t length = std::min<uint64_t>(chunk_size_, end_ - offset);
   fetched_to_ = offset + length;
-  next_ = std::async(std::launch::async,
-                     [this, offset, length] { return FetchChunk(offset, length); });
+  next_ =
+      std::async(std::launch::async, [this, offset, length] { return FetchChunk(offset, length); });
 }
 
 size_t GcsReader::Read(ByteSpan dst) {

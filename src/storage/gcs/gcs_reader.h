@@ -25,9 +25,7 @@ class GcsReader : public StorageReader {
   ~GcsReader() override;
 
   size_t Read(ByteSpan dst) override;
-  const std::map<std::string, std::string>& metadata() const override {
-    return resource_.metadata;
-  }
+  const std::map<std::string, std::string>& metadata() const override { return resource_.metadata; }
 
  private:
   std::string FetchChunk(uint64_t offset, uint64_t length);

@@ -152,8 +152,8 @@ GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& /*common*/
   }
   if (config.Has("GCS_ENCRYPTION_KEY")) o.encryption_key = DecodeEncryptionKey(config);
 
-  int64_t chunk = config.GetInt("GCS_MAX_CHUNK_SIZE", static_cast<int64_t>(kChunkAlignment),
-                                int64_t{5} << 30);
+  int64_t chunk =
+      config.GetInt("GCS_MAX_CHUNK_SIZE", static_cast<int64_t>(kChunkAlignment), int64_t{5} << 30);
   o.chunk_size = static_cast<uint64_t>(chunk) / kChunkAlignment * kChunkAlignment;
   o.max_attempts = static_cast<int>(config.GetInt("GCS_MAX_RETRIES", 0, 100)) + 1;
   o.operation_timeout =

@@ -3,8 +3,9 @@
 #include <charconv>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "storage/gcs/gcs_json.h"
@@ -156,10 +157,10 @@ void GcsWriter::SendChunk(bool last) {
         call.object_request = true;
         std::string_view piece = std::string_view(buffer_).substr(from - offset_);
         std::string total_text = total ? std::to_string(*total) : "*";
-        call.headers = {{"Content-Range",
-                         piece.empty() ? fmt::format("bytes */{}", total_text)
-                                       : fmt::format("bytes {}-{}/{}", from,
-                                                     from + piece.size() - 1, total_text)}};
+        call.headers = {{"Content-Range", piece.empty()
+                                              ? fmt::format("bytes */{}", total_text)
+                                              : fmt::format("bytes {}-{}/{}", from,
+                                                            from + piece.size() - 1, total_text)}};
         call.body = AsBytes(piece);
         call.ok_statuses = last ? std::set<long>{200, 201} : std::set<long>{308};
         ++client_.stats().chunks_sent;
@@ -172,8 +173,8 @@ void GcsWriter::SendChunk(bool last) {
         if (!committed || *committed > end || *committed < from) {
           throw Error(ErrorCode::kProtocol,
                       fmt::format("gcs resumable upload of {}: bad Range '{}' after bytes {}-{}",
-                                  client_.Uri(object_), response.Header("range").value_or(""),
-                                  from, end - 1),
+                                  client_.Uri(object_), response.Header("range").value_or(""), from,
+                                  end - 1),
                       /*retryable=*/true);
         }
         from = *committed;

@@ -51,8 +51,8 @@ class GcsWriter : public Writer {
   const uint64_t chunk_size_;
   const Deadline deadline_;  // GCS_CONTEXT_TIMEOUT from the start of the upload
   std::string buffer_;
-  uint64_t offset_ = 0;     // the object offset of buffer_[0]: bytes the server has committed
-  std::string session_;     // the resumable session URI once opened
+  uint64_t offset_ = 0;  // the object offset of buffer_[0]: bytes the server has committed
+  std::string session_;  // the resumable session URI once opened
   enum class State { kOpen, kClosed, kAborted, kFailed } state_ = State::kOpen;
 };
 

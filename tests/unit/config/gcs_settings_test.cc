@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "config/config.h"
 #include "config/settings.h"
@@ -63,7 +64,8 @@ TEST_F(GcsSettingsTest, EverySettingAndSpelling) {
 }
 
 TEST_F(GcsSettingsTest, WithoutNormalizationThePathIsKeptAsWritten) {
-  GcsOptions o = Load({{"WALG_GS_PREFIX", "gs://b//wal-e//odd"}, {"GCS_NORMALIZE_PREFIX", "false"}});
+  GcsOptions o =
+      Load({{"WALG_GS_PREFIX", "gs://b//wal-e//odd"}, {"GCS_NORMALIZE_PREFIX", "false"}});
   EXPECT_EQ(o.root, "/wal-e//odd/");
   EXPECT_EQ(Load({{"WALG_GS_PREFIX", "gs://b//wal-e//odd"}}).root, "wal-e/odd/");
 }
@@ -80,14 +82,16 @@ TEST_F(GcsSettingsTest, BadValuesNameTheSettingAndNeverTheKey) {
   EXPECT_THAT(message({{"GCS_CONTEXT_TIMEOUT", "1h"}}), HasSubstr("GCS_CONTEXT_TIMEOUT"));
   EXPECT_THAT(message({{"STORAGE_EMULATOR_HOST", "http://h:1/path"}}),
               HasSubstr("STORAGE_EMULATOR_HOST"));
-  EXPECT_THAT(std::string(ExpectError([&] { Load({{"WALG_GS_PREFIX", "s3://b/x"}}); }).what()),
+  EXPECT_THAT(std::string(ExpectError([&] {
+                            Load({{"WALG_GS_PREFIX", "s3://b/x"}});
+                          }).what()),
               HasSubstr("WALG_GS_PREFIX"));
 }
 
 TEST(GcsJwtTest, Base64UrlHasNoPaddingAndNoPlusOrSlash) {
-  EXPECT_EQ(Base64Url("\xfb\xff"), "-_8");
-  EXPECT_EQ(Base64Url(""), "");
-  EXPECT_EQ(Base64Url("{\"alg\":\"RS256\"}"), "eyJhbGciOiJSUzI1NiJ9");
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+  EXPECT_EQ(Base64UrlEncode(""), "");
+  EXPECT_EQ(Base64UrlEncode("{\"alg\":\"RS256\"}"), "eyJhbGciOiJSUzI1NiJ9");
 }
 
 TEST(GcsJwtTest, ABadKeyIsNamedWithoutItsText) {

@@ -30,12 +30,12 @@ TEST(GcsJsonTest, AListingPageWithObjectsPrefixesAndAToken) {
 }
 
 TEST(GcsJsonTest, DamagedAnswersAreRetryableProtocolErrors) {
-  for (const char* bad : {"", "[]", "{", R"({"items":{}})", R"({"items":[{"size":"1"}]})",
-                          R"({"items":[{"name":"a","size":"-1"}]})",
-                          R"({"items":[{"name":"a","size":"12x"}]})",
-                          R"({"items":[{"name":"a","updated":"yesterday"}]})",
-                          R"({"items":[{"name":"a","metadata":{"k":1}}]})",
-                          R"({"prefixes":[1]})", R"({"nextPageToken":5})"}) {
+  for (const char* bad :
+       {"", "[]", "{", R"({"items":{}})", R"({"items":[{"size":"1"}]})",
+        R"({"items":[{"name":"a","size":"-1"}]})", R"({"items":[{"name":"a","size":"12x"}]})",
+        R"({"items":[{"name":"a","updated":"yesterday"}]})",
+        R"({"items":[{"name":"a","metadata":{"k":1}}]})", R"({"prefixes":[1]})",
+        R"({"nextPageToken":5})"}) {
     Error e = ExpectError([&] { ParseListPage(bad); });
     EXPECT_EQ(e.code(), ErrorCode::kProtocol) << bad;
     EXPECT_TRUE(e.retryable()) << bad;
@@ -57,21 +57,24 @@ TEST(GcsJsonTest, Rfc3339TimesWithFractionsAndOffsets) {
 }
 
 TEST(GcsJsonTest, ErrorDetailTakesTheMessageAndReason) {
-  EXPECT_EQ(ErrorDetail(R"({"error":{"code":403,"message":"denied","errors":[{"reason":"forbidden"}]}})"),
-            "denied (forbidden)");
-  EXPECT_EQ(ErrorDetail(R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"),
-            "invalid_grant: Invalid JWT Signature.");
+  EXPECT_EQ(
+      ErrorDetail(R"({"error":{"code":403,"message":"denied","errors":[{"reason":"forbidden"}]}})"),
+      "denied (forbidden)");
+  EXPECT_EQ(
+      ErrorDetail(R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"),
+      "invalid_grant: Invalid JWT Signature.");
   EXPECT_EQ(ErrorDetail(""), "");
   EXPECT_THAT(ErrorDetail("<html>bad gateway</html>"), HasSubstr("bad gateway"));
 }
 
 TEST(GcsJsonTest, TokenAnswers) {
-  AccessToken token = ParseAccessToken(R"({"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"})");
+  AccessToken token =
+      ParseAccessToken(R"({"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"})");
   EXPECT_EQ(token.token.Reveal(), "ya29.x");
   EXPECT_EQ(token.expires_in, std::chrono::seconds(3599));
-  for (const char* bad : {R"({"expires_in":10})", R"({"access_token":"x"})",
-                          R"({"access_token":"x","expires_in":0})",
-                          R"({"access_token":"x","expires_in":10,"token_type":"MAC"})"}) {
+  for (const char* bad :
+       {R"({"expires_in":10})", R"({"access_token":"x"})", R"({"access_token":"x","expires_in":0})",
+        R"({"access_token":"x","expires_in":10,"token_type":"MAC"})"}) {
     EXPECT_EQ(ExpectError([&] { ParseAccessToken(bad); }).code(), ErrorCode::kProtocol) << bad;
   }
 }
@@ -88,9 +91,10 @@ TEST(GcsJsonTest, CredentialsFilesNameTheFileAndNeverAValue) {
       "/home/u/adc.json");
   EXPECT_EQ(user.refresh_token.Reveal(), "r");
   EXPECT_EQ(user.token_uri, "http://127.0.0.1:1/token");
-  for (const char* bad : {"not json", R"({"type":"external_account"})",
-                          R"({"type":"service_account","client_email":"a@b"})",
-                          R"({"type":"authorized_user","client_id":"c","client_secret":"s3cr3t"})"}) {
+  for (const char* bad :
+       {"not json", R"({"type":"external_account"})",
+        R"({"type":"service_account","client_email":"a@b"})",
+        R"({"type":"authorized_user","client_id":"c","client_secret":"s3cr3t"})"}) {
     Error e = ExpectError([&] { ParseCredentialsFile(bad, "/etc/key.json"); });
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_THAT(e.what(), HasSubstr("GOOGLE_APPLICATION_CREDENTIALS /etc/key.json"));
