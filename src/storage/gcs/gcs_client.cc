@@ -101,7 +101,14 @@ net::HttpResponse GcsClient::SendOnce(const GcsCall& call, const SecretString& t
     spdlog::trace("gcs request: {}", net::DescribeForLog(request));
   }
   ++stats_.requests;
-  return http_.Perform(request, sink, on_headers);
+  try {
+    return http_.Perform(request, sink, on_headers);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNetwork) throw;
+    // Name the operation and the object, not only the URL.
+    throw Error(e.code(), fmt::format("gcs {} {}: {}", call.op, Uri(call.object), e.what()),
+                e.retryable());
+  }
 }
 
 net::HttpResponse GcsClient::Send(const GcsCall& call, const net::BodySink& sink,
