@@ -62,6 +62,10 @@ void GcsWriter::Write(ConstByteSpan src) {
         SendChunk(/*last=*/false);
       }
       size_t take = std::min<size_t>(src.size(), chunk_size_ - buffer_.size());
+      // The whole chunk at once: growing by doubling would copy, holding the old buffer and the
+      // new one (up to twice the chunk) at the moment of the copy. Pages not written yet are not
+      // resident, so a small object costs only what it holds.
+      if (buffer_.capacity() < chunk_size_) buffer_.reserve(chunk_size_);
       buffer_.append(AsChars(src.first(take)));
       src = src.subspan(take);
     }
