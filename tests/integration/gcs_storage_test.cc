@@ -110,12 +110,15 @@ TEST_F(GcsTest, ALargeObjectGoesInAlignedChunksAndTheLastCarriesTheTotal) {
   PutString(storage, "big", data, {{"walnut-compression", "lz4"}}, late);
   EXPECT_EQ(storage.stats().resumable_uploads, 1u);
   EXPECT_EQ(storage.stats().chunks_sent, 5u);
-  // The session took the metadata when it opened: the late one could not go with it.
-  EXPECT_FALSE(late->kept);
+  // The session took the metadata when it opened; the late one came by objects.patch.
+  EXPECT_TRUE(late->kept);
   auto info = storage.Stat("big");
   ASSERT_TRUE(info);
   EXPECT_EQ(info->size, data.size());
-  EXPECT_EQ(info->metadata, (std::map<std::string, std::string>{{"walnut-compression", "lz4"}}));
+  EXPECT_EQ(info->metadata,
+            (std::map<std::string, std::string>{{"walnut-compression", "lz4"},
+                                                {"walnut-sha256", std::string(64, 'c')}}));
+  EXPECT_EQ(Count(server_, "patch"), 1);
   EXPECT_TRUE(ReadAll(*storage.Get("big")) == data);
   // Exactly a multiple of the chunk: the last chunk is sent as "bytes */<total>" with no body.
   std::string exact = RandomBytes(2u << 18, 8);

@@ -7,6 +7,8 @@ tests require none). The request shapes follow Google's published documentation:
   objects.get       https://cloud.google.com/storage/docs/json_api/v1/objects/get
   objects.list      https://cloud.google.com/storage/docs/json_api/v1/objects/list
   objects.delete    https://cloud.google.com/storage/docs/json_api/v1/objects/delete
+  objects.patch     https://cloud.google.com/storage/docs/json_api/v1/objects/patch (sent as POST
+                    with X-HTTP-Method-Override: PATCH, which Google's APIs accept)
   objects.insert    https://cloud.google.com/storage/docs/json_api/v1/objects/insert
   multipart upload  https://cloud.google.com/storage/docs/uploading-objects (JSON API, multipart)
   resumable upload  https://cloud.google.com/storage/docs/performing-resumable-uploads
@@ -192,6 +194,8 @@ class Handler(BaseHTTPRequestHandler):
             return "insert"
         if re.fullmatch(r"/storage/v1/b/[^/]+/o", path):
             return "list"
+        if self.command == "POST" and self.headers.get("X-HTTP-Method-Override") == "PATCH":
+            return "patch"
         if self.command == "DELETE":
             return "delete"
         return "media" if self.q.get("alt") == "media" else "get"
@@ -343,6 +347,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.list(bucket)
         if self.command == "GET":
             return self.get(bucket, name)
+        if kind == "patch":
+            return self.patch(bucket, name)
         if self.command == "DELETE":
             self.allow_params()
             with self.server.state.lock:
@@ -384,6 +390,32 @@ class Handler(BaseHTTPRequestHandler):
         last = min(last, len(data) - 1)
         headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
         return self.send(206, data[first:last + 1], headers, "application/octet-stream")
+
+    def patch(self, bucket, name):
+        self.allow_params("ifGenerationMatch")
+        if not self.headers.get("Content-Type", "").startswith("application/json"):
+            raise Reject(400, "objects.patch takes a JSON body")
+        try:
+            body = json.loads(self.data)
+        except ValueError:
+            raise Reject(400, "the patch is not JSON")
+        if not isinstance(body, dict) or set(body) != {"metadata"} or not isinstance(body["metadata"], dict):
+            raise Reject(400, "only metadata is expected in a patch")
+        with self.server.state.lock:
+            obj = self.bucket(bucket).get(name)
+            if obj is None:
+                raise Reject(404, "No such object: " + bucket + "/" + name, "notFound")
+            if "ifGenerationMatch" in self.q and self.q["ifGenerationMatch"] != str(obj["generation"]):
+                raise Reject(412, "Precondition Failed", "conditionNotMet")
+            for k, v in body["metadata"].items():
+                if v is None:
+                    obj["metadata"].pop(k, None)
+                elif isinstance(v, str):
+                    obj["metadata"][k] = v
+                else:
+                    raise Reject(400, "metadata values must be strings")
+            resource = object_resource(bucket, name, obj)
+        return self.send(200, resource)
 
     def list(self, bucket):
         self.allow_params("prefix", "delimiter", "pageToken", "maxResults", "fields")

@@ -135,8 +135,8 @@ void GcsStorage::Delete(std::span<const std::string> keys) {
 }
 
 bool GcsStorage::Supports(StorageFeature feature) const {
-  // Late metadata only for objects that fit one multipart upload: a resumable session takes the
-  // metadata when it opens, as S3's multipart upload does.
+  // Late metadata: with the object when it fits one multipart upload, else by objects.patch right
+  // after the upload (not atomic with it: kLateMetadata is not claimed).
   return feature == StorageFeature::kPrefixListing;
 }
 

@@ -16,7 +16,9 @@ namespace walnut::gcs {
 // 256 KiB): an object that fits is sent at Close() as one multipart upload (uploadType=multipart:
 // its metadata, late metadata included, and its bytes in one request). A larger one becomes a
 // resumable upload (uploadType=resumable): a session is opened with the metadata, each full chunk
-// is PUT with "Content-Range: bytes a-b/*", and Close() sends the rest with the total size. A
+// is PUT with "Content-Range: bytes a-b/*", and Close() sends the rest with the total size, then
+// adds the late metadata with an objects.patch conditional on the new generation (a reader in
+// between sees the object without it). A
 // chunk whose request fails is resumed from the byte after the last one the server says it has
 // (the Range header of a 308 answer to a status query), so a dropped connection re-sends at most
 // one chunk. Nothing is visible before the final chunk is accepted; Abort() or destruction
@@ -41,6 +43,8 @@ class GcsWriter : public Writer {
   // Returns nullopt when the upload is already complete (200/201).
   std::optional<uint64_t> QueryCommitted(std::optional<uint64_t> total, Deadline deadline);
   void PutSimple();
+  // After a resumable upload: adds the late metadata with objects.patch (ifGenerationMatch).
+  void PatchLateMetadata();
   std::string ResourceJson(bool with_late) const;
   void CheckOpen() const;
 
@@ -51,8 +55,9 @@ class GcsWriter : public Writer {
   const uint64_t chunk_size_;
   const Deadline deadline_;  // GCS_CONTEXT_TIMEOUT from the start of the upload
   std::string buffer_;
-  uint64_t offset_ = 0;  // the object offset of buffer_[0]: bytes the server has committed
-  std::string session_;  // the resumable session URI once opened
+  uint64_t offset_ = 0;     // the object offset of buffer_[0]: bytes the server has committed
+  std::string session_;     // the resumable session URI once opened
+  std::string generation_;  // of the object the final chunk made
   enum class State { kOpen, kClosed, kAborted, kFailed } state_ = State::kOpen;
 };
 
