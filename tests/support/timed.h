@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "support/cli_runner.h"
+#include "support/error_lines.h"
 #include "support/test_util.h"
 
 // How long a failure took and whether it is one line: for the tests that a backend fails in time
@@ -39,6 +40,18 @@ inline std::pair<CommandResult, std::chrono::milliseconds> TimedRun(const CliRun
   CommandResult r = cli.Run(args);
   return {r, std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::steady_clock::now() - start)};
+}
+
+// A failing command: a non-zero exit, one ERROR line naming each of `must_contain`, within 30 s.
+// Returns the result for further checks (no secret printed, ...).
+inline CommandResult ExpectFailsInOneLineInTime(
+    const CliRunner& cli, const std::string& args,
+    std::initializer_list<std::string_view> must_contain) {
+  auto [r, took] = TimedRun(cli, args);
+  EXPECT_NE(r.exit_code, 0);
+  ExpectOneErrorLine(r, must_contain);
+  EXPECT_LT(took, std::chrono::seconds(30));
+  return r;
 }
 
 }  // namespace walnut::testing
