@@ -33,6 +33,8 @@ packages=(
   ceph-mon ceph-osd radosgw uuid-runtime curl openssl jq
   # a real SFTP server for the integration tests (tests/tools/sshd-server.sh), run unprivileged
   openssh-server openssh-client
+  # the scripted Google Cloud Storage server of the GCS tests (tests/tools/gcs-server.py)
+  python3
   # walnut metrics' tests: promtool checks the exposition, node_exporter serves the textfile
   prometheus prometheus-node-exporter
   # the peers the benchmarks run side by side with Walnut

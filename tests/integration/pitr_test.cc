@@ -179,6 +179,9 @@ INSTANTIATE_TEST_SUITE_P(Sftp, PitrS3Test, ::testing::Values(TestStorage::kSftp)
 // And on Azure Blob Storage, in the fixture's azurite.
 INSTANTIATE_TEST_SUITE_P(Azure, PitrS3Test, ::testing::Values(TestStorage::kAzure),
                          TestStorageParamName);
+// And on the scripted GCS server (support/gcs_server.h).
+INSTANTIATE_TEST_SUITE_P(Gcs, PitrS3Test, ::testing::Values(TestStorage::kGcs),
+                         TestStorageParamName);
 
 TEST_F(PitrTest, KilledBackupPushLeavesNoVisibleBackupAndTheNextOneWorks) {
   WalnutConfig config(TestStorage::kDirectory, "pitr-kill");

@@ -1,6 +1,7 @@
 #include "support/cli_runner.h"
 
 #include "support/azurite_server.h"
+#include "support/gcs_server.h"
 #include "support/sshd_server.h"
 
 #include <atomic>
@@ -53,6 +54,10 @@ void CliRunner::UseSftpStorage(const std::string& what) {
   for (const auto& [name, value] : SftpCliSettings(what, work_.path())) Set(name, value);
 }
 
+void CliRunner::UseGcsStorage(const std::string& what) {
+  for (const auto& [name, value] : GcsCliSettings(what, work_.path())) Set(name, value);
+}
+
 void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
   switch (storage) {
     case TestStorage::kDirectory:
@@ -66,6 +71,8 @@ void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
     case TestStorage::kAzure:
       for (const auto& [name, value] : AzureCliSettings("cli-" + what)) Set(name, value);
       return;
+    case TestStorage::kGcs:
+      return UseGcsStorage(what);
   }
 }
 

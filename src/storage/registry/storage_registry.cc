@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "storage/azure/azure_settings.h"
 #include "storage/fs/fs_settings.h"
+#include "storage/gcs/gcs_settings.h"
 #include "storage/registry/walg_backends_not_yet.h"
 #include "storage/s3/s3_settings.h"
 #include "storage/sftp/sftp_settings.h"
@@ -19,7 +20,7 @@ constexpr StorageBackend kBackends[] = {
     {"oss", "WALG_OSS_PREFIX", &OssSettingSpecs, nullptr},
     {"s3", "WALG_S3_PREFIX", &s3::S3SettingSpecs, &s3::OpenS3Storage},
     {"file", "WALG_FILE_PREFIX", &FsSettingSpecs, &OpenFsStorage},
-    {"gs", "WALG_GS_PREFIX", &GcsSettingSpecs, nullptr},
+    {"gs", "WALG_GS_PREFIX", &gcs::GcsSettingSpecs, &gcs::OpenGcsStorage},
     {"azure", "WALG_AZ_PREFIX", &azure::AzureSettingSpecs, &azure::OpenAzureStorage},
     {"swift", "WALG_SWIFT_PREFIX", &SwiftSettingSpecs, nullptr},
     {"ssh", "WALG_SSH_PREFIX", &sftp::SftpSettingSpecs, &sftp::OpenSftpStorage},
@@ -41,8 +42,8 @@ const StorageBackend& SelectStorageBackend(const Config& config) {
   }
   throw Error(ErrorCode::kInvalidArgument,
               "no storage configured: set WALG_FILE_PREFIX (a local directory), WALG_S3_PREFIX "
-              "(s3://bucket/path), WALG_SSH_PREFIX (ssh://host/path) or WALG_AZ_PREFIX "
-              "(azure://container/path)");
+              "(s3://bucket/path), WALG_GS_PREFIX (gs://bucket/path), WALG_SSH_PREFIX "
+              "(ssh://host/path) or WALG_AZ_PREFIX (azure://container/path)");
 }
 
 std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& common) {

@@ -60,36 +60,6 @@ std::span<const SettingSpec> OssSettingSpecs() {
   return specs;
 }
 
-std::span<const SettingSpec> GcsSettingSpecs() {
-  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Google Cloud");
-  static const std::vector<SettingSpec> specs = {
-      DefineSetting("WALG_GS_PREFIX", K::kString, "Google Cloud Storage, gs://bucket/path")
-          .Alias("WALE_GS_PREFIX")
-          .Refused(WALNUT_NOT_YET("Google Cloud")),
-      DefineSetting("GOOGLE_APPLICATION_CREDENTIALS", K::kString, "GCS service account credentials")
-          .StorageKey("GOOGLE_APPLICATION_CREDENTIALS")
-          .Secret()
-          .Warned(kOnly),
-      DefineSetting("GCS_CONTEXT_TIMEOUT", K::kString, "GCS request timeout")
-          .StorageKey("GCS_CONTEXT_TIMEOUT")
-          .Warned(kOnly),
-      DefineSetting("GCS_NORMALIZE_PREFIX", K::kString, "GCS: normalize the prefix path")
-          .StorageKey("GCS_NORMALIZE_PREFIX")
-          .Warned(kOnly),
-      DefineSetting("GCS_ENCRYPTION_KEY", K::kString, "GCS customer-supplied encryption key")
-          .StorageKey("GCS_ENCRYPTION_KEY")
-          .Secret()
-          .Warned(kOnly),
-      DefineSetting("GCS_MAX_CHUNK_SIZE", K::kString, "GCS upload chunk size")
-          .StorageKey("GCS_MAX_CHUNK_SIZE")
-          .Warned(kOnly),
-      DefineSetting("GCS_MAX_RETRIES", K::kString, "GCS request retries")
-          .StorageKey("GCS_MAX_RETRIES")
-          .Warned(kOnly),
-  };
-  return specs;
-}
-
 std::span<const SettingSpec> SwiftSettingSpecs() {
   constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Swift");
   static const std::vector<SettingSpec> specs = {

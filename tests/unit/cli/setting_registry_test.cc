@@ -132,6 +132,11 @@ TEST(SettingRegistryTest, EveryImplementedSettingIsRead) {
        {"WALG_LIBSODIUM_KEY_PATH", key_file}},
       {{"WALG_SSH_PREFIX", "ssh://host/path"}, {"SSH_PASSWORD", "secret"}},
       {{"WALG_AZ_PREFIX", "azure://container/path"}, {"AZURE_STORAGE_ACCOUNT", "acct"}},
+      {{"WALG_GS_PREFIX", "gs://bucket/path"},
+       {"GOOGLE_APPLICATION_CREDENTIALS", key_file},
+       {"GCS_ENCRYPTION_KEY", "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="},
+       {"STORAGE_EMULATOR_HOST", "127.0.0.1:1"},
+       {"GCE_METADATA_HOST", "127.0.0.1:1"}},
       {{"WALG_S3_PREFIX", "s3://bucket/path"},
        {"WALNUT_S3_ANONYMOUS", "true"},
        {"AWS_ENDPOINT", "http://127.0.0.1:1"},
@@ -275,6 +280,10 @@ TEST(StorageRegistryTest, SelectionFollowsWalGOrder) {
                 .name,
             "azure");
   EXPECT_EQ(SelectStorageBackend(Config({}, {{"WALG_SSH_PREFIX", "ssh://h/x"}})).name, "ssh");
+  EXPECT_EQ(SelectStorageBackend(
+                Config({}, {{"WALG_GS_PREFIX", "gs://b/x"}, {"WALG_AZ_PREFIX", "azure://c"}}))
+                .name,
+            "gs");
   try {
     SelectStorageBackend(Config({}, {}));
     ADD_FAILURE() << "no storage was accepted";
@@ -282,8 +291,8 @@ TEST(StorageRegistryTest, SelectionFollowsWalGOrder) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_STREQ(e.what(),
                  "no storage configured: set WALG_FILE_PREFIX (a local directory), "
-                 "WALG_S3_PREFIX (s3://bucket/path), WALG_SSH_PREFIX (ssh://host/path) or "
-                 "WALG_AZ_PREFIX (azure://container/path)");
+                 "WALG_S3_PREFIX (s3://bucket/path), WALG_GS_PREFIX (gs://bucket/path), "
+                 "WALG_SSH_PREFIX (ssh://host/path) or WALG_AZ_PREFIX (azure://container/path)");
   }
 }
 
