@@ -133,7 +133,7 @@ pg_start "$SRC" "$SCRATCH" "$SCRATCH/server.log" max_wal_size=4GB archive_mode=o
   -U postgres postgres >"$SCRATCH/load.log" 2>&1 || die "pgbench -i failed; see $SCRATCH/load.log"
 psql_at "$SCRATCH" "VACUUM ANALYZE" >/dev/null
 psql_at "$SCRATCH" "CHECKPOINT" >/dev/null
-DATA_BYTES=$(du -sb "$SRC" | cut -f1)
+DATA_BYTES=$(du -sb --exclude=pg_wal "$SRC" | cut -f1)
 
 log "backups: walnut backup-push, pgbackrest backup --type=full"
 "${AS_PG[@]}" "${PGBR[@]}" stanza-create >/dev/null || die "pgbackrest stanza-create failed"

@@ -375,12 +375,12 @@ class BackupRestore {
                                 "backup {} is of system {}: a delta restore would replace another "
                                 "cluster; restore into an empty directory, or pass "
                                 "--delta-other-cluster if replacing it is meant",
-                                target_.string(), *local_id, name_,
-                                *sentinel_.system_identifier));
+                                target_.string(), *local_id, name_, *sentinel_.system_identifier));
       }
-      spdlog::warn("{}: replacing the cluster of system identifier {} by backup {} (system {}), "
-                   "as --delta-other-cluster asks",
-                   target_.string(), *local_id, name_, *sentinel_.system_identifier);
+      spdlog::warn(
+          "{}: replacing the cluster of system identifier {} by backup {} (system {}), "
+          "as --delta-other-cluster asks",
+          target_.string(), *local_id, name_, *sentinel_.system_identifier);
     }
     std::string control = (target_ / kPgControlPath).string();
     if (int unlink_err = options_.fs.Unlink(control); unlink_err != 0 && unlink_err != ENOENT) {
@@ -401,8 +401,7 @@ class BackupRestore {
     // In a chain the whole content's digest comes from the level holding the whole copy
     // (ReconcileTarget); an increment's digest is not the content's.
     if (!chain_plan_ && !file.is_incremented) facts.sha256_hex = file.sha256;
-    facts.mtime =
-        std::chrono::floor<std::chrono::seconds>(file.mtime.time_since_epoch()).count();
+    facts.mtime = std::chrono::floor<std::chrono::seconds>(file.mtime.time_since_epoch()).count();
   }
 
   // --delta: compares the target with the backup's list, removes what the backup lacks, and
@@ -414,7 +413,8 @@ class BackupRestore {
         std::optional<std::string> relative = NormalizeTarPath(path);
         if (!relative) return;
         auto it = facts_.find(*relative);
-        if (it != facts_.end()) it->second.sha256_hex = chain_plan_->Sha256(file.whole_level, &file);
+        if (it != facts_.end())
+          it->second.sha256_hex = chain_plan_->Sha256(file.whole_level, &file);
       });
     }
     ExistingTargetOptions reconcile;

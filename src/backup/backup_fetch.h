@@ -24,9 +24,9 @@ struct BackupFetchOptions {
   std::string target_user_data{};
   std::string mask{};               // --mask: a shell pattern on paths relative to the target
   std::string restore_spec_path{};  // --restore-spec FILE; "" uses the backup's own Spec
-  bool fsync = true;               // !WALG_TAR_DISABLE_FSYNC
-  int download_concurrency = 10;   // WALG_DOWNLOAD_CONCURRENCY
-  int download_file_retries = 15;  // WALG_DOWNLOAD_FILE_RETRIES
+  bool fsync = true;                // !WALG_TAR_DISABLE_FSYNC
+  int download_concurrency = 10;    // WALG_DOWNLOAD_CONCURRENCY
+  int download_file_retries = 15;   // WALG_DOWNLOAD_FILE_RETRIES
   // How a delta chain is applied (--reverse-unpack / WALG_USE_REVERSE_UNPACK).
   ChainOrder chain_order = ChainOrder::kReverse;
   // backup-fetch --delta / --delta-fast: restore into a directory that may hold a cluster already,

@@ -29,7 +29,7 @@ enum class DeltaCheck {
 
 // What the backup says of one path (from files_metadata.json).
 struct BackupFileFacts {
-  bool regular = false;         // a regular file (known from a recorded Size or SHA-256)
+  bool regular = false;          // a regular file (known from a recorded Size or SHA-256)
   std::optional<uint64_t> size;  // "Size"
   std::string sha256_hex;        // of the whole content; "" when unknown (increments, WAL-G)
   std::optional<int64_t> mtime;  // whole seconds, as the restore sets it
@@ -72,7 +72,7 @@ struct ExistingTargetOptions {
 };
 
 struct ExistingTargetResult {
-  std::unordered_set<std::string> kept;  // regular files equal to the backup's: not rewritten
+  std::unordered_set<std::string> kept;     // regular files equal to the backup's: not rewritten
   std::unordered_set<std::string> present;  // directories (and symlinks) already in place
   uint64_t files_hashed = 0;
   uint64_t bytes_hashed = 0;
@@ -82,10 +82,10 @@ struct ExistingTargetResult {
 
 // Walks `target` (without following symlinks) against `expected` (relative path -> facts; every
 // path the backup restores, directories and links too) and decides what to keep: a regular file by
-// CompareExistingFile (hashing the kHash ones, `concurrency` at once; a hashed file found equal gets
-// the backup's mtime, so that a later --delta-fast trusts it), a directory or link the backup also
-// has stays. Removes every entry the backup does not have, and every entry whose type differs from
-// the backup's (a directory where the backup has a file). Throws Error naming the path.
+// CompareExistingFile (hashing the kHash ones, `concurrency` at once; a hashed file found equal
+// gets the backup's mtime, so that a later --delta-fast trusts it), a directory or link the backup
+// also has stays. Removes every entry the backup does not have, and every entry whose type differs
+// from the backup's (a directory where the backup has a file). Throws Error naming the path.
 ExistingTargetResult ReconcileExistingTarget(
     LocalFs& fs, const std::filesystem::path& target,
     const std::unordered_map<std::string, BackupFileFacts>& expected,

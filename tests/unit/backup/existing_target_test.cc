@@ -23,9 +23,7 @@ using testing::WriteFile;
 
 constexpr int64_t kMtime = 1700000000;
 
-std::string Sha(const std::string& data) {
-  return Digest::Of(AsBytes(data)).Hex();
-}
+std::string Sha(const std::string& data) { return Digest::Of(AsBytes(data)).Hex(); }
 
 BackupFileFacts File(const std::string& content, int64_t mtime = kMtime) {
   BackupFileFacts facts;
@@ -65,8 +63,7 @@ TEST(CompareExistingFileTest, FastModeTrustsSizeAndMtimeAndHashesTheRest) {
   LocalFileFacts touched{FileType::kRegular, 4, kMtime + 1};
   EXPECT_EQ(CompareExistingFile(backup, touched, DeltaCheck::kSizeAndMtime), DeltaVerdict::kHash);
   LocalFileFacts longer{FileType::kRegular, 5, kMtime};
-  EXPECT_EQ(CompareExistingFile(backup, longer, DeltaCheck::kSizeAndMtime),
-            DeltaVerdict::kRewrite);
+  EXPECT_EQ(CompareExistingFile(backup, longer, DeltaCheck::kSizeAndMtime), DeltaVerdict::kRewrite);
 }
 
 TEST(CompareExistingFileTest, WithoutTheContentsDigestTheFileIsRestored) {
@@ -78,8 +75,7 @@ TEST(CompareExistingFileTest, WithoutTheContentsDigestTheFileIsRestored) {
   // --delta-fast still trusts a recorded size and mtime.
   EXPECT_EQ(CompareExistingFile(backup, same, DeltaCheck::kSizeAndMtime), DeltaVerdict::kKeep);
   backup.size.reset();  // WAL-G records no size: nothing to trust
-  EXPECT_EQ(CompareExistingFile(backup, same, DeltaCheck::kSizeAndMtime),
-            DeltaVerdict::kRewrite);
+  EXPECT_EQ(CompareExistingFile(backup, same, DeltaCheck::kSizeAndMtime), DeltaVerdict::kRewrite);
 }
 
 TEST(RefuseLivePostmasterTest, ALivePidIsRefusedAStaleOneIsNot) {
@@ -138,12 +134,12 @@ TEST_F(ReconcileTest, KeepsEqualFilesRewritesTheRestAndRemovesWhatTheBackupLacks
   expected_["base"] = Directory();
   expected_["base/1"] = Directory();
   expected_["base/1/1259"] = File("pages-v1");
-  expected_["base/1/2000"] = File("same-size");   // same size, other content locally
-  expected_["base/1/3000"] = File("short");       // other size locally
-  expected_["base/1/4000"] = File("not there");   // absent locally
+  expected_["base/1/2000"] = File("same-size");  // same size, other content locally
+  expected_["base/1/3000"] = File("short");      // other size locally
+  expected_["base/1/4000"] = File("not there");  // absent locally
   expected_["global"] = Directory();
-  expected_["pg_wal"] = File("a file");           // a directory locally
-  Put("PG_VERSION", "15\n", kMtime + 50);         // equal content, touched
+  expected_["pg_wal"] = File("a file");    // a directory locally
+  Put("PG_VERSION", "15\n", kMtime + 50);  // equal content, touched
   Put("base/1/1259", "pages-v1");
   Put("base/1/2000", "SAME-SIZE");
   Put("base/1/3000", "longer content");
@@ -155,8 +151,7 @@ TEST_F(ReconcileTest, KeepsEqualFilesRewritesTheRestAndRemovesWhatTheBackupLacks
 
   ExistingTargetResult result = Reconcile(DeltaCheck::kChecksum);
   EXPECT_EQ(result.kept, (std::unordered_set<std::string>{"PG_VERSION", "base/1/1259"}));
-  EXPECT_EQ(result.present,
-            (std::unordered_set<std::string>{"base", "base/1", "global"}));
+  EXPECT_EQ(result.present, (std::unordered_set<std::string>{"base", "base/1", "global"}));
   EXPECT_EQ(result.files_hashed, 3u);  // PG_VERSION, 1259, 2000: the sizes that matched
   EXPECT_EQ(result.rewrite, 4u);       // 2000, 3000, 4000, pg_wal
   EXPECT_EQ(result.removed, 4u);       // 5000, base/16384, postmaster.pid, the pg_wal directory
@@ -177,7 +172,7 @@ TEST_F(ReconcileTest, FastModeReadsOnlyFilesWhoseMtimeMoved) {
   expected_["base/b"] = File("bbbb");
   expected_["base/c"] = File("cccc");
   Put("base/a", "aaaa");
-  Put("base/b", "BBBB");               // changed within the same second: trusted, as pgBackRest
+  Put("base/b", "BBBB");              // changed within the same second: trusted, as pgBackRest
   Put("base/c", "cccc", kMtime + 7);  // touched: read, equal
   ExistingTargetResult result = Reconcile(DeltaCheck::kSizeAndMtime);
   EXPECT_EQ(result.kept, (std::unordered_set<std::string>{"base/a", "base/b", "base/c"}));
