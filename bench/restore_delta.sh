@@ -140,6 +140,7 @@ log "backups: walnut backup-push, pgbackrest backup --type=full"
 "${AS_PG[@]}" "${WALNUT_ENV[@]}" "$WALNUT" backup-push "$SRC" 2>"$SCRATCH/push.log" ||
   die "walnut backup-push failed: $(tail -n 3 "$SCRATCH/push.log")"
 "${AS_PG[@]}" "${PGBR[@]}" --type=full backup || die "pgbackrest backup failed"
+WALNUT_TARS=$(find "$SCRATCH/walnut-repo/basebackups_005" -path '*/tar_partitions/part_*' | wc -l)
 
 ACCOUNTS=$((SCALE * 100000))
 CHANGED=$((ACCOUNTS * CHANGE_PCT / 100))
@@ -199,7 +200,7 @@ P_FULL=$(med pgbackrest-full) P_DELTA=$(med pgbackrest-delta) P_FORCE=$(med pgba
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 mbs() { awk -v t="$1" -v b="$DATA_BYTES" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else print "-" }'; }
 
-HEADER="restore into an existing directory: pgbench -s $SCALE --partitions $PARTITIONS ($((DATA_BYTES / 1000000)) MB), $CHANGE_PCT % of the accounts updated after the backup; Walnut's tars ${TAR_MB:-1074} MB; median of $RUNS
+HEADER="restore into an existing directory: pgbench -s $SCALE --partitions $PARTITIONS ($((DATA_BYTES / 1000000)) MB), $CHANGE_PCT % of the accounts updated after the backup; Walnut's tars ${TAR_MB:-1074} MB ($WALNUT_TARS data tars); median of $RUNS
 $(machine_line)
 $("$WALNUT" --version 2>/dev/null | head -n1 | cut -f1-2 | tr '\t' ' '); $(pgbackrest version); scratch in $(dirname "$SCRATCH")
 walnut --delta: $(cat "$SCRATCH/walnut-delta.line" 2>/dev/null)
