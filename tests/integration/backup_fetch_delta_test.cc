@@ -229,6 +229,27 @@ TEST_F(BackupFetchDeltaIt, ReRestoreOverAChangedClusterRewritesOnlyWhatDiffers_D
   r = FetchDelta(config, other, full.name, "--delta --delta-other-cluster");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   RecoverAndCheck(config, other, full, "over another cluster");
+
+  // A directory that holds no cluster is never emptied.
+  TempDir stray;
+  GrantToPgRunUser(stray.path());
+  WriteFile(stray.path() / "precious", "keep");
+  GrantToPgRunUser(stray.path() / "precious");
+  r = config.Run("backup-fetch --delta " + ShellQuote(stray.path().string()) + " " + full.name);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ExpectOneErrorLine(r, {"holds no PostgreSQL data directory", stray.path().string()});
+  EXPECT_EQ(ReadFile(stray.path() / "precious"), "keep");
+}
+
+// The flags' combinations: one line each, exit 2, before the storage is read.
+TEST_F(BackupFetchDeltaIt, FlagCombinationsAreCheckedFirst) {
+  WalnutConfig config(TestStorage::kDirectory, "fetch-delta-flags");
+  CommandResult r = config.Run("backup-fetch --delta-other-cluster /nonexistent/data LATEST");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  ExpectOneErrorLine(r, {"--delta-other-cluster", "--delta"});
+  r = config.Run("backup-fetch --delta --delta-fast /nonexistent/data LATEST");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  ExpectOneErrorLine(r, "--delta");
 }
 
 // A chain (full + delta): a directory restored from the full and changed is brought to the
