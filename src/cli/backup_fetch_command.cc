@@ -7,6 +7,7 @@
 
 #include "backup/backup_catalog.h"
 #include "backup/backup_fetch.h"
+#include "backup/existing_target.h"
 #include "cli/this_binary.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -25,6 +26,9 @@ struct FetchArgs {
   std::string target_user_data;
   bool reverse_unpack = true;
   bool skip_redundant_tars = false;
+  bool delta = false;
+  bool delta_fast = false;
+  bool delta_other_cluster = false;
   CLI::Option* reverse_unpack_option = nullptr;
   recovery::RecoveryFlags recovery;
 };
@@ -106,6 +110,16 @@ int Fetch(CommandContext& context, const FetchArgs& args) {
   options.download_concurrency = settings.download_concurrency;
   options.download_file_retries = settings.download_file_retries;
   options.chain_order = ChooseChainOrder(context, args);
+  if (args.delta_fast) {
+    options.delta = DeltaCheck::kSizeAndMtime;
+  } else if (args.delta) {
+    options.delta = DeltaCheck::kChecksum;
+  }
+  if (args.delta_other_cluster && !options.delta) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "backup-fetch --delta-other-cluster goes with --delta or --delta-fast");
+  }
+  options.delta_other_cluster = args.delta_other_cluster;
   // --skip-redundant-tars / WALG_SKIP_REDUNDANT_TARS: always on, in both orders. The plan built
   // from the target's file list tells which tars of each level hold a piece still needed, so the
   // others are never downloaded (docs/delta-restore.md).
@@ -122,6 +136,13 @@ int Fetch(CommandContext& context, const FetchArgs& args) {
   spdlog::info("backup {} fetched into {}: {} files, {} bytes in {:.1f} s ({:.1f} MB/s)",
                result.backup_name, options.target_dir, result.files, result.bytes, seconds,
                seconds > 0 ? static_cast<double>(result.bytes) / 1e6 / seconds : 0.0);
+  if (options.delta) {
+    spdlog::info(
+        "delta restore: {} file(s) rewritten, {} kept as they were ({} of them read to compare), "
+        "{} entr(y/ies) removed, {} tar(s) not downloaded",
+        result.files, result.files_kept, result.files_hashed, result.entries_removed,
+        result.tars_skipped);
+  }
   if (request.Requested()) {
     WriteRecovery(context, options.target_dir, result.backup_name, request);
     return 0;
@@ -177,11 +198,12 @@ void AddRecoveryOptions(CLI::App& cmd, recovery::RecoveryFlags& flags) {
 void AddBackupFetchCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   CLI::App* cmd = app.add_subcommand(
       "backup-fetch",
-      "backup-fetch DIR NAME|LATEST: restore a base backup into an empty directory");
+      "backup-fetch DIR NAME|LATEST: restore a base backup into an empty directory (or, with "
+      "--delta, over the cluster already there, rewriting only what differs)");
   AddTargetStorageOption(*cmd, context);
   auto args = std::make_shared<FetchArgs>();
   cmd->add_option("destination_directory", args->target_dir,
-                  "Directory to restore into (empty or missing)")
+                  "Directory to restore into (empty or missing; with --delta, a data directory)")
       ->required();
   cmd->add_option("backup_name", args->backup_name, "Backup name, or LATEST");
   cmd->add_option("--mask", args->mask,
@@ -196,6 +218,18 @@ void AddBackupFetchCommand(CLI::App& app, CommandContext& context, CommandAction
   cmd->add_flag("--skip-redundant-tars", args->skip_redundant_tars,
                 "Accepted for WAL-G compatibility: tars holding nothing a delta chain still needs "
                 "are always skipped, in either order");
+  auto* delta = cmd->add_flag(
+      "--delta", args->delta,
+      "Restore into a data directory that holds a cluster (as pgBackRest's restore --delta): "
+      "files equal to the backup's (size and SHA-256) are kept, the others rewritten, what the "
+      "backup lacks removed, pg_control restored last; refused while PostgreSQL runs there or "
+      "when it is another cluster");
+  cmd->add_flag("--delta-fast", args->delta_fast,
+                "As --delta, but a file with the backup's size and mtime is kept without reading "
+                "it (pgBackRest's --delta --force)")
+      ->excludes(delta);
+  cmd->add_flag("--delta-other-cluster", args->delta_other_cluster,
+                "With --delta: restore even over a cluster of another system identifier");
   AddRecoveryOptions(*cmd, args->recovery);
   cmd->callback(
       [&context, &action, args] { action = [&context, args] { return Fetch(context, *args); }; });
