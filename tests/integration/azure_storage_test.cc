@@ -222,7 +222,9 @@ TEST(AzureStorageTest, ResetsAndHangsMidTransferAreRetried) {
   writer->Write(AsBytes(data));
   writer->Close();
   EXPECT_EQ(ReadAll(*storage.Get("obj")), data);
-  EXPECT_GT(proxy.faults(), 2);
+  // Connections 1 (reset) and 2 (hang) at least; how many more the transfer opens depends on how
+  // often keep-alive connections are reused, so more is not required.
+  EXPECT_GE(proxy.faults(), 2);
 }
 
 // Azure's throttling answer.
