@@ -33,6 +33,8 @@ packages=(
   ceph-mon ceph-osd radosgw uuid-runtime curl openssl jq
   # a real SFTP server for the integration tests (tests/tools/sshd-server.sh), run unprivileged
   openssh-server openssh-client
+  # the scripted Google Cloud Storage server of the GCS tests (tests/tools/gcs-server.py)
+  python3
   # walnut metrics' tests: promtool checks the exposition, node_exporter serves the textfile
   prometheus prometheus-node-exporter
   # the peers the benchmarks run side by side with Walnut
@@ -58,7 +60,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The S3-compatible test server (s3rver), pinned by package-lock.json.
-if [ ! -x "$here/node_modules/.bin/s3rver" ]; then
+# The test servers from npm (s3rver for S3, azurite for Azure), pinned by package-lock.json.
+if [ ! -x "$here/node_modules/.bin/s3rver" ] || [ ! -x "$here/node_modules/.bin/azurite-blob" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi

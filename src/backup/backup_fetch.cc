@@ -4,6 +4,8 @@
 #include <optional>
 #include <set>
 #include <stop_token>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -14,14 +16,17 @@
 #include "backup/backup_name.h"
 #include "backup/delta/chain_restorer.h"
 #include "backup/delta/restore_chain.h"
+#include "backup/existing_target.h"
 #include "backup/extractor.h"
 #include "backup/restore_spec.h"
+#include "backup/tar_reader.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/mutex.h"
 #include "common/retry.h"
 #include "concurrency/async_reader.h"
 #include "concurrency/task_group.h"
+#include "localfs/paths.h"
 #include "pipeline/stage_buffers.h"
 
 namespace walnut {
@@ -196,7 +201,11 @@ class BackupRestore {
     plan_ = PlanTars(*tars_, name_);
 
     target_ = fs::absolute(options_.target_dir);
-    PrepareEmptyDirectory(options_.fs, target_, "target directory", options_.fsync);
+    if (options_.delta) {
+      PrepareExistingTarget();
+    } else {
+      PrepareEmptyDirectory(options_.fs, target_, "target directory", options_.fsync);
+    }
     extractor_.emplace(options_.fs, target_, name_);
     data_options_.fsync = options_.fsync;
     data_options_.mask = options_.mask;
@@ -221,6 +230,7 @@ class BackupRestore {
       }
     }
     if (spec_) PrepareTablespaces(options_.fs, target_, *spec_, options_.fsync);
+    if (options_.delta) ReconcileTarget();
   }
 
   // The data tars, in parallel: the backup's own, or each level of its chain.
@@ -273,6 +283,8 @@ class BackupRestore {
 
   const std::string& name() const { return name_; }
   const Extractor& extractor() const { return *extractor_; }
+  const ExistingTargetResult& existing() const { return existing_; }
+  uint64_t tars_skipped() const { return tars_skipped_; }
 
  private:
   bool HasFilesMetadata() const {
@@ -287,6 +299,7 @@ class BackupRestore {
     auto plan_file = std::move(visitor.on_file);
     auto plan_tar_file_set = std::move(visitor.on_tar_file_set);
     visitor.on_file = [&](const std::string& path, const BackupFileDescription& file) {
+      if (options_.delta) RecordFacts(path, file);
       if (plan_file) {
         // Every path of a delta's target is restored, from whichever level holds it; each
         // piece's checksum is checked by the chain restore.
@@ -299,6 +312,7 @@ class BackupRestore {
     visitor.on_tar_file_set = [&](const std::string& tar, const std::vector<std::string>& paths) {
       if (plan_tar_file_set) plan_tar_file_set(tar, paths);
       if (!plan_.Has(tar)) missing_tars.push_back(tar);
+      if (options_.delta) tar_paths_[tar] = paths;
       for (const std::string& path : paths) {
         extractor_->Expect(path, "");
         if (tar == plan_.pg_control)
@@ -312,6 +326,132 @@ class BackupRestore {
                               name_, tars_->storage().Describe() + "/" + tars_->path(),
                               fmt::join(missing_tars, ", ")));
     }
+  }
+
+  // --delta: the target may hold a cluster already; refuse it when a postmaster runs there or it
+  // is another cluster, then remove pg_control first so that the directory cannot be started
+  // until this restore (or a rerun) completes.
+  void PrepareExistingTarget() {
+    if (!options_.mask.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "backup-fetch --delta cannot be combined with --mask: a delta restore removes "
+                  "what the backup does not have; restore the masked files into an empty "
+                  "directory instead");
+    }
+    if (spec_) {
+      throw Error(ErrorCode::kUnsupported,
+                  fmt::format("backup {} has tablespaces: backup-fetch --delta does not restore "
+                              "tablespaces yet; restore it into an empty directory",
+                              name_));
+    }
+    std::vector<DirectoryEntry> entries;
+    int err = options_.fs.ListDirectory(target_.string(), entries);
+    if (err == ENOENT || (err == 0 && entries.empty())) {
+      PrepareEmptyDirectory(options_.fs, target_, "target directory", options_.fsync);
+      return;
+    }
+    if (err != 0) ThrowSystemError("cannot list the target directory", target_.string(), err);
+    FileStat stat;
+    bool has_version = options_.fs.Stat((target_ / "PG_VERSION").string(), stat, false) == 0;
+    bool has_control = options_.fs.Stat((target_ / kPgControlPath).string(), stat, false) == 0;
+    if (!has_version && !has_control) {
+      throw Error(ErrorCode::kFailedPrecondition,
+                  fmt::format("{} is not empty and holds no PostgreSQL data directory (neither "
+                              "PG_VERSION nor global/pg_control): backup-fetch --delta restores "
+                              "only over a cluster; give it an empty directory or the right one",
+                              target_.string()));
+    }
+    RefuseLivePostmaster(options_.fs, target_);
+    std::optional<uint64_t> local_id = ReadControlSystemIdentifier(options_.fs, target_);
+    if (!local_id) {
+      spdlog::warn(
+          "{} has no global/pg_control (an interrupted restore?): cannot check that it holds the "
+          "cluster of backup {}",
+          target_.string(), name_);
+    } else if (sentinel_.system_identifier && *local_id != *sentinel_.system_identifier) {
+      if (!options_.delta_other_cluster) {
+        throw Error(ErrorCode::kFailedPrecondition,
+                    fmt::format("{} holds the cluster of database system identifier {}, and "
+                                "backup {} is of system {}: a delta restore would replace another "
+                                "cluster; restore into an empty directory, or pass "
+                                "--delta-other-cluster if replacing it is meant",
+                                target_.string(), *local_id, name_, *sentinel_.system_identifier));
+      }
+      spdlog::warn(
+          "{}: replacing the cluster of system identifier {} by backup {} (system {}), "
+          "as --delta-other-cluster asks",
+          target_.string(), *local_id, name_, *sentinel_.system_identifier);
+    }
+    std::string control = (target_ / kPgControlPath).string();
+    if (int unlink_err = options_.fs.Unlink(control); unlink_err != 0 && unlink_err != ENOENT) {
+      ThrowSystemError("cannot remove", control, unlink_err);
+    }
+    if (has_control && options_.fsync) {
+      SyncDirectoryOrThrow(options_.fs, (target_ / "global").string());
+    }
+  }
+
+  // --delta: what files_metadata.json says of one path.
+  void RecordFacts(const std::string& path, const BackupFileDescription& file) {
+    std::optional<std::string> relative = NormalizeTarPath(path);
+    if (!relative || relative->empty()) return;  // Extractor::Expect refuses it
+    BackupFileFacts& facts = facts_[*relative];
+    facts.regular = file.size.has_value() || !file.sha256.empty();
+    if (file.size) facts.size = static_cast<uint64_t>(*file.size);
+    // In a chain the whole content's digest comes from the level holding the whole copy
+    // (ReconcileTarget); an increment's digest is not the content's.
+    if (!chain_plan_ && !file.is_incremented) facts.sha256_hex = file.sha256;
+    facts.mtime = std::chrono::floor<std::chrono::seconds>(file.mtime.time_since_epoch()).count();
+  }
+
+  // --delta: compares the target with the backup's list, removes what the backup lacks, and
+  // tells the extraction what to keep.
+  void ReconcileTarget() {
+    if (chain_plan_) {
+      chain_plan_->ForEach([&](const std::string& path, const ChainPlan::FilePlan& file) {
+        if (file.pieces != 1 || file.whole_level == ChainPlan::kNone) return;
+        std::optional<std::string> relative = NormalizeTarPath(path);
+        if (!relative) return;
+        auto it = facts_.find(*relative);
+        if (it != facts_.end())
+          it->second.sha256_hex = chain_plan_->Sha256(file.whole_level, &file);
+      });
+    }
+    ExistingTargetOptions reconcile;
+    reconcile.check = *options_.delta;
+    reconcile.concurrency = static_cast<int>(std::max(2U, std::thread::hardware_concurrency()));
+    reconcile.fsync = options_.fsync;
+    reconcile.leave_alone.insert(std::string(kPgControlPath));
+    existing_ = ReconcileExistingTarget(options_.fs, target_, facts_, reconcile);
+    for (const std::string& path : existing_.kept) extractor_->MarkPresent(path);
+    for (const std::string& path : existing_.present) extractor_->MarkPresent(path);
+    data_options_.keep = &existing_.kept;
+    extractor_->ReplaceExistingLinks();
+    if (!chain_plan_) {
+      size_t before = plan_.parts.size();
+      std::erase_if(plan_.parts, [&](const std::string& tar) { return !TarHasWork(tar); });
+      tars_skipped_ += before - plan_.parts.size();
+    }
+    spdlog::info(
+        "delta restore into {}: {} file(s) kept ({} read to compare, {} bytes), {} to restore, {} "
+        "entr(y/ies) the backup lacks removed",
+        target_.string(), existing_.kept.size(), existing_.files_hashed, existing_.bytes_hashed,
+        existing_.rewrite, existing_.removed);
+  }
+
+  // --delta: whether a tar of the target backup holds a path not already in place. A tar its
+  // files metadata does not describe is always read.
+  bool TarHasWork(const std::string& tar) const {
+    auto it = tar_paths_.find(tar);
+    if (it == tar_paths_.end()) return true;
+    for (const std::string& path : it->second) {
+      std::optional<std::string> relative = NormalizeTarPath(path);
+      if (!relative || relative->empty()) continue;
+      if (existing_.kept.count(*relative) == 0 && existing_.present.count(*relative) == 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void ExtractParts(const Folder& folder, const BackupSentinel& owner,
@@ -342,7 +482,12 @@ class BackupRestore {
       TarPlan level_plan = is_target ? plan_ : PlanTars(level_tars, backup.name);
       std::vector<std::string> parts;
       for (const std::string& part : level_plan.parts) {
-        if (chain_plan_->TarNeeded(level, part)) parts.push_back(part);
+        if (!chain_plan_->TarNeeded(level, part)) continue;
+        if (is_target && options_.delta && !TarHasWork(part)) {
+          ++tars_skipped_;
+          continue;
+        }
+        parts.push_back(part);
       }
       for (const std::string& needed : chain_plan_->NeededTars(level)) {
         if (!level_plan.Has(needed)) {
@@ -385,6 +530,11 @@ class BackupRestore {
   std::optional<Extractor> extractor_;
   ExtractOptions data_options_;
   std::set<std::string> pg_control_files_{std::string(kPgControlPath)};
+  // --delta: the backup's facts per path, the paths of each of its tars, and what is in place.
+  std::unordered_map<std::string, BackupFileFacts> facts_;
+  std::unordered_map<std::string, std::vector<std::string>> tar_paths_;
+  ExistingTargetResult existing_;
+  uint64_t tars_skipped_ = 0;
 };
 
 }  // namespace
@@ -405,6 +555,10 @@ BackupFetchResult FetchBackup(const BackupCatalog& all_backups, const PipelineOp
   result.backup_name = restore.name();
   result.files = restore.extractor().files_restored();
   result.bytes = restore.extractor().bytes_restored();
+  result.files_kept = restore.existing().kept.size();
+  result.files_hashed = restore.existing().files_hashed;
+  result.entries_removed = restore.existing().removed;
+  result.tars_skipped = restore.tars_skipped();
   result.elapsed = std::chrono::steady_clock::now() - started;
   return result;
 }

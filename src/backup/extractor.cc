@@ -108,6 +108,8 @@ void Extractor::MarkRestored(const std::string& relative) {
   MarkRestoredLocked(relative);
 }
 
+void Extractor::MarkPresent(const std::string& path) { MarkRestored(path); }
+
 void Extractor::MarkRestoredLocked(const std::string& relative) {
   auto it = expected_.find(relative);
   if (it != expected_.end()) it->second.restored = true;
@@ -263,6 +265,10 @@ void Extractor::ExtractTar(Reader& input, const std::string& tar_name,
   while (std::optional<TarEntry> entry = tar.Next()) {
     if (options.skip.count(entry->name) != 0) continue;
     if (options.files_only && entry->type != TarEntry::Type::kRegular) continue;
+    if (options.keep != nullptr && entry->type == TarEntry::Type::kRegular &&
+        options.keep->count(entry->name) != 0) {
+      continue;
+    }
     if (entry->type != TarEntry::Type::kDirectory && !options.mask.empty() &&
         ::fnmatch(options.mask.c_str(), entry->name.c_str(), FNM_PATHNAME) != 0) {
       continue;
@@ -289,7 +295,16 @@ void Extractor::FinishDirectories(bool fsync) {
   MutexLock lock(mu_);
   for (const auto& [relative, link_target] : pending_symlinks_) {
     fs::path path = target_ / relative;
-    if (int err = fs_.Symlink(link_target, path.string())) {
+    int err = fs_.Symlink(link_target, path.string());
+    if (err == EEXIST && replace_links_) {
+      FileStat existing;
+      if (fs_.Stat(path.string(), existing, /*follow_links=*/false) == 0 &&
+          existing.type == FileType::kSymlink) {
+        err = fs_.Unlink(path.string());
+        if (err == 0) err = fs_.Symlink(link_target, path.string());
+      }
+    }
+    if (err != 0) {
       ThrowSystemError("cannot create symbolic link",
                        fmt::format("{} -> {}", path.string(), link_target), err);
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "backup/file_syncer.h"
@@ -68,6 +69,9 @@ struct ExtractOptions {
   bool files_only = false;
   // The backup the tar belongs to, for messages ("": the one given to the Extractor).
   std::string backup_name;
+  // backup-fetch --delta: regular files already in the target with the backup's content; their
+  // entries are skipped (null: none).
+  const std::unordered_set<std::string>* keep = nullptr;
 };
 
 // Restores tar streams into a target directory: regular files (owned by the running user, with
@@ -91,6 +95,12 @@ class Extractor {
   // Declares a path the backup must restore ("base/1/1259" or "/base/1/1259"), with the lower-case
   // hex SHA-256 of its content, or "" when none is recorded. Call before extracting.
   void Expect(std::string_view path, std::string_view sha256_hex);
+
+  // Records `path` (relative) as restored without extracting it: a file or directory already in
+  // the target as the backup has it (backup-fetch --delta).
+  void MarkPresent(const std::string& path);
+  // backup-fetch --delta: a symlink of the backup replaces one already at its path.
+  void ReplaceExistingLinks() { replace_links_ = true; }
 
   // Extracts every entry of the tar stream `input`, named `tar_name` in messages.
   void ExtractTar(Reader& input, const std::string& tar_name, const ExtractOptions& options);
@@ -148,6 +158,7 @@ class Extractor {
   std::map<std::string, std::string> pending_symlinks_ GUARDED_BY(mu_);  // path -> target
   std::set<std::string> tar_symlinks_ GUARDED_BY(mu_);                   // created ones
   FileSyncer syncer_;
+  bool replace_links_ = false;
   std::atomic<uint64_t> bytes_restored_{0};
   std::atomic<uint64_t> files_restored_{0};
 };

@@ -13,6 +13,7 @@
 
 #include "backup/backup_catalog.h"
 #include "backup/backup_metadata.h"
+#include "backup/backup_name.h"
 #include "cli/text_table.h"
 #include "postgres/lsn.h"
 
@@ -144,7 +145,13 @@ std::string Render(const std::vector<Row>& rows, const BackupListFlags& options)
 int RunBackupList(CommandContext& context, const BackupListFlags& options) {
   BackupCatalog catalog(context.root());
   std::vector<Row> rows;
-  for (BackupListEntry& entry : catalog.List()) rows.push_back(Row{std::move(entry), {}, false});
+  const Folder& root = context.root();
+  for (BackupListEntry& entry : catalog.List()) {
+    // With failover storages: where the backup's sentinel is, as WAL-G's storage_name column.
+    std::string holder = root.storage().HolderOf(root.Key(BackupSentinelKey(entry.name)));
+    if (!holder.empty()) entry.storage_name = std::move(holder);
+    rows.push_back(Row{std::move(entry), {}, false});
+  }
   if (rows.empty()) {
     spdlog::info("No backups found");
     if (options.json) std::fputs("[]\n", stdout);
@@ -160,6 +167,7 @@ int RunBackupList(CommandContext& context, const BackupListFlags& options) {
 
 void AddBackupListCommand(CLI::App& app, CommandContext& context, CommandAction& action) {
   CLI::App* cmd = app.add_subcommand("backup-list", "Prints the backups in storage, oldest first");
+  AddTargetStorageOption(*cmd, context);
   auto options = std::make_shared<BackupListFlags>();
   cmd->add_flag("--pretty", options->pretty, "Prints an ASCII table (indented JSON with --json)");
   cmd->add_flag("--json", options->json, "Prints a JSON array");

@@ -84,6 +84,7 @@ int RunBackupPush(CommandContext& context, const BackupPushFlags& flags) {
                 fmt::format("--add-user-data / WALG_SENTINEL_USER_DATA is not valid JSON: {}",
                             options.user_data));
   }
+  context.set_writes(true);
   const Folder& root = context.root();
   options.tar_size_threshold = settings.tar_size_threshold;
   options.disk_concurrency = TarsAtOnce(settings, root.storage());
@@ -148,6 +149,7 @@ void AddBackupPushCommand(CLI::App& app, CommandContext& context, CommandAction&
   CLI::App* cmd = app.add_subcommand("backup-push",
                                      "Take a base backup of a PostgreSQL data directory (full, or "
                                      "delta with WALG_DELTA_MAX_STEPS)");
+  AddTargetStorageOption(*cmd, context);
   cmd->add_option("db_directory", flags->data_dir, "The data directory (default: PGDATA)");
   cmd->add_flag("-f,--full", flags->full,
                 "Take a full backup even when WALG_DELTA_MAX_STEPS allows a delta");

@@ -23,6 +23,7 @@
 #include "cli/metrics_command.h"
 #include "cli/setting_registry.h"
 #include "cli/st_commands.h"
+#include "cli/transfer_commands.h"
 #include "cli/version.h"
 #include "cli/wal_fetch_command.h"
 #include "cli/wal_push_command.h"
@@ -138,6 +139,7 @@ int Run(int argc, char** argv) {
   AddMetricsCommand(app, context, action);
   AddCompletionCommand(app, context, action);
   AddVerifyCommand(app, context, action);
+  AddCopyCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {

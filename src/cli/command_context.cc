@@ -1,6 +1,9 @@
 #include "cli/command_context.h"
 
+#include <CLI/CLI.hpp>
+
 #include "common/logging.h"
+#include "localfs/local_fs.h"
 #include "config/setting_status.h"
 #include "pipeline/pipeline_settings.h"
 #include "storage/rate_limited_storage.h"
@@ -25,7 +28,11 @@ const Settings& CommandContext::settings() {
 const Folder& CommandContext::root() {
   if (!root_) {
     const Settings& s = settings();
-    storage_ = OpenStorage(config_, s);
+    StorageTarget target;
+    target.name = !target_storage_.empty() ? target_storage_
+                                           : config_.Get("WALG_TARGET_STORAGE").value_or("");
+    target.access = writes_ ? StorageAccess::kReadWrite : StorageAccess::kRead;
+    storage_ = OpenCommandStorage(config_, s, target, LocalFs::Default());
     // As WAL-G: every command's object reads and writes, unless --turbo.
     if (s.network_rate_limit && !turbo_) {
       storage_ = std::make_unique<RateLimitedStorage>(std::move(storage_), *s.network_rate_limit);
@@ -41,6 +48,14 @@ const PipelineOptions& CommandContext::pipeline() {
     pipeline_ = LoadPipelineOptions(config_);
   }
   return *pipeline_;
+}
+
+void AddTargetStorageOption(CLI::App& cmd, CommandContext& context) {
+  cmd.add_option_function<std::string>(
+      "--target-storage",
+      [&context](const std::string& name) { context.set_target_storage(name); },
+      "Storage to use: 'default' (the primary) or a failover storage's name (WALG_TARGET_STORAGE); "
+      "unset: every storage found alive");
 }
 
 }  // namespace walnut

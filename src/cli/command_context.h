@@ -11,6 +11,10 @@
 #include "storage/folder.h"
 #include "storage/storage.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace walnut {
 
 // What every command needs, built lazily from the settings so that `walnut --help` or
@@ -35,6 +39,13 @@ class CommandContext {
   bool turbo() const { return turbo_; }
   void set_turbo(bool turbo) { turbo_ = turbo; }
 
+  // --target-storage: "default", a failover storage's name, or "" for WALG_TARGET_STORAGE (unset:
+  // every storage found alive). Decided at the first root().
+  void set_target_storage(std::string name) { target_storage_ = std::move(name); }
+  const std::string& target_storage() const { return target_storage_; }
+  // A command that writes: the alive check of failover storages also writes. Before root().
+  void set_writes(bool writes) { writes_ = writes; }
+
  private:
   Config config_;
   std::optional<Settings> settings_;
@@ -42,6 +53,12 @@ class CommandContext {
   std::optional<Folder> root_;
   std::optional<PipelineOptions> pipeline_;
   bool turbo_ = false;
+  std::string target_storage_;
+  bool writes_ = false;
 };
+
+// Adds WAL-G's --target-storage NAME to `cmd`: "default" (the primary storage) or a failover
+// storage's name; without it, WALG_TARGET_STORAGE, else every storage found alive.
+void AddTargetStorageOption(CLI::App& cmd, CommandContext& context);
 
 }  // namespace walnut

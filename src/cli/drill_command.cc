@@ -8,6 +8,7 @@
 
 #include "backup/backup_catalog.h"
 #include "cli/stop_signals.h"
+#include "cli/this_binary.h"
 #include "cli/version.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -35,13 +36,6 @@ struct DrillArgs {
   std::string report_file;
   std::string textfile_dir;
 };
-
-std::string ThisBinary() {
-  std::string path;
-  int err = LocalFs::Default().ReadLink("/proc/self/exe", path);
-  if (err != 0) ThrowSystemError("resolve this program's path", "/proc/self/exe", err);
-  return path;
-}
 
 int Drill(CommandContext& context, const DrillArgs& args) {
   const Settings& settings = context.settings();

@@ -14,6 +14,7 @@
 
 #include "cli/stop_signals.h"
 #include "cli/text_table.h"
+#include "cli/transfer_commands.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "concurrency/async_writer.h"
@@ -297,6 +298,20 @@ int Remove(CommandContext& context, const std::string& prefix) {
   return 0;
 }
 
+int Stat(CommandContext& context, const std::string& object) {
+  std::optional<ObjectInfo> info = context.root().Stat(object);
+  if (!info) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{}: no such object in {}", object, context.root().storage().Describe()));
+  }
+  std::vector<std::vector<std::string>> rows{{"type", "size", "last modified", "name"},
+                                             {"obj", std::to_string(info->size),
+                                              GoTimeString(info->mtime), object}};
+  const std::string out = TabbedTable(rows);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
 int CheckRead(CommandContext& context, const std::vector<std::string>& names) {
   context.root().List("", ListOptions{.recursive = false}, [](const ObjectInfo&) {});
   std::vector<std::string> missing;
@@ -322,9 +337,14 @@ int CheckWrite(CommandContext& context) {
 void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandAction& action) {
   CLI::App* st = app.add_subcommand("st", "Storage tools: inspect and change the storage directly");
   st->require_subcommand(1);
-  std::string target = "default";
-  st->add_option("-t,--target", target, "Storage to use (only the default storage exists)")
-      ->check(CLI::IsMember({"default"}));
+  // As WAL-G's st: the primary unless -t names a failover storage, or 'all' for every storage
+  // found alive, merged.
+  st->preparse_callback([&context](size_t) { context.set_target_storage("default"); });
+  // -t is WAL-G's persistent flag: given after the subcommand (st put -t spare ...) too.
+  st->fallthrough();
+  st->add_option_function<std::string>(
+      "-t,--target", [&context](const std::string& name) { context.set_target_storage(name); },
+      "Storage to use: 'default' (the primary), a failover storage's name, or 'all'");
 
   {
     auto* ls = st->add_subcommand("ls", "Print the objects in a storage folder");
@@ -415,6 +435,14 @@ void AddStorageToolCommands(CLI::App& app, CommandContext& context, CommandActio
       };
     });
   }
+  {
+    auto* stat = st->add_subcommand(
+        "stat", "Print one object's type, size and time as st ls does, with one request");
+    auto object = std::make_shared<std::string>();
+    stat->add_option("object_path", *object, "Object, relative to the storage root")->required();
+    stat->callback([&, object] { action = [&, object] { return Stat(context, *object); }; });
+  }
+  AddStorageTransferCommands(*st, context, action);
   {
     auto* check = st->add_subcommand("check", "Check access to the storage");
     check->require_subcommand(1);

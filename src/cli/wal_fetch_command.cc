@@ -79,6 +79,7 @@ void AddWalFetchCommand(CLI::App& app, CommandContext& context, CommandAction& a
     auto destination = std::make_shared<std::string>();
     cmd->add_option("wal_name", *name, "WAL file name (%f)")->required();
     cmd->add_option("destination_filename", *destination, "Path to write (%p)")->required();
+    AddTargetStorageOption(*cmd, context);
     cmd->callback([&, name, destination] {
       action = [&, name, destination] {
         return FailureStatusOnFailure([&] { return WalFetch(context, *name, *destination); });

@@ -48,6 +48,7 @@ int ParallelUploads(const Settings& s, const Storage& storage) {
 
 int RunWalPush(CommandContext& context, const std::string& path) {
   const Settings& s = context.settings();
+  context.set_writes(true);
   const Folder& root = context.root();
   // Armed before any storage request: a dead storage must not stall PostgreSQL's archiver.
   WalPushDeadline deadline(s.wal_push_timeout,
@@ -73,6 +74,7 @@ void AddWalPushCommand(CLI::App& app, CommandContext& context, CommandAction& ac
       "wal-push",
       "Archive one WAL file (archive_command = 'walnut wal-push %p') and upload the other ready "
       "ones ahead");
+  AddTargetStorageOption(*cmd, context);
   auto path = std::make_shared<std::string>();
   cmd->add_option("wal_filepath", *path, "The WAL file to archive (%p)")->required();
   cmd->callback([&context, &action, path] {

@@ -4,6 +4,8 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "common/logging.h"
 
@@ -45,6 +47,31 @@ void WithRetries(const RetryPolicy& policy, std::string_view what,
       std::this_thread::sleep_for(delay);
     }
   }
+}
+
+void WithRetriesAccounted(const RetryPolicy& policy, std::string_view what,
+                          const std::function<void()>& fn,
+                          const std::function<std::string()>& advice) {
+  int attempts = 0;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    WithRetries(policy, what, [&] {
+      ++attempts;
+      fn();
+    });
+  } catch (const Error& e) {
+    if (!e.retryable()) throw;
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    throw Error(e.code(),
+                fmt::format("{}; gave up after {} attempt{} in {:.1f} s {}", e.what(), attempts,
+                            attempts == 1 ? "" : "s", elapsed.count(), advice()),
+                false);
+  }
+}
+
+std::string SettingDuration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
+  return fmt::format("{}ms", d.count());
 }
 
 }  // namespace walnut

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace walnut {
@@ -23,6 +24,16 @@ struct RetryPolicy {
 // logging each retry with `what`, while attempts and budget last; rethrows anything else at once,
 // and the last error when the attempts or the budget run out.
 void WithRetries(const RetryPolicy& policy, std::string_view what, const std::function<void()>& fn);
+
+// WithRetries, for a storage request: a last error that retrying might have cured is rethrown no
+// longer retryable (callers must not start over: retries are never stacked), with an account of
+// what was tried appended: "<error>; gave up after N attempts in T s <advice()>".
+void WithRetriesAccounted(const RetryPolicy& policy, std::string_view what,
+                          const std::function<void()>& fn,
+                          const std::function<std::string()>& advice);
+
+// "30s", "1500ms": a duration as the settings spell it.
+std::string SettingDuration(std::chrono::milliseconds d);
 
 // The delay before retry number `attempt` (1-based); exposed for tests.
 std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt);

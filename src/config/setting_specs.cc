@@ -25,9 +25,9 @@ std::string_view Intern(std::string s) {
   return pool->emplace(std::move(s), 0).first->first;
 }
 
-constexpr std::string_view kFailoverRefusal =
-    "failover storages are not supported yet; configure one storage (WALG_FILE_PREFIX or "
-    "WALG_S3_PREFIX)";
+constexpr std::string_view kFailoverEma =
+    "tuning of WAL-G's moving average of operation results; walnut leaves a failover storage "
+    "out for WALG_FAILOVER_STORAGES_CACHE_LIFETIME after one failed request (after its retries)";
 constexpr std::string_view kGoRuntime =
     "a Go runtime setting of WAL-G; walnut is not written in Go";
 constexpr std::string_view kProfiling =
@@ -40,43 +40,58 @@ std::vector<SettingSpec> CoreSpecs() {
                     "sub-folder under the storage root used for everything")
           .Implemented(),
       DefineSetting("WALG_TARGET_STORAGE", K::kString,
-                    "default for --target-storage (failover storages)")
-          .Refused(kFailoverRefusal),
+                    "default for --target-storage: 'default' (the primary) or a failover "
+                    "storage's name; unset: all storages found alive")
+          .Implemented(),
       DefineSetting("WALG_FAILOVER_STORAGES", K::kJson,
-                    "failover storages: name -> settings object")
-          .Refused(kFailoverRefusal),
-      DefineSetting("WALG_FAILOVER_STORAGES_CHECK", K::kBool, "check failover storages are alive")
-          .Refused(kFailoverRefusal),
+                    "failover storages: name -> that storage's settings (a nested section of "
+                    "the config file)")
+          .Implemented(),
+      DefineSetting("WALG_FAILOVER_STORAGES_CHECK", K::kBool,
+                    "check storages are alive before a command uses them")
+          .Default("true")
+          .Implemented(),
       DefineSetting("WALG_FAILOVER_STORAGES_CHECK_TIMEOUT", K::kDuration,
-                    "failover alive-check timeout")
+                    "time an alive check of one storage may take")
           .Default("30s")
-          .Refused(kFailoverRefusal),
+          .Implemented(),
       DefineSetting("WALG_FAILOVER_STORAGES_CHECK_SIZE", K::kBytes,
-                    "bytes written by a failover alive-check")
+                    "bytes written (and deleted) by the alive check of a writing command")
           .Default("1mb")
-          .Refused(kFailoverRefusal),
+          .Implemented(),
       DefineSetting("WALG_FAILOVER_STORAGES_CACHE_LIFETIME", K::kDuration,
-                    "failover status cache lifetime")
+                    "how long a storage's alive or dead status is kept before it is checked "
+                    "again")
           .Default("15m")
-          .Refused(kFailoverRefusal),
+          .Implemented(),
+      DefineSetting("WALNUT_FAILOVER_STATUS_CACHE", K::kString,
+                    "the file storage statuses are kept in between commands "
+                    "(~/.walnut_storage_status_cache.json)")
+          .Implemented(),
       DefineSetting("WALG_FAILOVER_STORAGES_CACHE_EMA_ALIVE_LIMIT", K::kString,
-                    "failover EMA alive limit")
-          .Refused(kFailoverRefusal),
+                    "WAL-G's failover EMA tuning")
+          .Default("0.99")
+          .Warned(kFailoverEma),
       DefineSetting("WALG_FAILOVER_STORAGES_CACHE_EMA_DEAD_LIMIT", K::kString,
-                    "failover EMA dead limit")
-          .Refused(kFailoverRefusal),
+                    "WAL-G's failover EMA tuning")
+          .Default("0.88")
+          .Warned(kFailoverEma),
       DefineSetting("WALG_FAILOVER_STORAGES_CACHE_EMA_ALPHA_ALIVE_MAX", K::kString,
-                    "failover EMA alpha")
-          .Refused(kFailoverRefusal),
+                    "WAL-G's failover EMA tuning")
+          .Default("0.05")
+          .Warned(kFailoverEma),
       DefineSetting("WALG_FAILOVER_STORAGES_CACHE_EMA_ALPHA_ALIVE_MIN", K::kString,
-                    "failover EMA alpha")
-          .Refused(kFailoverRefusal),
+                    "WAL-G's failover EMA tuning")
+          .Default("0.01")
+          .Warned(kFailoverEma),
       DefineSetting("WALG_FAILOVER_STORAGES_CACHE_EMA_ALPHA_DEAD_MAX", K::kString,
-                    "failover EMA alpha")
-          .Refused(kFailoverRefusal),
+                    "WAL-G's failover EMA tuning")
+          .Default("0.5")
+          .Warned(kFailoverEma),
       DefineSetting("WALG_FAILOVER_STORAGES_CACHE_EMA_ALPHA_DEAD_MIN", K::kString,
-                    "failover EMA alpha")
-          .Refused(kFailoverRefusal),
+                    "WAL-G's failover EMA tuning")
+          .Default("0.1")
+          .Warned(kFailoverEma),
 
       // Concurrency and throttling.
       DefineSetting("WALG_UPLOAD_CONCURRENCY", K::kInt, "parallel uploads")

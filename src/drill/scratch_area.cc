@@ -66,23 +66,6 @@ void WalkTree(LocalFs& fs, const std::string& root,
   for (const auto& entry : entries) WalkTree(fs, root + "/" + entry.name, visit);
 }
 
-void RemoveTree(LocalFs& fs, const std::string& root) {
-  FileStat stat;
-  int err = fs.Stat(root, stat, /*follow_links=*/false);
-  if (err == ENOENT) return;
-  if (err != 0) ThrowSystemError("read", root, err);
-  if (stat.type == FileType::kDirectory) {
-    std::vector<DirectoryEntry> entries;
-    err = fs.ListDirectory(root, entries);
-    if (err != 0) ThrowSystemError("list", root, err);
-    for (const auto& entry : entries) RemoveTree(fs, root + "/" + entry.name);
-    err = fs.RemoveDirectory(root);
-  } else {
-    err = fs.Unlink(root);
-  }
-  if (err != 0 && err != ENOENT) ThrowSystemError("remove", root, err);
-}
-
 void WriteNewFile(LocalFs& fs, const std::string& path, const std::string& content, uint32_t mode) {
   LocalFile file;
   int err = fs.Open(path, O_WRONLY | O_CREAT | O_EXCL, mode, file);

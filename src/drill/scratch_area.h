@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "localfs/local_fs.h"
+#include "localfs/paths.h"  // RemoveTree
 
 namespace walnut::drill {
 
@@ -18,9 +19,6 @@ std::string PrepareScratchDir(LocalFs& fs, const std::string& dir);
 // below it, parents before children.
 void WalkTree(LocalFs& fs, const std::string& root,
               const std::function<void(const std::string&, const FileStat&)>& visit);
-
-// Removes `root` and everything below it; an absent `root` is fine. Throws SystemError.
-void RemoveTree(LocalFs& fs, const std::string& root);
 
 // Writes `content` to a new file `path` with `mode` (O_EXCL: never through an existing file).
 void WriteNewFile(LocalFs& fs, const std::string& path, const std::string& content, uint32_t mode);

@@ -1,6 +1,7 @@
 #include "localfs/paths.h"
 
 #include <cerrno>
+#include <vector>
 
 #include "common/error.h"
 
@@ -49,6 +50,23 @@ void CreateDirectories(LocalFs& fs, const std::string& dir, uint32_t mode, bool 
 
 void SyncDirectoryOrThrow(LocalFs& fs, const std::string& dir) {
   if (int err = fs.SyncDirectory(dir)) ThrowSystemError("cannot sync directory", dir, err);
+}
+
+void RemoveTree(LocalFs& fs, const std::string& root) {
+  FileStat stat;
+  int err = fs.Stat(root, stat, /*follow_links=*/false);
+  if (err == ENOENT) return;
+  if (err != 0) ThrowSystemError("read", root, err);
+  if (stat.type == FileType::kDirectory) {
+    std::vector<DirectoryEntry> entries;
+    err = fs.ListDirectory(root, entries);
+    if (err != 0) ThrowSystemError("list", root, err);
+    for (const auto& entry : entries) RemoveTree(fs, root + "/" + entry.name);
+    err = fs.RemoveDirectory(root);
+  } else {
+    err = fs.Unlink(root);
+  }
+  if (err != 0 && err != ENOENT) ThrowSystemError("remove", root, err);
 }
 
 }  // namespace walnut

@@ -18,6 +18,10 @@ std::string BaseName(std::string_view path);
 // concurrent removal of a parent it just created. Throws Error naming the directory.
 void CreateDirectories(LocalFs& fs, const std::string& dir, uint32_t mode, bool sync);
 
+// Removes `root` and everything below it, not following symlinks; an absent `root` is fine.
+// Throws SystemError naming what could not be removed.
+void RemoveTree(LocalFs& fs, const std::string& root);
+
 // Syncs `dir` (see LocalFs::SyncDirectory); throws Error naming it.
 void SyncDirectoryOrThrow(LocalFs& fs, const std::string& dir);
 

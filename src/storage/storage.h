@@ -84,6 +84,10 @@ class Storage {
   virtual void ListTemporaryFiles(std::string_view /*prefix*/, const ListOptions& /*options*/,
                                   const std::function<void(const ObjectInfo&)>& /*fn*/) {}
 
+  // Which of several storages holds `key`: a FailoverStorage answers "default" (the primary) or
+  // a failover storage's name, "" when none has it; a single storage answers "".
+  virtual std::string HolderOf(std::string_view /*key*/) { return ""; }
+
   virtual bool Supports(StorageFeature feature) const = 0;
 
   // The size of the buffers a Put fills before it sends them (S3: the part size); 0 for a backend

@@ -9,6 +9,8 @@ StorageWrapper::StorageWrapper(Storage& target) : target_(&target) {}
 
 std::string StorageWrapper::Describe() const { return target_->Describe(); }
 
+std::string StorageWrapper::HolderOf(std::string_view key) { return target_->HolderOf(key); }
+
 std::unique_ptr<StorageReader> StorageWrapper::Get(std::string_view key, ByteRange range) {
   return target_->Get(key, range);
 }

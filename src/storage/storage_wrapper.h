@@ -20,6 +20,7 @@ class StorageWrapper : public Storage {
   Storage& target() const { return *target_; }
 
   std::string Describe() const override;
+  std::string HolderOf(std::string_view key) override;
   std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range = {}) override;
   std::optional<ObjectInfo> Stat(std::string_view key) override;
   std::unique_ptr<Writer> Put(std::string_view key, const PutOptions& options = {}) override;

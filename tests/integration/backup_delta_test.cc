@@ -247,6 +247,12 @@ INSTANTIATE_TEST_SUITE_P(S3Servers, BackupDeltaS3It, ::testing::ValuesIn(kS3Serv
 // And over SFTP, on the fixture's OpenSSH server.
 INSTANTIATE_TEST_SUITE_P(Sftp, BackupDeltaS3It, ::testing::Values(TestStorage::kSftp),
                          TestStorageParamName);
+// And on Azure Blob Storage, in the fixture's azurite.
+INSTANTIATE_TEST_SUITE_P(Azure, BackupDeltaS3It, ::testing::Values(TestStorage::kAzure),
+                         TestStorageParamName);
+// And on the scripted GCS server (support/gcs_server.h).
+INSTANTIATE_TEST_SUITE_P(Gcs, BackupDeltaS3It, ::testing::Values(TestStorage::kGcs),
+                         TestStorageParamName);
 
 // A damaged increment: backup-fetch fails with one ERROR line naming the backup, and the target
 // never gets a pg_control (PostgreSQL cannot start on it).

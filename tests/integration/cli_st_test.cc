@@ -395,18 +395,11 @@ TEST_P(RemoteStorageCliTest, OneGiBRoundTripInBoundedMemory) {
 
   const std::string storage = TestStorageName(GetParam());
   auto timed = [&](const std::string& args) {
-    std::string rss_file = (cli.work().path() / "rss").string();
-    auto start = std::chrono::steady_clock::now();
-    auto r =
-        RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
-    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
-    long mib = std::stol(ReadFile(rss_file)) / 1024;  // KiB -> MiB
-    std::cout << "[ " << storage << " ] " << args.substr(0, 6) << " of 1 GiB: " << ms << " ms, "
-              << mib << " MiB peak RSS\n";
-    return mib;
+    MeasuredRun run = RunMeasured(cli, args);
+    EXPECT_EQ(run.result.exit_code, 0) << args << ": " << run.result.err;
+    std::cout << "[ " << storage << " ] " << args.substr(0, 6) << " of 1 GiB: " << run.took.count()
+              << " ms, " << run.peak_rss_mib << " MiB peak RSS\n";
+    return run.peak_rss_mib;
   };
   EXPECT_LT(timed("st put " + ShellQuote(src) + " big"), 64);
   EXPECT_LT(timed("st get big.lz4 " + ShellQuote(dst)), 64);

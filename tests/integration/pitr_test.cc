@@ -3,6 +3,7 @@
 // with real PostgreSQL 15 clusters; and what must survive faults: a killed backup-push leaves no
 // visible backup, a damaged partition makes backup-fetch fail with one clear error.
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "support/cli_runner.h"
 #include "support/error_lines.h"
+#include "support/fault_proxy.h"
 #include "support/gpg_home.h"
 #include "support/pg_cluster.h"
 #include "support/test_util.h"
@@ -174,6 +176,12 @@ INSTANTIATE_TEST_SUITE_P(S3Servers, PitrS3Test, ::testing::ValuesIn(kS3Servers),
 // And over SFTP, on the fixture's OpenSSH server.
 INSTANTIATE_TEST_SUITE_P(Sftp, PitrS3Test, ::testing::Values(TestStorage::kSftp),
                          TestStorageParamName);
+// And on Azure Blob Storage, in the fixture's azurite.
+INSTANTIATE_TEST_SUITE_P(Azure, PitrS3Test, ::testing::Values(TestStorage::kAzure),
+                         TestStorageParamName);
+// And on the scripted GCS server (support/gcs_server.h).
+INSTANTIATE_TEST_SUITE_P(Gcs, PitrS3Test, ::testing::Values(TestStorage::kGcs),
+                         TestStorageParamName);
 
 TEST_F(PitrTest, KilledBackupPushLeavesNoVisibleBackupAndTheNextOneWorks) {
   WalnutConfig config(TestStorage::kDirectory, "pitr-kill");
@@ -249,6 +257,48 @@ TEST_F(PitrTest, KilledBackupPushLeavesNoVisibleBackupAndTheNextOneWorks) {
   PgCluster restored;
   Restore(config, restored, names.back(), {});
   EXPECT_TRUE(restored.DumpAll() == expected);
+}
+
+// Failover storages: the primary (s3rver behind a proxy) dies after the backup and some WAL;
+// PostgreSQL goes on archiving into the failover directory; once the primary is back, a restore
+// reads the backup from it and the WAL from both, and equals the source.
+TEST_F(PitrTest, PrimaryDeadAfterSomeWalRestoresFromBothStorages_S3AndDirectory) {
+  WalnutConfig config(TestStorage::kS3, "pitr-failover");
+  config.SetCompression("lz4");
+  std::atomic<bool> dead{false};
+  FaultProxy proxy("127.0.0.1", EndpointPort(config.Setting("AWS_ENDPOINT")),
+                   [&dead](int, std::string_view) {
+                     return dead ? ProxyFault::ResetAfter(0) : ProxyFault::None();
+                   });
+  config.Set("AWS_ENDPOINT", proxy.endpoint());
+  config.Set("WALNUT_STORAGE_RETRY_TIMEOUT", "2s");
+  WalnutConfig spare(TestStorage::kDirectory, "pitr-failover-spare");
+  TempDir cache_dir;
+  GrantToPgRunUser(cache_dir.path());
+  const fs::path cache = cache_dir.path() / "status.json";
+  config.Set("WALNUT_FAILOVER_STATUS_CACHE", cache.string());
+  config.Set("WALG_FAILOVER_STORAGES",
+             "{\"spare\": {\"WALG_FILE_PREFIX\": \"" + spare.storage_dir().string() + "\"}}");
+  StartSource(config, 2);
+  BackupPushUnderLoad(config, 4);
+  source_.Query("CREATE TABLE before_death AS SELECT g FROM generate_series(1, 5000) g");
+  ArchiveAll();
+
+  dead = true;
+  source_.Pgbench("-n -c 2 -t 300");
+  source_.Query("CREATE TABLE after_death AS SELECT g FROM generate_series(1, 7000) g");
+  ArchiveAll();
+  const std::string expected = source_.DumpAll();
+  source_.Stop();
+  EXPECT_GT(proxy.resets(), 0) << "the primary never died: the test proves nothing";
+  EXPECT_FALSE(spare.ListObjects("wal_005").empty()) << "no WAL went to the failover storage";
+
+  dead = false;
+  fs::remove(cache);  // the primary's dead status, forgotten
+  PgCluster restored;
+  Restore(config, restored, "LATEST", {});
+  EXPECT_EQ(restored.Query("SELECT count(*) FROM after_death"), "7000");
+  EXPECT_TRUE(restored.DumpAll() == expected) << "the restored cluster differs from the source";
 }
 
 TEST_F(PitrTest, CorruptPartitionMakesBackupFetchFailClearly) {

@@ -24,9 +24,9 @@ TEST_F(SettingsCliTest, RefusedSettingsStopEveryCommandWithExit2) {
   for (const auto& [name, value] :
        std::vector<std::pair<std::string, std::string>>{{"S3_USE_YC_SESSION_TOKEN", "t"},
                                                         {"WALG_S3_ENDPOINT_SOURCE", "http://x"},
-                                                        {"WALG_FAILOVER_STORAGES", "{}"},
+                                                        {"WALG_ENVELOPE_PGP_KEY", "key"},
                                                         {"WALG_CSE_KMS_ID", "key-1"},
-                                                        {"WALG_AZ_PREFIX", "azure://c/p"}}) {
+                                                        {"WALG_SWIFT_PREFIX", "swift://c/p"}}) {
     CliRunner cli;
     cli.CopySettingsFrom(cli_);
     cli.Set(name, value);

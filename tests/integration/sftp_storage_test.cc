@@ -22,6 +22,7 @@
 #include "support/sshd_server.h"
 #include "support/storage_conformance.h"
 #include "support/test_util.h"
+#include "support/timed.h"
 
 namespace walnut::sftp {
 namespace {
@@ -30,11 +31,13 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using walnut::testing::ExpectError;
+using walnut::testing::ExpectOneLine;
 using walnut::testing::ReadAll;
 using walnut::testing::ReadFile;
 using walnut::testing::SftpTestOptions;
 using walnut::testing::Sshd;
 using walnut::testing::TempDir;
+using walnut::testing::TimedError;
 using walnut::testing::WriteFile;
 
 // Each storage keeps its known_hosts file in a directory of its own, removed with it.
@@ -61,22 +64,6 @@ void PutString(Storage& storage, std::string_view key, const std::string& data,
   auto writer = storage.Put(key, PutOptions{data.size(), std::move(metadata)});
   writer->Write(AsBytes(data));
   writer->Close();
-}
-
-// One line, naming what to do, and never a secret.
-void ExpectOneLine(const Error& e) {
-  std::string message = e.what();
-  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  EXPECT_FALSE(message.empty());
-}
-
-// Runs fn, which must throw, and returns the error and how long it took.
-std::pair<Error, std::chrono::milliseconds> TimedError(const std::function<void()>& fn) {
-  auto start = std::chrono::steady_clock::now();
-  Error e = ExpectError(fn);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start);
-  return {e, took};
 }
 
 class SftpTest : public ::testing::Test {

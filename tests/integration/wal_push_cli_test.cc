@@ -52,6 +52,7 @@ class FakeCluster {
     if (storage == TestStorage::kS3 || storage == TestStorage::kRgw) {
       cli.Set("WALG_S3_MAX_PART_SIZE", "5MiB");
     }
+    if (storage == TestStorage::kGcs) cli.Set("GCS_MAX_CHUNK_SIZE", std::to_string(5 << 20));
     cli.Set("WALG_COMPRESSION_METHOD", method);
     if (encrypt) {
       cli.Set("WALG_LIBSODIUM_KEY", kTestLibsodiumKeyHex);
@@ -205,7 +206,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{TestStorage::kDirectory, "zstd", false, "DirectoryZstd"},
                       Case{TestStorage::kS3, "lz4", true, "S3Lz4Libsodium"},
                       Case{TestStorage::kS3, "zstd", false, "S3Zstd"},
-                      Case{TestStorage::kSftp, "lz4", true, "SftpLz4Libsodium"}),
+                      Case{TestStorage::kSftp, "lz4", true, "SftpLz4Libsodium"},
+                      Case{TestStorage::kAzure, "lz4", true, "AzureLz4Libsodium"},
+                      Case{TestStorage::kGcs, "lz4", true, "GcsLz4Libsodium"}),
     [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 // Starts a command in the background; its pid is walnut's own (the shell execs it).

@@ -1,5 +1,7 @@
 #include "support/cli_runner.h"
 
+#include "support/azurite_server.h"
+#include "support/gcs_server.h"
 #include "support/sshd_server.h"
 
 #include <atomic>
@@ -52,6 +54,10 @@ void CliRunner::UseSftpStorage(const std::string& what) {
   for (const auto& [name, value] : SftpCliSettings(what, work_.path())) Set(name, value);
 }
 
+void CliRunner::UseGcsStorage(const std::string& what) {
+  for (const auto& [name, value] : GcsCliSettings(what, work_.path())) Set(name, value);
+}
+
 void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
   switch (storage) {
     case TestStorage::kDirectory:
@@ -62,6 +68,11 @@ void CliRunner::UseStorage(TestStorage storage, const std::string& what) {
       return UseRgwStorage(what);
     case TestStorage::kSftp:
       return UseSftpStorage(what);
+    case TestStorage::kAzure:
+      for (const auto& [name, value] : AzureCliSettings("cli-" + what)) Set(name, value);
+      return;
+    case TestStorage::kGcs:
+      return UseGcsStorage(what);
   }
 }
 
@@ -83,6 +94,24 @@ std::vector<std::string> Lines(const std::string& text) {
     if (!line.empty()) lines.push_back(line);
   }
   return lines;
+}
+
+MeasuredRun RunMeasured(const CliRunner& cli, const std::string& args) {
+  std::string rss_file = (cli.work().path() / "peak-rss-kib").string();
+  auto start = std::chrono::steady_clock::now();
+  MeasuredRun run;
+  run.result =
+      RunCommand("/usr/bin/time -f %M -o " + ShellQuote(rss_file) + " " + cli.CommandLine(args));
+  run.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  std::string kib = ReadFile(rss_file);
+  // The last line: /usr/bin/time writes "Command exited with non-zero status N" above it.
+  size_t nl = kib.find_last_of("0123456789");
+  size_t begin = kib.find_last_not_of("0123456789", nl);
+  run.peak_rss_mib = nl == std::string::npos
+                         ? 0
+                         : std::stol(kib.substr(begin == std::string::npos ? 0 : begin + 1)) / 1024;
+  return run;
 }
 
 }  // namespace walnut::testing

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,7 +37,10 @@ class CliRunner {
   void UseRgwStorage(const std::string& what);
   // The fixture's OpenSSH server over SFTP, under a root of its own (support/sshd_server.h).
   void UseSftpStorage(const std::string& what);
-  // One of the four above; `what` names the S3 or SFTP root or the RGW bucket.
+  // The scripted GCS server of this test process, under a root of its own
+  // (support/gcs_server.h).
+  void UseGcsStorage(const std::string& what);
+  // One of the five above; `what` names the S3, SFTP or GCS root or the RGW bucket.
   void UseStorage(TestStorage storage, const std::string& what);
 
   CommandResult Run(const std::string& args, const std::string& input = "") const;
@@ -59,5 +63,13 @@ class CliRunner {
 
 // The lines of `text`, without empty ones.
 std::vector<std::string> Lines(const std::string& text);
+
+// A command run under /usr/bin/time: its result, its peak resident memory and how long it took.
+struct MeasuredRun {
+  CommandResult result;
+  long peak_rss_mib = 0;
+  std::chrono::milliseconds took{0};
+};
+MeasuredRun RunMeasured(const CliRunner& cli, const std::string& args);
 
 }  // namespace walnut::testing

@@ -9,55 +9,26 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "support/fixture_env.h"
 #include "support/test_config.h"
 #include "support/test_util.h"
 
 namespace walnut::testing {
 namespace {
 
-std::string EnvFile() {
-  if (const char* file = std::getenv("WALNUT_IT_SSHD_ENV"); file != nullptr && *file != '\0') {
-    return file;
-  }
-  return WALNUT_TEST_SSHD_ENV_FILE;
-}
-
 SshdServer Load() {
-  std::string file = EnvFile();
-  std::ifstream in(file);
-  if (file.empty() || !in) {
-    throw std::runtime_error(fmt::format(
-        "no SFTP test server: {} is missing; run the tests through ctest, whose sshd_up fixture "
-        "(tests/tools/sshd-server.sh, needs openssh-server) writes it, or set WALNUT_IT_SSHD_ENV",
-        file.empty() ? "its env file" : file));
-  }
-  std::map<std::string, std::string> vars;
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string value = line.substr(eq + 1);
-    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-      value = value.substr(1, value.size() - 2);
-    }
-    vars[line.substr(0, eq)] = value;
-  }
-  auto required = [&](const char* name) {
-    auto it = vars.find(name);
-    if (it == vars.end() || it->second.empty()) {
-      throw std::runtime_error(fmt::format("{} lacks {}", file, name));
-    }
-    return it->second;
-  };
+  FixtureEnv env("no SFTP test server", "WALNUT_IT_SSHD_ENV", WALNUT_TEST_SSHD_ENV_FILE,
+                 "run the tests through ctest, whose sshd_up fixture "
+                 "(tests/tools/sshd-server.sh, needs openssh-server) writes it");
   SshdServer server;
-  server.host = required("WALNUT_IT_SSH_HOST");
-  server.port = std::stoi(required("WALNUT_IT_SSH_PORT"));
-  server.user = required("WALNUT_IT_SSH_USER");
-  server.key = required("WALNUT_IT_SSH_KEY");
-  server.other_key = required("WALNUT_IT_SSH_OTHER_KEY");
-  server.host_key_line = required("WALNUT_IT_SSH_HOST_KEY_LINE");
-  server.root = required("WALNUT_IT_SSH_ROOT");
-  server.password = vars["WALNUT_IT_SSH_PASSWORD"];
+  server.host = env.Required("WALNUT_IT_SSH_HOST");
+  server.port = std::stoi(env.Required("WALNUT_IT_SSH_PORT"));
+  server.user = env.Required("WALNUT_IT_SSH_USER");
+  server.key = env.Required("WALNUT_IT_SSH_KEY");
+  server.other_key = env.Required("WALNUT_IT_SSH_OTHER_KEY");
+  server.host_key_line = env.Required("WALNUT_IT_SSH_HOST_KEY_LINE");
+  server.root = env.Required("WALNUT_IT_SSH_ROOT");
+  server.password = env.Optional("WALNUT_IT_SSH_PASSWORD");
   return server;
 }
 

@@ -12,8 +12,10 @@ namespace walnut::testing {
 // Where a test's archive lives (WalnutConfig, CliRunner::UseStorage): a directory, the fixture's
 // s3rver, a bucket of its own on the fixture's Ceph RGW (a real S3 checking signatures; see
 // support/rgw_bucket.h), or a directory of its own on the fixture's OpenSSH server over SFTP
-// (support/sshd_server.h).
-enum class TestStorage { kDirectory, kS3, kRgw, kSftp };
+// (support/sshd_server.h), a root of its own in the fixture's azurite container
+// (support/azurite_server.h), or a prefix of its own on the scripted GCS server of the test process
+// (support/gcs_server.h).
+enum class TestStorage { kDirectory, kS3, kRgw, kSftp, kAzure, kGcs };
 
 // "Directory", "S3rver", "Rgw": for test names.
 inline std::string TestStorageName(TestStorage storage) {
@@ -26,6 +28,10 @@ inline std::string TestStorageName(TestStorage storage) {
       return "Rgw";
     case TestStorage::kSftp:
       return "Sftp";
+    case TestStorage::kAzure:
+      return "Azurite";
+    case TestStorage::kGcs:
+      return "Gcs";
   }
   return "Unknown";
 }

@@ -11,6 +11,8 @@
 
 #include "support/cli_runner.h"
 #include "support/pg_cluster.h"
+#include "support/azurite_server.h"
+#include "support/gcs_server.h"
 #include "support/sshd_server.h"
 
 namespace walnut::testing {
@@ -46,6 +48,10 @@ WalnutConfig::WalnutConfig(TestStorage storage, const std::string& what)
     settings_["WALG_FILE_PREFIX"] = storage_dir().string();
   } else if (storage == TestStorage::kSftp) {
     settings_ = SftpCliSettings("pg-" + what, dir_.path());
+  } else if (storage == TestStorage::kAzure) {
+    settings_ = AzureCliSettings("pg-" + what);
+  } else if (storage == TestStorage::kGcs) {
+    settings_ = GcsCliSettings("pg-" + what, dir_.path());
   } else if (storage == TestStorage::kRgw) {
     std::optional<RgwServer> server = RgwFromEnv();
     if (!server) throw std::runtime_error(kRgwSkipMessage);

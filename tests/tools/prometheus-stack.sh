@@ -19,16 +19,9 @@ readonly STOP_TIMEOUT_S=10
 log() { echo "prometheus-stack: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# A free TCP port on 127.0.0.1 (the kernel's choice; a race with another process is possible but
-# the start then fails visibly rather than scraping a stranger).
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Whether $1 is a live process whose command line contains $2 (guards against a recycled PID).
-is_ours() {
-  [[ -n "$1" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
-}
+# free_port, is_ours.
+# shellcheck source=fixture-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fixture-lib.sh"
 
 stop_one() {
   local dir=$1 name=$2 pid

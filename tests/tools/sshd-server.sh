@@ -24,30 +24,13 @@ readonly STOP_TIMEOUT_S=10
 log() { echo "sshd-server: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Whether $1 is a live process whose command line contains $2 (guards against a recycled PID).
-is_ours() {
-  [[ -n "$1" && -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
-}
+# shellcheck source=fixture-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fixture-lib.sh"
 
 stop() {
-  local dir=$1 pid
-  [[ -f "$dir/sshd.pid" ]] || return 0
-  pid=$(<"$dir/sshd.pid")
-  if is_ours "$pid" "$dir/sshd_config"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null && ((waited < STOP_TIMEOUT_S * 10)); do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    log "stopped sshd (pid $pid)"
-  fi
-  rm -f "$dir/sshd.pid" "$dir/env"
+  local dir=$1
+  stop_pid_file "$dir/sshd.pid" "$dir/sshd_config" sshd
+  rm -f "$dir/env"
 }
 
 # Creates the unprivileged user sshd runs as when we are root and sets its password, the one kept

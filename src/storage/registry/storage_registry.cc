@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "storage/azure/azure_settings.h"
 #include "storage/fs/fs_settings.h"
+#include "storage/gcs/gcs_settings.h"
 #include "storage/registry/walg_backends_not_yet.h"
 #include "storage/s3/s3_settings.h"
 #include "storage/sftp/sftp_settings.h"
@@ -18,8 +20,8 @@ constexpr StorageBackend kBackends[] = {
     {"oss", "WALG_OSS_PREFIX", &OssSettingSpecs, nullptr},
     {"s3", "WALG_S3_PREFIX", &s3::S3SettingSpecs, &s3::OpenS3Storage},
     {"file", "WALG_FILE_PREFIX", &FsSettingSpecs, &OpenFsStorage},
-    {"gs", "WALG_GS_PREFIX", &GcsSettingSpecs, nullptr},
-    {"azure", "WALG_AZ_PREFIX", &AzureSettingSpecs, nullptr},
+    {"gs", "WALG_GS_PREFIX", &gcs::GcsSettingSpecs, &gcs::OpenGcsStorage},
+    {"azure", "WALG_AZ_PREFIX", &azure::AzureSettingSpecs, &azure::OpenAzureStorage},
     {"swift", "WALG_SWIFT_PREFIX", &SwiftSettingSpecs, nullptr},
     {"ssh", "WALG_SSH_PREFIX", &sftp::SftpSettingSpecs, &sftp::OpenSftpStorage},
 };
@@ -40,7 +42,8 @@ const StorageBackend& SelectStorageBackend(const Config& config) {
   }
   throw Error(ErrorCode::kInvalidArgument,
               "no storage configured: set WALG_FILE_PREFIX (a local directory), WALG_S3_PREFIX "
-              "(s3://bucket/path) or WALG_SSH_PREFIX (ssh://host/path)");
+              "(s3://bucket/path), WALG_GS_PREFIX (gs://bucket/path), WALG_SSH_PREFIX "
+              "(ssh://host/path) or WALG_AZ_PREFIX (azure://container/path)");
 }
 
 std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& common) {
@@ -54,6 +57,17 @@ std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& commo
                             config.SpelledName(backend.prefix_setting), backend.name));
   }
   return backend.open(config, common);
+}
+
+std::unique_ptr<Storage> OpenCommandStorage(const Config& config, const Settings& common,
+                                            const StorageTarget& target, LocalFs& fs) {
+  return OpenFailoverStorages(config, common, target, fs,
+                              [&](const Config& c) { return OpenStorage(c, common); });
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Storage>>> OpenEveryStorage(
+    const Config& config, const Settings& common) {
+  return OpenAllStorages(config, [&](const Config& c) { return OpenStorage(c, common); });
 }
 
 }  // namespace walnut

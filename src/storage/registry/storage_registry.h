@@ -7,6 +7,8 @@
 #include "config/config.h"
 #include "config/setting_specs.h"
 #include "config/settings.h"
+#include "localfs/local_fs.h"
+#include "storage/registry/failover_storages.h"
 #include "storage/storage.h"
 
 namespace walnut {
@@ -40,5 +42,15 @@ const StorageBackend& SelectStorageBackend(const Config& config);
 // Opens the selected backend's storage. WALG_STORAGE_PREFIX is not applied here: callers take
 // Settings::storage_sub_prefix as their root Folder.
 std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& common);
+
+// The storage a command works on: OpenStorage's, or with WALG_FAILOVER_STORAGES the primary and
+// the failover storages found alive as one FailoverStorage, or the one `target` names
+// (storage/registry/failover_storages.h). `fs` keeps the statuses between commands.
+std::unique_ptr<Storage> OpenCommandStorage(const Config& config, const Settings& common,
+                                            const StorageTarget& target, LocalFs& fs);
+
+// Every configured storage by name, "default" first, without alive checks.
+std::vector<std::pair<std::string, std::shared_ptr<Storage>>> OpenEveryStorage(
+    const Config& config, const Settings& common);
 
 }  // namespace walnut

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-// Names and aliases from WAL-G's pkg/storages/{oss,gcs,azure,swift}/configure.go.
+// Names and aliases from WAL-G's pkg/storages/{oss,gcs,swift}/configure.go.
 
 namespace walnut {
 namespace {
@@ -55,66 +55,6 @@ std::span<const SettingSpec> OssSettingSpecs() {
           .Warned(kOnly),
       DefineSetting("OSS_COPY_PART_SIZE", K::kString, "OSS copy part size")
           .StorageKey("OSS_COPY_PART_SIZE")
-          .Warned(kOnly),
-  };
-  return specs;
-}
-
-std::span<const SettingSpec> GcsSettingSpecs() {
-  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Google Cloud");
-  static const std::vector<SettingSpec> specs = {
-      DefineSetting("WALG_GS_PREFIX", K::kString, "Google Cloud Storage, gs://bucket/path")
-          .Alias("WALE_GS_PREFIX")
-          .Refused(WALNUT_NOT_YET("Google Cloud")),
-      DefineSetting("GOOGLE_APPLICATION_CREDENTIALS", K::kString, "GCS service account credentials")
-          .StorageKey("GOOGLE_APPLICATION_CREDENTIALS")
-          .Secret()
-          .Warned(kOnly),
-      DefineSetting("GCS_CONTEXT_TIMEOUT", K::kString, "GCS request timeout")
-          .StorageKey("GCS_CONTEXT_TIMEOUT")
-          .Warned(kOnly),
-      DefineSetting("GCS_NORMALIZE_PREFIX", K::kString, "GCS: normalize the prefix path")
-          .StorageKey("GCS_NORMALIZE_PREFIX")
-          .Warned(kOnly),
-      DefineSetting("GCS_ENCRYPTION_KEY", K::kString, "GCS customer-supplied encryption key")
-          .StorageKey("GCS_ENCRYPTION_KEY")
-          .Secret()
-          .Warned(kOnly),
-      DefineSetting("GCS_MAX_CHUNK_SIZE", K::kString, "GCS upload chunk size")
-          .StorageKey("GCS_MAX_CHUNK_SIZE")
-          .Warned(kOnly),
-      DefineSetting("GCS_MAX_RETRIES", K::kString, "GCS request retries")
-          .StorageKey("GCS_MAX_RETRIES")
-          .Warned(kOnly),
-  };
-  return specs;
-}
-
-std::span<const SettingSpec> AzureSettingSpecs() {
-  constexpr std::string_view kOnly = WALNUT_ONLY_WITH("Azure");
-  static const std::vector<SettingSpec> specs = {
-      DefineSetting("WALG_AZ_PREFIX", K::kString, "Azure Blob storage, azure://container/path")
-          .Alias("WALE_AZ_PREFIX")
-          .Refused(WALNUT_NOT_YET("Azure")),
-      DefineSetting("AZURE_STORAGE_ACCOUNT", K::kString, "Azure storage account")
-          .StorageKey("AZURE_STORAGE_ACCOUNT")
-          .Warned(kOnly),
-      DefineSetting("AZURE_STORAGE_ACCESS_KEY", K::kString, "Azure storage account key")
-          .StorageKey("AZURE_STORAGE_ACCESS_KEY")
-          .Secret()
-          .Warned(kOnly),
-      DefineSetting("AZURE_STORAGE_SAS_TOKEN", K::kString, "Azure SAS token")
-          .StorageKey("AZURE_STORAGE_SAS_TOKEN")
-          .Secret()
-          .Warned(kOnly),
-      DefineSetting("AZURE_ENVIRONMENT_NAME", K::kString, "Azure cloud environment")
-          .StorageKey("AZURE_ENVIRONMENT_NAME")
-          .Warned(kOnly),
-      DefineSetting("WALG_AZURE_BUFFER_SIZE", K::kString, "Azure upload buffer size")
-          .StorageKey("AZURE_BUFFER_SIZE")
-          .Warned(kOnly),
-      DefineSetting("WALG_AZURE_MAX_BUFFERS", K::kString, "Azure upload buffers")
-          .StorageKey("AZURE_MAX_BUFFERS")
           .Warned(kOnly),
   };
   return specs;

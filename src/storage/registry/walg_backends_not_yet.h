@@ -11,8 +11,6 @@ namespace walnut {
 // with their prefix, so they are accepted with a warning. A backend that gets built moves its
 // list into its own folder.
 std::span<const SettingSpec> OssSettingSpecs();
-std::span<const SettingSpec> GcsSettingSpecs();
-std::span<const SettingSpec> AzureSettingSpecs();
 std::span<const SettingSpec> SwiftSettingSpecs();
 
 }  // namespace walnut

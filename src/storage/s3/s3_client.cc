@@ -31,12 +31,6 @@ net::HttpClientOptions HttpOptions(const S3Options& o) {
   return h;
 }
 
-// "30s", "1500ms": a duration as the settings spell it.
-std::string SettingDuration(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
-  return fmt::format("{}ms", d.count());
-}
-
 std::string RedirectHint(long status) {
   if (status == 301 || status == 307) return " (check AWS_REGION and AWS_ENDPOINT)";
   return "";
@@ -244,28 +238,14 @@ net::HttpResponse S3Client::SendWithRetries(const S3Call& call) {
 }
 
 void S3Client::Retry(const std::function<void()>& attempt) {
-  int attempts = 0;
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    WithRetries(options_.retry, kRetryLabel, [&] {
-      ++attempts;
-      attempt();
-    });
-  } catch (const Error& e) {
-    // Only failures that retrying might have cured get the account of what was tried.
-    if (!e.retryable()) throw;
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    throw Error(e.code(),
-                fmt::format("{}; gave up after {} attempt{} in {:.1f} s (WALG_S3_MAX_RETRIES={}, "
-                            "WALNUT_STORAGE_RETRY_TIMEOUT={}): check the S3 endpoint {} and the "
-                            "network to it",
-                            e.what(), attempts, attempts == 1 ? "" : "s", elapsed.count(),
-                            options_.retry.max_attempts - 1, SettingDuration(options_.retry.budget),
-                            EndpointUrl()),
-                // Retried here already: callers (wal-fetch, backup-fetch) must not start over,
-                // or the time a dead storage costs would multiply (retries are never stacked).
-                false);
-  }
+  // Retried here already: callers (wal-fetch, backup-fetch) must not start over, or the time a
+  // dead storage costs would multiply.
+  WithRetriesAccounted(options_.retry, kRetryLabel, attempt, [this] {
+    return fmt::format("(WALG_S3_MAX_RETRIES={}, WALNUT_STORAGE_RETRY_TIMEOUT={}): check the S3 "
+                       "endpoint {} and the network to it",
+                       options_.retry.max_attempts - 1, SettingDuration(options_.retry.budget),
+                       EndpointUrl());
+  });
 }
 
 std::string S3Client::EndpointUrl() const {

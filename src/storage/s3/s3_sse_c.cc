@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/base64.h"
 #include "common/bytes.h"
 #include "common/error.h"
 #include "storage/s3/sigv4.h"
@@ -13,15 +14,6 @@ namespace walnut::s3 {
 namespace {
 
 constexpr size_t kKeyBytes = 32;  // AES-256
-
-std::string Base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 }  // namespace
 
@@ -45,7 +37,7 @@ SecretString ParseSseCustomerKey(std::string_view value) {
 
 void AddSseCustomerHeaders(const SecretString& key, net::HttpHeaders& headers) {
   headers.emplace_back("x-amz-server-side-encryption-customer-algorithm", "AES256");
-  headers.emplace_back("x-amz-server-side-encryption-customer-key", Base64(key.Reveal()));
+  headers.emplace_back("x-amz-server-side-encryption-customer-key", Base64Encode(key.Reveal()));
   headers.emplace_back("x-amz-server-side-encryption-customer-key-MD5",
                        Md5Base64(AsBytes(key.Reveal())));
 }

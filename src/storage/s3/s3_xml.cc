@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/excerpt.h"
+#include "net/http_date.h"
 #include "storage/s3/s3_xml_detail.h"
 
 namespace walnut::s3 {
@@ -279,11 +280,7 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view s) {
-  std::string copy(s);
-  std::tm tm{};
-  const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return net::ParseHttpDate(s);
 }
 
 }  // namespace walnut::s3

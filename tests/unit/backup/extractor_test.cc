@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <unordered_set>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@ using testing::TarEnd;
 using testing::TarFile;
 using testing::TarSymlink;
 using testing::TempDir;
+using testing::WriteFile;
 
 void Extract(Extractor& extractor, const std::string& tar, const ExtractOptions& options = {},
              const std::string& name = "part_001.tar.lz4") {
@@ -144,6 +146,37 @@ TEST(ExtractorTest, MaskAndSkipLeaveFilesOut) {
           skip);
   EXPECT_TRUE(fs::exists(dir.path() / "backup_label"));
   EXPECT_FALSE(fs::exists(dir.path() / "tablespace_map"));
+}
+
+// backup-fetch --delta: kept files are neither written nor missing, and a link of the backup
+// replaces the one already at its path.
+TEST(ExtractorTest, KeptFilesAreSkippedAndExistingLinksReplaced) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "base/1");
+  WriteFile(dir.path() / "base/1/kept", "local content");
+  WriteFile(dir.path() / "base/1/stale", "old");
+  fs::create_symlink("elsewhere", dir.path() / "link");
+  Extractor extractor(LocalFs::Default(), dir.path(), "b");
+  extractor.Expect("/base/1/kept", "");
+  extractor.Expect("/base/1/stale", "");
+  extractor.Expect("/link", "");
+  extractor.MarkPresent("base/1/kept");
+  std::unordered_set<std::string> keep{"base/1/kept"};
+  ExtractOptions options;
+  options.keep = &keep;
+  Extract(extractor,
+          TarFile("/base/1/kept", "backup content") + TarFile("/base/1/stale", "new") +
+              TarSymlink("/link", "PG_VERSION") + TarEnd(),
+          options);
+  EXPECT_THROW(extractor.FinishDirectories(false), Error);  // EEXIST without the replacement
+  extractor.ReplaceExistingLinks();
+  Extract(extractor, TarSymlink("/link", "PG_VERSION") + TarEnd(), options);
+  extractor.FinishDirectories(false);
+  EXPECT_EQ(ReadFile(dir.path() / "base/1/kept"), "local content");
+  EXPECT_EQ(ReadFile(dir.path() / "base/1/stale"), "new");
+  EXPECT_EQ(fs::read_symlink(dir.path() / "link"), "PG_VERSION");
+  EXPECT_TRUE(extractor.Missing().empty());
+  EXPECT_EQ(extractor.files_restored(), 1u);
 }
 
 TEST(ExtractorTest, AtomicFilesLeaveNoHalfWrittenFile) {

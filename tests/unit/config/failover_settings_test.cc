@@ -1,0 +1,116 @@
+#include "storage/registry/failover_storages.h"
+
+#include <chrono>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "localfs/local_fs.h"
+#include "storage/failover_storage.h"
+#include "storage/memory/memory_storage.h"
+#include "support/faulty_storage.h"
+#include "support/gated_storage.h"
+#include "support/test_util.h"
+
+namespace walnut {
+namespace {
+
+using ::testing::HasSubstr;
+
+Config WithFailovers(const std::string& json) {
+  return Config({}, Environment{{"WALG_FILE_PREFIX", "/tmp/primary"},
+                                {"WALG_FAILOVER_STORAGES", json}});
+}
+
+std::string InvalidMessage(const std::string& json) {
+  try {
+    ParseFailoverStorages(WithFailovers(json));
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << json << " was accepted";
+  return "";
+}
+
+TEST(FailoverSettingsTest, MembersAreReadFromTheirOwnSectionsInTheOrderOfTheirNames) {
+  std::vector<FailoverStorageConfig> members = ParseFailoverStorages(WithFailovers(
+      R"({"ZETA": {"WALG_FILE_PREFIX": "/z"}, "alpha": {"walg_s3_prefix": "s3://b/p",
+          "AWS_REGION": "eu-west-1", "S3_DELETE_BATCH_SIZE": 500}})"));
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].name, "alpha");
+  EXPECT_EQ(members[1].name, "zeta");
+  EXPECT_EQ(members[0].config.Get("WALG_S3_PREFIX"), "s3://b/p");
+  EXPECT_EQ(members[0].config.Get("S3_DELETE_BATCH_SIZE"), "500");
+  // Nothing inherited from the root.
+  EXPECT_FALSE(members[0].config.Has("WALG_FILE_PREFIX"));
+  EXPECT_EQ(members[1].config.Get("WALG_FILE_PREFIX"), "/z");
+}
+
+TEST(FailoverSettingsTest, BadSectionsAreRefusedNamingTheSetting) {
+  EXPECT_THAT(InvalidMessage(R"([1, 2])"), HasSubstr("WALG_FAILOVER_STORAGES"));
+  EXPECT_THAT(InvalidMessage(R"({"Default": {"WALG_FILE_PREFIX": "/x"}})"),
+              HasSubstr("'default' is reserved"));
+  EXPECT_THAT(InvalidMessage(R"({"all": {"WALG_FILE_PREFIX": "/x"}})"),
+              HasSubstr("'all' is reserved"));
+  EXPECT_THAT(InvalidMessage(R"({"spare": "/x"})"), HasSubstr("storage 'spare'"));
+  EXPECT_THAT(InvalidMessage(R"({"spare": {"WALG_FILE_PREFIX": ["/x"]}})"),
+              HasSubstr("WALG_FILE_PREFIX must be a string"));
+  EXPECT_THAT(InvalidMessage(R"({"gs": {"WALG_GS_PREFIX": "gs://b/p"}})"),
+              HasSubstr("failover storage 'gs'"));
+}
+
+TEST(FailoverSettingsTest, TheStatusCacheKeepsStatusesForItsLifetime) {
+  testing::TempDir dir;
+  const std::string path = dir.str() + "/cache.json";
+  FailoverStatusCache cache(LocalFs::Default(), path, std::chrono::seconds(60));
+  EXPECT_EQ(cache.Get(StorageAccess::kRead, "k"), std::nullopt);
+  cache.Set(StorageAccess::kReadWrite, "k", true);
+  EXPECT_EQ(cache.Get(StorageAccess::kReadWrite, "k"), true);
+  EXPECT_EQ(cache.Get(StorageAccess::kRead, "k"), std::nullopt);
+  // Dead for writes is dead for reads too, and a later command sees it.
+  cache.Set(StorageAccess::kReadWrite, "k", false);
+  FailoverStatusCache again(LocalFs::Default(), path, std::chrono::seconds(60));
+  EXPECT_EQ(again.Get(StorageAccess::kRead, "k"), false);
+  EXPECT_EQ(again.Get(StorageAccess::kReadWrite, "k"), false);
+  // Past the lifetime: unknown, checked again.
+  FailoverStatusCache expired(LocalFs::Default(), path, std::chrono::seconds(0));
+  EXPECT_EQ(expired.Get(StorageAccess::kRead, "k"), std::nullopt);
+  // A broken file is an empty cache.
+  testing::WriteFile(path, "{not json");
+  EXPECT_EQ(again.Get(StorageAccess::kRead, "k"), std::nullopt);
+}
+
+TEST(FailoverSettingsTest, TheAliveCheckListsAndForWritersWritesAndDeletes) {
+  auto memory = std::make_shared<MemoryStorage>();
+  EXPECT_EQ(CheckStorageAlive(memory, "", StorageAccess::kReadWrite, 3000,
+                              std::chrono::seconds(5)),
+            "");
+  EXPECT_EQ(memory->ObjectCount(), 0u);  // the check object is gone again
+
+  auto faulty = std::make_shared<testing::FaultyStorage>(std::make_unique<MemoryStorage>());
+  faulty->FailCall(testing::StorageOp::kList, 1, Error(ErrorCode::kNetwork, "refused", true));
+  EXPECT_THAT(CheckStorageAlive(faulty, "", StorageAccess::kRead, 0, std::chrono::seconds(5)),
+              HasSubstr("refused"));
+  faulty->FailCall(testing::StorageOp::kPut, 1, Error(ErrorCode::kPermissionDenied, "read-only"));
+  EXPECT_THAT(
+      CheckStorageAlive(faulty, "", StorageAccess::kReadWrite, 10, std::chrono::seconds(5)),
+      HasSubstr("read-only"));
+}
+
+TEST(FailoverSettingsTest, AHangingStorageIsDeadAfterTheCheckTimeout) {
+  auto memory = std::make_shared<MemoryStorage>();
+  auto gated = std::make_shared<testing::GatedStorage>(*memory, "wal-g_storage_check");
+  auto started = std::chrono::steady_clock::now();
+  std::string problem = CheckStorageAlive(gated, "", StorageAccess::kReadWrite, 10,
+                                          std::chrono::milliseconds(300));
+  EXPECT_THAT(problem, HasSubstr("WALG_FAILOVER_STORAGES_CHECK_TIMEOUT"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  gated->Open();  // lets the abandoned check finish
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+}  // namespace
+}  // namespace walnut
