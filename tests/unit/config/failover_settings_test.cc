@@ -58,8 +58,8 @@ TEST(FailoverSettingsTest, BadSectionsAreRefusedNamingTheSetting) {
   EXPECT_THAT(InvalidMessage(R"({"spare": "/x"})"), HasSubstr("storage 'spare'"));
   EXPECT_THAT(InvalidMessage(R"({"spare": {"WALG_FILE_PREFIX": ["/x"]}})"),
               HasSubstr("WALG_FILE_PREFIX must be a string"));
-  EXPECT_THAT(InvalidMessage(R"({"gs": {"WALG_GS_PREFIX": "gs://b/p"}})"),
-              HasSubstr("failover storage 'gs'"));
+  EXPECT_THAT(InvalidMessage(R"({"swift": {"WALG_SWIFT_PREFIX": "swift://c/p"}})"),
+              HasSubstr("failover storage 'swift'"));
 }
 
 TEST(FailoverSettingsTest, TheStatusCacheKeepsStatusesForItsLifetime) {
