@@ -78,7 +78,7 @@ std::vector<size_t> FailoverStorage::Live() const {
 void FailoverStorage::MarkFailed(size_t index, const Error& error) {
   if (failed_[index].exchange(true)) return;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!first_failure_) {
       first_failure_ = Error(error.code(),
                              fmt::format("storage '{}' failed: {}", members_[index].name,
@@ -90,7 +90,7 @@ void FailoverStorage::MarkFailed(size_t index, const Error& error) {
 }
 
 void FailoverStorage::ThrowIfAnyFailed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (first_failure_) throw *first_failure_;
 }
 

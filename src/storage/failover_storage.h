@@ -3,12 +3,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "common/mutex.h"
 #include "storage/storage.h"
 
 namespace walnut {
@@ -82,8 +82,8 @@ class FailoverStorage : public Storage {
   std::vector<Member> members_;
   FailureHandler on_failure_;
   std::unique_ptr<std::atomic<bool>[]> failed_;
-  mutable std::mutex mu_;
-  std::optional<Error> first_failure_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::optional<Error> first_failure_ GUARDED_BY(mu_);
 };
 
 }  // namespace walnut

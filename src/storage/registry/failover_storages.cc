@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <condition_variable>
 #include <cstdlib>
-#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
+#include "common/mutex.h"
 #include "config/setting_status.h"
 #include "localfs/atomic_file_writer.h"
 #include "localfs/local_file_reader.h"
@@ -213,10 +212,10 @@ std::string CheckStorageAlive(std::shared_ptr<Storage> storage, const std::strin
                               StorageAccess access, uint64_t check_size,
                               std::chrono::milliseconds timeout) {
   struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    std::string problem;
+    Mutex mu;
+    CondVar cv;
+    bool done GUARDED_BY(mu) = false;
+    std::string problem GUARDED_BY(mu);
   };
   auto state = std::make_shared<State>();
   std::thread([storage, state, sub_prefix, access, check_size] {
@@ -241,15 +240,18 @@ std::string CheckStorageAlive(std::shared_ptr<Storage> storage, const std::strin
     } catch (const std::exception& e) {
       problem = e.what();
     }
-    std::lock_guard<std::mutex> lock(state->mu);
+    MutexLock lock(state->mu);
     state->problem = std::move(problem);
     state->done = true;
-    state->cv.notify_all();
+    state->cv.NotifyAll();
   }).detach();
-  std::unique_lock<std::mutex> lock(state->mu);
-  if (!state->cv.wait_for(lock, timeout, [&] { return state->done; })) {
-    return fmt::format("no answer within {} ms (WALG_FAILOVER_STORAGES_CHECK_TIMEOUT)",
-                       timeout.count());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(state->mu);
+  while (!state->done) {
+    if (!state->cv.WaitUntil(state->mu, deadline) && !state->done) {
+      return fmt::format("no answer within {} ms (WALG_FAILOVER_STORAGES_CHECK_TIMEOUT)",
+                         timeout.count());
+    }
   }
   return state->problem;
 }
