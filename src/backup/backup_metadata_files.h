@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "io/reader.h"
 #include "io/writer.h"
 

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 
 namespace walnut::metadata_json {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "backup/backup_catalog.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "localfs/local_fs.h"
 #include "pipeline/pipeline.h"
 #include "storage/folder.h"

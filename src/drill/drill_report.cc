@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "common/bytes.h"
 #include "common/host_name.h"
 #include "localfs/atomic_file_writer.h"

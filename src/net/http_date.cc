@@ -22,6 +22,9 @@ std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_v
   std::tm tm{};
   const char* end = strptime(copy.c_str(), kFormat, &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
+  // strptime takes any four-digit year; only 1678..2261 fit the clock's int64 nanoseconds.
+  const int year = tm.tm_year + 1900;
+  if (year < 1678 || year > 2261) return std::nullopt;
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 

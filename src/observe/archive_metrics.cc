@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/backup_catalog.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "common/error.h"
 #include "metrics/families.h"
 #include "pipeline/stored_document.h"

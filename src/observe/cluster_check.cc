@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "backup/backup_catalog.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "common/error.h"
 #include "observe/archive_metrics.h"
 #include "observe/storage_probe.h"

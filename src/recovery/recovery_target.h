@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "postgres/lsn.h"
 
 namespace walnut::recovery {

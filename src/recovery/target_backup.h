@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "backup/backup_catalog.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "postgres/lsn.h"
 #include "postgres/wal_file_name.h"
 #include "recovery/recovery_target.h"

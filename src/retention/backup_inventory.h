@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "backup/backup_catalog.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "postgres/wal_file_name.h"
 #include "retention/stale_temporaries.h"
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "retention/backup_inventory.h"
 #include "retention/wal_retention.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "backup/backup_catalog.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "common/bytes.h"
 #include "pipeline/pipeline.h"
 #include "storage/folder.h"

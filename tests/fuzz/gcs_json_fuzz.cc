@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/rfc3339.h"
 #include "storage/gcs/gcs_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -32,6 +33,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const walnut::Error&) {
   }
   walnut::gcs::ErrorDetail(text);
-  walnut::gcs::ParseRfc3339(text);
+  (void)walnut::ParseRfc3339(text);
   return 0;
 }

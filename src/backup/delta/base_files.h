@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "backup/backup_catalog.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "backup/pgdata_walker.h"
 
 namespace walnut {

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/excerpt.h"
+#include "common/rfc3339.h"
 
 namespace walnut::gcs {
 namespace {
@@ -88,14 +89,6 @@ ObjectResource ObjectFrom(const json& doc, std::string_view what) {
   return o;
 }
 
-int TwoDigits(std::string_view s, size_t at) {
-  if (at + 2 > s.size() || !std::isdigit(static_cast<unsigned char>(s[at])) ||
-      !std::isdigit(static_cast<unsigned char>(s[at + 1]))) {
-    return -1;
-  }
-  return (s[at] - '0') * 10 + (s[at + 1] - '0');
-}
-
 }  // namespace
 
 ObjectResource ParseObjectResource(std::string_view text) {
@@ -120,59 +113,6 @@ ListPage ParseListPage(std::string_view text) {
     }
   }
   return page;
-}
-
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-      s[13] != ':' || s[16] != ':') {
-    return std::nullopt;
-  }
-  auto year = ParseDecimal(s.substr(0, 4));
-  int month = TwoDigits(s, 5), day = TwoDigits(s, 8);
-  int hour = TwoDigits(s, 11), minute = TwoDigits(s, 14), second = TwoDigits(s, 17);
-  if (!year || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
-      minute < 0 || minute > 59 || second < 0 || second > 60) {
-    return std::nullopt;
-  }
-  size_t pos = 19;
-  int64_t nanos = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int digits = 0;
-    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
-      if (digits < 9) {
-        nanos = nanos * 10 + (s[pos] - '0');
-        ++digits;
-      }
-      ++pos;
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 9; ++digits) nanos *= 10;
-  }
-  int offset_minutes = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int oh = TwoDigits(s, pos + 1), om = TwoDigits(s, pos + 4);
-    if (oh < 0 || om < 0 || pos + 3 >= s.size() || s[pos + 3] != ':') return std::nullopt;
-    offset_minutes = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = static_cast<int>(*year) - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  time_t t = timegm(&tm);
-  auto time = std::chrono::system_clock::from_time_t(t) - std::chrono::minutes(offset_minutes);
-  return time + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                    std::chrono::nanoseconds(nanos));
 }
 
 std::string ErrorDetail(std::string_view body) {

@@ -36,10 +36,6 @@ struct ListPage {
 ObjectResource ParseObjectResource(std::string_view json);
 ListPage ParseListPage(std::string_view json);
 
-// RFC 3339 as GCS writes it ("2026-10-06T12:00:00.123Z", or with an offset "+02:00").
-// nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text);
-
 // "message (reason)" from an error answer {"error": {"code", "message", "errors": [{"reason"}]}},
 // or a short excerpt of a body that is not one; "" for an empty body.
 std::string ErrorDetail(std::string_view body);

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/excerpt.h"
+#include "common/rfc3339.h"
 #include "net/http_date.h"
 #include "storage/s3/s3_xml_detail.h"
 
@@ -52,13 +53,6 @@ bool ParseUint(std::string_view s, uint64_t& out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-template <class Int>
-bool ParseFixed(std::string_view s, size_t pos, size_t len, Int& out) {
-  if (pos + len > s.size()) return false;
-  auto [end, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
-  return ec == std::errc() && end == s.data() + pos + len;
-}
-
 void XmlEscape(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
@@ -96,7 +90,6 @@ void XmlEscape(std::string& out, std::string_view s) {
 
 using xml_detail::Malformed;
 using xml_detail::Parse;
-using xml_detail::ParseFixed;
 using xml_detail::ParseUint;
 using xml_detail::Root;
 using xml_detail::Text;
@@ -246,37 +239,10 @@ std::optional<ErrorBody> EmbeddedError(std::string_view xml, std::string_view ex
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction]Z
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-      s[13] != ':' || s[16] != ':' || !ParseFixed(s, 0, 4, year) || !ParseFixed(s, 5, 2, month) ||
-      !ParseFixed(s, 8, 2, day) || !ParseFixed(s, 11, 2, hour) || !ParseFixed(s, 14, 2, minute) ||
-      !ParseFixed(s, 17, 2, second)) {
-    return std::nullopt;
-  }
-  size_t pos = 19;
-  uint64_t millis = 0;
-  if (s[pos] == '.') {
-    size_t start = ++pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
-    if (pos == start) return std::nullopt;
-    for (size_t i = start; i < start + 3; ++i) {
-      millis = millis * 10 + (i < pos ? static_cast<uint64_t>(s[i] - '0') : 0);
-    }
-  }
-  if (pos + 1 != s.size() || (s[pos] != 'Z' && s[pos] != 'z')) return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  std::time_t t = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(t) + std::chrono::milliseconds(millis);
+  // S3 writes "2026-12-08T00:06:48.000Z"; one range-checked RFC 3339 parser for every backend.
+  auto t = ParseRfc3339(s);
+  if (!t) return std::nullopt;
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(*t);
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view s) {

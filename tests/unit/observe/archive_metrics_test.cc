@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "backup/backup_metadata.h"
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 #include "backup/backup_name.h"
 #include "common/error.h"
 #include "metrics/families.h"

@@ -160,6 +160,7 @@ TEST(S3XmlTest, ParsesTimestamps) {
   EXPECT_FALSE(ParseIso8601("2009-10-12T17:50:30.Z").has_value());
   EXPECT_EQ(ParseHttpDate("Mon, 12 Oct 2009 17:50:30 GMT"), system_clock::from_time_t(1255369830));
   EXPECT_FALSE(ParseHttpDate("12 Oct 2009").has_value());
+  EXPECT_FALSE(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT").has_value());  // past int64 ns
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "backup/backup_metadata_time.h"
+#include "common/rfc3339.h"
 
 #include <cstdint>
 #include <cstdio>
