@@ -46,6 +46,10 @@ std::optional<std::string> ReadSmallFile(SftpLease& lease, const std::string& pa
 // Writes all of `data` to an open file.
 void WriteAll(SftpLease& lease, sftp_file file, std::string_view data, const std::string& path);
 
+// Makes an open file's bytes durable (fsync(2) on the server) where the server can: OpenSSH's
+// fsync@openssh.com extension. A server without it gets no sync (SFTP version 3 has none).
+void SyncFile(SftpLease& lease, sftp_file file, const std::string& path);
+
 // Creates `path` and its missing parents (mode 0750), stopping at `root` (which is created too
 // when missing). A directory created concurrently by someone else is fine.
 void MakeDirectories(SftpLease& lease, const std::string& root, const std::string& path);

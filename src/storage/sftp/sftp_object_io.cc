@@ -173,11 +173,9 @@ void SftpObjectWriter::Close() {
   Flush();
   while (!in_flight_.empty()) AwaitOne();
   SftpLease& lease = *lease_;
-  // Durable before it becomes visible, where the server can (OpenSSH's fsync@openssh.com).
-  if (Ssh().sftp_extension_supported(lease->sftp(), "fsync@openssh.com", "1") != 0 &&
-      Ssh().sftp_fsync(file_.get()) != 0) {
-    throw lease.Fail("cannot sync", temp_path_);
-  }
+  // Durable before it becomes visible, where the server can; so is the sidecar below: one
+  // renamed into place but lost in a crash would leave the object without its metadata.
+  SyncFile(lease, file_.get(), temp_path_);
   AttributesPtr attributes(Ssh().sftp_fstat(file_.get()));
   if (!attributes) throw lease.Fail("cannot stat", temp_path_);
   RemoteStat written = StatOf(*attributes);
@@ -196,6 +194,7 @@ void SftpObjectWriter::Close() {
     if (!sidecar) throw lease.Fail("cannot create", sidecar_temp);
     WriteAll(lease, sidecar.get(), EncodeSidecar(Sidecar{written.size, written.mtime, metadata}),
              sidecar_temp);
+    SyncFile(lease, sidecar.get(), sidecar_temp);
     if (Ssh().sftp_close(sidecar.release()) != 0) throw lease.Fail("cannot close", sidecar_temp);
   }
   try {
