@@ -158,6 +158,12 @@ void RenameReplacing(SftpLease& lease, const std::string& from, const std::strin
                                           to, server, status));
 }
 
+std::string JoinPath(std::string_view dir, std::string_view name) {
+  if (dir.empty()) return std::string(name);
+  if (dir == "/") return fmt::format("/{}", name);
+  return fmt::format("{}/{}", dir, name);
+}
+
 std::string ParentOf(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return "";

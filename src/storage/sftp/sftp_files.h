@@ -61,6 +61,9 @@ bool RemoveFile(SftpLease& lease, const std::string& path);
 // throws kUnsupported naming the server when it lacks it.
 void RenameReplacing(SftpLease& lease, const std::string& from, const std::string& to);
 
+// `name` in directory `dir`: "a/b" + "c" -> "a/b/c"; "" (the login directory) + "c" -> "c";
+// "/" + "c" -> "/c".
+std::string JoinPath(std::string_view dir, std::string_view name);
 // "a/b/c" -> "a/b"; "c" -> ""; "/c" -> "/".
 std::string ParentOf(const std::string& path);
 // The last component.

@@ -11,19 +11,9 @@
 #include "storage/sftp/sftp_raw.h"
 
 namespace walnut::sftp {
-namespace {
-
-std::string Sibling(const std::string& path, std::string_view name) {
-  std::string dir = ParentOf(path);
-  if (dir.empty()) return std::string(name);
-  if (dir == "/") return fmt::format("/{}", name);
-  return fmt::format("{}/{}", dir, name);
-}
-
-}  // namespace
 
 std::string SidecarPathOf(const std::string& path) {
-  return Sibling(path, SidecarName(BaseName(path)));
+  return JoinPath(ParentOf(path), SidecarName(BaseName(path)));
 }
 
 // --- Reader ---------------------------------------------------------------------------------
@@ -188,7 +178,7 @@ void SftpObjectWriter::Close() {
   std::string sidecar_path = SidecarPathOf(path_);
   std::string sidecar_temp;
   if (!metadata.empty()) {
-    sidecar_temp = Sibling(path_, MakeTemporaryName(SidecarName(BaseName(path_))));
+    sidecar_temp = JoinPath(ParentOf(path_), MakeTemporaryName(SidecarName(BaseName(path_))));
     FilePtr sidecar(
         Ssh().sftp_open(lease->sftp(), sidecar_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
     if (!sidecar) throw lease.Fail("cannot create", sidecar_temp);
