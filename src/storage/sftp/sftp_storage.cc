@@ -42,14 +42,23 @@ void CheckKey(std::string_view key, bool allow_temporary = false) {
 }
 
 // Requests that failed on the connection (reset, closed, timed out) are tried again on a new one;
-// the server's own refusals are final.
+// the server's own refusals are final. Retried here already: the last failure is rethrown no
+// longer retryable, so callers (wal-fetch, backup-fetch) do not start over and multiply the time
+// a dead server costs, as S3's and Azure's requests.
 template <class Fn>
 auto Retried(const SftpOptions& options, std::string_view what, Fn fn) -> decltype(fn()) {
   RetryPolicy policy;
   policy.max_attempts = 4;
   policy.budget = options.timeout;
   std::optional<decltype(fn())> result;
-  WithRetries(policy, what, [&] { result.emplace(fn()); });
+  WithRetriesAccounted(
+      policy, what, [&] { result.emplace(fn()); },
+      [&] {
+        return fmt::format(
+            "(WALNUT_STORAGE_RETRY_TIMEOUT={}): check the SFTP server {} and the "
+            "network to it",
+            SettingDuration(options.timeout), ServerName(options));
+      });
   return std::move(*result);
 }
 
