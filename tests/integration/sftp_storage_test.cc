@@ -324,6 +324,10 @@ TEST_F(SftpTest, AServerThatNeverAnswersFailsWithinTheTimeout) {
   ::close(fd);
   EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
   ExpectOneLine(e);
+  // Retried here already: callers must not start over (they would multiply the time).
+  EXPECT_FALSE(e.retryable());
+  EXPECT_THAT(e.what(), HasSubstr("gave up after"));
+  EXPECT_THAT(e.what(), HasSubstr("WALNUT_STORAGE_RETRY_TIMEOUT=2s"));
   // Connecting may take a third of the budget (at least 1 s); a retry must fit in what is left.
   EXPECT_GE(took, std::chrono::milliseconds(900));
   EXPECT_LT(took, std::chrono::seconds(4));
@@ -392,6 +396,9 @@ TEST_F(SftpHangTest, AStatToAHungServerFailsInOneLineWithinTheTimeout) {
   auto [e, took] = TimedError([&] { storage.Stat("x"); });
   EXPECT_EQ(e.code(), ErrorCode::kNetwork) << e.what();
   EXPECT_THAT(e.what(), HasSubstr("no answer within"));
+  EXPECT_THAT(e.what(),
+              HasSubstr(fmt::format("check the SFTP server {}:{}", Sshd().host, proxy_.port())));
+  EXPECT_FALSE(e.retryable());
   ExpectOneLine(e);
   EXPECT_LT(took, std::chrono::seconds(8));
 }

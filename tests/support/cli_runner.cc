@@ -1,16 +1,13 @@
 #include "support/cli_runner.h"
 
-#include "support/azurite_server.h"
-#include "support/gcs_server.h"
-#include "support/sshd_server.h"
-
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 
-#include <unistd.h>
+#include "support/azurite_server.h"
+#include "support/gcs_server.h"
+#include "support/sshd_server.h"
 
 namespace walnut::testing {
 
@@ -29,13 +26,7 @@ void CliRunner::UseS3Storage(const std::string& what) {
     throw std::runtime_error(
         "WALNUT_IT_S3_ENDPOINT/WALNUT_IT_S3_BUCKET are not set: run through ctest");
   }
-  static std::atomic<int> counter{0};
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  Set("WALG_S3_PREFIX", std::string("s3://") + bucket + "/cli-" + what + "-" +
-                            std::to_string(getpid()) + "-" + std::to_string(ms) + "-" +
-                            std::to_string(counter++));
+  Set("WALG_S3_PREFIX", std::string("s3://") + bucket + "/" + UniqueName("cli-" + what));
   Set("AWS_ENDPOINT", endpoint);
   Set("AWS_S3_FORCE_PATH_STYLE", "true");
   Set("AWS_REGION", "us-east-1");

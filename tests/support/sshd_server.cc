@@ -1,13 +1,11 @@
 #include "support/sshd_server.h"
 
-#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "support/fixture_env.h"
 #include "support/test_config.h"
@@ -40,11 +38,7 @@ const SshdServer& Sshd() {
 }
 
 std::string UniqueSftpRoot(std::string_view what) {
-  static std::atomic<int> counter{0};
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  return fmt::format("{}/{}-{}-{}-{}", Sshd().root, what, getpid(), ms, counter++);
+  return fmt::format("{}/{}", Sshd().root, UniqueName(what));
 }
 
 sftp::SftpOptions SftpTestOptions(std::string_view what, const std::string& known_hosts_dir) {

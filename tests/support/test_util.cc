@@ -1,16 +1,18 @@
 #include "support/test_util.h"
 
-#include "support/test_config.h"
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <cstring>
-#include <random>
-#include <sstream>
-#include <stdexcept>
+#include "support/test_config.h"
 
 namespace walnut::testing {
 
@@ -27,8 +29,8 @@ std::string RandomBytes(size_t size, uint64_t seed) {
 }
 
 std::string CompressibleBytes(size_t size, uint64_t seed) {
-  static const char* const kWords[] = {"walnut ", "backup ", "segment ", "0000000100 ", "page ",
-                                       "lsn ",    "tuple ",  "relation ", "vacuum ",    "\n"};
+  static const char* const kWords[] = {"walnut ", "backup ", "segment ",  "0000000100 ", "page ",
+                                       "lsn ",    "tuple ",  "relation ", "vacuum ",     "\n"};
   std::mt19937_64 rng(seed);
   std::string out;
   out.reserve(size + 16);
@@ -89,6 +91,15 @@ void WriteFile(const std::filesystem::path& path, const std::string& data) {
   if (!f) throw std::runtime_error("cannot write " + path.string());
 }
 
+std::string UniqueName(std::string_view what) {
+  static std::atomic<int> counter{0};
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return std::string(what) + "-" + std::to_string(::getpid()) + "-" + std::to_string(ms) + "-" +
+         std::to_string(counter++);
+}
+
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read " + path.string());
@@ -108,8 +119,8 @@ CommandResult RunCommand(const std::string& command, const std::string& input) {
   auto out = dir.path() / "out";
   auto err = dir.path() / "err";
   WriteFile(in, input);
-  std::string full = "( " + command + " ) <" + ShellQuote(in.string()) + " >" + ShellQuote(out.string()) + " 2>" +
-                     ShellQuote(err.string());
+  std::string full = "( " + command + " ) <" + ShellQuote(in.string()) + " >" +
+                     ShellQuote(out.string()) + " 2>" + ShellQuote(err.string());
   int status = std::system(full.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -52,6 +53,10 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// "<what>-<pid>-<milliseconds>-<n>": a name (a storage prefix, a directory) no other test of this
+// run, no other process and no earlier run uses.
+std::string UniqueName(std::string_view what);
 
 void WriteFile(const std::filesystem::path& path, const std::string& data);
 std::string ReadFile(const std::filesystem::path& path);

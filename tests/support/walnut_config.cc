@@ -1,18 +1,15 @@
 #include "support/walnut_config.h"
 
-#include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include "support/cli_runner.h"
-#include "support/pg_cluster.h"
 #include "support/azurite_server.h"
+#include "support/cli_runner.h"
 #include "support/gcs_server.h"
+#include "support/pg_cluster.h"
 #include "support/sshd_server.h"
 
 namespace walnut::testing {
@@ -31,12 +28,7 @@ std::string JsonString(const std::string& s) {
 std::string UniqueS3Prefix(const std::string& what) {
   const char* bucket = std::getenv("WALNUT_IT_S3_BUCKET");
   if (!bucket || !*bucket) throw std::runtime_error("WALNUT_IT_S3_BUCKET is not set");
-  static std::atomic<int> counter{0};
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  return std::string("s3://") + bucket + "/pg-" + what + "-" + std::to_string(::getpid()) + "-" +
-         std::to_string(ms) + "-" + std::to_string(counter++);
+  return std::string("s3://") + bucket + "/" + UniqueName("pg-" + what);
 }
 
 }  // namespace

@@ -25,7 +25,10 @@ stop_pid_file() {
       sleep 0.1
       waited=$((waited + 1))
     done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT_S}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
     log "stopped $name (pid $pid)"
   fi
   rm -f "$pid_file"

@@ -19,25 +19,9 @@ readonly STOP_TIMEOUT_S=10
 log() { echo "prometheus-stack: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# free_port, is_ours.
+# free_port, stop_pid_file.
 # shellcheck source=fixture-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/fixture-lib.sh"
-
-stop_one() {
-  local dir=$1 name=$2 pid
-  [[ -f "$dir/$name.pid" ]] || return 0
-  pid=$(<"$dir/$name.pid")
-  if is_ours "$pid" "$dir"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null && ((waited < STOP_TIMEOUT_S * 10)); do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$dir/$name.pid"
-}
 
 # Waits until $1 answers 200, or fails naming $2 and its log $3.
 wait_ready() {
@@ -109,8 +93,8 @@ EOF
 
 stop() {
   local dir=$1
-  stop_one "$dir" prometheus
-  stop_one "$dir" node_exporter
+  stop_pid_file "$dir/prometheus.pid" "$dir" prometheus
+  stop_pid_file "$dir/node_exporter.pid" "$dir" node_exporter
 }
 
 [[ $# == 2 ]] || die "usage: $0 start|stop DIR"

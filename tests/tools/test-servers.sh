@@ -23,11 +23,9 @@ readonly STOP_TIMEOUT_S=10
 log() { echo "test-servers: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Whether $1 is a live process running s3rver (guards against a recycled PID).
-is_our_s3rver() {
-  local pid=$1
-  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q s3rver
-}
+# is_ours, stop_pid_file.
+# shellcheck source=fixture-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fixture-lib.sh"
 
 # Prints the HTTP status of a bucket listing, or 000 when nothing answers.
 s3_status() {
@@ -37,24 +35,7 @@ s3_status() {
 }
 
 stop_s3rver() {
-  if [[ -f "$S3_PID_FILE" ]]; then
-    local pid
-    pid=$(<"$S3_PID_FILE")
-    if is_our_s3rver "$pid"; then
-      kill -TERM "$pid" 2>/dev/null || true
-      local waited=0
-      while kill -0 "$pid" 2>/dev/null && ((waited < STOP_TIMEOUT_S * 10)); do
-        sleep 0.1
-        waited=$((waited + 1))
-      done
-      if kill -0 "$pid" 2>/dev/null; then
-        log "s3rver (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT_S}s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
-      log "stopped s3rver (pid $pid)"
-    fi
-    rm -f "$S3_PID_FILE"
-  fi
+  stop_pid_file "$S3_PID_FILE" s3rver s3rver
   rm -rf "$S3_DATA_DIR"
 }
 
@@ -112,7 +93,7 @@ main() {
     status)
       local pid=""
       [[ -f "$S3_PID_FILE" ]] && pid=$(<"$S3_PID_FILE")
-      if is_our_s3rver "$pid" && [[ "$(s3_status)" == 200 ]]; then
+      if is_ours "$pid" s3rver && [[ "$(s3_status)" == 200 ]]; then
         echo "s3rver running (pid $pid) on http://$S3_HOST:$S3_PORT"
       else
         echo "s3rver not running"

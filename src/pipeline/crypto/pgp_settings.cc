@@ -1,16 +1,14 @@
 #include "pipeline/crypto/pgp_settings.h"
 
-#include <cerrno>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/secret_string.h"
+#include "pipeline/crypto/key_file.h"
 #include "pipeline/crypto/pgp_crypter.h"
 #include "pipeline/crypto/pgp_gpg_keyring.h"
 #include "pipeline/crypto/pgp_rnp.h"
@@ -36,41 +34,6 @@ SecretString ExpandNewlines(std::string text) {
   }
   SecretString wipe_text(std::move(text));
   return SecretString(std::move(expanded));
-}
-
-// The key file's bytes (read whole: keys are small). Like the libsodium key file, it is a
-// setting's value rather than data, read directly rather than through localfs.
-SecretString ReadKeyFile(const std::string& path, std::string_view setting) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    Error e = SystemError(fmt::format("{}: cannot open key file", setting), path, errno);
-    throw Error(ErrorCode::kInvalidArgument, e.what());
-  }
-  std::string contents(kMaxKeyFileSize + 1, '\0');
-  size_t size = 0;
-  while (size < contents.size()) {
-    ssize_t n = ::read(fd, contents.data() + size, contents.size() - size);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      SecretString wipe(std::move(contents));
-      throw Error(ErrorCode::kInvalidArgument,
-                  SystemError(fmt::format("{}: cannot read key file", setting), path, err).what());
-    }
-    size += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  contents.resize(size);
-  SecretString key(std::move(contents));
-  if (size > kMaxKeyFileSize) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{}: key file {} is larger than {} bytes; it should hold only the "
-                            "OpenPGP key",
-                            setting, path, kMaxKeyFileSize));
-  }
-  return key;
 }
 
 }  // namespace
@@ -142,7 +105,14 @@ std::shared_ptr<const Crypter> MakePgpCrypter(const Config& config) {
   }
   std::string path = config.GetString("WALG_PGP_KEY_PATH");
   std::string setting(config.SpelledName("WALG_PGP_KEY_PATH"));
-  SecretString material = ReadKeyFile(path, setting);
+  SecretString material;
+  try {
+    material = ReadKeyFile(path, setting, kMaxKeyFileSize, "the OpenPGP key");
+  } catch (const Error& e) {
+    // A key file that cannot be read is a bad setting (exit 2), not a failure of the command.
+    if (e.code() == ErrorCode::kInvalidArgument) throw;
+    throw Error(ErrorCode::kInvalidArgument, e.what());
+  }
   return std::make_shared<PgpCrypter>(
       pgp::PgpKeyring::Load(material.Reveal(), fmt::format("{} {}", setting, path)),
       std::move(passphrase), std::move(passphrase_setting));

@@ -1,15 +1,13 @@
 #include "pipeline/crypto/sodium_key.h"
 
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <sodium.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include <fmt/format.h>
+#include <sodium.h>
+
 #include "common/error.h"
+#include "pipeline/crypto/key_file.h"
 
 namespace walnut {
 namespace {
@@ -173,31 +171,9 @@ SodiumKey LoadSodiumKey(std::string_view material, SodiumKeyTransform transform,
 
 SodiumKey LoadSodiumKeyFile(const std::string& path, SodiumKeyTransform transform,
                             std::string_view setting_name) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) ThrowSystemError(fmt::format("{}: cannot open key file", setting_name), path);
-  std::string contents;
-  ScopedWipe wipe_contents(contents);
-  contents.resize(kMaxKeyFileSize + 1);
-  size_t size = 0;
-  while (size < contents.size()) {
-    ssize_t n = ::read(fd, contents.data() + size, contents.size() - size);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ThrowSystemError(fmt::format("{}: cannot read key file", setting_name), path, err);
-    }
-    size += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  if (size > kMaxKeyFileSize) {
-    ThrowInvalid(setting_name, fmt::format("key file {} is larger than {} bytes; it should hold "
-                                           "only the key",
-                                           path, kMaxKeyFileSize));
-  }
+  SecretString contents = ReadKeyFile(path, setting_name, kMaxKeyFileSize, "the key");
   // Go's strings.TrimSpace also trims non-ASCII Unicode spaces; no key file carries those.
-  std::string_view text(contents.data(), size);
+  std::string_view text = contents.Reveal();
   while (!text.empty() && IsAsciiSpace(text.front())) text.remove_prefix(1);
   while (!text.empty() && IsAsciiSpace(text.back())) text.remove_suffix(1);
   if (text.empty()) ThrowInvalid(setting_name, fmt::format("key file {} is empty", path));

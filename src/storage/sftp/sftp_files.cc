@@ -75,6 +75,14 @@ void WriteAll(SftpLease& lease, sftp_file file, std::string_view data, const std
   }
 }
 
+void SyncFile(SftpLease& lease, sftp_file file, const std::string& path) {
+  SftpConnection::Busy busy(*lease);
+  if (Ssh().sftp_extension_supported(lease->sftp(), "fsync@openssh.com", "1") != 0 &&
+      Ssh().sftp_fsync(file) != 0) {
+    throw lease.Fail("cannot sync", path);
+  }
+}
+
 void MakeDirectories(SftpLease& lease, const std::string& root, const std::string& path) {
   SftpConnection::Busy busy(*lease);
   // Walk up to the first directory that exists, then create downwards.
@@ -148,6 +156,12 @@ void RenameReplacing(SftpLease& lease, const std::string& from, const std::strin
   throw Error(ErrorCode::kIo, fmt::format("cannot rename into {} on {}: the server answered "
                                           "SFTP status {}",
                                           to, server, status));
+}
+
+std::string JoinPath(std::string_view dir, std::string_view name) {
+  if (dir.empty()) return std::string(name);
+  if (dir == "/") return fmt::format("/{}", name);
+  return fmt::format("{}/{}", dir, name);
 }
 
 std::string ParentOf(const std::string& path) {

@@ -46,6 +46,10 @@ std::optional<std::string> ReadSmallFile(SftpLease& lease, const std::string& pa
 // Writes all of `data` to an open file.
 void WriteAll(SftpLease& lease, sftp_file file, std::string_view data, const std::string& path);
 
+// Makes an open file's bytes durable (fsync(2) on the server) where the server can: OpenSSH's
+// fsync@openssh.com extension. A server without it gets no sync (SFTP version 3 has none).
+void SyncFile(SftpLease& lease, sftp_file file, const std::string& path);
+
 // Creates `path` and its missing parents (mode 0750), stopping at `root` (which is created too
 // when missing). A directory created concurrently by someone else is fine.
 void MakeDirectories(SftpLease& lease, const std::string& root, const std::string& path);
@@ -57,6 +61,9 @@ bool RemoveFile(SftpLease& lease, const std::string& path);
 // throws kUnsupported naming the server when it lacks it.
 void RenameReplacing(SftpLease& lease, const std::string& from, const std::string& to);
 
+// `name` in directory `dir`: "a/b" + "c" -> "a/b/c"; "" (the login directory) + "c" -> "c";
+// "/" + "c" -> "/c".
+std::string JoinPath(std::string_view dir, std::string_view name);
 // "a/b/c" -> "a/b"; "c" -> ""; "/c" -> "/".
 std::string ParentOf(const std::string& path);
 // The last component.

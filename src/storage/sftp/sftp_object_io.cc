@@ -11,19 +11,9 @@
 #include "storage/sftp/sftp_raw.h"
 
 namespace walnut::sftp {
-namespace {
-
-std::string Sibling(const std::string& path, std::string_view name) {
-  std::string dir = ParentOf(path);
-  if (dir.empty()) return std::string(name);
-  if (dir == "/") return fmt::format("/{}", name);
-  return fmt::format("{}/{}", dir, name);
-}
-
-}  // namespace
 
 std::string SidecarPathOf(const std::string& path) {
-  return Sibling(path, SidecarName(BaseName(path)));
+  return JoinPath(ParentOf(path), SidecarName(BaseName(path)));
 }
 
 // --- Reader ---------------------------------------------------------------------------------
@@ -173,11 +163,9 @@ void SftpObjectWriter::Close() {
   Flush();
   while (!in_flight_.empty()) AwaitOne();
   SftpLease& lease = *lease_;
-  // Durable before it becomes visible, where the server can (OpenSSH's fsync@openssh.com).
-  if (Ssh().sftp_extension_supported(lease->sftp(), "fsync@openssh.com", "1") != 0 &&
-      Ssh().sftp_fsync(file_.get()) != 0) {
-    throw lease.Fail("cannot sync", temp_path_);
-  }
+  // Durable before it becomes visible, where the server can; so is the sidecar below: one
+  // renamed into place but lost in a crash would leave the object without its metadata.
+  SyncFile(lease, file_.get(), temp_path_);
   AttributesPtr attributes(Ssh().sftp_fstat(file_.get()));
   if (!attributes) throw lease.Fail("cannot stat", temp_path_);
   RemoteStat written = StatOf(*attributes);
@@ -190,12 +178,13 @@ void SftpObjectWriter::Close() {
   std::string sidecar_path = SidecarPathOf(path_);
   std::string sidecar_temp;
   if (!metadata.empty()) {
-    sidecar_temp = Sibling(path_, MakeTemporaryName(SidecarName(BaseName(path_))));
+    sidecar_temp = JoinPath(ParentOf(path_), MakeTemporaryName(SidecarName(BaseName(path_))));
     FilePtr sidecar(
         Ssh().sftp_open(lease->sftp(), sidecar_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640));
     if (!sidecar) throw lease.Fail("cannot create", sidecar_temp);
     WriteAll(lease, sidecar.get(), EncodeSidecar(Sidecar{written.size, written.mtime, metadata}),
              sidecar_temp);
+    SyncFile(lease, sidecar.get(), sidecar_temp);
     if (Ssh().sftp_close(sidecar.release()) != 0) throw lease.Fail("cannot close", sidecar_temp);
   }
   try {

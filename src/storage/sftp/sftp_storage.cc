@@ -42,14 +42,23 @@ void CheckKey(std::string_view key, bool allow_temporary = false) {
 }
 
 // Requests that failed on the connection (reset, closed, timed out) are tried again on a new one;
-// the server's own refusals are final.
+// the server's own refusals are final. Retried here already: the last failure is rethrown no
+// longer retryable, so callers (wal-fetch, backup-fetch) do not start over and multiply the time
+// a dead server costs, as S3's and Azure's requests.
 template <class Fn>
 auto Retried(const SftpOptions& options, std::string_view what, Fn fn) -> decltype(fn()) {
   RetryPolicy policy;
   policy.max_attempts = 4;
   policy.budget = options.timeout;
   std::optional<decltype(fn())> result;
-  WithRetries(policy, what, [&] { result.emplace(fn()); });
+  WithRetriesAccounted(
+      policy, what, [&] { result.emplace(fn()); },
+      [&] {
+        return fmt::format(
+            "(WALNUT_STORAGE_RETRY_TIMEOUT={}): check the SFTP server {} and the "
+            "network to it",
+            SettingDuration(options.timeout), ServerName(options));
+      });
   return std::move(*result);
 }
 
@@ -79,11 +88,7 @@ std::string SftpStorage::Describe() const {
   return fmt::format("ssh://{}{}:{}{}", user, o.host, o.port, root_);
 }
 
-std::string SftpStorage::PathOf(std::string_view key) const {
-  if (root_.empty()) return std::string(key);
-  if (root_ == "/") return fmt::format("/{}", key);
-  return fmt::format("{}/{}", root_, key);
-}
+std::string SftpStorage::PathOf(std::string_view key) const { return JoinPath(root_, key); }
 
 void SftpStorage::CheckConnection() {
   Retried(pool_.options(), "connect", [&] { return pool_.Acquire() != nullptr; });
@@ -148,9 +153,7 @@ std::unique_ptr<Writer> SftpStorage::Put(std::string_view key, const PutOptions&
   CheckKey(key);
   std::string path = PathOf(key);
   std::string dir = ParentOf(path);
-  std::string temp = dir.empty() ? MakeTemporaryName(BaseName(path))
-                                 : fmt::format("{}{}{}", dir, dir == "/" ? "" : "/",
-                                               MakeTemporaryName(BaseName(path)));
+  std::string temp = JoinPath(dir, MakeTemporaryName(BaseName(path)));
   std::unique_ptr<SftpLease> lease = pool_.Acquire();
   SftpConnection::Busy busy(**lease);
   for (int attempt = 1;; ++attempt) {
@@ -214,7 +217,7 @@ std::vector<SftpStorage::Entry> SftpStorage::ReadDirectoryOnce(const std::string
     RemoteStat st = StatOf(*attributes);
     if (attributes->type == SSH_FILEXFER_TYPE_SYMLINK) {
       // Followed to a regular file only: a link to a directory could loop.
-      std::optional<RemoteStat> target = StatPath(*lease, fmt::format("{}/{}", path, name));
+      std::optional<RemoteStat> target = StatPath(*lease, JoinPath(path, name));
       if (!target || !target->regular) continue;
       st = *target;
     }

@@ -91,6 +91,11 @@ TEST_F(PgpSettingsTest, BadSettingsFailInOneLineWithoutSecrets) {
                 "(public, to push) or gpg --export-secret-keys (secret, to fetch) writes it");
   EXPECT_THAT(SettingsError({{"WALG_PGP_KEY_PATH", keys_.File("missing.asc")}}),
               HasSubstr("WALG_PGP_KEY_PATH: cannot open key file"));
+  std::string huge_path = keys_.File("huge.asc");
+  WriteFile(huge_path, std::string((4 << 20) + 1, 'k'));
+  EXPECT_EQ(SettingsError({{"WALG_PGP_KEY_PATH", huge_path}}),
+            "WALG_PGP_KEY_PATH: key file " + huge_path +
+                " is larger than 4194304 bytes; it should hold only the OpenPGP key");
   std::string secret_text = "s3cr3t-key-text-that-is-no-key";
   std::string e = SettingsError({{"WALG_PGP_KEY", secret_text}});
   EXPECT_THAT(e, HasSubstr("WALG_PGP_KEY: holds no OpenPGP key"));

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/sftp/sftp_files.h"
+#include "storage/sftp/sftp_object_io.h"
+
 namespace walnut::sftp {
 namespace {
 
@@ -14,6 +17,19 @@ TEST(SftpMetadataTest, SidecarNamesAreHiddenAndRecognised) {
   EXPECT_FALSE(IsSidecarName(".hidden"));
   EXPECT_EQ(SidecarObjectName(SidecarName("base_000000010000000000000002.tar.lz4")),
             "base_000000010000000000000002.tar.lz4");
+}
+
+TEST(SftpMetadataTest, PathsBelowARootTheLoginDirectoryOrSlash) {
+  EXPECT_EQ(JoinPath("/srv/walg", "a/b"), "/srv/walg/a/b");
+  EXPECT_EQ(JoinPath("", "a/b"), "a/b");  // relative to the login directory
+  EXPECT_EQ(JoinPath("/", "a"), "/a");
+  EXPECT_EQ(ParentOf("/srv/walg/a/b"), "/srv/walg/a");
+  EXPECT_EQ(ParentOf("b"), "");
+  EXPECT_EQ(ParentOf("/b"), "/");
+  EXPECT_EQ(BaseName("/srv/walg/a/b"), "b");
+  EXPECT_EQ(SidecarPathOf("/srv/walg/a/b.lz4"), "/srv/walg/a/.b.lz4.walnut-meta");
+  EXPECT_EQ(SidecarPathOf("b.lz4"), ".b.lz4.walnut-meta");
+  EXPECT_EQ(SidecarPathOf("/b.lz4"), "/.b.lz4.walnut-meta");
 }
 
 TEST(SftpMetadataTest, EncodesAndDecodes) {
