@@ -126,7 +126,7 @@ std::span<const SettingSpec> GcsSettingSpecs() {
   return specs;
 }
 
-GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& /*common*/) {
+GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& common) {
   GcsOptions o;
   std::string_view setting = config.SpelledName("WALG_GS_PREFIX");
   std::string prefix = config.GetString("WALG_GS_PREFIX");
@@ -158,15 +158,7 @@ GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& /*common*/
   o.max_attempts = static_cast<int>(config.GetInt("GCS_MAX_RETRIES", 0, 100)) + 1;
   o.operation_timeout =
       std::chrono::seconds(config.GetInt("GCS_CONTEXT_TIMEOUT", 1, int64_t{30} * 24 * 3600));
-
-  auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config.GetDuration("WALNUT_STORAGE_RETRY_TIMEOUT"));
-  if (budget.count() <= 0) {
-    config.ThrowInvalid("WALNUT_STORAGE_RETRY_TIMEOUT",
-                        "must be a positive duration such as 30s (how long one storage request "
-                        "may keep being retried)");
-  }
-  o.retry_budget = budget;
+  o.retry_budget = common.storage_retry_timeout;
   return o;
 }
 
