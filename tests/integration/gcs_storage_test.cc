@@ -300,6 +300,12 @@ TEST_F(GcsTest, AServerThatHangsFailsInOneLineWithinTheBudget) {
   auto [e, took] = TimedError([&] { storage.Stat("a"); });
   EXPECT_EQ(e.code(), ErrorCode::kNetwork);
   ExpectOneLine(e);
+  // The account of what was tried, and the settings that bound it.
+  EXPECT_THAT(e.what(), HasSubstr("; gave up after "));
+  EXPECT_THAT(e.what(), HasSubstr("(GCS_MAX_RETRIES=16, WALNUT_STORAGE_RETRY_TIMEOUT=4s): check "
+                                  "the endpoint " +
+                                  options.endpoint));
+  EXPECT_FALSE(e.retryable());
   EXPECT_LT(took, std::chrono::seconds(10));
 }
 
