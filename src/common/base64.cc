@@ -1,6 +1,7 @@
 #include "common/base64.h"
 
 #include <openssl/evp.h>
+#include <string.h>  // explicit_bzero
 
 namespace walnut {
 
@@ -20,6 +21,23 @@ std::string Base64UrlEncode(std::string_view raw) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
   }
+  return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  if (text.empty()) return std::string();
+  std::string out(text.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) {
+    explicit_bzero(out.data(), out.size());
+    return std::nullopt;
+  }
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
+  out.resize(static_cast<size_t>(n) - padding);
   return out;
 }
 

@@ -116,6 +116,13 @@ std::vector<SettingSpec> CoreSpecs() {
                     "retry itself (S3 retries each request within WALNUT_STORAGE_RETRY_TIMEOUT)")
           .Default("15")
           .Implemented(),
+      // Per request (a part upload, a ranged GET chunk, a list page), not per command: a dead
+      // endpoint fails a command within it, and a long backup rides out a shorter outage.
+      DefineSetting("WALNUT_STORAGE_RETRY_TIMEOUT", K::kDuration,
+                    "how long one storage request may keep failing and being retried before the "
+                    "command gives up")
+          .Default("30s")
+          .Implemented(),
       DefineSetting("WALG_DISK_RATE_LIMIT", K::kBytes,
                     "disk read limit for backup-push, bytes per second")
           .Implemented(),

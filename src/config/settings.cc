@@ -89,6 +89,12 @@ Settings LoadSettings(const Config& config) {
       GetSmallInt(config, "WALG_UPLOAD_DISK_CONCURRENCY", 1, kMaxConcurrency);
   s.upload_queue = GetSmallInt(config, "WALG_UPLOAD_QUEUE", 1, kMaxConcurrency);
   s.download_file_retries = GetSmallInt(config, "WALG_DOWNLOAD_FILE_RETRIES", 0, 1000);
+  s.storage_retry_timeout = GetMilliseconds(config, "WALNUT_STORAGE_RETRY_TIMEOUT");
+  if (s.storage_retry_timeout.count() <= 0) {
+    config.ThrowInvalid("WALNUT_STORAGE_RETRY_TIMEOUT",
+                        "must be a positive duration such as 30s (how long one storage request "
+                        "may keep being retried)");
+  }
   s.disk_rate_limit = GetRateLimit(config, "WALG_DISK_RATE_LIMIT");
   s.network_rate_limit = GetRateLimit(config, "WALG_NETWORK_RATE_LIMIT");
 

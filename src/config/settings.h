@@ -22,6 +22,9 @@ struct Settings {
   int upload_disk_concurrency = 1;  // WALG_UPLOAD_DISK_CONCURRENCY, >= 1
   int upload_queue = 2;             // WALG_UPLOAD_QUEUE, >= 1
   int download_file_retries = 15;   // WALG_DOWNLOAD_FILE_RETRIES, >= 0
+  // WALNUT_STORAGE_RETRY_TIMEOUT, > 0: how long one storage request may keep failing and being
+  // retried (every backend's budget per request, not per command).
+  std::chrono::milliseconds storage_retry_timeout{30'000};
   std::optional<uint64_t> disk_rate_limit;     // WALG_DISK_RATE_LIMIT, bytes/s
   std::optional<uint64_t> network_rate_limit;  // WALG_NETWORK_RATE_LIMIT, bytes/s
 

@@ -127,6 +127,33 @@ TEST_F(GcsTest, ALargeObjectGoesInAlignedChunksAndTheLastCarriesTheTotal) {
   EXPECT_EQ(server_.Stats()["sessions"], 0);
 }
 
+// The SHA-256 of a resumable upload follows its last chunk by a separate objects.patch. When that
+// never arrives (it fails here; a process killed in between leaves the same object), the object
+// is there whole with its other metadata and without the digest: the owner is told (kept stays
+// false), and readers find no SHA-256 to check rather than a wrong one.
+TEST_F(GcsTest, AFailedPatchLeavesTheObjectWholeWithoutItsDigest) {
+  GcsOptions options = Options("patch-fails");
+  options.max_attempts = 1;
+  GcsStorage storage(options);
+  server_.Fault({{"match", "patch"}, {"status", 503}, {"count", 1000}});
+  std::string data = RandomBytes((1u << 20) + 1000, 17);
+  auto late = std::make_shared<LateMetadata>();
+  late->values["walnut-stored-sha256"] = std::string(64, 'd');
+  PutString(storage, "big", data, {{"walnut-encryption", "none"}}, late);
+  server_.ClearFaults();
+  EXPECT_EQ(storage.stats().resumable_uploads, 1u);
+  EXPECT_EQ(Count(server_, "fault_patch"), 1);
+  EXPECT_FALSE(late->kept);
+  auto info = storage.Stat("big");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->size, data.size());
+  EXPECT_EQ(info->metadata, (std::map<std::string, std::string>{{"walnut-encryption", "none"}}));
+  auto reader = storage.Get("big");
+  EXPECT_EQ(reader->metadata(), info->metadata);
+  EXPECT_TRUE(ReadAll(*reader) == data);
+  EXPECT_EQ(server_.Stats()["sessions"], 0);
+}
+
 TEST_F(GcsTest, AChunkThatBreaksHalfwayIsResumedFromWhereTheServerSaysItIs) {
   GcsOptions options = Options("resume");
   options.chunk_size = 1u << 20;
@@ -273,6 +300,12 @@ TEST_F(GcsTest, AServerThatHangsFailsInOneLineWithinTheBudget) {
   auto [e, took] = TimedError([&] { storage.Stat("a"); });
   EXPECT_EQ(e.code(), ErrorCode::kNetwork);
   ExpectOneLine(e);
+  // The account of what was tried, and the settings that bound it.
+  EXPECT_THAT(e.what(), HasSubstr("; gave up after "));
+  EXPECT_THAT(e.what(), HasSubstr("(GCS_MAX_RETRIES=16, WALNUT_STORAGE_RETRY_TIMEOUT=4s): check "
+                                  "the endpoint " +
+                                  options.endpoint));
+  EXPECT_FALSE(e.retryable());
   EXPECT_LT(took, std::chrono::seconds(10));
 }
 

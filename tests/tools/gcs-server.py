@@ -26,7 +26,7 @@ tests require none). The request shapes follow Google's published documentation:
 Usage: gcs-server.py --bucket NAME [--bucket ...] --jwt-key N_HEX:E:CLIENT_EMAIL
        [--refresh-token CLIENT_ID:SECRET:TOKEN] [--metadata] [--page-size N] [--token-lifetime S]
 Prints "PORT <n>" on stdout once listening on 127.0.0.1. Control endpoints (no auth):
-  POST /_control/fault  {"match": "chunk|media|list|insert|delete|get|token|status|any",
+  POST /_control/fault  {"match": "chunk|media|list|insert|delete|get|patch|cancel|token|status|any",
                          "status": 503, "count": 1, "keep_bytes": N, "hang": seconds}
   POST /_control/clear-faults;  POST /_control/expire-tokens;  GET /_control/stats;  GET /_control/object?bucket=&name=
 """

@@ -99,7 +99,7 @@ std::string EndpointSuffixForEnvironment(std::string_view environment_name) {
   return "core.windows.net";
 }
 
-AzureOptions AzureOptionsFromConfig(const Config& config, const Settings& /*common*/) {
+AzureOptions AzureOptionsFromConfig(const Config& config, const Settings& common) {
   AzureOptions o;
   std::string_view setting = config.SpelledName("WALG_AZ_PREFIX");
   StorageUrl url = ParseStorageUrl(setting, config.GetString("WALG_AZ_PREFIX"), "azure");
@@ -173,14 +173,7 @@ AzureOptions AzureOptionsFromConfig(const Config& config, const Settings& /*comm
   o.buffer_size = config.GetBytes("WALG_AZURE_BUFFER_SIZE", 1024, uint64_t{4000} << 20);
   o.max_buffers = static_cast<size_t>(config.GetInt("WALG_AZURE_MAX_BUFFERS", 1, 1024));
   o.try_timeout = std::chrono::minutes(config.GetInt("AZURE_TRY_TIMEOUT", 0, 10080));
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config.GetDuration("WALNUT_STORAGE_RETRY_TIMEOUT"));
-  if (timeout.count() <= 0) {
-    config.ThrowInvalid("WALNUT_STORAGE_RETRY_TIMEOUT",
-                        "must be a positive duration such as 30s (how long one Azure request may "
-                        "take, retries included)");
-  }
-  o.retry.budget = timeout;
+  o.retry.budget = common.storage_retry_timeout;
   return o;
 }
 

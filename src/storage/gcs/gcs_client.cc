@@ -135,31 +135,22 @@ void GcsClient::Retry(const std::function<void()>& attempt, Deadline deadline) {
   policy.budget = options_.retry_budget;
   policy.max_delay =
       std::min<std::chrono::milliseconds>(std::chrono::seconds(10), options_.retry_budget / 10);
-  int attempts = 0;
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    WithRetries(policy, "gcs transient failure", [&] {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        throw Error(ErrorCode::kNetwork,
-                    fmt::format("gcs operation on {} ran out of time (GCS_CONTEXT_TIMEOUT={} s)",
-                                Uri(""), options_.operation_timeout.count() / 1000));
-      }
-      ++attempts;
-      attempt();
-    });
-  } catch (const Error& e) {
-    if (!e.retryable()) throw;
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    throw Error(e.code(),
-                fmt::format("{}; gave up after {} attempt{} in {:.1f} s (GCS_MAX_RETRIES={}, "
-                            "WALNUT_STORAGE_RETRY_TIMEOUT={}): check the endpoint {} and the "
-                            "network to it",
-                            e.what(), attempts, attempts == 1 ? "" : "s", elapsed.count(),
-                            options_.max_attempts - 1, SettingDuration(options_.retry_budget),
-                            options_.endpoint),
-                // Retried here already: callers must not start over (retries are never stacked).
-                false);
-  }
+  WithRetriesAccounted(
+      policy, "gcs transient failure",
+      [&] {
+        if (std::chrono::steady_clock::now() >= deadline) {
+          throw Error(ErrorCode::kNetwork,
+                      fmt::format("gcs operation on {} ran out of time (GCS_CONTEXT_TIMEOUT={} s)",
+                                  Uri(""), options_.operation_timeout.count() / 1000));
+        }
+        attempt();
+      },
+      [this] {
+        return fmt::format(
+            "(GCS_MAX_RETRIES={}, WALNUT_STORAGE_RETRY_TIMEOUT={}): check the endpoint {} and "
+            "the network to it",
+            options_.max_attempts - 1, SettingDuration(options_.retry_budget), options_.endpoint);
+      });
 }
 
 Error GcsClient::ErrorFor(const GcsCall& call, const net::HttpResponse& response) const {

@@ -1,7 +1,6 @@
 #include "storage/gcs/gcs_reader.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -42,31 +41,23 @@ std::optional<ObjectResource> GetObjectResource(GcsClient& client, const std::st
 }
 
 GcsReader::GcsReader(GcsClient& client, std::string object, ByteRange range)
-    : client_(client), object_(std::move(object)), chunk_size_(client.options().read_chunk_size) {
+    : client_(client),
+      object_(std::move(object)),
+      prefetcher_([this](uint64_t offset, uint64_t length,
+                         std::stop_token stop) { return FetchChunk(offset, length, stop); },
+                  client.options().read_chunk_size) {
   auto resource = GetObjectResource(client_, object_, client_.OperationDeadline());
   if (!resource) {
     throw Error(ErrorCode::kNotFound, fmt::format("object {} not found", client_.Uri(object_)));
   }
   resource_ = std::move(*resource);
   uint64_t start = std::min(range.offset, resource_.size);
-  end_ = resource_.size;
-  if (range.length) end_ = std::min(end_, start + *range.length);
-  fetched_to_ = start;
-  StartPrefetch();
+  uint64_t end = resource_.size;
+  if (range.length) end = std::min(end, start + *range.length);
+  prefetcher_.Start(std::string(), start, end);
 }
 
-GcsReader::~GcsReader() {
-  cancel_.request_stop();
-  if (next_.valid()) {
-    try {
-      next_.get();
-    } catch (const std::exception&) {
-      // The reader is being dropped; a failed prefetch no longer matters.
-    }
-  }
-}
-
-std::string GcsReader::FetchChunk(uint64_t offset, uint64_t length) {
+std::string GcsReader::FetchChunk(uint64_t offset, uint64_t length, std::stop_token stop) {
   std::string data;
   data.reserve(static_cast<size_t>(length));
   const std::string what = fmt::format("gcs objects.get (media) {} bytes {}-{}",
@@ -76,7 +67,7 @@ std::string GcsReader::FetchChunk(uint64_t offset, uint64_t length) {
   const std::string url = client_.ObjectUrl(object_, query);
   client_.Retry(
       [&] {
-        if (cancel_.stop_requested()) {
+        if (stop.stop_requested()) {
           throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
         }
         if (data.size() == length) return;
@@ -87,7 +78,7 @@ std::string GcsReader::FetchChunk(uint64_t offset, uint64_t length) {
         call.url = url;
         call.object = object_;
         call.object_request = true;
-        call.stop = cancel_.get_token();
+        call.stop = stop;
         call.headers = {{"Range", fmt::format("bytes={}-{}", from, offset + length - 1)}};
         call.ok_statuses = {206, 200};
         ++client_.stats().ranged_gets;
@@ -99,7 +90,7 @@ std::string GcsReader::FetchChunk(uint64_t offset, uint64_t length) {
           }
         };
         auto sink = [&](ConstByteSpan piece) {
-          if (cancel_.stop_requested()) {
+          if (stop.stop_requested()) {
             throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
           }
           if (data.size() + piece.size() > length) {
@@ -130,29 +121,6 @@ std::string GcsReader::FetchChunk(uint64_t offset, uint64_t length) {
       // a restore reads for as long as it takes, each request within its own budget.
       Deadline::max());
   return data;
-}
-
-void GcsReader::StartPrefetch() {
-  if (fetched_to_ >= end_) return;
-  uint64_t offset = fetched_to_;
-  uint64_t length = std::min<uint64_t>(chunk_size_, end_ - offset);
-  fetched_to_ = offset + length;
-  next_ =
-      std::async(std::launch::async, [this, offset, length] { return FetchChunk(offset, length); });
-}
-
-size_t GcsReader::Read(ByteSpan dst) {
-  if (dst.empty()) return 0;
-  while (pos_ == current_.size()) {
-    if (!next_.valid()) return 0;
-    current_ = next_.get();
-    pos_ = 0;
-    StartPrefetch();
-  }
-  size_t n = std::min(dst.size(), current_.size() - pos_);
-  std::memcpy(dst.data(), current_.data() + pos_, n);
-  pos_ += n;
-  return n;
 }
 
 }  // namespace walnut::gcs

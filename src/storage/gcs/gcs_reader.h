@@ -1,11 +1,11 @@
 #pragma once
 
 #include <cstdint>
-#include <future>
 #include <map>
 #include <stop_token>
 #include <string>
 
+#include "storage/chunk_prefetcher.h"
 #include "storage/gcs/gcs_client.h"
 #include "storage/gcs/gcs_json.h"
 #include "storage/object_info.h"
@@ -22,25 +22,19 @@ namespace walnut::gcs {
 class GcsReader : public StorageReader {
  public:
   GcsReader(GcsClient& client, std::string object, ByteRange range);
-  ~GcsReader() override;
 
-  size_t Read(ByteSpan dst) override;
+  size_t Read(ByteSpan dst) override { return prefetcher_.Read(dst); }
   const std::map<std::string, std::string>& metadata() const override { return resource_.metadata; }
 
  private:
-  std::string FetchChunk(uint64_t offset, uint64_t length);
-  void StartPrefetch();
+  // On the prefetcher's thread: the media bytes [offset, offset + length) of resource_'s
+  // generation, with retries, resuming after partial transfers.
+  std::string FetchChunk(uint64_t offset, uint64_t length, std::stop_token stop);
 
   GcsClient& client_;
   const std::string object_;
-  const uint64_t chunk_size_;
-  ObjectResource resource_;
-  uint64_t end_ = 0;         // one past the last byte to deliver
-  uint64_t fetched_to_ = 0;  // one past the last byte fetched or being fetched
-  std::string current_;
-  size_t pos_ = 0;
-  std::future<std::string> next_;
-  std::stop_source cancel_;
+  ObjectResource resource_;     // written by the constructor only, read-only afterwards
+  ChunkPrefetcher prefetcher_;  // last: destroyed (its fetch cancelled) first
 };
 
 // objects.get of one object's resource (with the customer-supplied key, if any); nullopt on 404

@@ -1,10 +1,12 @@
 #include "storage/gcs/gcs_settings.h"
 
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+#include <string.h>  // explicit_bzero
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "net/url.h"
 #include "storage/gcs/gcs_storage.h"
@@ -33,24 +35,14 @@ std::string EndpointSetting(const Config& config, std::string_view name) {
 }
 
 SecretString DecodeEncryptionKey(const Config& config) {
-  const std::string& text = config.GetString("GCS_ENCRYPTION_KEY");
-  std::string raw(text.size() / 4 * 3 + 3, '\0');
-  int n = text.size() % 4 == 0 && !text.empty()
-              ? EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()))
-              : -1;
-  if (n >= 0) {
-    size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
-    raw.resize(static_cast<size_t>(n) - padding);
-  }
-  if (n < 0 || raw.size() != 32) {
-    explicit_bzero(raw.data(), raw.size());
+  std::optional<std::string> raw = Base64Decode(config.GetString("GCS_ENCRYPTION_KEY"));
+  if (!raw || raw->size() != 32) {
+    if (raw) explicit_bzero(raw->data(), raw->size());
     config.ThrowInvalid("GCS_ENCRYPTION_KEY",
                         "must be the base64 of a 32-byte AES-256 key (as `openssl rand -base64 "
                         "32` prints)");
   }
-  return SecretString(std::move(raw));
+  return SecretString(std::move(*raw));
 }
 
 // Go's path.Clean of a relative path, as WAL-G's JoinPath applies it: no empty or "." segments,
@@ -126,7 +118,7 @@ std::span<const SettingSpec> GcsSettingSpecs() {
   return specs;
 }
 
-GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& /*common*/) {
+GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& common) {
   GcsOptions o;
   std::string_view setting = config.SpelledName("WALG_GS_PREFIX");
   std::string prefix = config.GetString("WALG_GS_PREFIX");
@@ -158,15 +150,7 @@ GcsOptions GcsOptionsFromConfig(const Config& config, const Settings& /*common*/
   o.max_attempts = static_cast<int>(config.GetInt("GCS_MAX_RETRIES", 0, 100)) + 1;
   o.operation_timeout =
       std::chrono::seconds(config.GetInt("GCS_CONTEXT_TIMEOUT", 1, int64_t{30} * 24 * 3600));
-
-  auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config.GetDuration("WALNUT_STORAGE_RETRY_TIMEOUT"));
-  if (budget.count() <= 0) {
-    config.ThrowInvalid("WALNUT_STORAGE_RETRY_TIMEOUT",
-                        "must be a positive duration such as 30s (how long one storage request "
-                        "may keep being retried)");
-  }
-  o.retry_budget = budget;
+  o.retry_budget = common.storage_retry_timeout;
   return o;
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -54,19 +53,14 @@ std::optional<uint64_t> ParseLength(std::optional<std::string_view> header) {
 }  // namespace
 
 S3ObjectReader::S3ObjectReader(S3Client& client, std::string full_key, ByteRange range)
-    : client_(client), key_(std::move(full_key)), chunk_size_(client.options().read_chunk_size) {
+    : client_(client),
+      key_(std::move(full_key)),
+      prefetcher_(
+          [this](uint64_t offset, uint64_t length, std::stop_token stop) {
+            return FetchChunk(offset, length, nullptr, stop);
+          },
+          client.options().read_chunk_size) {
   Open(range);
-}
-
-S3ObjectReader::~S3ObjectReader() {
-  cancel_.request_stop();
-  if (next_.valid()) {
-    try {
-      next_.get();
-    } catch (const std::exception&) {
-      // The reader is being dropped; a failed prefetch no longer matters.
-    }
-  }
 }
 
 void S3ObjectReader::ThrowNotFound() const {
@@ -82,14 +76,15 @@ void S3ObjectReader::Open(ByteRange range) {
       if (e.code() == ErrorCode::kNotFound) ThrowNotFound();
       throw;
     }
-    end_ = fetched_to_ = range.offset;
+    prefetcher_.Start(std::string(), range.offset, range.offset);
     return;
   }
-  uint64_t want = chunk_size_;
+  uint64_t want = client_.options().read_chunk_size;
   if (range.length) want = std::min<uint64_t>(want, *range.length);
   std::optional<uint64_t> object_size;
+  std::string first;
   try {
-    current_ = FetchChunk(range.offset, want, &object_size);
+    first = FetchChunk(range.offset, want, &object_size, std::stop_token());
     // A 416 (the range starts at or past the end, e.g. of an empty object) carries no metadata.
     if (!has_metadata_) {
       metadata_ = UserMetadata(client_.SendWithRetries(HeadObjectCall(key_)));
@@ -99,14 +94,13 @@ void S3ObjectReader::Open(ByteRange range) {
     throw;
   }
   // Without a size (416: the range starts at or past the end) there is nothing to read.
-  end_ = object_size ? std::max(*object_size, range.offset) : range.offset;
-  if (range.length) end_ = std::min(end_, range.offset + *range.length);
-  fetched_to_ = range.offset + current_.size();
-  StartPrefetch();
+  uint64_t end = object_size ? std::max(*object_size, range.offset) : range.offset;
+  if (range.length) end = std::min(end, range.offset + *range.length);
+  prefetcher_.Start(std::move(first), range.offset, end);
 }
 
 std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
-                                       std::optional<uint64_t>* object_size) {
+                                       std::optional<uint64_t>* object_size, std::stop_token stop) {
   // object_size is set only for the first chunk, which runs before any prefetch thread exists:
   // it alone writes etag_.
   const bool first = object_size != nullptr;
@@ -117,7 +111,7 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
   uint64_t expected = length;
   bool at_end = false;
   client_.Retry([&] {
-    if (cancel_.stop_requested()) {
+    if (stop.stop_requested()) {
       throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
     }
     if (data.size() == expected || at_end) return;
@@ -127,7 +121,7 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
     call.method = "GET";
     call.key = key_;
     call.object_content = true;
-    call.stop = cancel_.get_token();
+    call.stop = stop;
     call.headers.emplace_back("Range", fmt::format("bytes={}-{}", from, offset + length - 1));
     if (!etag_.empty()) call.headers.emplace_back("If-Match", etag_);
     // 416 (first chunk only): the range starts at or past the end of the object.
@@ -172,7 +166,7 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
       if (data.size() == expected) throw ChunkComplete{};
     };
     auto sink = [&](ConstByteSpan piece) {
-      if (cancel_.stop_requested()) {
+      if (stop.stop_requested()) {
         throw Error(ErrorCode::kCancelled, fmt::format("{} cancelled", what));
       }
       size_t take = static_cast<size_t>(std::min<uint64_t>(piece.size(), expected - data.size()));
@@ -207,29 +201,6 @@ std::string S3ObjectReader::FetchChunk(uint64_t offset, uint64_t length,
     }
   });
   return data;
-}
-
-void S3ObjectReader::StartPrefetch() {
-  if (fetched_to_ >= end_) return;
-  uint64_t offset = fetched_to_;
-  uint64_t length = std::min<uint64_t>(chunk_size_, end_ - offset);
-  fetched_to_ = offset + length;
-  next_ = std::async(std::launch::async,
-                     [this, offset, length] { return FetchChunk(offset, length, nullptr); });
-}
-
-size_t S3ObjectReader::Read(ByteSpan dst) {
-  if (dst.empty()) return 0;
-  while (pos_ == current_.size()) {
-    if (!next_.valid()) return 0;
-    current_ = next_.get();
-    pos_ = 0;
-    StartPrefetch();
-  }
-  size_t n = std::min(dst.size(), current_.size() - pos_);
-  std::memcpy(dst.data(), current_.data() + pos_, n);
-  pos_ += n;
-  return n;
 }
 
 }  // namespace walnut::s3

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <cstdint>
-#include <future>
 #include <map>
 #include <optional>
 #include <stop_token>
 #include <string>
 
+#include "storage/chunk_prefetcher.h"
 #include "storage/object_info.h"
 #include "storage/s3/s3_client.h"
 #include "storage/storage_reader.h"
@@ -25,32 +25,24 @@ class S3ObjectReader : public StorageReader {
   // Fetches the first chunk, so a missing object throws kNotFound("object s3://b/k not found")
   // here rather than at the first Read().
   S3ObjectReader(S3Client& client, std::string full_key, ByteRange range);
-  // Cancels and waits for the background fetch.
-  ~S3ObjectReader() override;
 
-  size_t Read(ByteSpan dst) override;
+  size_t Read(ByteSpan dst) override { return prefetcher_.Read(dst); }
   const std::map<std::string, std::string>& metadata() const override { return metadata_; }
 
  private:
   // Fetches [offset, offset + length) with retries, resuming after partial transfers. For the
   // first chunk, object_size receives the object's total size (nullopt after a 416).
-  std::string FetchChunk(uint64_t offset, uint64_t length, std::optional<uint64_t>* object_size);
+  std::string FetchChunk(uint64_t offset, uint64_t length, std::optional<uint64_t>* object_size,
+                         std::stop_token stop);
   void Open(ByteRange range);
-  void StartPrefetch();
   [[noreturn]] void ThrowNotFound() const;
 
   S3Client& client_;
   const std::string key_;
-  const size_t chunk_size_;
   std::string etag_;  // written by the first fetch only, read-only afterwards
   std::map<std::string, std::string> metadata_;  // as etag_
   bool has_metadata_ = false;                    // as etag_
-  uint64_t end_ = 0;                             // one past the last byte to deliver
-  uint64_t fetched_to_ = 0;                      // one past the last byte fetched or being fetched
-  std::string current_;
-  size_t pos_ = 0;
-  std::future<std::string> next_;
-  std::stop_source cancel_;  // requested by the destructor
+  ChunkPrefetcher prefetcher_;                   // last: destroyed (its fetch cancelled) first
 };
 
 }  // namespace walnut::s3

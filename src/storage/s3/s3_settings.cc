@@ -169,13 +169,6 @@ std::vector<SettingSpec> BuildSpecs() {
           .StorageKey("S3_MAX_RETRIES")
           .Default("15")
           .Implemented(),
-      // Per request (a part upload, a ranged GET chunk, a list page), not per command: a dead
-      // endpoint fails a command within it, and a long backup rides out a shorter outage.
-      DefineSetting("WALNUT_STORAGE_RETRY_TIMEOUT", K::kDuration,
-                    "how long one storage request may keep failing and being retried before the "
-                    "command gives up")
-          .Default("30s")
-          .Implemented(),
       DefineSetting("WALG_S3_USE_LIST_OBJECTS_V1", K::kBool,
                     "list with ListObjects v1 (old Ceph etc.)")
           .StorageKey("S3_USE_LIST_OBJECTS_V1")
@@ -459,17 +452,6 @@ std::string LoadStorageClass(const Config& config) {
   return storage_class;
 }
 
-std::chrono::milliseconds LoadRetryBudget(const Config& config) {
-  auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config.GetDuration("WALNUT_STORAGE_RETRY_TIMEOUT"));
-  if (budget.count() <= 0) {
-    config.ThrowInvalid("WALNUT_STORAGE_RETRY_TIMEOUT",
-                        "must be a positive duration such as 30s (how long one storage request "
-                        "may keep being retried)");
-  }
-  return budget;
-}
-
 // AWS_REGION, else AWS_DEFAULT_REGION; unset: "" (ask the bucket) on AWS, us-east-1 on other
 // servers, as WAL-G (pkg/storages/s3/session.go detectAWSRegion).
 std::string LoadRegion(const Config& config, const std::string& endpoint) {
@@ -532,7 +514,7 @@ S3Options S3OptionsFromConfig(const Config& config, const Settings& common) {
   o.upload_concurrency = PartsInFlight(common.upload_concurrency, o.max_part_size);
   // WALG_S3_MAX_RETRIES counts retries; the policy counts attempts (the first one included).
   o.retry.max_attempts = static_cast<int>(config.GetInt("WALG_S3_MAX_RETRIES", 0, 1000)) + 1;
-  o.retry.budget = LoadRetryBudget(config);
+  o.retry.budget = common.storage_retry_timeout;
   o.delete_batch_size = static_cast<size_t>(config.GetInt("S3_DELETE_BATCH_SIZE", 1, 1000));
   o.additional_headers = LoadAdditionalHeaders(config);
   o.expect_continue = !config.GetBool("S3_DISABLE_100_CONTINUE");

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "io/digest.h"
 
@@ -81,13 +82,7 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
-std::string Md5Base64(ConstByteSpan data) {
-  std::string md5 = Md5(data);
-  unsigned char out[32];
-  int n = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(md5.data()),
-                          static_cast<int>(md5.size()));
-  return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
-}
+std::string Md5Base64(ConstByteSpan data) { return Base64Encode(Md5(data)); }
 
 std::string AmzDate(std::chrono::system_clock::time_point t) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);

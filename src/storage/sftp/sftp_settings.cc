@@ -93,7 +93,7 @@ std::span<const SettingSpec> SftpSettingSpecs() {
   return specs;
 }
 
-SftpOptions SftpOptionsFromConfig(const Config& config, const Settings& /*common*/) {
+SftpOptions SftpOptionsFromConfig(const Config& config, const Settings& common) {
   SftpOptions o;
   std::string_view setting = config.SpelledName("WALG_SSH_PREFIX");
   std::string prefix = config.GetString("WALG_SSH_PREFIX");
@@ -117,14 +117,7 @@ SftpOptions SftpOptionsFromConfig(const Config& config, const Settings& /*common
   }
   o.strict_host_key = config.GetBool("WALNUT_SSH_STRICT_HOST_KEY");
   o.max_connections = static_cast<size_t>(config.GetInt("WALNUT_SSH_MAX_CONNECTIONS", 1, 64));
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config.GetDuration("WALNUT_STORAGE_RETRY_TIMEOUT"));
-  if (timeout.count() <= 0) {
-    config.ThrowInvalid("WALNUT_STORAGE_RETRY_TIMEOUT",
-                        "must be a positive duration such as 30s (how long the SFTP server may "
-                        "take to answer)");
-  }
-  o.timeout = timeout;
+  o.timeout = common.storage_retry_timeout;
   return o;
 }
 

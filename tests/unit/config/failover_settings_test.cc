@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "config/settings.h"
 #include "localfs/local_fs.h"
 #include "storage/failover_storage.h"
+#include "storage/gcs/gcs_settings.h"
 #include "storage/memory/memory_storage.h"
+#include "storage/s3/s3_settings.h"
 #include "support/faulty_storage.h"
 #include "support/gated_storage.h"
 #include "support/test_util.h"
@@ -47,6 +50,25 @@ TEST(FailoverSettingsTest, MembersAreReadFromTheirOwnSectionsInTheOrderOfTheirNa
   // Nothing inherited from the root.
   EXPECT_FALSE(members[0].config.Has("WALG_FILE_PREFIX"));
   EXPECT_EQ(members[1].config.Get("WALG_FILE_PREFIX"), "/z");
+}
+
+// WALNUT_STORAGE_RETRY_TIMEOUT is the root's for every member (docs/failover.md): a backend
+// takes it from the common Settings, not from the member's section, where it is never set.
+TEST(FailoverSettingsTest, MembersUseTheRootsRetryBudget) {
+  Config root({}, Environment{{"WALG_FILE_PREFIX", "/tmp/primary"},
+                              {"WALNUT_STORAGE_RETRY_TIMEOUT", "5s"},
+                              {"WALG_FAILOVER_STORAGES",
+                               R"({"s3spare": {"WALG_S3_PREFIX": "s3://b/p",
+                                   "AWS_ENDPOINT": "http://127.0.0.1:1",
+                                   "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"},
+                                   "gcsspare": {"WALG_GS_PREFIX": "gs://b/p"}})"}});
+  std::vector<FailoverStorageConfig> members = ParseFailoverStorages(root);
+  ASSERT_EQ(members.size(), 2u);
+  const Settings common = LoadSettings(root);
+  EXPECT_EQ(gcs::GcsOptionsFromConfig(members[0].config, common).retry_budget,
+            std::chrono::seconds(5));
+  EXPECT_EQ(s3::S3OptionsFromConfig(members[1].config, common).retry.budget,
+            std::chrono::seconds(5));
 }
 
 TEST(FailoverSettingsTest, BadSectionsAreRefusedNamingTheSetting) {

@@ -38,6 +38,7 @@ TEST_F(GcsSettingsTest, WalgDefaults) {
   EXPECT_EQ(o.chunk_size, 50u << 20);
   EXPECT_EQ(o.max_attempts, 17);
   EXPECT_EQ(o.operation_timeout, std::chrono::hours(1));
+  EXPECT_EQ(o.retry_budget, std::chrono::seconds(30));
   EXPECT_TRUE(o.encryption_key.empty());
   EXPECT_EQ(Load({{"WALG_GS_PREFIX", "gs://bucket"}}).root, "");
 }
@@ -50,11 +51,13 @@ TEST_F(GcsSettingsTest, EverySettingAndSpelling) {
                        {"GCS_MAX_RETRIES", "3"},
                        {"GCS_ENCRYPTION_KEY", "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="},
                        {"STORAGE_EMULATOR_HOST", "127.0.0.1:4443"},
-                       {"GCE_METADATA_HOST", "169.254.169.254"}});
+                       {"GCE_METADATA_HOST", "169.254.169.254"},
+                       {"WALNUT_STORAGE_RETRY_TIMEOUT", "5s"}});
   EXPECT_EQ(o.credentials_file, "/etc/walnut/key.json");
   EXPECT_EQ(o.operation_timeout, std::chrono::seconds(60));
   EXPECT_EQ(o.chunk_size, 786432u);  // rounded down to 3 x 256 KiB
   EXPECT_EQ(o.max_attempts, 4);
+  EXPECT_EQ(o.retry_budget, std::chrono::seconds(5));
   EXPECT_EQ(o.encryption_key.Reveal(), std::string(32, 'A'));
   EXPECT_EQ(o.endpoint, "http://127.0.0.1:4443");
   EXPECT_EQ(o.metadata_endpoint, "http://169.254.169.254");
