@@ -1,10 +1,14 @@
 #include "storage/registry/failover_storages.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "localfs/local_fs.h"
@@ -60,6 +64,26 @@ TEST(FailoverSettingsTest, BadSectionsAreRefusedNamingTheSetting) {
               HasSubstr("WALG_FILE_PREFIX must be a string"));
   EXPECT_THAT(InvalidMessage(R"({"swift": {"WALG_SWIFT_PREFIX": "swift://c/p"}})"),
               HasSubstr("failover storage 'swift'"));
+}
+
+TEST(FailoverSettingsTest, TheStatusCacheIsInTheHomeDirectoryAlsoWithoutHome) {
+  EXPECT_EQ(LoadFailoverCheckOptions(
+                Config({}, Environment{{"WALNUT_FAILOVER_STATUS_CACHE", "/var/lib/x/cache.json"}}))
+                .cache_path,
+            "/var/lib/x/cache.json");
+  // Without $HOME (an archive_command's environment can lack it): the user's passwd entry, not
+  // a file in /tmp that every user of the host could write first.
+  const char* home = std::getenv("HOME");
+  const std::string saved = home != nullptr ? home : "";
+  ::unsetenv("HOME");
+  FailoverCheckOptions options = LoadFailoverCheckOptions(Config({}, Environment{}));
+  if (home != nullptr) ::setenv("HOME", saved.c_str(), 1);
+  const passwd* pw = ::getpwuid(::geteuid());
+  ASSERT_NE(pw, nullptr);
+  EXPECT_EQ(options.cache_path, std::string(pw->pw_dir) + "/.walnut_storage_status_cache.json");
+  EXPECT_TRUE(options.check);
+  EXPECT_EQ(options.timeout, std::chrono::seconds(30));
+  EXPECT_EQ(options.cache_lifetime, std::chrono::minutes(15));
 }
 
 TEST(FailoverSettingsTest, TheStatusCacheKeepsStatusesForItsLifetime) {
