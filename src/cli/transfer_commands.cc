@@ -1,6 +1,5 @@
 #include "cli/transfer_commands.h"
 
-#include <limits>
 #include <memory>
 #include <string>
 
@@ -64,16 +63,12 @@ struct NamedStorages {
   }
 };
 
+// The flags of `st transfer`: the options go straight into TransferOptions; only the two names
+// and the interval (a duration in text) are the command's.
 struct TransferFlags {
   std::string source;
-  bool overwrite = false;
-  bool preserve = false;
-  bool fail_fast = false;
-  int concurrency = 10;
-  uint64_t max_files = std::numeric_limits<uint64_t>::max();
-  uint64_t max_backups = std::numeric_limits<uint64_t>::max();
-  unsigned appearance_checks = 3;
   std::string appearance_interval = "1s";
+  transfer::TransferOptions options;
 };
 
 int RunTransfer(CommandContext& context, const TransferFlags& flags, const std::string& what,
@@ -95,7 +90,7 @@ int RunTransfer(CommandContext& context, const TransferFlags& flags, const std::
                             "target with -t",
                             target_name));
   }
-  if (flags.concurrency < 1) {
+  if (flags.options.concurrency < 1) {
     throw Error(ErrorCode::kInvalidArgument, "st transfer --concurrency: must be at least 1");
   }
   std::optional<std::chrono::nanoseconds> interval =
@@ -112,14 +107,7 @@ int RunTransfer(CommandContext& context, const TransferFlags& flags, const std::
   Folder source = storages.Find("--source", flags.source);
   Folder target = storages.Find("--target", target_name);
 
-  transfer::TransferOptions o;
-  o.overwrite = flags.overwrite;
-  o.preserve = flags.preserve;
-  o.fail_fast = flags.fail_fast;
-  o.concurrency = flags.concurrency;
-  o.max_files = flags.max_files;
-  o.max_backups = flags.max_backups;
-  o.appearance_checks = flags.appearance_checks;
+  transfer::TransferOptions o = flags.options;
   o.appearance_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
   o.pipeline = &context.pipeline();
   transfer::TransferResult r = what == "backups"
@@ -133,13 +121,14 @@ int RunTransfer(CommandContext& context, const TransferFlags& flags, const std::
 void AddTransferFlags(CLI::App* cmd, TransferFlags& f) {
   cmd->add_option("-s,--source", f.source,
                   "Storage to move objects from: 'default' (the primary) or a failover storage");
-  cmd->add_flag("-o,--overwrite", f.overwrite,
+  cmd->add_flag("-o,--overwrite", f.options.overwrite,
                 "Also move objects the target already has, overwriting them there");
-  cmd->add_flag("-p,--preserve", f.preserve, "Copy only: keep the objects in the source");
-  cmd->add_flag("--fail-fast", f.fail_fast, "Stop at the first object that fails");
-  cmd->add_option("-c,--concurrency", f.concurrency, "Objects moved at once (10)");
-  cmd->add_option("-m,--max-files", f.max_files, "Move at most this many objects in this run");
-  cmd->add_option("--appearance-checks", f.appearance_checks,
+  cmd->add_flag("-p,--preserve", f.options.preserve, "Copy only: keep the objects in the source");
+  cmd->add_flag("--fail-fast", f.options.fail_fast, "Stop at the first object that fails");
+  cmd->add_option("-c,--concurrency", f.options.concurrency, "Objects moved at once (10)");
+  cmd->add_option("-m,--max-files", f.options.max_files,
+                  "Move at most this many objects in this run");
+  cmd->add_option("--appearance-checks", f.options.appearance_checks,
                   "Times to check that a copied object is readable in the target before it is "
                   "deleted from the source (3; 0: none)");
   cmd->add_option("--appearance-checks-interval", f.appearance_interval,
@@ -169,7 +158,8 @@ void AddStorageTransferCommands(CLI::App& st, CommandContext& context, CommandAc
     auto* backups = transfer->add_subcommand(
         "backups", "Move whole backups, their sentinels last (and deleted from the source first)");
     AddTransferFlags(backups, *flags);
-    backups->add_option("--max-backups", flags->max_backups, "Move at most this many backups");
+    backups->add_option("--max-backups", flags->options.max_backups,
+                        "Move at most this many backups");
     backups->callback([&, flags] {
       action = [&, flags] { return RunTransfer(context, *flags, "backups", ""); };
     });

@@ -3,11 +3,10 @@
 #include <cctype>
 
 #include <fmt/format.h>
-#include <pwd.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "common/error.h"
+#include "config/home_directory.h"
 #include "config/setting_specs.h"
 #include "config/setting_values.h"
 
@@ -35,19 +34,6 @@ std::optional<std::string_view> FindValue(const Map& values, std::string_view na
   std::string_view value = TrimLineEnd(it->second);
   if (value.empty()) return std::nullopt;
   return value;
-}
-
-std::string HomeDirectory(const Environment& env) {
-  if (auto it = env.find("HOME"); it != env.end() && !it->second.empty()) return it->second;
-  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buffer(size > 0 ? static_cast<size_t>(size) : 16384);
-  passwd entry{};
-  passwd* result = nullptr;
-  if (::getpwuid_r(::geteuid(), &entry, buffer.data(), buffer.size(), &result) == 0 &&
-      result != nullptr && result->pw_dir != nullptr) {
-    return result->pw_dir;
-  }
-  return "";
 }
 
 std::string JoinAccepted(const std::vector<std::string_view>& accepted) {

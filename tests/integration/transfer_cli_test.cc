@@ -28,13 +28,18 @@ constexpr uint64_t kSegmentSize = 1u << 20;
 
 std::string SegmentName(uint64_t segno) { return pg::WalFileName({1, segno}, kSegmentSize); }
 
-// A config file holding `cli`'s storage settings, as `copy --from/--to` reads them.
-fs::path WriteConfig(const CliRunner& cli, const fs::path& path) {
+// `cli`'s settings as a JSON object: a config file's, or a failover storage's section.
+nlohmann::json SettingsOf(const CliRunner& cli) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, value] : cli.variables()) {
     if (name != "PATH" && name != "HOME") j[name] = value;
   }
-  WriteFile(path, j.dump(2));
+  return j;
+}
+
+// A config file holding `cli`'s storage settings, as `copy --from/--to` reads them.
+fs::path WriteConfig(const CliRunner& cli, const fs::path& path) {
+  WriteFile(path, SettingsOf(cli).dump(2));
   return path;
 }
 
@@ -152,10 +157,7 @@ struct Failover {
     cli.UseFileStorage();
     Prepare(cli);
     spare.UseStorage(spare_storage, "transfer-spare");
-    nlohmann::json settings = nlohmann::json::object();
-    for (const auto& [name, value] : spare.variables()) {
-      if (name != "PATH" && name != "HOME") settings[name] = value;
-    }
+    nlohmann::json settings = SettingsOf(spare);
     settings.erase("PGDATA");
     settings.erase("WALG_PG_WAL_SIZE");
     settings.erase("WALG_LIBSODIUM_KEY");

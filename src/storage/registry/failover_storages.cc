@@ -2,15 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "common/mutex.h"
+#include "config/environment.h"
+#include "config/home_directory.h"
 #include "config/setting_status.h"
 #include "localfs/atomic_file_writer.h"
 #include "localfs/local_file_reader.h"
@@ -61,9 +63,11 @@ std::string CacheKey(const std::string& name, const Storage& storage) {
   return name + " " + storage.Describe();
 }
 
+// WAL-G's place for its status caches is $HOME, else /tmp. The passwd entry comes before /tmp: a
+// file there is shared with every user of the host, who could mark our storages dead.
 std::string HomeOrTmp() {
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return home;
-  return "/tmp";
+  std::string home = HomeDirectory(ProcessEnvironment());
+  return home.empty() ? "/tmp" : home;
 }
 
 }  // namespace

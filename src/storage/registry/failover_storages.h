@@ -50,7 +50,9 @@ FailoverCheckOptions LoadFailoverCheckOptions(const Config& root);
 // ~/.walg_storage_{ro,rw}_status_cache): per access kind and storage, alive or dead and when
 // that was learnt. A status older than the lifetime is unknown, so the storage is checked again.
 // A file that is missing, unreadable or foreign counts as empty; writing it is best effort.
-// Thread-safe.
+// Thread-safe; between processes, each Set() reads the file and replaces it whole (rename), so a
+// reader never sees a torn file but concurrent writers can lose each other's updates: a lost
+// status is learnt again by the next check (docs/failover.md).
 class FailoverStatusCache {
  public:
   FailoverStatusCache(LocalFs& fs, std::string path, std::chrono::seconds lifetime);
@@ -66,9 +68,10 @@ class FailoverStatusCache {
 };
 
 // The explicit check of one storage, as WAL-G's: list the root; for kReadWrite also write an
-// object "wal-g_storage_check" of `check_size` bytes and delete it. Gives up after `timeout`
-// (the check goes on on its own thread, which keeps the storage alive). Returns "" when alive,
-// else why not, in one line.
+// object "wal-g_storage_check" of `check_size` bytes and delete it. Gives up after `timeout`:
+// the check runs on a detached thread that holds `storage` (a shared_ptr, so it stays valid) and
+// is abandoned, not stopped, when the time is up; it releases the storage when its request ends,
+// or dies with the process. Returns "" when alive, else why not, in one line.
 std::string CheckStorageAlive(std::shared_ptr<Storage> storage, const std::string& sub_prefix,
                               StorageAccess access, uint64_t check_size,
                               std::chrono::milliseconds timeout);

@@ -51,10 +51,14 @@ std::unique_ptr<Storage> OpenStorage(const Config& config, const Settings& commo
   if (backend.open == nullptr) {
     // The prefix setting is refused by its status; this is the backstop for callers that did not
     // check the statuses first.
+    std::string supported;
+    for (const StorageBackend& b : kBackends) {
+      if (b.open == nullptr) continue;
+      supported += fmt::format("{}{}", supported.empty() ? "" : ", ", b.prefix_setting);
+    }
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("{}: {} storage is not supported by walnut yet; use WALG_FILE_PREFIX, "
-                            "WALG_S3_PREFIX or WALG_SSH_PREFIX",
-                            config.SpelledName(backend.prefix_setting), backend.name));
+                fmt::format("{}: {} storage is not supported by walnut yet; use one of {}",
+                            config.SpelledName(backend.prefix_setting), backend.name, supported));
   }
   return backend.open(config, common);
 }

@@ -9,9 +9,10 @@ namespace {
 
 using K = SettingKind;
 
-#define WALNUT_NOT_YET(what)                                                                   \
-  what " storage is not supported by walnut yet; use WALG_FILE_PREFIX (a local directory) or " \
-       "WALG_S3_PREFIX (S3 and S3-compatible stores)"
+#define WALNUT_NOT_YET(what)                                                                 \
+  what " storage is not supported by walnut yet; use WALG_FILE_PREFIX (a local directory), " \
+       "WALG_S3_PREFIX (S3 and S3-compatible stores), WALG_GS_PREFIX, WALG_AZ_PREFIX or "    \
+       "WALG_SSH_PREFIX"
 #define WALNUT_ONLY_WITH(what) "only used by " what " storage, which walnut does not support yet"
 
 }  // namespace

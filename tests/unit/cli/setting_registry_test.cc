@@ -307,6 +307,19 @@ TEST(StorageRegistryTest, AStorageWalnutLacksIsRefusedNotReplaced) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_THAT(e.what(), HasSubstr("WALG_OSS_PREFIX: Alibaba OSS storage is not supported"));
+    // The note names every storage Walnut has.
+    EXPECT_THAT(e.what(), HasSubstr("WALG_GS_PREFIX, WALG_AZ_PREFIX or WALG_SSH_PREFIX"));
+  }
+  // The backstop for a caller that did not check the statuses names them too, from the table.
+  try {
+    Config config({}, {{"WALG_OSS_PREFIX", "oss://x"}});
+    OpenStorage(config, Settings{});
+    ADD_FAILURE() << "OSS was opened";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(e.what(), HasSubstr("Alibaba OSS storage is not supported by walnut yet; use one "
+                                    "of WALG_S3_PREFIX, WALG_FILE_PREFIX, WALG_GS_PREFIX, "
+                                    "WALG_AZ_PREFIX, WALG_SSH_PREFIX"));
   }
 }
 

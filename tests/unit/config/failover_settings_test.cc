@@ -1,10 +1,20 @@
 #include "storage/registry/failover_storages.h"
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <thread>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "config/settings.h"
@@ -84,6 +94,26 @@ TEST(FailoverSettingsTest, BadSectionsAreRefusedNamingTheSetting) {
               HasSubstr("failover storage 'swift'"));
 }
 
+TEST(FailoverSettingsTest, TheStatusCacheIsInTheHomeDirectoryAlsoWithoutHome) {
+  EXPECT_EQ(LoadFailoverCheckOptions(
+                Config({}, Environment{{"WALNUT_FAILOVER_STATUS_CACHE", "/var/lib/x/cache.json"}}))
+                .cache_path,
+            "/var/lib/x/cache.json");
+  // Without $HOME (an archive_command's environment can lack it): the user's passwd entry, not
+  // a file in /tmp that every user of the host could write first.
+  const char* home = std::getenv("HOME");
+  const std::string saved = home != nullptr ? home : "";
+  ::unsetenv("HOME");
+  FailoverCheckOptions options = LoadFailoverCheckOptions(Config({}, Environment{}));
+  if (home != nullptr) ::setenv("HOME", saved.c_str(), 1);
+  const passwd* pw = ::getpwuid(::geteuid());
+  ASSERT_NE(pw, nullptr);
+  EXPECT_EQ(options.cache_path, std::string(pw->pw_dir) + "/.walnut_storage_status_cache.json");
+  EXPECT_TRUE(options.check);
+  EXPECT_EQ(options.timeout, std::chrono::seconds(30));
+  EXPECT_EQ(options.cache_lifetime, std::chrono::minutes(15));
+}
+
 TEST(FailoverSettingsTest, TheStatusCacheKeepsStatusesForItsLifetime) {
   testing::TempDir dir;
   const std::string path = dir.str() + "/cache.json";
@@ -103,6 +133,40 @@ TEST(FailoverSettingsTest, TheStatusCacheKeepsStatusesForItsLifetime) {
   // A broken file is an empty cache.
   testing::WriteFile(path, "{not json");
   EXPECT_EQ(again.Get(StorageAccess::kRead, "k"), std::nullopt);
+}
+
+TEST(FailoverSettingsTest, CommandsWritingTheStatusCacheAtOnceNeverLeaveItTorn) {
+  // As two wal-push learning statuses at once: each Set() replaces the file whole, so a reader
+  // always finds one writer's whole file (which of their news survives is the last writer's).
+  testing::TempDir dir;
+  const std::string path = dir.str() + "/cache.json";
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 2; ++w) {
+    writers.emplace_back([&, w] {
+      FailoverStatusCache cache(LocalFs::Default(), path, std::chrono::seconds(60));
+      for (int i = 0; i < 200; ++i) {
+        cache.Set(StorageAccess::kReadWrite, fmt::format("storage-{}-{}", w, i % 7), i % 2 == 0);
+      }
+    });
+  }
+  std::thread reader([&] {
+    while (!done) {
+      std::error_code ec;
+      if (!std::filesystem::exists(path, ec)) continue;
+      EXPECT_TRUE(nlohmann::json::accept(testing::ReadFile(path))) << "a torn status cache";
+    }
+  });
+  for (std::thread& t : writers) t.join();
+  done = true;
+  reader.join();
+  FailoverStatusCache cache(LocalFs::Default(), path, std::chrono::seconds(60));
+  // The file is the last rename's: it holds at least the status its writer set last.
+  int known = 0;
+  for (int w = 0; w < 2; ++w) {
+    if (cache.Get(StorageAccess::kReadWrite, fmt::format("storage-{}-{}", w, 199 % 7))) ++known;
+  }
+  EXPECT_GE(known, 1);
 }
 
 TEST(FailoverSettingsTest, TheAliveCheckListsAndForWritersWritesAndDeletes) {
@@ -130,8 +194,18 @@ TEST(FailoverSettingsTest, AHangingStorageIsDeadAfterTheCheckTimeout) {
                                           std::chrono::milliseconds(300));
   EXPECT_THAT(problem, HasSubstr("WALG_FAILOVER_STORAGES_CHECK_TIMEOUT"));
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
-  gated->Open();  // lets the abandoned check finish
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The abandoned check goes on, holding the storage: still in its upload, then done once the
+  // storage answers, its object deleted and its reference to the storage released.
+  EXPECT_TRUE(gated->WaitUntilHeld(1));
+  std::weak_ptr<testing::GatedStorage> abandoned = gated;
+  gated->Open();
+  gated.reset();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!abandoned.expired() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(abandoned.expired()) << "the abandoned check still holds the storage";
+  EXPECT_EQ(memory->ObjectCount(), 0u);
 }
 
 }  // namespace
