@@ -222,29 +222,6 @@ set_archiver() { # side; then waits until nothing is left to archive
   done
 }
 
-write_pgbackrest_conf() {
-  cat >"$SCRATCH/pgbackrest.conf" <<EOF
-[global]
-$PGBR_REPO_LINES
-lock-path=$SCRATCH/pgbr-lock
-log-path=$SCRATCH
-spool-path=$SCRATCH/pgbr-spool
-log-level-console=warn
-log-level-file=off
-compress-type=lz4
-process-max=2
-start-fast=y
-repo1-retention-full=9999999
-
-[$STANZA]
-pg1-path=$PGDATA
-pg1-socket-path=$SCRATCH
-pg1-port=5432
-pg1-user=postgres
-EOF
-  chmod 644 "$SCRATCH/pgbackrest.conf"
-}
-
 # measure_side SIDE CMD...: times CMD as the cluster's user, sampling the RSS of all the side's
 # processes (RSS_ALL) besides the largest single one (RSS, from /usr/bin/time).
 measure_side() {
@@ -288,7 +265,7 @@ set_repos() {
   fi
   printf 'export %q\n' "${WALNUT_REPO_ENV[@]}" >"$SCRATCH/walnut-repo.env"
   chmod 644 "$SCRATCH/walnut-repo.env"
-  write_pgbackrest_conf
+  pgbackrest_conf "$SCRATCH/pgbackrest.conf" "$SCRATCH" "$STANZA" "$PGDATA" "$PGBR_REPO_LINES"
   "${AS_PG[@]}" pgbackrest --config="$SCRATCH/pgbackrest.conf" --stanza=$STANZA stanza-create >/dev/null ||
     die "pgbackrest stanza-create failed"
 }

@@ -120,29 +120,15 @@ env ${WALNUT_ENV[*]} "$WALNUT" wal-push "\$1" || exit 1
 exec pgbackrest --config="$SCRATCH/pgbackrest.conf" --stanza=$STANZA archive-push "\$1"
 EOF
 PGDATA_PATH=$SCRATCH/data
-{
-  cat <<EOF
-[global]
-repo1-path=$SCRATCH/pgbr-repo
-lock-path=$SCRATCH/pgbr-lock
-log-path=$SCRATCH
-spool-path=$SCRATCH/pgbr-spool
-log-level-console=warn
-log-level-file=off
-compress-type=lz4
-process-max=2
-start-fast=y
-repo1-retention-full=9999999
-EOF
-  if ((HAVE_BLOCK)); then
-    printf 'repo2-path=%s\nrepo2-retention-full=9999999\nrepo2-bundle=y\nrepo2-block=y\n' "$SCRATCH/pgbr-block-repo"
-    # 2.45 asks for beta=y before it takes repo-block (later versions have no beta option).
-    if pgbackrest help backup beta 2>/dev/null | grep -q 'Allow beta features'; then echo beta=y; fi
-  fi
-  printf '\n[%s]\npg1-path=%s\npg1-socket-path=%s\npg1-port=5432\npg1-user=postgres\n' "$STANZA" "$PGDATA_PATH" "$SCRATCH"
-} >"$SCRATCH/pgbackrest.conf"
+PGBR_GLOBAL=("repo1-path=$SCRATCH/pgbr-repo")
+if ((HAVE_BLOCK)); then
+  PGBR_GLOBAL+=("repo2-path=$SCRATCH/pgbr-block-repo" repo2-retention-full=9999999 repo2-bundle=y repo2-block=y)
+  # 2.45 asks for beta=y before it takes repo-block (later versions have no beta option).
+  if pgbackrest help backup beta 2>/dev/null | grep -q 'Allow beta features'; then PGBR_GLOBAL+=(beta=y); fi
+fi
+pgbackrest_conf "$SCRATCH/pgbackrest.conf" "$SCRATCH" "$STANZA" "$PGDATA_PATH" "${PGBR_GLOBAL[@]}"
 chmod 755 "$ARCHIVE_SCRIPT"
-chmod 644 "$SCRATCH/walg.json" "$SCRATCH/pgbackrest.conf"
+chmod 644 "$SCRATCH/walg.json"
 chown "$PG_USER" "$SCRATCH"
 
 log "initdb + pgbench -i -s $SCALE in $SCRATCH"

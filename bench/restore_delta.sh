@@ -100,27 +100,8 @@ WALNUT_ENV=(env "WALG_CONFIG_PATH=$SCRATCH/walg.json" "WALG_FILE_PREFIX=$SCRATCH
 [[ -n $TAR_MB ]] && WALNUT_ENV+=("WALG_TAR_SIZE_THRESHOLD=$((TAR_MB * 1000000))")
 mkdir -p "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo"
 chown "$PG_USER" "$SCRATCH/walnut-repo" "$SCRATCH/pgbr-repo"
-cat >"$SCRATCH/pgbackrest.conf" <<EOF
-[global]
-repo1-path=$SCRATCH/pgbr-repo
-lock-path=$SCRATCH/pgbr-lock
-log-path=$SCRATCH
-spool-path=$SCRATCH/pgbr-spool
-log-level-console=warn
-log-level-file=off
-compress-type=lz4
-process-max=2
-start-fast=y
-archive-check=n
-repo1-retention-full=9999999
-
-[$STANZA]
-pg1-path=$SRC
-pg1-socket-path=$SCRATCH
-pg1-port=5432
-pg1-user=postgres
-EOF
-chmod 644 "$SCRATCH/pgbackrest.conf"
+pgbackrest_conf "$SCRATCH/pgbackrest.conf" "$SCRATCH" "$STANZA" "$SRC" "repo1-path=$SCRATCH/pgbr-repo" \
+  archive-check=n
 PGBR=(pgbackrest --config="$SCRATCH/pgbackrest.conf" "--stanza=$STANZA")
 
 log "generating pgbench -s $SCALE --partitions $PARTITIONS in $SRC"

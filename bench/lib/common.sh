@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # (sets WALL, CPU, RSS, ... for the caller)
-# Shell functions shared by bench/wal.sh, bench/backup.sh and tools/drill.sh. Source it; it
+# Shell functions shared by the bench/*.sh scripts and tools/drill.sh. Source it; it
 # defines functions and a few variables only (nothing runs on load).
 #
 # Callers set BENCH_NAME (for messages) before sourcing, and SCRATCH before calling measure.
@@ -75,6 +75,40 @@ pg_stop() { # DATA [mode]
 # psql_at SOCKET_DIR SQL: one query, unaligned tuples only.
 psql_at() {
   as_pg "$PG_BIN/psql" -h "$1" -p 5432 -U postgres -d postgres -X -qAt -v ON_ERROR_STOP=1 -c "$2"
+}
+
+# --- pgBackRest --------------------------------------------------------------------------------
+
+# pgbackrest_conf FILE DIR STANZA PGDATA [GLOBAL_LINE...]: writes the benchmarks' pgbackrest.conf,
+# world-readable: lock, log and spool under DIR, lz4, 2 processes, start-fast, no expiry, and the
+# stanza of the server of PGDATA on DIR's socket, port 5432 (as pg_start starts it). Each
+# GLOBAL_LINE (the repository's lines, archive-check=n, ...) goes into [global]; one may hold
+# several lines.
+pgbackrest_conf() {
+  local file=$1 dir=$2 stanza=$3 data=$4
+  shift 4
+  {
+    echo '[global]'
+    if (($#)); then printf '%s\n' "$@"; fi
+    cat <<EOF
+lock-path=$dir/pgbr-lock
+log-path=$dir
+spool-path=$dir/pgbr-spool
+log-level-console=warn
+log-level-file=off
+compress-type=lz4
+process-max=2
+start-fast=y
+repo1-retention-full=9999999
+
+[$stanza]
+pg1-path=$data
+pg1-socket-path=$dir
+pg1-port=5432
+pg1-user=postgres
+EOF
+  } >"$file"
+  chmod 644 "$file"
 }
 
 # --- measurement -------------------------------------------------------------------------------

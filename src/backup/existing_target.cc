@@ -16,6 +16,7 @@
 #include "common/mutex.h"
 #include "concurrency/task_group.h"
 #include "io/digest.h"
+#include "localfs/local_file_reader.h"
 #include "localfs/paths.h"
 
 namespace walnut {
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 
 constexpr size_t kHashBufferSize = 1024 * 1024;
 constexpr size_t kPidFileMax = 4096;
+// PG_CONTROL_FILE_SIZE: pg_control is written padded to this size.
+constexpr size_t kControlFileMax = 8192;
 
 bool ProcessAlive(int64_t pid) {
   if (pid <= 0 || pid > INT32_MAX) return false;
@@ -33,19 +36,6 @@ bool ProcessAlive(int64_t pid) {
 
 int64_t Seconds(std::chrono::system_clock::time_point time) {
   return std::chrono::floor<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
-// Reads at most `limit` bytes of `path`; nothing when it does not exist.
-std::optional<std::string> ReadSmallFile(LocalFs& fs, const std::string& path, size_t limit) {
-  LocalFile file;
-  if (int err = fs.Open(path, O_RDONLY | O_NOFOLLOW, 0, file)) {
-    if (err == ENOENT) return std::nullopt;
-    ThrowSystemError("cannot read", path, err);
-  }
-  std::string content(limit, '\0');
-  size_t n = file.Read(ByteSpan(reinterpret_cast<std::byte*>(content.data()), content.size()));
-  content.resize(n);
-  return content;
 }
 
 std::string HashFile(LocalFs& fs, const std::string& path, uint64_t& bytes) {
@@ -83,7 +73,8 @@ DeltaVerdict CompareExistingFile(const BackupFileFacts& backup, const LocalFileF
 void RefuseLivePostmaster(LocalFs& fs, const fs::path& dir,
                           const std::function<bool(int64_t)>& alive) {
   std::string path = (dir / "postmaster.pid").string();
-  std::optional<std::string> content = ReadSmallFile(fs, path, kPidFileMax);
+  std::optional<std::string> content =
+      ReadSmallFileIfPresent(fs, path, kPidFileMax, "postmaster.pid");
   if (!content) return;
   std::string first = content->substr(0, content->find('\n'));
   int64_t pid = 0;
@@ -112,7 +103,8 @@ void RefuseLivePostmaster(LocalFs& fs, const fs::path& dir,
 
 std::optional<uint64_t> ReadControlSystemIdentifier(LocalFs& fs, const fs::path& dir) {
   std::string path = (dir / "global" / "pg_control").string();
-  std::optional<std::string> content = ReadSmallFile(fs, path, sizeof(uint64_t));
+  std::optional<std::string> content =
+      ReadSmallFileIfPresent(fs, path, kControlFileMax, "pg_control");
   if (!content) return std::nullopt;
   if (content->size() < sizeof(uint64_t)) {
     throw Error(ErrorCode::kCorruption,

@@ -1,6 +1,7 @@
 #include "localfs/local_file_reader.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -36,12 +37,10 @@ std::unique_ptr<LocalFileReader> OpenFileReader(LocalFs& fs, const std::string& 
   return std::make_unique<LocalFileReader>(std::move(file));
 }
 
-std::string ReadSmallFile(LocalFs& fs, const std::string& path, size_t max_size,
-                          std::string_view what) {
-  LocalFile file;
-  if (int err = fs.Open(path, O_RDONLY, 0, file)) {
-    ThrowSystemError(fmt::format("cannot open {}", what), path, err);
-  }
+namespace {
+
+std::string ReadSmallOpenFile(LocalFile& file, const std::string& path, size_t max_size,
+                              std::string_view what) {
   // Read in growing steps: a small file costs a small buffer, whatever `max_size` allows.
   std::string text;
   for (size_t step = 4096; text.size() <= max_size; step *= 2) {
@@ -59,6 +58,27 @@ std::string ReadSmallFile(LocalFs& fs, const std::string& path, size_t max_size,
                             what, path, max_size));
   }
   return text;
+}
+
+}  // namespace
+
+std::string ReadSmallFile(LocalFs& fs, const std::string& path, size_t max_size,
+                          std::string_view what) {
+  LocalFile file;
+  if (int err = fs.Open(path, O_RDONLY, 0, file)) {
+    ThrowSystemError(fmt::format("cannot open {}", what), path, err);
+  }
+  return ReadSmallOpenFile(file, path, max_size, what);
+}
+
+std::optional<std::string> ReadSmallFileIfPresent(LocalFs& fs, const std::string& path,
+                                                  size_t max_size, std::string_view what) {
+  LocalFile file;
+  if (int err = fs.Open(path, O_RDONLY, 0, file)) {
+    if (err == ENOENT) return std::nullopt;
+    ThrowSystemError(fmt::format("cannot open {}", what), path, err);
+  }
+  return ReadSmallOpenFile(file, path, max_size, what);
 }
 
 }  // namespace walnut

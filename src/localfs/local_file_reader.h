@@ -37,5 +37,8 @@ std::unique_ptr<LocalFileReader> OpenFileReader(LocalFs& fs, const std::string& 
 // says what the file is in messages ("cannot open restore spec /x: ...").
 std::string ReadSmallFile(LocalFs& fs, const std::string& path, size_t max_size,
                           std::string_view what = "file");
+// As ReadSmallFile, but nothing when `path` (or a directory above it) does not exist.
+std::optional<std::string> ReadSmallFileIfPresent(LocalFs& fs, const std::string& path,
+                                                  size_t max_size, std::string_view what = "file");
 
 }  // namespace walnut

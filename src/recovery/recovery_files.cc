@@ -58,11 +58,8 @@ void WriteRecoveryFiles(LocalFs& fs, const std::string& data_dir, const Recovery
   if (err != 0 && err != ENOENT) ThrowSystemError("remove", data_dir + "/" + other, err);
 
   const std::string auto_conf = data_dir + "/postgresql.auto.conf";
-  std::string text;
-  FileStat stat;
-  if (fs.Stat(auto_conf, stat, true) == 0) {
-    text = ReadSmallFile(fs, auto_conf, 16 << 20, "postgresql.auto.conf");
-  }
+  const std::string text =
+      ReadSmallFileIfPresent(fs, auto_conf, 16 << 20, "postgresql.auto.conf").value_or("");
   std::string rewritten = RewriteAutoConf(text, header, RecoverySettings(request, restore_command));
   AtomicFileWriter::Options options;
   options.mode = 0600;

@@ -81,6 +81,27 @@ TEST_F(PosixLocalFsTest, TheFileMethodsThrowOneLineNamingTheFile) {
       << e.what();
 }
 
+TEST_F(PosixLocalFsTest, SmallFilesAreReadWholeUpToTheirLimit) {
+  WriteFile(Path("small"), std::string(5000, 's'));  // more than the first 4 KiB step
+  EXPECT_EQ(ReadSmallFile(fs_, Path("small"), 5000), std::string(5000, 's'));
+  EXPECT_EQ(ReadSmallFileIfPresent(fs_, Path("small"), 5000), std::string(5000, 's'));
+  Error e = ExpectError([&] { ReadSmallFileIfPresent(fs_, Path("small"), 4999, "spec"); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(std::string(e.what()).find("spec " + Path("small") + " is larger than 4999 bytes"),
+            std::string::npos)
+      << e.what();
+  // Absent (the file, or a directory above it): an error for one, nothing for the other.
+  e = ExpectError([&] { ReadSmallFile(fs_, Path("missing"), 10, "spec"); });
+  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(ReadSmallFileIfPresent(fs_, Path("missing"), 10), std::nullopt);
+  EXPECT_EQ(ReadSmallFileIfPresent(fs_, Path("missing/below"), 10), std::nullopt);
+  // Any other failure still throws, naming the file.
+  e = ExpectError([&] { ReadSmallFileIfPresent(fs_, Path("small") + "/below", 10, "spec"); });
+  EXPECT_NE(std::string(e.what()).find("cannot open spec " + Path("small") + "/below"),
+            std::string::npos)
+      << e.what();
+}
+
 TEST_F(PosixLocalFsTest, PathCallsReportErrno) {
   EXPECT_EQ(fs_.MakeDirectory(Path("d"), 0700), 0);
   EXPECT_EQ(fs_.MakeDirectory(Path("d"), 0700), EEXIST);
