@@ -317,8 +317,8 @@ TEST(StorageRegistryTest, AStorageWalnutLacksIsRefusedNotReplaced) {
     ADD_FAILURE() << "OSS was opened";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_THAT(e.what(), HasSubstr("Alibaba OSS storage is not supported by walnut yet; use one "
-                                    "of WALG_S3_PREFIX, WALG_FILE_PREFIX, WALG_GS_PREFIX, "
+    EXPECT_THAT(e.what(), HasSubstr("WALG_OSS_PREFIX: oss storage is not supported by walnut yet; "
+                                    "use one of WALG_S3_PREFIX, WALG_FILE_PREFIX, WALG_GS_PREFIX, "
                                     "WALG_AZ_PREFIX, WALG_SSH_PREFIX"));
   }
 }
