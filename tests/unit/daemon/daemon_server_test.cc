@@ -22,6 +22,7 @@
 #include "pipeline/pipeline.h"
 #include "postgres/wal_file_name.h"
 #include "storage/memory/memory_storage.h"
+#include "storage/storage_wrapper.h"
 #include "support/gated_storage.h"
 #include "support/test_util.h"
 #include "support/wal_segments.h"
@@ -53,6 +54,20 @@ int BindSocket(const fs::path& path, int backlog) {
 }
 
 void BindDeadSocket(const fs::path& path) { ::close(BindSocket(path, 0)); }
+
+// Every Get waits `delay` first: a storage slow to answer reads.
+class SlowReadStorage : public StorageWrapper {
+ public:
+  SlowReadStorage(Storage& target, std::chrono::milliseconds delay)
+      : StorageWrapper(target), delay_(delay) {}
+  std::unique_ptr<StorageReader> Get(std::string_view key, ByteRange range) override {
+    std::this_thread::sleep_for(delay_);
+    return StorageWrapper::Get(key, range);
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+};
 
 class DaemonServerTest : public ::testing::Test {
  protected:
@@ -204,6 +219,30 @@ TEST_F(DaemonServerTest, AStuckStorageIsAnsweredAsFailedAtTheDeadline) {
   EXPECT_EQ(stuck.held(), 1u);
   stuck.Open();
   EXPECT_EQ(Stop(), 0u);
+}
+
+TEST_F(DaemonServerTest, AFetchPastItsDeadlineNeverWritesTheDestination) {
+  Start();
+  std::string name = Segment(9);
+  ASSERT_EQ(Send(EncodeRequest(MessageType::kWalPush, {name})), 'O');
+  Stop();
+  SlowReadStorage slow(memory_, std::chrono::milliseconds(700));
+  Folder slow_root(slow, "");
+  DaemonOptions options = Options();
+  options.request_timeout = std::chrono::milliseconds(200);
+  options.shutdown_grace = std::chrono::seconds(5);
+  server_ = std::make_unique<DaemonServer>(slow_root, pipeline_, std::move(options));
+  server_->Listen();
+  stop_ = false;
+  serving_ = std::thread([this] { abandoned_ = server_->Serve(stop_); });
+  EXPECT_EQ(Send(EncodeRequest(MessageType::kWalFetch, {name, "pg_wal/RECOVERYXLOG"})), 'E');
+  // Serve() returns once the abandoned fetch has ended: it removed its file instead of renaming.
+  EXPECT_EQ(Stop(), 0u);
+  EXPECT_FALSE(fs::exists(pgdata() / "pg_wal" / "RECOVERYXLOG"));
+  for (const auto& entry : fs::directory_iterator(pgdata() / "pg_wal")) {
+    EXPECT_EQ(entry.path().filename().string().find("RECOVERYXLOG"), std::string::npos)
+        << entry.path();
+  }
 }
 
 TEST_F(DaemonServerTest, ALiveDaemonsSocketIsNotTaken) {
