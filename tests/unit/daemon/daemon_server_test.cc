@@ -181,7 +181,27 @@ TEST_F(DaemonServerTest, GarbageIsRefusedAndTheDaemonKeepsServing) {
   EXPECT_EQ(Send(EncodeRequest(MessageType::kWalFetch, {"a", "b", "c"})), 'E');
   // A client that sends half a message and then nothing: answered once the read times out.
   EXPECT_EQ(Send("F\x00\x20" "0000"s), 'E');
+  // A client that goes away in the middle of its message.
+  {
+    UnixSocket socket = ConnectUnixSocket(socket_path(), Clock::now() + std::chrono::seconds(5));
+    socket.WriteAll("f\x00\x40\x02"s, Clock::now() + std::chrono::seconds(5), "test");
+  }
   EXPECT_EQ(Send(EncodeRequest(MessageType::kCheck, {})), 'O');
+}
+
+TEST_F(DaemonServerTest, ArchivedWalIsNeverOverwrittenWithOtherContent) {
+  Start();
+  std::string name = Segment(10);
+  ASSERT_EQ(Send(EncodeRequest(MessageType::kWalPush, {name})), 'O');
+  std::string stored = testing::ReadAll(*memory_.Get("wal_005/" + name + ".lz4"));
+  // The same content again: success without a change (PostgreSQL retries after a lost answer).
+  EXPECT_EQ(Send(EncodeRequest(MessageType::kWalPush, {name})), 'O');
+  // Other content under the same name: refused, the archive unchanged.
+  std::string changed = testing::ReadFile(pgdata() / "pg_wal" / name);
+  changed[changed.size() / 2 + 100] ^= 1;  // inside a page, past its header
+  testing::WriteFile(pgdata() / "pg_wal" / name, changed);
+  EXPECT_EQ(Send(EncodeRequest(MessageType::kWalPush, {name})), 'E');
+  EXPECT_EQ(testing::ReadAll(*memory_.Get("wal_005/" + name + ".lz4")), stored);
 }
 
 TEST_F(DaemonServerTest, NamesThatLeaveTheDataDirectoryAreRefused) {
