@@ -1,5 +1,6 @@
 #include "cli/daemon_command.h"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -25,7 +26,8 @@ int RunDaemonCommand(CommandContext& context, const std::string& socket_path) {
   LocalFs& fs = LocalFs::Default();
   daemon::DaemonOptions options{
       .socket_path = socket_path,
-      .pgdata = s.pgdata,
+      // Requests are resolved against it whatever the daemon's working directory becomes.
+      .pgdata = std::filesystem::absolute(s.pgdata),
       .fs = fs,
       .push = wal::WalPushOptionsFromSettings(s, root.storage(), pipeline, fs,
                                               s.daemon_wal_upload_timeout),
