@@ -130,7 +130,13 @@ void DaemonServer::Listen() {
                               path));
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kAlreadyExists) throw;
-      // Nothing accepts there: the socket of a daemon that is gone.
+      if (e.retryable()) {
+        throw Error(ErrorCode::kAlreadyExists,
+                    fmt::format("a daemon is listening on {} but accepts nothing now (busy); stop "
+                                "it first or give this one another socket path",
+                                path));
+      }
+      // Refused (or gone meanwhile): the socket of a daemon that is gone.
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       ThrowSystemError("cannot remove the stale daemon socket", path);

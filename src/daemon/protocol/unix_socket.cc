@@ -161,8 +161,10 @@ UnixSocket ConnectUnixSocket(const std::string& path, Deadline deadline) {
     // A full backlog: the daemon is there but busy.
     if (err != EAGAIN && err != EINTR) throw SystemError("cannot connect to daemon socket", path, err);
     if (MillisecondsUntil(deadline) == 0) {
+      // Retryable: a daemon is there, only busy.
       throw Error(ErrorCode::kNetwork,
-                  fmt::format("daemon on {} accepted no connection before the timeout", path));
+                  fmt::format("daemon on {} accepted no connection before the timeout", path),
+                  /*retryable=*/true);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

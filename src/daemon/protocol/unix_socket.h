@@ -47,8 +47,9 @@ class UnixSocket {
 sockaddr_un UnixSocketAddress(const std::string& path);
 
 // Connects to the Unix socket at `path`. Throws kInvalidArgument when the path is too long for a
-// socket address, kNotFound when nothing is there, kNetwork when nothing listens (refused) or the
-// listener's backlog stays full until `deadline`.
+// socket address, kNotFound when nothing is there, kNetwork when nothing listens (refused), and
+// kNetwork marked retryable when the listener's backlog stays full until `deadline` (a daemon is
+// there, busy).
 UnixSocket ConnectUnixSocket(const std::string& path, Deadline deadline);
 
 // A message read from a socket: its type and body.

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -272,6 +273,28 @@ TEST_F(DaemonServerTest, ALiveDaemonsSocketIsNotTaken) {
   EXPECT_EQ(e.code(), ErrorCode::kAlreadyExists);
   EXPECT_NE(std::string(e.what()).find("already listening on " + socket_path()), std::string::npos);
   EXPECT_EQ(Send(EncodeRequest(MessageType::kCheck, {})), 'O');
+}
+
+TEST_F(DaemonServerTest, ABusyDaemonsSocketIsNotTakenEither) {
+  // A listener that accepts nothing, its backlog filled: connecting waits (EAGAIN), not refused.
+  int listener = BindSocket(socket_path(), 1);
+  std::vector<int> pending;
+  for (int i = 0; i < 64; ++i) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_un address = UnixSocketAddress(socket_path());
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+      ::close(fd);
+      break;
+    }
+    pending.push_back(fd);
+  }
+  DaemonServer server(root_, pipeline_, Options());
+  Error e = ExpectError([&] { server.Listen(); });
+  EXPECT_EQ(e.code(), ErrorCode::kAlreadyExists);
+  EXPECT_NE(std::string(e.what()).find("busy"), std::string::npos) << e.what();
+  EXPECT_TRUE(fs::exists(socket_path()));
+  for (int fd : pending) ::close(fd);
+  ::close(listener);
 }
 
 TEST_F(DaemonServerTest, AStaleSocketIsReplacedAndRemovedAtStop) {
