@@ -11,6 +11,9 @@
 #    process-max=2;
 # 3. peak RSS: of each process (/usr/bin/time -f %M) and, for the burst, of all the tool's processes
 #    together (sampled; pgBackRest's async archiver is a detached process).
+# With a local directory, single-segment push and fetch are also measured through `walnut daemon`
+# (a daemon per method, started before and kept warm, into a repository of its own) and
+# walnut-daemon-client, one client process per segment as PostgreSQL's archive_command runs it.
 # With --storage s3 both tools push to and fetch from the same S3 server over HTTPS (a throwaway
 # Ceph RGW with a self-signed certificate), at each round-trip time of --rtt (bench/delay_proxy).
 set -euo pipefail
@@ -96,11 +99,17 @@ need_tools pgbackrest lz4 awk cmp ps
 [[ -x $PG_BIN/initdb && -x $PG_BIN/pgbench ]] ||
   die "PostgreSQL binaries not found in $PG_BIN; install postgresql-15 or set PG_BIN"
 id -u "$PG_USER" >/dev/null 2>&1 || die "user '$PG_USER' is missing (postgresql-15 creates it)"
-HAVE_PUSH=0 HAVE_FETCH=0
+HAVE_PUSH=0 HAVE_FETCH=0 HAVE_DAEMON=0
 walnut_has "$WALNUT" wal-push && HAVE_PUSH=1
 walnut_has "$WALNUT" wal-fetch && HAVE_FETCH=1
 ((HAVE_PUSH)) || log "walnut wal-push is not implemented in $WALNUT: its rows will read 'not available'"
 ((HAVE_FETCH)) || log "walnut wal-fetch is not implemented in $WALNUT: its rows will read 'not available'"
+DAEMON_CLIENT=$(dirname "$WALNUT")/walnut-daemon-client
+if [[ $STORAGE == dir ]] && walnut_has "$WALNUT" daemon && [[ -x $DAEMON_CLIENT ]]; then
+  HAVE_DAEMON=1
+else
+  log "no walnut daemon and walnut-daemon-client next to $WALNUT (or not a directory storage): no daemon column"
+fi
 [[ $STORAGE == dir ]] || ((HAVE_PUSH)) || die "--storage s3 needs a walnut with wal-push"
 
 mkdir -p "$WORK_DIR"
@@ -122,8 +131,10 @@ PG_TMP=""
 SCRATCH=""
 FINISHED=0
 SAMPLER_PID=""
+DAEMON_PID=""
 cleanup() {
   [[ -n $SAMPLER_PID ]] && rss_sampler_stop
+  daemon_stop
   s3_bench_stop
   if [[ -n $PG_TMP ]]; then
     pg_stop "$PG_TMP/data" immediate || true
@@ -272,10 +283,40 @@ pg1-path=$SCRATCH/pgroot
 EOF
   set_commands "$m"
   clear_repos
+  daemon_start
+}
+
+# `walnut daemon` for the method's settings, PGDATA the latency runs' pgroot (recreated per run: the
+# daemon resolves each request's path anew), its own repository; up once a client's call answers.
+daemon_start() {
+  ((HAVE_DAEMON)) || return 0
+  DAEMON_SOCKET=$M_DIR/daemon.sock
+  # A tag of its own: the waits for Walnut's processes to end must not wait for the daemon.
+  "${WALNUT_CMD[@]:0:${#WALNUT_CMD[@]}-1}" "BENCH_RSS_TAG=daemon-$$" "WALG_FILE_PREFIX=$M_DIR/daemon-repo" \
+    "PGDATA=$SCRATCH/pgroot" \
+    "$WALNUT" daemon "$DAEMON_SOCKET" >"$M_DIR/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  local deadline=$((SECONDS + 20)) rc
+  while :; do
+    rc=0
+    "$DAEMON_CLIENT" "$DAEMON_SOCKET" wal-fetch 000000FF00000000000000FF probe --timeout 2s 2>/dev/null || rc=$?
+    ((rc == 74)) && return 0
+    ((SECONDS < deadline)) || die "walnut daemon did not come up: $(tail -n 3 "$M_DIR/daemon.log")"
+    sleep 0.1
+  done
+}
+daemon_stop() {
+  [[ -n $DAEMON_PID ]] || return 0
+  kill -TERM "$DAEMON_PID" 2>/dev/null || true
+  wait "$DAEMON_PID" 2>/dev/null || true
+  DAEMON_PID=""
+}
+daemon_object_count() {
+  find "$M_DIR/daemon-repo/wal_005" -type f -name '[0-9A-F]*' 2>/dev/null | wc -l
 }
 # clear_repos: empties both repositories (pgBackRest's keeps its stanza's archive.info).
 clear_repos() {
-  rm -rf "$M_DIR/walnut-repo" "$M_DIR/spool" "$M_DIR/pgbr-repo"
+  rm -rf "$M_DIR/walnut-repo" "$M_DIR/spool" "$M_DIR/pgbr-repo" "$M_DIR/daemon-repo"
   if [[ $STORAGE == s3 ]]; then
     drop_repos
     s3_bucket_create "$WALNUT_BUCKET"
@@ -285,7 +326,7 @@ clear_repos() {
       s3_put "$PGBR_BUCKET" "pgbr/archive/$STANZA/$f" "$DATA_DIR/repo-template/archive/$STANZA/$f"
     done
   else
-    mkdir -p "$M_DIR/walnut-repo" "$M_DIR/pgbr-repo"
+    mkdir -p "$M_DIR/walnut-repo" "$M_DIR/pgbr-repo" "$M_DIR/daemon-repo"
     cp -r "$DATA_DIR/repo-template/." "$M_DIR/pgbr-repo/"
   fi
 }
@@ -302,6 +343,7 @@ set_commands() { # method
   # Walnut at its defaults otherwise: upload concurrency 16, TOTAL_BG_UPLOADED_LIMIT 32, prefetch 10.
   WALNUT_CMD=(env "BENCH_RSS_TAG=walnut-$$" "WALG_CONFIG_PATH=$SCRATCH/walg.json"
     "${WALNUT_REPO_ENV[@]}" "WALG_COMPRESSION_METHOD=$1" "$WALNUT")
+  DAEMON_CLIENT_CMD=(env "BENCH_RSS_TAG=daemon-$$" "$DAEMON_CLIENT")
   # The same without prefetch (WAL-G's wal-fetch with WALG_DOWNLOAD_CONCURRENCY=1).
   WALNUT_NO_PREFETCH=("${WALNUT_CMD[@]:0:${#WALNUT_CMD[@]}-1}" WALG_DOWNLOAD_CONCURRENCY=1 "$WALNUT")
 }
@@ -361,6 +403,12 @@ latency_runs() { # method
         record "$m" push walnut "$run"
       fi
     done
+    if ((HAVE_DAEMON)); then
+      # The name, as archive_command's %f; the daemon reads it from its PGDATA's pg_wal.
+      measure /dev/null "${DAEMON_CLIENT_CMD[@]}" "$DAEMON_SOCKET" wal-push "$seg" || die "walnut-daemon-client wal-push $seg failed"
+      record "$m" push walnut-daemon "$run"
+      (($(daemon_object_count) == 1)) || die "walnut daemon did not store $seg"
+    fi
     (($(pgbr_object_count) == 1)) || die "pgbackrest archive-push did not store $seg"
     if ((HAVE_PUSH)); then
       (($(walnut_object_count) == 1)) || die "walnut wal-push did not store $seg (found $(walnut_object_count) objects)"
@@ -394,6 +442,16 @@ latency_runs() { # method
         record "$m" fetch walnut "$run"
       fi
     done
+
+    if ((HAVE_DAEMON)); then
+      rm -rf "$src/daemon-restore"
+      mkdir -p "$src/daemon-restore"
+      # The destination relative to the daemon's PGDATA, as restore_command's %p.
+      measure /dev/null "${DAEMON_CLIENT_CMD[@]}" "$DAEMON_SOCKET" wal-fetch "$seg" "daemon-restore/$seg" ||
+        die "walnut-daemon-client wal-fetch $seg failed"
+      cmp -s "$src/daemon-restore/$seg" "$src/pg_wal/$seg" || die "walnut daemon wal-fetch $seg: the segment differs"
+      record "$m" fetch walnut-daemon "$run"
+    fi
 
     # Served ahead: fetch seg (untimed), which starts the look-ahead, wait until next is there,
     # then time the fetch of next. Walnut: its prefetch (default WALG_DOWNLOAD_CONCURRENCY);
@@ -505,6 +563,7 @@ for m in $METHODS; do
         burst_run "$label" "$side"
       done
     fi
+    daemon_stop
     drop_repos
     i=$((i + 1))
   done
@@ -522,10 +581,11 @@ $(if [[ $STORAGE == s3 ]]; then s3_storage_line; else echo "repositories: local 
 every call a whole process; median of $RUNS runs
 pgBackRest: compress-type lz4/zst at its default levels (lz4 1, zst 3); archive-push/get synchronous except 'fetch ahead'
   (archive-async=y, process-max=2) and the burst (archive-async=y, process-max=2)
-Walnut: default settings (upload concurrency 16, TOTAL_BG_UPLOADED_LIMIT 32, prefetch 10); 'fetch' with WALG_DOWNLOAD_CONCURRENCY=1"
+Walnut: default settings (upload concurrency 16, TOTAL_BG_UPLOADED_LIMIT 32, prefetch 10); 'fetch' with WALG_DOWNLOAD_CONCURRENCY=1
+Walnut daemon: walnut-daemon-client per segment to a warm \`walnut daemon\` (no prefetch); CPU and RSS of the client only"
 
-# SUMMARY: method measurement pgbr_wall walnut_wall pgbr_rss walnut_rss pgbr_cpu walnut_cpu (medians;
-# '-' when absent)
+# SUMMARY: method measurement pgbr_wall walnut_wall pgbr_rss walnut_rss pgbr_cpu walnut_cpu
+# daemon_wall daemon_rss (medians; '-' when absent; the daemon's for push and fetch only)
 SUMMARY=$(awk -F'\t' '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
@@ -542,8 +602,8 @@ SUMMARY=$(awk -F'\t' '
   END {
     for (i = 1; i <= n; i++) {
       split(order[i], p, SUBSEP)
-      a = order[i] SUBSEP "pgbackrest"; b = order[i] SUBSEP "walnut"
-      print p[1] "\t" p[2] "\t" median(wall[a]) "\t" median(wall[b]) "\t" median(rss[a]) "\t" median(rss[b]) "\t" median(cpu[a]) "\t" median(cpu[b])
+      a = order[i] SUBSEP "pgbackrest"; b = order[i] SUBSEP "walnut"; d = order[i] SUBSEP "walnut-daemon"
+      print p[1] "\t" p[2] "\t" median(wall[a]) "\t" median(wall[b]) "\t" median(rss[a]) "\t" median(rss[b]) "\t" median(cpu[a]) "\t" median(cpu[b]) "\t" median(wall[d]) "\t" median(rss[d])
     }
   }' "$RESULTS")
 
@@ -561,9 +621,9 @@ render() { # text|markdown
       name["fetch-ahead"] = "fetch, served ahead"; name["burst"] = "burst of " burst " .ready, total"
       name["burst-failed-calls"] = "burst: failed calls (retried)"
       name["burst-call-median"] = "burst: one call, median"; name["burst-call-max"] = "burst: one call, slowest"
-      split("method|measurement|pgBackRest|Walnut|pgBackRest / Walnut|pgBackRest CPU|Walnut CPU|pgBackRest RSS MiB|Walnut RSS MiB", h, "|")
-      row(h, 9)
-      if (style == "markdown") print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+      split("method|measurement|pgBackRest|Walnut|pgBackRest / Walnut|pgBackRest CPU|Walnut CPU|pgBackRest RSS MiB|Walnut RSS MiB|Walnut daemon|pgBackRest / daemon", h, "|")
+      row(h, 11)
+      if (style == "markdown") print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     }
     {
       c[1] = $1; c[2] = name[$2]
@@ -572,7 +632,9 @@ render() { # text|markdown
       c[5] = (t != "n" && $3 != "-" && $4 != "-" && $4 > 0) ? sprintf("%.2fx", $3 / $4) : "-"
       c[6] = $7 == "-" ? "-" : ms($7); c[7] = $8 == "-" ? "-" : ms($8)
       c[8] = mib($5); c[9] = mib($6)
-      row(c, 9)
+      c[10] = ($9 == "-" || $9 == "") ? "-" : ms($9)
+      c[11] = ($3 != "-" && $9 != "-" && $9 != "" && $9 > 0) ? sprintf("%.2fx", $3 / $9) : "-"
+      row(c, 11)
     }' <<<"$SUMMARY"
   if [[ $1 == text ]]; then
     echo
@@ -590,6 +652,7 @@ GOALS=$(awk -F'\t' -v push_goal="$PUSH_GOAL" '
   $2 ~ /^burst-/ { next }
   $4 == "-" { printf "%-10s %-12s Walnut not available\n", $1, $2; next }
   $2 == "push" { r = $3 / $4; printf "%-10s push         pgBackRest/Walnut %.2fx (goal >= %dx: Walnut <= 1/%d of the latency): %s\n", $1, r, push_goal, push_goal, verdict(r >= push_goal) }
+  $2 == "push" && $9 != "-" && $9 != "" { r = $3 / $9; printf "%-10s push, daemon pgBackRest/daemon %.2fx (goal >= 3x: <= 1/3 of the latency): %s\n", $1, r, verdict(r >= 3) }
   $2 == "fetch" { r = $3 / $4; printf "%-10s fetch        pgBackRest/Walnut %.2fx (goal >= 2x): %s\n", $1, r, verdict(r >= 2) }
   $2 == "fetch-ahead" { printf "%-10s prefetch hit %.1f ms (goal <= 5 ms): %s\n", $1, $4 * 1000, verdict($4 <= 0.005) }
   $2 == "burst" { r = $3 / $4; printf "%-10s burst        drained %.2fx faster than pgBackRest async (goal >= 2x): %s\n", $1, r, verdict(r >= 2) }

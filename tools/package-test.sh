@@ -28,7 +28,8 @@ done
 
 # What it holds.
 dpkg-deb --contents "$deb" >"$work/contents"
-for path in ./usr/bin/walnut ./usr/bin/wal-g ./usr/share/man/man1/walnut.1.gz ./usr/share/man/man1/wal-g.1.gz \
+for path in ./usr/bin/walnut ./usr/bin/wal-g ./usr/bin/walnut-daemon-client ./usr/bin/walg-daemon-client \
+  ./usr/share/man/man1/walnut.1.gz ./usr/share/man/man1/wal-g.1.gz \
   ./usr/share/bash-completion/completions/walnut ./usr/share/bash-completion/completions/wal-g \
   ./usr/share/zsh/vendor-completions/_walnut ./usr/share/doc/walnut/copyright \
   ./usr/share/doc/walnut/changelog.gz ./usr/share/doc/walnut/deploy.md \

@@ -14,6 +14,7 @@
 #include "cli/backup_list_command.h"
 #include "cli/backup_mark_command.h"
 #include "cli/backup_push_command.h"
+#include "cli/daemon_command.h"
 #include "cli/check_command.h"
 #include "cli/command_context.h"
 #include "cli/completion_command.h"
@@ -140,6 +141,7 @@ int Run(int argc, char** argv) {
   AddCompletionCommand(app, context, action);
   AddVerifyCommand(app, context, action);
   AddCopyCommand(app, context, action);
+  AddDaemonCommand(app, context, action);
 
   // CLI11 reports a mistyped command as "a subcommand is required"; name it instead.
   for (const auto& arg : args) {

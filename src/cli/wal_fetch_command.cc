@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "localfs/local_fs.h"
 #include "wal/restore_exit_status.h"
+#include "wal/wal_command_options.h"
 #include "wal/wal_restore.h"
 
 namespace walnut {
@@ -20,12 +21,8 @@ namespace {
 constexpr unsigned kPrefetchTimeLimitSeconds = 600;
 
 wal::WalRestoreOptions RestoreOptions(CommandContext& context) {
-  const Settings& settings = context.settings();
-  wal::WalRestoreOptions options{.fs = LocalFs::Default()};
-  options.segment_size = settings.wal_segment_size;
-  options.prefetch_dir = settings.prefetch_dir;
-  options.prefetch_count = settings.download_concurrency;
-  options.download_retries = settings.download_file_retries;
+  wal::WalRestoreOptions options =
+      wal::WalRestoreOptionsFromSettings(context.settings(), LocalFs::Default());
   options.start_prefetcher = true;
   return options;
 }

@@ -172,9 +172,10 @@ std::vector<SettingSpec> CoreSpecs() {
       DefineSetting("WALG_SLOTNAME", K::kString, "replication slot of wal-receive")
           .Default("walg")
           .Warned("walnut has no wal-receive command yet"),
-      DefineSetting("WALG_DAEMON_WAL_UPLOAD_TIMEOUT", K::kDuration, "daemon wal-push timeout")
+      DefineSetting("WALG_DAEMON_WAL_UPLOAD_TIMEOUT", K::kDuration,
+                    "walnut daemon: deadline of one wal-push request (answered as failed after it)")
           .Default("60s")
-          .Warned("walnut has no daemon yet; wal-push has WALNUT_WAL_PUSH_TIMEOUT"),
+          .Implemented(),
       DefineSetting("WALG_PG_WAL_SIZE", K::kInt, "WAL segment size, MiB")
           .Default("16")
           .Implemented(),

@@ -107,6 +107,12 @@ Settings LoadSettings(const Config& config) {
     config.ThrowInvalid("WALNUT_WAL_PUSH_TIMEOUT",
                         "must be a positive duration such as 120s (wal-push needs a deadline)");
   }
+  s.daemon_wal_upload_timeout = GetMilliseconds(config, "WALG_DAEMON_WAL_UPLOAD_TIMEOUT");
+  if (s.daemon_wal_upload_timeout.count() <= 0) {
+    config.ThrowInvalid("WALG_DAEMON_WAL_UPLOAD_TIMEOUT",
+                        "must be a positive duration such as 60s (a daemon's wal-push needs a "
+                        "deadline)");
+  }
   int64_t wal_size_mib = config.GetInt("WALG_PG_WAL_SIZE", 1, 1024);
   if ((wal_size_mib & (wal_size_mib - 1)) != 0) {
     config.ThrowInvalid("WALG_PG_WAL_SIZE",

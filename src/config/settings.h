@@ -37,6 +37,9 @@ struct Settings {
   // WALNUT_WAL_PUSH_TIMEOUT: the whole wal-push call (upload-ahead included) ends with exit 1
   // after this long, so that a dead storage never stalls PostgreSQL's archiver; > 0.
   std::chrono::milliseconds wal_push_timeout{120'000};
+  // WALG_DAEMON_WAL_UPLOAD_TIMEOUT: `walnut daemon` answers a wal-push request as failed once it
+  // has taken this long; > 0.
+  std::chrono::milliseconds daemon_wal_upload_timeout{60'000};
   bool pg_ready_rename = false;             // PG_READY_RENAME
   uint64_t wal_segment_size = 16u << 20;    // WALG_PG_WAL_SIZE (MiB in the setting), a power of 2
   uint64_t integrity_max_delayed_wals = 0;  // WALG_INTEGRITY_MAX_DELAYED_WALS, >= 0

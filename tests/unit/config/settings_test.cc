@@ -41,6 +41,16 @@ TEST(SettingsTest, DefaultsMatchWalG) {
   EXPECT_EQ(s.disk_rate_limit, std::nullopt);
   EXPECT_EQ(s.integrity_max_delayed_wals, 0u);
   EXPECT_TRUE(s.archive_check);
+  EXPECT_EQ(s.daemon_wal_upload_timeout, std::chrono::seconds(60));
+}
+
+TEST(SettingsTest, DaemonUploadTimeoutIsAPositiveDuration) {
+  EXPECT_EQ(Load({{"WALG_DAEMON_WAL_UPLOAD_TIMEOUT", "1m30s"}}).daemon_wal_upload_timeout,
+            std::chrono::seconds(90));
+  EXPECT_THAT(LoadError({{"WALG_DAEMON_WAL_UPLOAD_TIMEOUT", "0"}}),
+              HasSubstr("WALG_DAEMON_WAL_UPLOAD_TIMEOUT: must be a positive duration"));
+  EXPECT_THAT(LoadError({{"WALG_DAEMON_WAL_UPLOAD_TIMEOUT", "-1s"}}),
+              HasSubstr("WALG_DAEMON_WAL_UPLOAD_TIMEOUT: invalid value '-1s'"));
 }
 
 TEST(SettingsTest, StoragePrefixIsTrimmed) {
